@@ -1,0 +1,183 @@
+//! The one error type of pyun. Each binding translates it once (C result codes, Python
+//! exceptions); its messages never contain a secret.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::sign::VerifyError;
+
+/// One problem found while validating a record before sending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The platform's field name (e.g. `enter_time`), or `<record>` for the record as a whole.
+    pub field: String,
+    /// What is wrong.
+    pub kind: ProblemKind,
+}
+
+/// The kinds of [`Problem`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// A required field is absent (the platform answers ``参数`X`未传递``).
+    Missing,
+    /// A required field is present but empty.
+    Empty,
+    /// The value is malformed (bad number, time, JSON, code); the text says how.
+    Invalid(String),
+    /// A field this endpoint does not have (probably a typo); put new platform fields in `extra`.
+    Unknown,
+    /// A `*_hash` was given without the file it hashes.
+    HashWithoutFile {
+        /// The file part that should accompany the hash.
+        file_field: String,
+    },
+    /// A `*_hash` was given and differs from the MD5 of the attached file.
+    HashMismatch {
+        /// MD5 of the attached bytes.
+        computed: String,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = &self.field;
+        match &self.kind {
+            ProblemKind::Missing => write!(f, "`{}` is required but missing (参数`{}`未传递)", field, field),
+            ProblemKind::Empty => write!(f, "`{}` is required but empty (参数`{}`未传递)", field, field),
+            ProblemKind::Invalid(why) => write!(f, "`{}`: {}", field, why),
+            ProblemKind::Unknown => write!(
+                f,
+                "`{}` is not a field of this record (a typo? put fields pyun does not know under \"extra\")",
+                field
+            ),
+            ProblemKind::HashWithoutFile { file_field } => write!(
+                f,
+                "`{}` given without `{}`: a hash sent means the file must be sent too",
+                field, file_field
+            ),
+            ProblemKind::HashMismatch { computed } => {
+                write!(f, "`{}` differs from the attached file's MD5 {}", field, computed)
+            }
+        }
+    }
+}
+
+/// Every problem of one record, reported together so the caller can fix them in one pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationError {
+    /// The endpoint name (`enter`, `leave`, `release`, `update`), or `request`.
+    pub what: String,
+    /// At least one problem.
+    pub problems: Vec<Problem>,
+}
+
+impl ValidationError {
+    pub(crate) fn single(what: &str, field: &str, kind: ProblemKind) -> Self {
+        ValidationError {
+            what: what.to_string(),
+            problems: vec![Problem {
+                field: field.to_string(),
+                kind,
+            }],
+        }
+    }
+
+    /// The fields that are missing or empty, in the order found.
+    pub fn missing_fields(&self) -> Vec<&str> {
+        self.problems
+            .iter()
+            .filter(|p| matches!(p.kind, ProblemKind::Missing | ProblemKind::Empty))
+            .map(|p| p.field.as_str())
+            .collect()
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {} record: ", self.what)?;
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}", p)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Everything that can go wrong in pyun.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The record (or request) is invalid; nothing was sent.
+    Validation(ValidationError),
+    /// Input that should be JSON is not, or has the wrong shape.
+    Json(String),
+    /// A file could not be read (a photo, a database); the path is included, never its content.
+    File {
+        /// The form field or role of the file, e.g. `enter_image_file`.
+        role: String,
+        /// The path that failed.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A bad argument or configuration (empty secret, unknown endpoint, bad URL...).
+    Config(String),
+    /// A received push failed verification.
+    Signature(VerifyError),
+    /// The request did not get an answer: connection refused or dropped, DNS, TLS, timeout.
+    Transport(crate::response::TransportError),
+    /// The platform answered, and it is not an acceptance; see the outcome and response.
+    Api(Box<crate::response::ApiFailure>),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Validation(e) => e.fmt(f),
+            Error::Json(e) => write!(f, "malformed JSON: {}", e),
+            Error::File { role, path, source } => {
+                write!(
+                    f,
+                    "cannot read {} file {}: {}",
+                    role,
+                    path.display(),
+                    source
+                )
+            }
+            Error::Config(e) => write!(f, "invalid configuration: {}", e),
+            Error::Signature(e) => e.fmt(f),
+            Error::Transport(e) => e.fmt(f),
+            Error::Api(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::File { source, .. } => Some(source),
+            Error::Validation(e) => Some(e),
+            Error::Signature(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ValidationError> for Error {
+    fn from(e: ValidationError) -> Self {
+        Error::Validation(e)
+    }
+}
+
+impl From<VerifyError> for Error {
+    fn from(e: VerifyError) -> Self {
+        Error::Signature(e)
+    }
+}
+
+/// Result with pyun's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

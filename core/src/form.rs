@@ -1,0 +1,281 @@
+//! File parts of a request and their MD5 hashes.
+//!
+//! File bytes are never signed: their uppercase-hex MD5 goes into the matching `*_hash` field,
+//! which is. Hashing streams the file in 64 KiB chunks, so a 20 MB photo is never loaded.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use md5::{Digest, Md5};
+
+use crate::error::{Error, Result};
+use crate::sign::upper_hex;
+
+/// Size of the buffer used to stream files, for hashing and for sending.
+pub(crate) const CHUNK: usize = 64 * 1024;
+
+/// The file parts the protocol knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileField {
+    /// `enter_image_file`, hashed into `enter_image_hash`.
+    EnterImage,
+    /// `enter_plate_image_file`, hashed into `enter_plate_image_hash`.
+    EnterPlateImage,
+    /// `leave_image_file`, hashed into `leave_image_hash`.
+    LeaveImage,
+    /// `leave_plate_image_file`, hashed into `leave_plate_image_hash`.
+    LeavePlateImage,
+    /// `capture_image` of an abnormal release (page 002: the field carries either a URL or the
+    /// file's bytes). It has no hash field, so it is neither hashed nor signed.
+    CaptureImage,
+}
+
+impl FileField {
+    /// Every file field, in a fixed order.
+    pub const ALL: [FileField; 5] = [
+        FileField::EnterImage,
+        FileField::EnterPlateImage,
+        FileField::LeaveImage,
+        FileField::LeavePlateImage,
+        FileField::CaptureImage,
+    ];
+
+    /// The multipart part name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileField::EnterImage => "enter_image_file",
+            FileField::EnterPlateImage => "enter_plate_image_file",
+            FileField::LeaveImage => "leave_image_file",
+            FileField::LeavePlateImage => "leave_plate_image_file",
+            FileField::CaptureImage => "capture_image",
+        }
+    }
+
+    /// The signed text field that carries this file's MD5, if the protocol has one.
+    pub fn hash_field(self) -> Option<&'static str> {
+        match self {
+            FileField::EnterImage => Some("enter_image_hash"),
+            FileField::EnterPlateImage => Some("enter_plate_image_hash"),
+            FileField::LeaveImage => Some("leave_image_hash"),
+            FileField::LeavePlateImage => Some("leave_plate_image_hash"),
+            FileField::CaptureImage => None,
+        }
+    }
+
+    /// The field from its part name (`enter_image_file`, ...).
+    pub fn from_name(name: &str) -> Option<FileField> {
+        FileField::ALL.iter().copied().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for FileField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a file's bytes come from.
+#[derive(Clone)]
+pub enum FileSource {
+    /// A file on disk, streamed when hashed and again when sent.
+    Path(PathBuf),
+    /// Bytes in memory, shared (cloning for a retry copies nothing).
+    Bytes(Arc<[u8]>),
+}
+
+impl fmt::Debug for FileSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileSource::Path(p) => write!(f, "Path({})", p.display()),
+            FileSource::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+        }
+    }
+}
+
+impl From<PathBuf> for FileSource {
+    fn from(p: PathBuf) -> Self {
+        FileSource::Path(p)
+    }
+}
+
+impl From<&Path> for FileSource {
+    fn from(p: &Path) -> Self {
+        FileSource::Path(p.to_path_buf())
+    }
+}
+
+impl From<Vec<u8>> for FileSource {
+    fn from(b: Vec<u8>) -> Self {
+        FileSource::Bytes(b.into())
+    }
+}
+
+impl From<&[u8]> for FileSource {
+    fn from(b: &[u8]) -> Self {
+        FileSource::Bytes(b.into())
+    }
+}
+
+/// A file attached to a request, hashed once when attached.
+#[derive(Clone, Debug)]
+pub struct FilePart {
+    field: FileField,
+    source: FileSource,
+    len: u64,
+    md5: String,
+    filename: String,
+}
+
+impl FilePart {
+    /// Reads the source once to learn its length and MD5. A missing or unreadable file is an
+    /// [`Error::File`] naming the field and path.
+    pub fn new(field: FileField, source: FileSource) -> Result<FilePart> {
+        let (len, md5) = match &source {
+            FileSource::Bytes(b) => (b.len() as u64, md5_hex(b)),
+            FileSource::Path(p) => {
+                let file_err = |source: io::Error| Error::File {
+                    role: field.name().to_string(),
+                    path: p.clone(),
+                    source,
+                };
+                let file = File::open(p).map_err(file_err)?;
+                if file.metadata().map_err(file_err)?.is_dir() {
+                    return Err(file_err(io::Error::new(
+                        io::ErrorKind::Other,
+                        "is a directory",
+                    )));
+                }
+                md5_reader(file).map_err(file_err)?
+            }
+        };
+        let filename = safe_filename(field, &source);
+        Ok(FilePart {
+            field,
+            source,
+            len,
+            md5,
+            filename,
+        })
+    }
+
+    /// The field this file is sent as.
+    pub fn field(&self) -> FileField {
+        self.field
+    }
+
+    /// Where the bytes come from.
+    pub fn source(&self) -> &FileSource {
+        &self.source
+    }
+
+    /// Length in bytes, as hashed.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True for an empty file.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Uppercase-hex MD5 of the bytes, the value of the matching `*_hash` field.
+    pub fn md5(&self) -> &str {
+        &self.md5
+    }
+
+    /// The ASCII filename sent in `Content-Disposition`.
+    pub fn filename(&self) -> &str {
+        &self.filename
+    }
+}
+
+/// Uppercase-hex MD5 of bytes in memory.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    upper_hex(&Md5::digest(bytes))
+}
+
+/// Streams a reader through MD5; returns (length, uppercase hex).
+pub fn md5_reader<R: Read>(mut r: R) -> io::Result<(u64, String)> {
+    let mut h = Md5::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut len = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.update(&buf[..n]);
+        len += n as u64;
+    }
+    Ok((len, upper_hex(&h.finalize())))
+}
+
+/// Uppercase-hex MD5 of a file, streamed.
+pub fn md5_file(path: &Path) -> io::Result<String> {
+    md5_reader(File::open(path)?).map(|(_, h)| h)
+}
+
+/// An ASCII filename for `Content-Disposition`: the file's own name when it is plain ASCII,
+/// otherwise the field name plus the extension. The spec warns that RFC 2231 `filename*=` is not
+/// understood by the platform, and a GBK/UTF-8 name would be garbled, so never send either.
+fn safe_filename(field: FileField, source: &FileSource) -> String {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b' ' | b'(' | b')')
+            })
+    };
+    if let FileSource::Path(p) = source {
+        if let Some(name) = p.file_name().and_then(|n| n.to_str()) {
+            if plain(name) {
+                return name.to_string();
+            }
+        }
+        if let Some(ext) = p.extension().and_then(|e| e.to_str()).filter(|e| plain(e)) {
+            return format!("{}.{}", field.name(), ext);
+        }
+    }
+    format!("{}.bin", field.name())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The spec's 35-byte 1x1 GIF.
+    pub(crate) const GIF: &[u8] = &[
+        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x05, 0x04,
+        0x04, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02,
+        0x02, 0x44, 0x01, 0x00, 0x3b,
+    ];
+
+    #[test]
+    fn gif_fixture_hash() {
+        assert_eq!(GIF.len(), 35);
+        assert_eq!(md5_hex(GIF), "DF16D33739DEFE9BDA1F4C45D36FD7A7");
+        let part = FilePart::new(FileField::EnterImage, GIF.to_vec().into()).unwrap();
+        assert_eq!(part.md5(), "DF16D33739DEFE9BDA1F4C45D36FD7A7");
+        assert_eq!(part.len(), 35);
+        assert_eq!(part.filename(), "enter_image_file.bin");
+    }
+
+    #[test]
+    fn file_hash_streams_and_names_safely() {
+        let dir = std::env::temp_dir().join(format!("pyun-form-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("入口.gif");
+        std::fs::write(&p, GIF).unwrap();
+        let part = FilePart::new(FileField::LeaveImage, p.clone().into()).unwrap();
+        assert_eq!(part.md5(), "DF16D33739DEFE9BDA1F4C45D36FD7A7");
+        assert_eq!(part.filename(), "leave_image_file.gif");
+        let err = FilePart::new(FileField::LeaveImage, dir.join("nope.jpg").into()).unwrap_err();
+        assert!(err.to_string().contains("leave_image_file"), "{}", err);
+        assert!(FilePart::new(FileField::LeaveImage, dir.clone().into()).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

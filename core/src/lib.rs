@@ -1,0 +1,42 @@
+//! # pyun-core
+//!
+//! Everything a parking-lot system needs to talk to the P云 (4pyun) parking cloud, without I/O
+//! policy: the MD5 signature ([`sign`]), typed records for the four upstream endpoints
+//! ([`record`]), the exact signed wire request ([`SignedRequest`]), the platform's answers and
+//! their meaning ([`response`]), a diagnosis of ignored pushes ([`explain()`]), and verification
+//! of the pushes the platform sends to subscribers ([`push`]). With the `http` feature (on by
+//! default) a blocking, thread-safe [`Client`] sends records with retries.
+//!
+//! ```
+//! use pyun_core::{AppSecret, sign::sign};
+//! let fields = [("park_uuid", "p1"), ("plate", "粤B12345")];
+//! assert_eq!(sign(&fields, &AppSecret::new("123")).len(), 32);
+//! ```
+#![warn(missing_docs)]
+
+pub mod amount;
+pub mod codes;
+pub mod endpoint;
+pub mod error;
+pub mod explain;
+pub mod form;
+pub mod payment;
+pub mod push;
+pub mod record;
+pub mod request;
+pub mod response;
+pub mod secret;
+pub mod sign;
+pub mod time;
+
+pub use endpoint::Endpoint;
+pub use error::{Error, Problem, ProblemKind, Result, ValidationError};
+pub use explain::{explain, Diagnosis};
+pub use form::{FileField, FilePart, FileSource};
+pub use record::{AnyRecord, EnterRecord, LeaveRecord, Record, ReleaseRecord, UpdateRecord};
+pub use request::{build_request, BuildOptions, SignedRequest};
+pub use response::{classify, Outcome, Response};
+pub use secret::AppSecret;
+
+/// This library's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,283 @@
+//! The platform's answers: parsing, classification per endpoint, and the failure types.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::endpoint::Endpoint;
+use crate::explain::Diagnosis;
+
+/// The platform's JSON answer. HTTP non-200 responses carry it too, so it is always read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    /// `200`, `1001`, `400`, `401`, `403`, `500`, `503`, ...
+    #[serde(default)]
+    pub code: String,
+    /// Human-readable message (Chinese).
+    #[serde(default)]
+    pub message: String,
+    /// What went wrong, in detail: for a signature failure, the platform's canonical string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The platform's log id: quote it to the platform's support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seqno: Option<String>,
+    /// The platform node that answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_node: Option<String>,
+    /// `POST /gate/...` as the platform saw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Any other fields, kept.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl Response {
+    /// Parses a response body. Codes sent as numbers are read as their decimal text.
+    /// A body that is not a JSON object (a proxy's HTML error page) gives `None`.
+    pub fn parse(body: &[u8]) -> Option<Response> {
+        let mut v: Value = serde_json::from_slice(body).ok()?;
+        let obj = v.as_object_mut()?;
+        if let Some(Value::Number(n)) = obj.get("code") {
+            let text = n.to_string();
+            obj.insert("code".into(), Value::String(text));
+        }
+        serde_json::from_value(v).ok()
+    }
+
+    /// The hint, if present and not blank.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+    }
+}
+
+/// What a response means for the record that was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The platform took the record.
+    Accepted,
+    /// A success code with a `hint` (enter/leave's `200` + `已忽略当前请求`): the platform
+    /// dropped the record, usually for a bad signature. The docs say to treat it as accepted once
+    /// live, so one bad record cannot block the queue; while integrating it is a failure.
+    Ignored,
+    /// `400`: a parameter is missing or malformed.
+    ParameterError,
+    /// `401`: the signature was rejected (release/update).
+    SignatureRejected,
+    /// `403`: the request was blocked.
+    Blocked,
+    /// `500`/`503` or an HTTP 5xx without a body: worth retrying.
+    ServerError,
+    /// Anything else.
+    Unknown,
+}
+
+impl Outcome {
+    /// The snake_case name used in JSON, logs and the bindings.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Ignored => "ignored",
+            Outcome::ParameterError => "parameter_error",
+            Outcome::SignatureRejected => "signature_rejected",
+            Outcome::Blocked => "blocked",
+            Outcome::ServerError => "server_error",
+            Outcome::Unknown => "unknown",
+        }
+    }
+
+    /// Whether sending the same record again may succeed. Only server errors: resending after a
+    /// 400/401/403/ignored would get the same answer.
+    pub fn is_retryable(self) -> bool {
+        self == Outcome::ServerError
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Classifies an answer for an endpoint. `response` is `None` when the body was not the
+/// platform's JSON; then the HTTP status decides (5xx retryable, else unknown).
+pub fn classify(endpoint: Endpoint, http_status: u16, response: Option<&Response>) -> Outcome {
+    let r = match response {
+        Some(r) if !r.code.is_empty() => r,
+        _ if http_status >= 500 => return Outcome::ServerError,
+        _ => return Outcome::Unknown,
+    };
+    if endpoint.success_codes().contains(&r.code.as_str()) {
+        return if r.hint().is_some() {
+            Outcome::Ignored
+        } else {
+            Outcome::Accepted
+        };
+    }
+    match r.code.as_str() {
+        "400" => Outcome::ParameterError,
+        "401" => Outcome::SignatureRejected,
+        "403" => Outcome::Blocked,
+        "500" | "503" => Outcome::ServerError,
+        _ if http_status >= 500 => Outcome::ServerError,
+        _ => Outcome::Unknown,
+    }
+}
+
+/// Why no answer arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportErrorKind {
+    /// Could not connect (refused, unreachable, DNS).
+    Connect,
+    /// The connect or overall timeout passed.
+    Timeout,
+    /// The connection dropped mid-request or the answer was cut.
+    Io,
+    /// TLS or certificate failure: not retried, it will not fix itself.
+    Tls,
+    /// A proxy or URL problem: not retried.
+    Config,
+}
+
+/// A request that got no usable answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportError {
+    /// What kind of failure.
+    pub kind: TransportErrorKind,
+    /// The underlying message (never contains the secret: it is only ever in the body's hash).
+    pub message: String,
+    /// How many attempts were made.
+    pub attempts: u32,
+}
+
+impl TransportError {
+    /// Whether a retry may help.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
+        )
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "network error ({:?}) after {} attempt(s): {}",
+            self.kind, self.attempts, self.message
+        )
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// The platform answered, and not with an acceptance.
+#[derive(Clone, Debug)]
+pub struct ApiFailure {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// The classification.
+    pub outcome: Outcome,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// The parsed answer (an empty one if the body was not JSON).
+    pub response: Response,
+    /// The raw body when it was not the platform's JSON (cut to 512 bytes).
+    pub raw_body: Option<String>,
+    /// What the hint says about our request, when there was a hint.
+    pub diagnosis: Option<Diagnosis>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The signed string we sent, secret masked.
+    pub canonical_masked: String,
+}
+
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "platform answered {} to {}: code {:?} {:?} (HTTP {})",
+            self.outcome,
+            self.endpoint,
+            self.response.code,
+            self.response.message,
+            self.http_status
+        )?;
+        if let Some(seqno) = &self.response.seqno {
+            write!(f, ", seqno {}", seqno)?;
+        }
+        if let Some(d) = &self.diagnosis {
+            write!(f, "; {}", d.summary())?;
+        } else if let Some(h) = self.response.hint() {
+            write!(f, "; hint: {}", h)?;
+        }
+        if let Some(raw) = &self.raw_body {
+            write!(f, "; body: {}", raw)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(json: &str) -> Response {
+        Response::parse(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn classifies_each_page_example() {
+        let ok = r(
+            r#"{"code":"200","message":"OK","seqno":"47ac4e615fa7d439","data_node":"CN-South/HS3-3"}"#,
+        );
+        assert_eq!(classify(Endpoint::Leave, 200, Some(&ok)), Outcome::Accepted);
+        let ignored = r(
+            r#"{"code":"200","message":"已忽略当前请求","hint":"签名验证不通过[a=1&app_secret=***]","seqno":"x"}"#,
+        );
+        assert_eq!(
+            classify(Endpoint::Enter, 200, Some(&ignored)),
+            Outcome::Ignored
+        );
+        let released = r(r#"{"code":"1001","message":"OK"}"#);
+        assert_eq!(
+            classify(Endpoint::Release, 200, Some(&released)),
+            Outcome::Accepted
+        );
+        let sig = r(r#"{"code":"401","message":"请求签名校验不通过","hint":"a=1&app_secret=***"}"#);
+        assert_eq!(
+            classify(Endpoint::Update, 200, Some(&sig)),
+            Outcome::SignatureRejected
+        );
+        assert_eq!(
+            classify(Endpoint::Leave, 400, Some(&r(r#"{"code":"400"}"#))),
+            Outcome::ParameterError
+        );
+        assert_eq!(
+            classify(Endpoint::Leave, 200, Some(&r(r#"{"code":403}"#))),
+            Outcome::Blocked
+        );
+        assert_eq!(
+            classify(Endpoint::Leave, 503, Some(&r(r#"{"code":"503"}"#))),
+            Outcome::ServerError
+        );
+        assert_eq!(classify(Endpoint::Leave, 502, None), Outcome::ServerError);
+        assert_eq!(classify(Endpoint::Leave, 404, None), Outcome::Unknown);
+        assert_eq!(
+            classify(Endpoint::Leave, 200, Some(&r(r#"{"code":"999"}"#))),
+            Outcome::Unknown
+        );
+        assert!(Response::parse(b"<html>").is_none());
+        let extra = r(r#"{"code":"200","new":1}"#);
+        assert_eq!(extra.extra.get("new"), Some(&Value::from(1)));
+    }
+}

@@ -1,0 +1,284 @@
+//! The platform's MD5 signature: canonical string, `sign`, and `verify` for received pushes.
+//!
+//! Rule (spec README, verified against both vectors in page 001): drop `sign`, sort keys in
+//! Java `TreeMap<String, String>` order (UTF-16 code units), join `key=value` with `&` using the
+//! **raw** values, append `&app_secret=<secret>`, MD5 the UTF-8 bytes, uppercase hex.
+
+use std::cmp::Ordering;
+
+use md5::{Digest, Md5};
+use subtle::ConstantTimeEq;
+
+use crate::secret::{AppSecret, MASK};
+
+/// The name of the signature field; it is never part of what is signed.
+pub const SIGN_FIELD: &str = "sign";
+
+/// Compares two keys as Java's `String.compareTo` does (UTF-16 code units), which is what the
+/// platform's `TreeMap` uses. It differs from Rust's byte order only between characters above
+/// U+FFFF and those in U+E000..=U+FFFF, but keys are the platform's to choose, so match it exactly.
+pub fn java_key_order(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a.cmp(b);
+    }
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+/// Sorts `(key, value)` pairs in signing order, drops `sign`, and keeps the last value of a key
+/// given twice (as `TreeMap.put` would).
+fn signing_order<'a, I, K, V>(fields: I, skip_empty: bool) -> Vec<(&'a str, &'a str)>
+where
+    I: IntoIterator<Item = &'a (K, V)>,
+    K: AsRef<str> + 'a,
+    V: AsRef<str> + 'a,
+{
+    let mut pairs: Vec<(&str, &str)> = fields
+        .into_iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .filter(|(k, v)| *k != SIGN_FIELD && !(skip_empty && v.is_empty()))
+        .collect();
+    // Stable sort: among equal keys the later one stays last, and dedup keeps it.
+    pairs.sort_by(|a, b| java_key_order(a.0, b.0));
+    let mut out: Vec<(&str, &str)> = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        match out.last_mut() {
+            Some(last) if last.0 == pair.0 => *last = pair,
+            _ => out.push(pair),
+        }
+    }
+    out
+}
+
+fn join(pairs: &[(&str, &str)]) -> String {
+    let len = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut s = String::with_capacity(len);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            s.push('&');
+        }
+        s.push_str(k);
+        s.push('=');
+        s.push_str(v);
+    }
+    s
+}
+
+/// The string the platform signs, without the `&app_secret=` suffix: every field but `sign`,
+/// empty values included as `key=`.
+///
+/// Fields are `(key, value)` pairs: a `Vec<(String, String)>`, a slice of `(&str, &str)`, or a
+/// `BTreeMap`/`HashMap` by reference.
+pub fn canonical_string<'a, I, K, V>(fields: I) -> String
+where
+    I: IntoIterator<Item = &'a (K, V)>,
+    K: AsRef<str> + 'a,
+    V: AsRef<str> + 'a,
+{
+    join(&signing_order(fields, false))
+}
+
+/// The canonical string followed by `&app_secret=***`, exactly as the platform prints it in a
+/// hint. Safe to log.
+pub fn masked_canonical_string<'a, I, K, V>(fields: I) -> String
+where
+    I: IntoIterator<Item = &'a (K, V)>,
+    K: AsRef<str> + 'a,
+    V: AsRef<str> + 'a,
+{
+    let mut s = canonical_string(fields);
+    s.push_str("&app_secret=");
+    s.push_str(MASK);
+    s
+}
+
+/// Uppercase hex of an MD5 digest, the form the platform uses everywhere.
+pub fn upper_hex(bytes: &[u8]) -> String {
+    // Hand-written: 16 bytes to 32 chars does not justify a dependency.
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 0x0f) as usize] as char);
+    }
+    s
+}
+
+fn md5_of_pairs(pairs: &[(&str, &str)], secret: &AppSecret) -> String {
+    // Fed piecewise: no canonical string is allocated on the signing hot path.
+    let mut h = Md5::new();
+    for (k, v) in pairs {
+        h.update(k.as_bytes());
+        h.update(b"=");
+        h.update(v.as_bytes());
+        h.update(b"&");
+    }
+    h.update(b"app_secret=");
+    h.update(secret.expose().as_bytes());
+    upper_hex(&h.finalize())
+}
+
+/// The `sign` value for these fields: uppercase hex MD5 of
+/// `canonical_string(fields) + "&app_secret=" + secret`. A `sign` field among `fields` is ignored.
+pub fn sign<'a, I, K, V>(fields: I, app_secret: &AppSecret) -> String
+where
+    I: IntoIterator<Item = &'a (K, V)>,
+    K: AsRef<str> + 'a,
+    V: AsRef<str> + 'a,
+{
+    md5_of_pairs(&signing_order(fields, false), app_secret)
+}
+
+/// Which rule for empty values made a received signature match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmptyRule {
+    /// Empty values signed as `key=`: the platform's current rule.
+    Included,
+    /// Empty values left out: the rule of older platform documentation.
+    Skipped,
+}
+
+/// Why a received push failed verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VerifyError {
+    /// There is no `sign` field, or it is empty.
+    MissingSign,
+    /// The signature does not match under either rule for empty values: wrong secret, or the
+    /// fields were altered. Carries the masked canonical string that was tried first.
+    Mismatch {
+        /// `canonical&app_secret=***` as computed locally (empties included).
+        canonical_masked: String,
+    },
+}
+
+impl std::fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VerifyError::MissingSign => f.write_str("the push has no `sign` field"),
+            VerifyError::Mismatch { canonical_masked } => write!(
+                f,
+                "signature does not match (wrong app_secret, or fields altered); signed string was [{}]",
+                canonical_masked
+            ),
+        }
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+/// Verifies a push received from the platform: every field but `sign` is signed (including
+/// `app_id`, `sign_type`, `timestamp` and fields this library does not know), and the result
+/// is compared with `sign` ignoring case, in constant time.
+///
+/// Tries "empties included" (the current rule) first, then "empties skipped" (older
+/// documentation), and reports which matched.
+pub fn verify<'a, I, K, V>(fields: I, app_secret: &AppSecret) -> Result<EmptyRule, VerifyError>
+where
+    I: IntoIterator<Item = &'a (K, V)>,
+    I::IntoIter: Clone,
+    K: AsRef<str> + 'a,
+    V: AsRef<str> + 'a,
+{
+    let iter = fields.into_iter();
+    let given = iter
+        .clone()
+        .filter(|(k, _)| k.as_ref() == SIGN_FIELD)
+        .last()
+        .map(|(_, v)| v.as_ref().trim().to_ascii_uppercase())
+        .filter(|s| !s.is_empty())
+        .ok_or(VerifyError::MissingSign)?;
+    let included = signing_order(iter.clone(), false);
+    if ct_eq(&md5_of_pairs(&included, app_secret), &given) {
+        return Ok(EmptyRule::Included);
+    }
+    let skipped = signing_order(iter, true);
+    if skipped.len() != included.len() && ct_eq(&md5_of_pairs(&skipped, app_secret), &given) {
+        return Ok(EmptyRule::Skipped);
+    }
+    let mut canonical_masked = join(&included);
+    canonical_masked.push_str("&app_secret=");
+    canonical_masked.push_str(MASK);
+    Err(VerifyError::Mismatch { canonical_masked })
+}
+
+fn ct_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> AppSecret {
+        AppSecret::new("123")
+    }
+
+    #[test]
+    fn java_order_is_code_unit_order() {
+        let mut keys = vec!["ab", "a_b", "aB", "a1", "A"];
+        keys.sort_by(|a, b| java_key_order(a, b));
+        assert_eq!(keys, vec!["A", "a1", "aB", "a_b", "ab"]);
+        // U+FFFD (one unit 0xFFFD) sorts after U+1F600 (surrogates 0xD83D...) in Java.
+        assert_eq!(java_key_order("\u{1F600}", "\u{FFFD}"), Ordering::Less);
+        assert_eq!("\u{1F600}".cmp("\u{FFFD}"), Ordering::Greater);
+    }
+
+    #[test]
+    fn raw_values_and_empty_and_sign_dropped() {
+        let f = [("b", "x&y=z"), ("a", ""), ("sign", "ABC"), ("c", "中文😀")];
+        assert_eq!(canonical_string(&f), "a=&b=x&y=z&c=中文😀");
+        assert_eq!(
+            masked_canonical_string(&f),
+            "a=&b=x&y=z&c=中文😀&app_secret=***"
+        );
+    }
+
+    #[test]
+    fn sign_is_md5_of_canonical_plus_secret() {
+        let f = [("b", "2"), ("a", "1")];
+        let expected = upper_hex(&Md5::digest(b"a=1&b=2&app_secret=123"));
+        assert_eq!(sign(&f, &secret()), expected);
+        assert_eq!(expected.len(), 32);
+        assert!(expected
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+    }
+
+    #[test]
+    fn duplicate_key_last_wins() {
+        let f = [("a", "1"), ("a", "2")];
+        assert_eq!(canonical_string(&f), "a=2");
+    }
+
+    #[test]
+    fn verify_reports_rule() {
+        let mut f = vec![
+            ("app_id".to_string(), "op1".to_string()),
+            ("car_desc".to_string(), String::new()),
+            ("x_new_field".to_string(), "v".to_string()),
+        ];
+        let s = sign(&f, &secret());
+        f.push(("sign".into(), s.to_lowercase()));
+        assert_eq!(verify(&f, &secret()), Ok(EmptyRule::Included));
+
+        let old = [("app_id", "op1"), ("x_new_field", "v")];
+        let mut g = vec![("app_id", "op1"), ("car_desc", ""), ("x_new_field", "v")];
+        let s2 = sign(&old, &secret());
+        g.push(("sign", &s2));
+        assert_eq!(verify(&g, &secret()), Ok(EmptyRule::Skipped));
+
+        assert!(matches!(
+            verify(&g, &AppSecret::new("124")),
+            Err(VerifyError::Mismatch { .. })
+        ));
+        assert_eq!(verify(&old, &secret()), Err(VerifyError::MissingSign));
+    }
+
+    #[test]
+    fn mismatch_error_masks_secret() {
+        let f = [("a", "1"), ("sign", "00")];
+        let err = verify(&f, &AppSecret::new("topsecret")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("a=1&app_secret=***"), "{}", text);
+        assert!(!text.contains("topsecret"));
+    }
+}
