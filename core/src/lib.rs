@@ -15,6 +15,8 @@
 #![warn(missing_docs)]
 
 pub mod amount;
+#[cfg(feature = "http")]
+pub mod client;
 pub mod codes;
 pub mod endpoint;
 pub mod error;
@@ -29,6 +31,8 @@ pub mod secret;
 pub mod sign;
 pub mod time;
 
+#[cfg(feature = "http")]
+pub use client::{Client, ClientConfig, PushResult, RetryPolicy};
 pub use endpoint::Endpoint;
 pub use error::{Error, Problem, ProblemKind, Result, ValidationError};
 pub use explain::{explain, Diagnosis};

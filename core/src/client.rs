@@ -1,0 +1,539 @@
+//! The blocking HTTP client (feature `http`): one per parking lot and secret, shared by threads.
+//!
+//! Retries with exponential backoff and jitter happen only on connection errors, timeouts and
+//! `500`/`503`, never on `400`/`401`/`403` or an ignored-with-hint reply. Resending is safe
+//! because the platform drops a repeated `parking_serial` (or `flow_no` for updates): a record
+//! whose first attempt did arrive is not stored twice.
+
+use std::cell::RefCell;
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Read};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::explain::{explain, Diagnosis};
+use crate::form::{FileField, FileSource};
+use crate::record::{EnterRecord, LeaveRecord, Record, ReleaseRecord, UpdateRecord};
+use crate::request::{build_request, BuildOptions, SignedRequest};
+use crate::response::{
+    classify, ApiFailure, Outcome, Response, TransportError, TransportErrorKind,
+};
+use crate::secret::AppSecret;
+use crate::Endpoint;
+
+/// The production base URL.
+pub const PRODUCTION_URL: &str = "https://api.4pyun.com";
+/// The platform's test host.
+pub const TEST_URL: &str = "https://dev-api.4pyun.com";
+
+/// When and how often to retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = no retry).
+    pub max_attempts: u32,
+    /// Delay before the first retry; doubled each time, with jitter.
+    pub initial_backoff: Duration,
+    /// Upper bound of one delay.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before retry number `retry` (1-based): `initial * 2^(retry-1)`, capped, then
+    /// "equal jitter" (half fixed, half random) so many lots do not retry in lockstep.
+    pub fn delay(&self, retry: u32) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(20));
+        let capped = exp.min(self.max_backoff);
+        let half = capped / 2;
+        half + half.mul_f64(jitter())
+    }
+}
+
+/// A number in [0, 1). `RandomState` is seeded per instance by std, which is all the randomness
+/// jitter needs; a `rand` dependency would be more code to keep on rustc 1.63 for no gain.
+fn jitter() -> f64 {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(Instant::now().elapsed().as_nanos() as u64);
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// How the client is set up. Build with [`ClientConfig::new`] and adjust the fields.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// Base URL, default [`PRODUCTION_URL`]; the sandbox or an intranet proxy otherwise.
+    pub base_url: String,
+    /// The parking lot's secret.
+    pub app_secret: AppSecret,
+    /// `app_id`, `api_type` and `encoding=URL` mode.
+    pub build: BuildOptions,
+    /// Time allowed to connect.
+    pub connect_timeout: Duration,
+    /// Time allowed for one whole attempt.
+    pub timeout: Duration,
+    /// An explicit HTTP proxy (`http://host:port`); when `None`, the usual environment
+    /// variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`) are used, except for loopback hosts.
+    pub proxy: Option<String>,
+    /// Integration mode: an ignored-with-hint reply is an error instead of a logged success.
+    pub strict: bool,
+    /// Retries.
+    pub retry: RetryPolicy,
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("app_secret", &self.app_secret)
+            .field("build", &self.build)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("proxy", &self.proxy.as_ref().map(|p| mask_userinfo(p)))
+            .field("strict", &self.strict)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// Hides `user:password@` in a proxy URL.
+fn mask_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}***@{}", &url[..s + 3], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+impl ClientConfig {
+    /// Defaults: production URL, 10 s to connect, 30 s per attempt, 4 attempts, production
+    /// handling of ignored replies.
+    pub fn new(app_secret: impl Into<AppSecret>) -> Self {
+        ClientConfig {
+            base_url: PRODUCTION_URL.to_string(),
+            app_secret: app_secret.into(),
+            build: BuildOptions::default(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            proxy: None,
+            strict: false,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// What a push came to. Returned for acceptances (and, outside strict mode, for ignored
+/// replies, with the diagnosis); every other ending is an [`Error`].
+#[derive(Clone, Debug)]
+pub struct PushResult {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// `Accepted`, or `Ignored` outside strict mode.
+    pub outcome: Outcome,
+    /// The HTTP status of the last attempt.
+    pub http_status: u16,
+    /// The platform's answer.
+    pub response: Response,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Time from the first attempt to the answer, backoff included.
+    pub elapsed: Duration,
+    /// The signed string, secret masked.
+    pub canonical_masked: String,
+    /// The `sign` sent.
+    pub sign: String,
+    /// For an ignored reply: what the hint says about the request.
+    pub diagnosis: Option<Diagnosis>,
+}
+
+/// The blocking client. `Send + Sync`: build it once and share it (an `Arc`, or a reference
+/// across scoped threads); its connection pool keeps connections alive between pushes.
+pub struct Client {
+    agent: ureq::Agent,
+    config: ClientConfig,
+    base: String,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let host = rest.split(['/', '?'].as_ref()).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or(host);
+    host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")
+}
+
+impl Client {
+    /// Checks the configuration and builds the connection pool.
+    pub fn new(config: ClientConfig) -> Result<Client> {
+        if config.app_secret.is_empty() {
+            return Err(Error::Config("app_secret is empty".into()));
+        }
+        config.build.check()?;
+        let base = config.base_url.trim().trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
+            return Err(Error::Config(format!(
+                "base_url {:?} must be an http:// or https:// URL, e.g. {}",
+                config.base_url, PRODUCTION_URL
+            )));
+        }
+        if config.retry.max_attempts == 0 {
+            return Err(Error::Config(
+                "retry.max_attempts must be at least 1".into(),
+            ));
+        }
+        let mut builder = ureq::AgentBuilder::new()
+            .timeout_connect(config.connect_timeout)
+            .timeout(config.timeout)
+            .user_agent(&format!("pyun/{}", crate::VERSION))
+            .redirects(0);
+        match &config.proxy {
+            Some(p) => {
+                let proxy = ureq::Proxy::new(p)
+                    .map_err(|e| Error::Config(format!("proxy {}: {}", mask_userinfo(p), e)))?;
+                builder = builder.proxy(proxy);
+            }
+            None => builder = builder.try_proxy_from_env(!is_loopback_url(&base)),
+        }
+        Ok(Client {
+            agent: builder.build(),
+            config,
+            base,
+        })
+    }
+
+    /// The configuration (the secret prints as `***`).
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Validates, signs and sends a record with its files; see [`Client::send`].
+    pub fn push(
+        &self,
+        record: &dyn Record,
+        files: &[(FileField, FileSource)],
+    ) -> Result<PushResult> {
+        let req = build_request(record, files, &self.config.app_secret, &self.config.build)?;
+        self.send(&req)
+    }
+
+    /// Pushes a vehicle enter.
+    pub fn push_enter(
+        &self,
+        record: &EnterRecord,
+        files: &[(FileField, FileSource)],
+    ) -> Result<PushResult> {
+        self.push(record, files)
+    }
+
+    /// Pushes a vehicle leave.
+    pub fn push_leave(
+        &self,
+        record: &LeaveRecord,
+        files: &[(FileField, FileSource)],
+    ) -> Result<PushResult> {
+        self.push(record, files)
+    }
+
+    /// Pushes an abnormal release.
+    pub fn push_release(
+        &self,
+        record: &ReleaseRecord,
+        files: &[(FileField, FileSource)],
+    ) -> Result<PushResult> {
+        self.push(record, files)
+    }
+
+    /// Pushes a record update.
+    pub fn push_update(&self, record: &UpdateRecord) -> Result<PushResult> {
+        self.push(record, &[])
+    }
+
+    /// Builds a request with this client's secret and options without sending it.
+    pub fn build(
+        &self,
+        record: &dyn Record,
+        files: &[(FileField, FileSource)],
+    ) -> Result<SignedRequest> {
+        build_request(record, files, &self.config.app_secret, &self.config.build)
+    }
+
+    /// Sends a signed request, retrying what is safe to retry.
+    pub fn send(&self, req: &SignedRequest) -> Result<PushResult> {
+        let started = Instant::now();
+        let url = format!("{}{}", self.base, req.path());
+        let policy = self.config.retry;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            log::debug!(
+                "POST {} attempt {} signing [{}]",
+                url,
+                attempt,
+                req.canonical_masked()
+            );
+            let result = self.attempt(&url, req);
+            let retry_reason = match &result {
+                Err(AttemptError::Transport(kind, msg)) if is_retryable_kind(*kind) => {
+                    Some(msg.clone())
+                }
+                Ok((status, parsed, _))
+                    if classify(req.endpoint(), *status, parsed.as_ref()).is_retryable() =>
+                {
+                    Some(format!("HTTP {}", status))
+                }
+                _ => None,
+            };
+            if let Some(reason) = retry_reason {
+                if attempt < policy.max_attempts {
+                    let delay = policy.delay(attempt);
+                    log::warn!(
+                        "{} {} attempt {} failed ({}); retrying in {} ms",
+                        req.endpoint(),
+                        req.field(req.endpoint().dedup_field()).unwrap_or("?"),
+                        attempt,
+                        reason,
+                        delay.as_millis()
+                    );
+                    std::thread::sleep(delay);
+                    continue;
+                }
+            }
+            return self.finish(req, result, attempt, started.elapsed());
+        }
+    }
+
+    fn attempt(
+        &self,
+        url: &str,
+        req: &SignedRequest,
+    ) -> std::result::Result<(u16, Option<Response>, Vec<u8>), AttemptError> {
+        let body_error: Rc<RefCell<Option<Error>>> = Rc::new(RefCell::new(None));
+        let body = CapturingReader {
+            body: req.body_reader(),
+            error: body_error.clone(),
+        };
+        let sent = self
+            .agent
+            .post(url)
+            .set("Content-Type", &req.content_type())
+            .set("Content-Length", &req.content_length().to_string())
+            .set("Accept", "application/json")
+            .send(body);
+        if let Some(e) = body_error.borrow_mut().take() {
+            return Err(AttemptError::Body(e));
+        }
+        let resp = match sent {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(t)) => {
+                let kind = transport_kind(&t);
+                return Err(AttemptError::Transport(kind, t.to_string()));
+            }
+        };
+        let status = resp.status();
+        let mut bytes = Vec::new();
+        if let Err(e) = resp.into_reader().take(1 << 20).read_to_end(&mut bytes) {
+            let kind = if is_timeout(&e) {
+                TransportErrorKind::Timeout
+            } else {
+                TransportErrorKind::Io
+            };
+            return Err(AttemptError::Transport(
+                kind,
+                format!("reading the answer: {}", e),
+            ));
+        }
+        Ok((status, Response::parse(&bytes), bytes))
+    }
+
+    fn finish(
+        &self,
+        req: &SignedRequest,
+        result: std::result::Result<(u16, Option<Response>, Vec<u8>), AttemptError>,
+        attempts: u32,
+        elapsed: Duration,
+    ) -> Result<PushResult> {
+        let (status, parsed, raw) = match result {
+            Ok(ok) => ok,
+            Err(AttemptError::Body(e)) => return Err(e),
+            Err(AttemptError::Transport(kind, message)) => {
+                return Err(Error::Transport(TransportError {
+                    kind,
+                    message,
+                    attempts,
+                }))
+            }
+        };
+        let outcome = classify(req.endpoint(), status, parsed.as_ref());
+        let raw_body = if parsed.is_none() {
+            Some(String::from_utf8_lossy(&raw[..raw.len().min(512)]).into_owned())
+        } else {
+            None
+        };
+        let response = parsed.unwrap_or_default();
+        let diagnosis = response.hint().map(|h| explain(h, req.fields()));
+        let accepted =
+            outcome == Outcome::Accepted || (outcome == Outcome::Ignored && !self.config.strict);
+        if outcome == Outcome::Ignored {
+            log::warn!(
+                "{} {} was ignored by the platform (seqno {}): {}",
+                req.endpoint(),
+                req.field(req.endpoint().dedup_field()).unwrap_or("?"),
+                response.seqno.as_deref().unwrap_or("-"),
+                diagnosis
+                    .as_ref()
+                    .map(Diagnosis::summary)
+                    .unwrap_or_default()
+            );
+        }
+        if accepted {
+            return Ok(PushResult {
+                endpoint: req.endpoint(),
+                outcome,
+                http_status: status,
+                response,
+                attempts,
+                elapsed,
+                canonical_masked: req.canonical_masked().to_string(),
+                sign: req.sign().to_string(),
+                diagnosis,
+            });
+        }
+        Err(Error::Api(Box::new(ApiFailure {
+            endpoint: req.endpoint(),
+            outcome,
+            http_status: status,
+            response,
+            raw_body,
+            diagnosis,
+            attempts,
+            canonical_masked: req.canonical_masked().to_string(),
+        })))
+    }
+}
+
+enum AttemptError {
+    /// Reading a file of the body failed: not a network problem, not retried.
+    Body(Error),
+    Transport(TransportErrorKind, String),
+}
+
+fn is_retryable_kind(kind: TransportErrorKind) -> bool {
+    matches!(
+        kind,
+        TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
+    )
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+fn transport_kind(t: &ureq::Transport) -> TransportErrorKind {
+    use ureq::ErrorKind as K;
+    let io_timeout = std::error::Error::source(t)
+        .and_then(|s| s.downcast_ref::<io::Error>())
+        .map_or(false, is_timeout);
+    if io_timeout || t.to_string().contains("timed out") {
+        return TransportErrorKind::Timeout;
+    }
+    match t.kind() {
+        K::Dns | K::ConnectionFailed | K::ProxyConnect => TransportErrorKind::Connect,
+        K::Io | K::BadStatus | K::BadHeader => TransportErrorKind::Io,
+        K::InvalidUrl
+        | K::UnknownScheme
+        | K::InvalidProxyUrl
+        | K::ProxyUnauthorized
+        | K::TooManyRedirects => TransportErrorKind::Config,
+        _ if t.to_string().to_ascii_lowercase().contains("certificate") => TransportErrorKind::Tls,
+        _ => TransportErrorKind::Io,
+    }
+}
+
+/// Keeps the first error the body reader hit, so a vanished photo is reported as a file
+/// error, not as a network failure to retry.
+struct CapturingReader {
+    body: crate::request::Body,
+    error: Rc<RefCell<Option<Error>>>,
+}
+
+impl Read for CapturingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.body.read(buf).map_err(|e| {
+            let copy = io::Error::new(e.kind(), e.to_string());
+            *self.error.borrow_mut() = Some(self.body.error_for(e));
+            copy
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy {
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(300),
+        };
+        let d1 = p.delay(1);
+        assert!(
+            d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100),
+            "{:?}",
+            d1
+        );
+        let d3 = p.delay(3);
+        assert!(
+            d3 >= Duration::from_millis(150) && d3 <= Duration::from_millis(300),
+            "{:?}",
+            d3
+        );
+        assert!(p.delay(40) <= Duration::from_millis(300));
+    }
+
+    #[test]
+    fn config_checks_and_debug_masks() {
+        let mut c = ClientConfig::new("topsecret");
+        c.proxy = Some("http://user:pw@proxy:8080".into());
+        let dbg = format!("{:?}", c);
+        assert!(
+            !dbg.contains("topsecret") && !dbg.contains("pw@"),
+            "{}",
+            dbg
+        );
+        assert!(Client::new(ClientConfig::new("")).is_err());
+        let mut bad = ClientConfig::new("s");
+        bad.base_url = "api.4pyun.com".into();
+        assert!(Client::new(bad)
+            .unwrap_err()
+            .to_string()
+            .contains("base_url"));
+        fn is_send_sync<T: Send + Sync>() {}
+        is_send_sync::<Client>();
+        assert!(is_loopback_url("http://127.0.0.1:8080/x"));
+        assert!(!is_loopback_url("https://api.4pyun.com"));
+    }
+}
