@@ -1,0 +1,57 @@
+//! Shared fixtures of the benchmarks: the realistic records they sign and send.
+
+use pyun_core::sign::canonical_string;
+
+/// A realistic leave record as flat fields: 25 fields plus a 3-entry `payment_list`, the
+/// shape of page 001's sample with the optional fields a busy lot fills in.
+pub fn leave_fields(serial: u64) -> Vec<(String, String)> {
+    let payments = r#"[{"change_value":"500","free_value":100,"operator":"张三","parking_order":"1624937505093","pay_origin_desc":"现金","pay_time":"1624937505093","pay_type":"1","value":500},{"change_value":"0","free_value":100,"operator":"","parking_order":"1624937505193","pay_origin_desc":"在线支付","pay_time":"1624937505093","pay_type":"2","value":500},{"change_value":"0","free_value":0,"operator":"","parking_order":"1624937505193","pay_origin_desc":"储值卡余额支付","pay_time":"1624937505093","pay_type":"4","value":500}]"#;
+    let pairs: [(&str, String); 26] = [
+        ("park_uuid", "49f0cc52-e8c7-41e3-b54d-af666b8cc11a".into()),
+        ("parking_serial", format!("2021060280{:08}", serial)),
+        ("plate", "粤X44444".into()),
+        ("plate_color", "1".into()),
+        ("plate_type", "0".into()),
+        ("enter_time", "1624874732253".into()),
+        ("enter_gate", "入口名称".into()),
+        ("enter_security", "入口保安".into()),
+        (
+            "enter_image",
+            "https://t7.baidu.com/it/u=1595072465,3644073269&fm=193&f=GIF".into(),
+        ),
+        ("leave_time", "1624937505093".into()),
+        ("leave_gate", "出口名称".into()),
+        ("leave_security", "出口保安".into()),
+        (
+            "leave_image",
+            "https://t7.baidu.com/it/u=1595072465,3644073269&fm=193&f=GIF".into(),
+        ),
+        (
+            "leave_image_hash",
+            "3EF48C1A8A95DF308EFF872082280815".into(),
+        ),
+        ("car_type", "1".into()),
+        ("car_desc", "临时车".into()),
+        ("car_color", "1".into()),
+        ("charge_type", "1".into()),
+        ("vehicle_type", "1".into()),
+        ("total_value", "1500".into()),
+        ("free_value", "200".into()),
+        ("cash_value", "500".into()),
+        ("online_value", "500".into()),
+        ("leave_release_reason", "离场人工放行原因".into()),
+        ("total_parking_space", "100".into()),
+        ("payment_list", payments.into()),
+    ];
+    let mut v: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    v.push(("remain_parking_space".into(), "10".into()));
+    v
+}
+
+/// The bytes a bare-MD5 baseline hashes: exactly what [`pyun_core::sign::sign`] hashes.
+pub fn signed_bytes(fields: &[(String, String)], secret: &str) -> Vec<u8> {
+    format!("{}&app_secret={}", canonical_string(fields), secret).into_bytes()
+}
