@@ -1,0 +1,186 @@
+//! Strings across the ABI: UTF-8 by default, or the ANSI code page of Chinese Windows.
+//!
+//! VB6 `ByVal As String`, Delphi 7 `AnsiString` and MBCS C++ pass code page 936 (GBK). Input is
+//! decoded strictly: an invalid byte is an error naming the parameter (and the JSON field it
+//! sits in), never a garbled signature. Output goes back in the caller's charset.
+
+use encoding_rs::{Encoding, GB18030, GBK};
+use std::borrow::Cow;
+use std::ffi::CStr;
+use std::os::raw::c_char;
+
+use crate::error::{pyun_result, FfiError};
+
+/// UTF-8 (also accepted as 0).
+const UTF8: u32 = 65001;
+/// GBK, Windows code page 936. Decoding accepts all of GB18030, as Windows does.
+const GBK_CP: u32 = 936;
+/// GB18030, code page 54936: every Unicode character round-trips.
+const GB18030_CP: u32 = 54936;
+
+/// A caller's charset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Charset {
+    /// UTF-8.
+    Utf8,
+    /// A legacy Chinese encoding.
+    Legacy(&'static Encoding),
+}
+
+impl Charset {
+    /// From the code page number the caller passes.
+    pub fn from_code(code: u32) -> Result<Charset, FfiError> {
+        match code {
+            0 | UTF8 => Ok(Charset::Utf8),
+            GBK_CP => Ok(Charset::Legacy(GBK)),
+            GB18030_CP => Ok(Charset::Legacy(GB18030)),
+            other => Err(FfiError::new(
+                pyun_result::InvalidArgument,
+                format!(
+                    "unsupported charset {}: use 65001 (UTF-8), 936 (GBK) or 54936 (GB18030)",
+                    other
+                ),
+            )),
+        }
+    }
+
+    /// Decodes a NUL-terminated input string.
+    ///
+    /// # Safety
+    /// `ptr` must be NULL or point to a NUL-terminated string.
+    pub unsafe fn input(self, ptr: *const c_char, name: &str) -> Result<String, FfiError> {
+        if ptr.is_null() {
+            return Err(FfiError::new(
+                pyun_result::NullArgument,
+                format!("`{}` is NULL", name),
+            ));
+        }
+        let bytes = CStr::from_ptr(ptr).to_bytes();
+        self.decode(bytes, name)
+    }
+
+    /// Like [`Charset::input`], but NULL or empty gives `None`.
+    ///
+    /// # Safety
+    /// `ptr` must be NULL or point to a NUL-terminated string.
+    pub unsafe fn optional(
+        self,
+        ptr: *const c_char,
+        name: &str,
+    ) -> Result<Option<String>, FfiError> {
+        if ptr.is_null() {
+            return Ok(None);
+        }
+        let s = self.input(ptr, name)?;
+        Ok(if s.is_empty() { None } else { Some(s) })
+    }
+
+    fn decode(self, bytes: &[u8], name: &str) -> Result<String, FfiError> {
+        match self {
+            Charset::Utf8 => std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
+                invalid(
+                    name,
+                    bytes,
+                    e.valid_up_to(),
+                    "UTF-8",
+                    "if the caller passes the ANSI code page, use charset 936",
+                )
+            }),
+            Charset::Legacy(enc) => {
+                match enc.decode_without_bom_handling_and_without_replacement(bytes) {
+                    Some(s) => Ok(s.into_owned()),
+                    None => {
+                        let at = first_invalid(enc, bytes);
+                        Err(invalid(
+                            name,
+                            bytes,
+                            at,
+                            enc.name(),
+                            "check the caller's code page",
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Encodes an output string. GBK cannot hold every character (emoji): those become
+    /// `&#NNNN;` references, as Windows' own conversion would make them `?`; use GB18030 to keep
+    /// everything.
+    pub fn encode(self, s: &str) -> Vec<u8> {
+        match self {
+            Charset::Utf8 => s.as_bytes().to_vec(),
+            Charset::Legacy(enc) => match enc.encode(s).0 {
+                Cow::Borrowed(b) => b.to_vec(),
+                Cow::Owned(b) => b,
+            },
+        }
+    }
+}
+
+/// The offset of the first byte that does not decode (found by decoding growing prefixes,
+/// only on the error path).
+fn first_invalid(enc: &'static Encoding, bytes: &[u8]) -> usize {
+    let mut decoder = enc.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(bytes.len() * 3 + 16);
+    let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut out, true);
+    match result {
+        encoding_rs::DecoderResult::Malformed(bad, after) => {
+            read.saturating_sub(bad as usize + after as usize)
+        }
+        _ => read,
+    }
+}
+
+/// An error for undecodable input, naming the JSON key the bad byte is in when it can.
+fn invalid(name: &str, bytes: &[u8], at: usize, charset: &str, advice: &str) -> FfiError {
+    let key = enclosing_json_key(&bytes[..at.min(bytes.len())]);
+    let place = match key {
+        Some(k) => format!("in the value of `{}` ", k),
+        None => String::new(),
+    };
+    FfiError::new(
+        pyun_result::InvalidEncoding,
+        format!(
+            "`{}` is not valid {} {}(byte {}); {}",
+            name, charset, place, at, advice
+        ),
+    )
+}
+
+/// The last `"key":` before a position in JSON text: good enough to name the field.
+fn enclosing_json_key(before: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(before);
+    let colon = text.rfind("\":")?;
+    let start = text[..colon].rfind('"')?;
+    let key = &text[start + 1..colon];
+    if key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') && !key.is_empty() {
+        Some(key.to_string())
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gbk_and_utf8_agree() {
+        let (gbk, _, _) = GBK.encode("粤B12345");
+        let s = Charset::Legacy(GBK).decode(&gbk, "x").unwrap();
+        assert_eq!(s, "粤B12345");
+        let err = Charset::Utf8
+            .decode(
+                &[b'{', b'"', b'p', b'"', b':', b'"', 0xD4, 0xC1, b'"'],
+                "record_json",
+            )
+            .unwrap_err();
+        assert!(err.message.contains("value of `p`"), "{}", err.message);
+        let err = Charset::Legacy(GBK)
+            .decode(&[b'a', 0x81, 0x20], "x")
+            .unwrap_err();
+        assert!(err.message.contains("byte 1"), "{}", err.message);
+        assert_eq!(Charset::Legacy(GB18030).encode("😀").len(), 4);
+    }
+}

@@ -1,0 +1,622 @@
+//! The exported functions.
+
+use std::ffi::CString;
+use std::os::raw::c_char;
+use std::time::Duration;
+
+use pyun_core::push::{fields_from_json, parse_form_body, sign_push};
+use pyun_core::sign::{self, EmptyRule, VerifyError};
+use pyun_core::{
+    AnyRecord, AppSecret, Client, ClientConfig, Endpoint, FileField, FileSource, Record,
+    SignedRequest,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::charset::Charset;
+use crate::error::{guard, pyun_result, FfiError};
+
+/// A client for one parking lot and secret. Opaque; thread-safe.
+#[allow(non_camel_case_types)]
+pub struct pyun_client {
+    client: Client,
+    charset: Charset,
+}
+
+/// A signed request that was built but not sent. Opaque.
+#[allow(non_camel_case_types)]
+pub struct pyun_request {
+    request: SignedRequest,
+    base_url: String,
+    charset: Charset,
+}
+
+/// What the platform's answer means for a pushed record.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum pyun_outcome {
+    /// The platform took the record.
+    Accepted = 0,
+    /// Success code with a hint: the platform dropped the record (usually a bad signature).
+    /// Returned as PYUN_RESULT_OK unless the client is strict; see the diagnosis.
+    Ignored = 1,
+    /// 400: a parameter is missing or malformed.
+    ParameterError = 2,
+    /// 401: the signature was rejected.
+    SignatureRejected = 3,
+    /// 403: blocked.
+    Blocked = 4,
+    /// 500/503 that persisted through the retries.
+    ServerError = 5,
+    /// Any other answer.
+    Unknown = 6,
+}
+
+impl From<pyun_core::Outcome> for pyun_outcome {
+    fn from(o: pyun_core::Outcome) -> Self {
+        use pyun_core::Outcome as O;
+        match o {
+            O::Accepted => pyun_outcome::Accepted,
+            O::Ignored => pyun_outcome::Ignored,
+            O::ParameterError => pyun_outcome::ParameterError,
+            O::SignatureRejected => pyun_outcome::SignatureRejected,
+            O::Blocked => pyun_outcome::Blocked,
+            O::ServerError => pyun_outcome::ServerError,
+            O::Unknown => pyun_outcome::Unknown,
+        }
+    }
+}
+
+fn charset(code: u32) -> Charset {
+    Charset::from_code(code).unwrap_or(Charset::Utf8)
+}
+
+fn check_out<T>(p: *mut T, name: &str) -> Result<(), FfiError> {
+    if p.is_null() {
+        Err(FfiError::new(
+            pyun_result::NullArgument,
+            format!("`{}` is NULL", name),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn to_c_string(cs: Charset, s: &str) -> *mut c_char {
+    let bytes: Vec<u8> = cs.encode(s).into_iter().filter(|&b| b != 0).collect();
+    // NULs were filtered out above, so this cannot fail.
+    CString::new(bytes)
+        .map(CString::into_raw)
+        .unwrap_or(std::ptr::null_mut())
+}
+
+fn endpoint(s: &str) -> Result<Endpoint, FfiError> {
+    s.parse()
+        .map_err(|e: String| FfiError::new(pyun_result::InvalidArgument, e))
+}
+
+fn files(cs: Charset, json: Option<String>) -> Result<Vec<(FileField, FileSource)>, FfiError> {
+    let json = match json {
+        None => return Ok(Vec::new()),
+        Some(j) => j,
+    };
+    let v: Value = serde_json::from_str(&json)
+        .map_err(|e| FfiError::new(pyun_result::MalformedJson, format!("`files_json`: {}", e)))?;
+    let obj = v.as_object().ok_or_else(|| {
+        FfiError::new(
+            pyun_result::MalformedJson,
+            "`files_json` must be an object like {\"enter_image_file\": \"C:\\\\a.jpg\"}",
+        )
+    })?;
+    let _ = cs;
+    obj.iter()
+        .map(|(k, v)| {
+            let field = FileField::from_name(k).ok_or_else(|| {
+                FfiError::new(
+                    pyun_result::InvalidArgument,
+                    format!("`files_json`: unknown file field `{}`", k),
+                )
+            })?;
+            let path = v.as_str().ok_or_else(|| {
+                FfiError::new(
+                    pyun_result::MalformedJson,
+                    format!("`files_json`: `{}` must be a path string", k),
+                )
+            })?;
+            Ok((field, FileSource::Path(path.into())))
+        })
+        .collect()
+}
+
+/// The library version, e.g. `"0.1.0"`; static, never freed.
+#[no_mangle]
+pub extern "C" fn pyun_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
+}
+
+/// Releases a string returned by pyun. NULL is ignored.
+///
+/// # Safety
+/// `s` must be NULL or a string returned by pyun and not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_string_free(s: *mut c_char) {
+    if !s.is_null() {
+        let _ =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(CString::from_raw(s))));
+    }
+}
+
+/// Releases bytes returned by pyun (a request body). NULL is ignored.
+///
+/// # Safety
+/// `bytes` and `len` must be exactly as returned by pyun, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_bytes_free(bytes: *mut u8, len: usize) {
+    if !bytes.is_null() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                bytes, len,
+            )))
+        }));
+    }
+}
+
+/// Signs a flat JSON object of string fields: `*out_sign` receives the 32-character uppercase
+/// MD5 sign. A `sign` field in the object is ignored.
+///
+/// # Safety
+/// Strings must be NUL-terminated; `out_sign` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_sign(
+    fields_json: *const c_char,
+    app_secret: *const c_char,
+    charset_code: u32,
+    out_sign: *mut *mut c_char,
+) -> pyun_result {
+    let cs = charset(charset_code);
+    guard(cs, || {
+        Charset::from_code(charset_code)?;
+        check_out(out_sign, "out_sign")?;
+        let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
+        let secret = cs.input(app_secret, "app_secret")?;
+        if secret.is_empty() {
+            return Err(FfiError::new(pyun_result::Config, "`app_secret` is empty"));
+        }
+        *out_sign = to_c_string(cs, &sign::sign(&fields, &AppSecret::new(secret)));
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// The canonical string of a flat JSON object of fields, with `&app_secret=***` appended,
+/// exactly as the platform prints it in a hint. Safe to log.
+///
+/// # Safety
+/// Strings must be NUL-terminated; `out_canonical` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_canonical_string(
+    fields_json: *const c_char,
+    charset_code: u32,
+    out_canonical: *mut *mut c_char,
+) -> pyun_result {
+    let cs = charset(charset_code);
+    guard(cs, || {
+        Charset::from_code(charset_code)?;
+        check_out(out_canonical, "out_canonical")?;
+        let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
+        *out_canonical = to_c_string(cs, &sign::masked_canonical_string(&fields));
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// Verifies a push received from the platform, given as a JSON object of fields or as the raw
+/// `application/x-www-form-urlencoded` body. Returns PYUN_RESULT_OK when the signature holds
+/// (`*out_rule` = 1: empty values signed, the current rule; 2: empty values skipped, the older
+/// rule) and PYUN_RESULT_SIGNATURE_INVALID when it does not.
+///
+/// # Safety
+/// Strings must be NUL-terminated; `out_rule` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_verify(
+    push: *const c_char,
+    app_secret: *const c_char,
+    charset_code: u32,
+    out_rule: *mut i32,
+) -> pyun_result {
+    let cs = charset(charset_code);
+    guard(cs, || {
+        Charset::from_code(charset_code)?;
+        check_out(out_rule, "out_rule")?;
+        let text = cs.input(push, "push")?;
+        let trimmed = text.trim();
+        let fields = if trimmed.starts_with('{') {
+            fields_from_json(trimmed)?
+        } else {
+            parse_form_body(trimmed.as_bytes())?
+        };
+        let secret = AppSecret::new(cs.input(app_secret, "app_secret")?);
+        match sign::verify(&fields, &secret) {
+            Ok(rule) => {
+                *out_rule = if rule == EmptyRule::Included { 1 } else { 2 };
+                Ok(pyun_result::Ok)
+            }
+            Err(VerifyError::MissingSign) => Err(FfiError::new(
+                pyun_result::SignatureInvalid,
+                "the push has no `sign` field",
+            )),
+            Err(e) => Err(FfiError::new(pyun_result::SignatureInvalid, e.to_string())),
+        }
+    })
+}
+
+/// Produces a correctly signed platform push (adds `app_id`, `sign_type`, `timestamp`, `sign`)
+/// from a flat JSON object, for testing a receiver. `*out_json` receives the signed fields.
+///
+/// # Safety
+/// Strings must be NUL-terminated; `out_json` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_sign_push(
+    fields_json: *const c_char,
+    app_secret: *const c_char,
+    app_id: *const c_char,
+    charset_code: u32,
+    out_json: *mut *mut c_char,
+) -> pyun_result {
+    let cs = charset(charset_code);
+    guard(cs, || {
+        Charset::from_code(charset_code)?;
+        check_out(out_json, "out_json")?;
+        let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
+        let secret = AppSecret::new(cs.input(app_secret, "app_secret")?);
+        let app_id = cs.input(app_id, "app_id")?;
+        let signed = sign_push(&fields, &secret, &app_id, None);
+        let obj: serde_json::Map<String, Value> = signed
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        *out_json = to_c_string(cs, &Value::Object(obj).to_string());
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// Explains a platform `hint` (from an ignored or rejected push) against the record that was
+/// sent. `endpoint` ("enter", "leave", "release", "update") reads `record_json` as a typed
+/// record; NULL reads it as flat fields. `*out_json` receives
+/// `{"cause": "wrong_secret"|"fields_differ"|"missing_parameter"|"unrecognised", "summary": ...,
+/// "differing": [...], "only_local": [...], "only_platform": [...], ...}`.
+///
+/// # Safety
+/// Strings must be NUL-terminated (`endpoint` may be NULL); `out_json` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_explain(
+    hint: *const c_char,
+    endpoint_name: *const c_char,
+    record_json: *const c_char,
+    charset_code: u32,
+    out_json: *mut *mut c_char,
+) -> pyun_result {
+    let cs = charset(charset_code);
+    guard(cs, || {
+        Charset::from_code(charset_code)?;
+        check_out(out_json, "out_json")?;
+        let hint = cs.input(hint, "hint")?;
+        let record = cs.input(record_json, "record_json")?;
+        let fields = match cs.optional(endpoint_name, "endpoint")? {
+            Some(e) => AnyRecord::from_json(endpoint(&e)?, &record)?.to_fields(),
+            None => fields_from_json(&record)?,
+        };
+        let d = pyun_core::explain(&hint, &fields);
+        let mut v = serde_json::to_value(&d).unwrap_or(Value::Null);
+        v["summary"] = Value::String(d.summary());
+        *out_json = to_c_string(cs, &v.to_string());
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// The client configuration, as JSON. Unknown keys are refused (a typo would otherwise be
+/// silently ignored).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigJson {
+    app_secret: String,
+    #[serde(default)]
+    base_url: Option<String>,
+    #[serde(default)]
+    app_id: Option<String>,
+    #[serde(default)]
+    api_type: Option<String>,
+    #[serde(default)]
+    url_encoding: bool,
+    #[serde(default)]
+    strict: bool,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    connect_timeout_ms: Option<u64>,
+    #[serde(default)]
+    max_attempts: Option<u32>,
+    #[serde(default)]
+    initial_backoff_ms: Option<u64>,
+    #[serde(default)]
+    max_backoff_ms: Option<u64>,
+    #[serde(default)]
+    proxy: Option<String>,
+}
+
+/// Creates a client from a JSON configuration:
+/// `{"app_secret": "...", "base_url": "https://api.4pyun.com", "app_id": null, "api_type": null,
+/// "url_encoding": false, "strict": false, "timeout_ms": 30000, "connect_timeout_ms": 10000,
+/// "max_attempts": 4, "initial_backoff_ms": 200, "max_backoff_ms": 5000, "proxy": null}`
+/// (only `app_secret` is required). `charset` applies to this JSON and to every string later
+/// passed to or returned by this client. No connection is made here.
+///
+/// # Safety
+/// `config_json` must be NUL-terminated; `out_client` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_client_new(
+    config_json: *const c_char,
+    charset_code: u32,
+    out_client: *mut *mut pyun_client,
+) -> pyun_result {
+    let cs = charset(charset_code);
+    guard(cs, || {
+        let cs = Charset::from_code(charset_code)?;
+        check_out(out_client, "out_client")?;
+        let text = cs.input(config_json, "config_json")?;
+        let c: ConfigJson = serde_json::from_str(&text).map_err(|e| {
+            FfiError::new(pyun_result::MalformedJson, format!("`config_json`: {}", e))
+        })?;
+        let mut config = ClientConfig::new(c.app_secret);
+        if let Some(b) = c.base_url {
+            config.base_url = b;
+        }
+        config.build.app_id = c.app_id;
+        config.build.api_type = c.api_type;
+        config.build.url_encoding = c.url_encoding;
+        config.strict = c.strict;
+        config.proxy = c.proxy;
+        if let Some(ms) = c.timeout_ms {
+            config.timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = c.connect_timeout_ms {
+            config.connect_timeout = Duration::from_millis(ms);
+        }
+        if let Some(n) = c.max_attempts {
+            config.retry.max_attempts = n;
+        }
+        if let Some(ms) = c.initial_backoff_ms {
+            config.retry.initial_backoff = Duration::from_millis(ms);
+        }
+        if let Some(ms) = c.max_backoff_ms {
+            config.retry.max_backoff = Duration::from_millis(ms);
+        }
+        let client = Client::new(config)?;
+        *out_client = Box::into_raw(Box::new(pyun_client {
+            client,
+            charset: cs,
+        }));
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// Releases a client. NULL is ignored. No call on it may be running.
+///
+/// # Safety
+/// `client` must be NULL or a client from `pyun_client_new`, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_client_free(client: *mut pyun_client) {
+    if !client.is_null() {
+        let _ =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(Box::from_raw(client))));
+    }
+}
+
+unsafe fn client_ref<'a>(client: *const pyun_client) -> Result<&'a pyun_client, FfiError> {
+    client
+        .as_ref()
+        .ok_or_else(|| FfiError::new(pyun_result::NullArgument, "`client` is NULL"))
+}
+
+unsafe fn read_record(
+    c: &pyun_client,
+    endpoint_name: *const c_char,
+    record_json: *const c_char,
+    files_json: *const c_char,
+) -> Result<(AnyRecord, Vec<(FileField, FileSource)>), FfiError> {
+    let cs = c.charset;
+    let ep = endpoint(&cs.input(endpoint_name, "endpoint")?)?;
+    let record = AnyRecord::from_json(ep, &cs.input(record_json, "record_json")?)?;
+    let files = files(cs, cs.optional(files_json, "files_json")?)?;
+    Ok((record, files))
+}
+
+/// Validates, signs and sends a record. `endpoint` is "enter", "leave", "release" or "update";
+/// `record_json` a JSON object with the platform's field names; `files_json` NULL or an object
+/// of photo paths, e.g. `{"leave_image_file": "C:\\photos\\1.jpg"}` (the `*_hash` fields are
+/// computed). Blocks until the platform answers or the retries are exhausted.
+///
+/// Returns PYUN_RESULT_OK when the record was accepted (or ignored, outside strict mode), and
+/// PYUN_RESULT_REJECTED when the platform refused it; in both cases `*out_outcome` and (unless
+/// `out_result_json` is NULL) `*out_result_json` are written: `{"endpoint", "outcome", "code",
+/// "message", "hint", "seqno", "http_status", "attempts", "elapsed_ms", "canonical", "sign",
+/// "diagnosis", "response"}`. Other codes write nothing; nothing was accepted.
+///
+/// # Safety
+/// Strings must be NUL-terminated (`files_json` may be NULL); `out_outcome` must be writable;
+/// `out_result_json` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_client_push(
+    client: *const pyun_client,
+    endpoint_name: *const c_char,
+    record_json: *const c_char,
+    files_json: *const c_char,
+    out_outcome: *mut pyun_outcome,
+    out_result_json: *mut *mut c_char,
+) -> pyun_result {
+    let cs = client.as_ref().map_or(Charset::Utf8, |c| c.charset);
+    guard(cs, || {
+        let c = client_ref(client)?;
+        check_out(out_outcome, "out_outcome")?;
+        let (record, files) = read_record(c, endpoint_name, record_json, files_json)?;
+        let (code, outcome, result) = match c.client.push(&record, &files) {
+            Ok(r) => {
+                let v = json!({
+                    "endpoint": r.endpoint.name(),
+                    "outcome": r.outcome.name(),
+                    "code": r.response.code,
+                    "message": r.response.message,
+                    "hint": r.response.hint,
+                    "seqno": r.response.seqno,
+                    "http_status": r.http_status,
+                    "attempts": r.attempts,
+                    "elapsed_ms": r.elapsed.as_millis() as u64,
+                    "canonical": r.canonical_masked,
+                    "sign": r.sign,
+                    "diagnosis": r.diagnosis.as_ref().map(diagnosis_json),
+                    "response": r.response,
+                });
+                (pyun_result::Ok, r.outcome, v)
+            }
+            Err(pyun_core::Error::Api(f)) => {
+                let v = json!({
+                    "endpoint": f.endpoint.name(),
+                    "outcome": f.outcome.name(),
+                    "code": f.response.code,
+                    "message": f.response.message,
+                    "hint": f.response.hint,
+                    "seqno": f.response.seqno,
+                    "http_status": f.http_status,
+                    "attempts": f.attempts,
+                    "canonical": f.canonical_masked,
+                    "diagnosis": f.diagnosis.as_ref().map(diagnosis_json),
+                    "response": f.response,
+                    "raw_body": f.raw_body,
+                    "error": f.to_string(),
+                });
+                // Recorded for pyun_last_error_message too, like every failure.
+                let message = f.to_string();
+                *out_outcome = f.outcome.into();
+                if !out_result_json.is_null() {
+                    *out_result_json = to_c_string(cs, &v.to_string());
+                }
+                return Err(FfiError::new(pyun_result::Rejected, message));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        *out_outcome = outcome.into();
+        if !out_result_json.is_null() {
+            *out_result_json = to_c_string(cs, &result.to_string());
+        }
+        Ok(code)
+    })
+}
+
+fn diagnosis_json(d: &pyun_core::Diagnosis) -> Value {
+    let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
+    v["summary"] = Value::String(d.summary());
+    v
+}
+
+/// Validates and signs a record with this client's secret and options without sending it, for
+/// applications that keep their own HTTP code. Read it with `pyun_request_info` and
+/// `pyun_request_body`; release it with `pyun_request_free`.
+///
+/// # Safety
+/// As `pyun_client_push`; `out_request` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_client_build_request(
+    client: *const pyun_client,
+    endpoint_name: *const c_char,
+    record_json: *const c_char,
+    files_json: *const c_char,
+    out_request: *mut *mut pyun_request,
+) -> pyun_result {
+    let cs = client.as_ref().map_or(Charset::Utf8, |c| c.charset);
+    guard(cs, || {
+        let c = client_ref(client)?;
+        check_out(out_request, "out_request")?;
+        let (record, files) = read_record(c, endpoint_name, record_json, files_json)?;
+        let request = c.client.build(&record, &files)?;
+        let base_url = c.client.config().base_url.trim_end_matches('/').to_string();
+        *out_request = Box::into_raw(Box::new(pyun_request {
+            request,
+            base_url,
+            charset: cs,
+        }));
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// Describes a built request: `*out_json` receives `{"url", "path", "content_type",
+/// "content_length", "sign", "canonical" (secret masked), "fields"}`. Send it as
+/// `POST url` with that `Content-Type` and the bytes of `pyun_request_body`.
+///
+/// # Safety
+/// `request` must be a live request; `out_json` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_request_info(
+    request: *const pyun_request,
+    out_json: *mut *mut c_char,
+) -> pyun_result {
+    let cs = request.as_ref().map_or(Charset::Utf8, |r| r.charset);
+    guard(cs, || {
+        let r = request
+            .as_ref()
+            .ok_or_else(|| FfiError::new(pyun_result::NullArgument, "`request` is NULL"))?;
+        check_out(out_json, "out_json")?;
+        let req = &r.request;
+        let fields: serde_json::Map<String, Value> = req
+            .fields()
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        let v = json!({
+            "url": format!("{}{}", r.base_url, req.path()),
+            "path": req.path(),
+            "content_type": req.content_type(),
+            "content_length": req.content_length(),
+            "sign": req.sign(),
+            "canonical": req.canonical_masked(),
+            "fields": fields,
+        });
+        *out_json = to_c_string(cs, &v.to_string());
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// The exact request body (photos included), in memory. Release with `pyun_bytes_free`.
+///
+/// # Safety
+/// `request` must be a live request; `out_body` and `out_len` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_request_body(
+    request: *const pyun_request,
+    out_body: *mut *mut u8,
+    out_len: *mut usize,
+) -> pyun_result {
+    let cs = request.as_ref().map_or(Charset::Utf8, |r| r.charset);
+    guard(cs, || {
+        let r = request
+            .as_ref()
+            .ok_or_else(|| FfiError::new(pyun_result::NullArgument, "`request` is NULL"))?;
+        check_out(out_body, "out_body")?;
+        check_out(out_len, "out_len")?;
+        let bytes = r.request.body_bytes()?.into_boxed_slice();
+        *out_len = bytes.len();
+        *out_body = Box::into_raw(bytes) as *mut u8;
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// Releases a request. NULL is ignored.
+///
+/// # Safety
+/// `request` must be NULL or a request from pyun, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_request_free(request: *mut pyun_request) {
+    if !request.is_null() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            drop(Box::from_raw(request))
+        }));
+    }
+}

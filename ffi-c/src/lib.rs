@@ -1,0 +1,23 @@
+//! # libpyun: the C ABI of pyun
+//!
+//! Conventions (after rustls-ffi): every function is prefixed `pyun_`; handles are opaque, made
+//! by `_new` and released by `_free` (which accepts NULL); every call returns a
+//! [`pyun_result`] with fixed numbers; out-parameters are written only on success (the one
+//! documented exception: a push the platform refused also fills its outcome and result);
+//! every export runs inside a panic boundary; every pointer is checked; input strings are
+//! copied; output strings are library-owned and released with [`pyun_string_free`]; when a call
+//! fails, [`pyun_last_error_message`] says why (never with a secret in it).
+//!
+//! Strings are UTF-8 unless the call (or the client) is given a `charset` of 936 (GBK) or
+//! 54936 (GB18030); output strings come back in the same charset.
+//!
+//! Threads: there is no global state. A `pyun_client` may be used from many threads at once;
+//! it must not be freed while a call on it is running.
+#![allow(clippy::missing_safety_doc)]
+
+mod charset;
+mod error;
+mod export;
+
+pub use error::{pyun_last_error_message, pyun_result};
+pub use export::*;
