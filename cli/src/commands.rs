@@ -1,0 +1,314 @@
+//! The one-shot subcommands: push, sign, verify, explain, sandbox, send-push.
+
+use std::time::Duration;
+
+use clap::Args;
+use pyun_core::push::{fields_from_json, parse_form_body};
+use pyun_core::sign::{
+    masked_canonical_string, sign as sign_fields, verify as verify_fields, EmptyRule,
+};
+use pyun_core::{
+    AnyRecord, AppSecret, BuildOptions, Client, ClientConfig, Endpoint, Record, RetryPolicy,
+};
+use pyun_sandbox::{pusher, Faults, Sandbox, SandboxConfig};
+
+use crate::input::{file_arg, read_text};
+use crate::{Failure, SecretArg};
+
+/// `pyun push`.
+#[derive(Args)]
+pub struct PushArgs {
+    /// enter, leave, release or update.
+    endpoint: String,
+    /// The record: a JSON object with the platform's field names (`-` for standard input).
+    record: String,
+    /// A photo to attach, as NAME=PATH (enter_image_file, leave_image_file, ...). Repeatable.
+    #[arg(long = "file", value_name = "NAME=PATH")]
+    files: Vec<String>,
+    /// Base URL of the platform (or of a sandbox).
+    #[arg(long, env = "PYUN_BASE_URL", default_value = pyun_core::client::PRODUCTION_URL)]
+    base_url: String,
+    #[command(flatten)]
+    secret: SecretArg,
+    /// app_id assigned by the platform (needs --api-type).
+    #[arg(long)]
+    app_id: Option<String>,
+    /// api_type that goes with --app-id.
+    #[arg(long)]
+    api_type: Option<String>,
+    /// encoding=URL mode, for values that do not survive as UTF-8.
+    #[arg(long)]
+    url_encoding: bool,
+    /// Treat an ignored-with-hint reply as a failure (integration mode).
+    #[arg(long)]
+    strict: bool,
+    /// Seconds allowed per attempt.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
+    /// Attempts in all (retries happen only on network errors and 500/503).
+    #[arg(long, default_value_t = 4)]
+    attempts: u32,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn seconds(s: f64, what: &str) -> Result<Duration, Failure> {
+    if s.is_finite() && s > 0.0 && s < 86_400.0 {
+        Ok(Duration::from_secs_f64(s))
+    } else {
+        Err(Failure::usage(format!(
+            "{} must be a positive number of seconds, got {}",
+            what, s
+        )))
+    }
+}
+
+/// Validates, signs and sends a record.
+pub fn push(a: PushArgs) -> Result<u8, Failure> {
+    let endpoint: Endpoint = a.endpoint.parse().map_err(Failure::usage)?;
+    let record = AnyRecord::from_json(endpoint, &read_text(&a.record)?)?;
+    let files = a
+        .files
+        .iter()
+        .map(|f| file_arg(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut config = ClientConfig::new(a.secret.app_secret.as_str());
+    config.base_url = a.base_url;
+    config.build = BuildOptions {
+        app_id: a.app_id,
+        api_type: a.api_type,
+        url_encoding: a.url_encoding,
+    };
+    config.strict = a.strict;
+    config.timeout = seconds(a.timeout, "--timeout")?;
+    config.retry = RetryPolicy {
+        max_attempts: a.attempts.max(1),
+        ..RetryPolicy::default()
+    };
+    let client = Client::new(config)?;
+    let r = client.push(&record, &files)?;
+    if a.json {
+        let v = serde_json::json!({
+            "endpoint": r.endpoint.name(),
+            "outcome": r.outcome.name(),
+            "http_status": r.http_status,
+            "response": r.response,
+            "attempts": r.attempts,
+            "elapsed_ms": r.elapsed.as_millis() as u64,
+            "canonical": r.canonical_masked,
+            "sign": r.sign,
+            "diagnosis": r.diagnosis,
+        });
+        println!("{}", v);
+    } else {
+        println!(
+            "{} {}: {} (code {}, seqno {}) after {} attempt(s), {} ms",
+            r.endpoint,
+            record.dedup_key().unwrap_or_default(),
+            r.outcome,
+            r.response.code,
+            r.response.seqno.as_deref().unwrap_or("-"),
+            r.attempts,
+            r.elapsed.as_millis()
+        );
+        if let Some(d) = &r.diagnosis {
+            println!("diagnosis: {}", d.summary());
+        }
+    }
+    Ok(0)
+}
+
+/// Prints the sign (or the masked canonical string) of flat fields.
+pub fn sign(secret: &str, canonical: bool, file: &str) -> Result<u8, Failure> {
+    let fields = fields_from_json(&read_text(file)?)?;
+    if canonical {
+        println!("{}", masked_canonical_string(&fields));
+    } else {
+        if secret.is_empty() {
+            return Err(Failure::usage("--app-secret is empty"));
+        }
+        println!("{}", sign_fields(&fields, &AppSecret::new(secret)));
+    }
+    Ok(0)
+}
+
+/// Verifies a received push.
+pub fn verify(secret: &str, file: &str) -> Result<u8, Failure> {
+    let text = read_text(file)?;
+    let trimmed = text.trim();
+    let fields = if trimmed.starts_with('{') {
+        fields_from_json(trimmed)?
+    } else {
+        parse_form_body(trimmed.as_bytes())?
+    };
+    match verify_fields(&fields, &AppSecret::new(secret)) {
+        Ok(EmptyRule::Included) => println!("valid"),
+        Ok(EmptyRule::Skipped) => println!("valid (empty values skipped: the older rule)"),
+        Err(pyun_core::sign::VerifyError::MissingSign) => {
+            return Err(Failure::usage("the push has no `sign` field"));
+        }
+        Err(e) => {
+            println!("invalid: {}", e);
+            return Ok(1);
+        }
+    }
+    Ok(0)
+}
+
+/// Explains a hint against a record.
+pub fn explain(hint: &str, endpoint: Option<&str>, record: &str) -> Result<u8, Failure> {
+    let text = read_text(record)?;
+    let fields = match endpoint {
+        Some(e) => {
+            let endpoint: Endpoint = e.parse().map_err(Failure::usage)?;
+            AnyRecord::from_json(endpoint, &text)?.to_fields()
+        }
+        None => fields_from_json(&text)?,
+    };
+    let d = pyun_core::explain(hint, &fields);
+    println!("{}", d.summary());
+    if let Some(p) = &d.platform_canonical {
+        println!("platform: {}", p);
+        println!("local:    {}", d.local_canonical);
+    }
+    Ok(0)
+}
+
+/// `pyun sandbox`.
+#[derive(Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 (0 picks a free one; the URL is printed on the first line).
+    #[arg(long, default_value_t = 8040)]
+    port: u16,
+    /// Address to bind; keep the default unless other machines must reach it.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// The app_secret the sandbox checks signatures with.
+    #[arg(
+        long,
+        env = "PYUN_APP_SECRET",
+        hide_env_values = true,
+        default_value = "123"
+    )]
+    app_secret: String,
+    /// Answer the first N requests with 503.
+    #[arg(long, default_value_t = 0)]
+    fail_first: u32,
+    /// Fraction (0..1) of requests answered with a random 500/503.
+    #[arg(long, default_value_t = 0.0)]
+    error_rate: f64,
+    /// Fraction (0..1) of connections dropped without an answer.
+    #[arg(long, default_value_t = 0.0)]
+    drop_rate: f64,
+    /// Drop the first N connections without an answer.
+    #[arg(long, default_value_t = 0)]
+    drop_first: u32,
+    /// Milliseconds added before each answer.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+}
+
+fn fraction(v: f64, what: &str) -> Result<f64, Failure> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Failure::usage(format!(
+            "{} must be between 0 and 1, got {}",
+            what, v
+        )))
+    }
+}
+
+/// Runs the sandbox until the process is interrupted.
+pub fn sandbox(a: SandboxArgs) -> Result<u8, Failure> {
+    let faults = Faults {
+        fail_first: a.fail_first,
+        error_rate: fraction(a.error_rate, "--error-rate")?,
+        drop_rate: fraction(a.drop_rate, "--drop-rate")?,
+        drop_first: a.drop_first,
+        latency: Duration::from_millis(a.latency_ms),
+        ..Faults::default()
+    };
+    let config = SandboxConfig {
+        app_secret: a.app_secret,
+        addr: std::net::SocketAddr::new(a.host, a.port),
+        faults,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config)
+        .map_err(|e| Failure::usage(format!("cannot start the sandbox: {}", e)))?;
+    println!("pyun sandbox listening on {}", sandbox.url());
+    println!(
+        "records: GET {}/_sandbox/records · counters: GET {}/_sandbox/counters",
+        sandbox.url(),
+        sandbox.url()
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    loop {
+        std::thread::park();
+    }
+}
+
+/// `pyun send-push`.
+#[derive(Args)]
+pub struct SendPushArgs {
+    /// `leave` (page 000) or `payment` (page 004).
+    kind: String,
+    /// The receiver's URL.
+    #[arg(long)]
+    to: String,
+    #[command(flatten)]
+    secret: SecretArg,
+    /// The app_id the push carries.
+    #[arg(long, default_value = "op00961963581daa7")]
+    app_id: String,
+    /// Fields to send instead of the sample (flat JSON object).
+    #[arg(long)]
+    fields: Option<String>,
+    /// Attempts before giving up.
+    #[arg(long, default_value_t = 5)]
+    max_attempts: u32,
+    /// Milliseconds between attempts.
+    #[arg(long, default_value_t = 1000)]
+    interval_ms: u64,
+}
+
+/// Sends a platform push to a receiver.
+pub fn send_push(a: SendPushArgs) -> Result<u8, Failure> {
+    let fields = match (&a.fields, a.kind.as_str()) {
+        (Some(f), _) => fields_from_json(&read_text(f)?)?,
+        (None, "leave") => pyun_sandbox::sample_leave_push(),
+        (None, "payment") => pyun_sandbox::sample_payment_push(),
+        (None, other) => {
+            return Err(Failure::usage(format!(
+                "unknown push kind {:?}: expected leave or payment",
+                other
+            )))
+        }
+    };
+    let d = pusher::send_push(
+        &a.to,
+        &fields,
+        &a.secret.app_secret,
+        &a.app_id,
+        a.max_attempts.max(1),
+        Duration::from_millis(a.interval_ms),
+    )
+    .map_err(|e| Failure::new(3, e))?;
+    if d.acknowledged {
+        println!("acknowledged after {} attempt(s)", d.attempts);
+        Ok(0)
+    } else {
+        println!(
+            "not acknowledged after {} attempt(s); last answer: HTTP {} {}",
+            d.attempts,
+            d.last_status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into()),
+            d.last_body
+        );
+        Ok(1)
+    }
+}

@@ -1,0 +1,333 @@
+//! The HTTP side: a hand-driven hyper accept loop (so a connection can be closed without an
+//! answer, which axum's own `serve` cannot do), axum routing, and the request handlers.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State as AxState};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use hyper_util::rt::TokioIo;
+use md5::{Digest, Md5};
+use pyun_core::sign::upper_hex;
+use pyun_core::Endpoint;
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+use tower::ServiceExt;
+
+use crate::check::{check, Refusal};
+use crate::state::{AcceptedRecord, FaultAction, FileInfo, State};
+use crate::Faults;
+
+type Shared = Arc<State>;
+
+/// Closes the connection a request arrived on.
+#[derive(Clone)]
+struct Killer(Arc<Notify>);
+
+/// Serves until `stopped` fires.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Shared,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let router = router(state);
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => match accepted {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    log::warn!("sandbox accept failed: {}", e);
+                    continue;
+                }
+            },
+        };
+        let router = router.clone();
+        tokio::spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let killer = Killer(kill.clone());
+            let service =
+                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(killer.clone());
+                    let router = router.clone();
+                    async move {
+                        Ok::<_, Infallible>(
+                            router.oneshot(req.map(Body::new)).await.into_response(),
+                        )
+                    }
+                });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = kill.notified() => {}
+            }
+        });
+    }
+}
+
+fn router(state: Shared) -> Router {
+    let mut r = Router::new();
+    for e in Endpoint::ALL {
+        r = r.route(e.path(), post(move |s, k, req| push(e, s, k, req)));
+    }
+    r.route("/_sandbox/records", get(records))
+        .route("/_sandbox/counters", get(counters))
+        .route("/_sandbox/faults", post(set_faults))
+        .route("/_sandbox/reset", post(reset))
+        .route("/_sandbox/health", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .with_state(state)
+}
+
+async fn records(AxState(s): AxState<Shared>) -> Json<Value> {
+    Json(serde_json::to_value(s.records()).unwrap_or(Value::Null))
+}
+
+async fn counters(AxState(s): AxState<Shared>) -> Json<Value> {
+    Json(serde_json::to_value(s.counters()).unwrap_or(Value::Null))
+}
+
+async fn set_faults(AxState(s): AxState<Shared>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Faults>(&body) {
+        Ok(f) => {
+            s.set_faults(f);
+            Json(json!({"ok": true})).into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, format!("bad faults JSON: {}", e)).into_response(),
+    }
+}
+
+async fn reset(AxState(s): AxState<Shared>) -> Json<Value> {
+    s.reset();
+    Json(json!({"ok": true}))
+}
+
+fn seqno() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+fn answer(
+    state: &State,
+    endpoint: Endpoint,
+    http: StatusCode,
+    code: &str,
+    message: &str,
+    hint: Option<String>,
+    seqno: &str,
+) -> Response {
+    let mut v = json!({
+        "code": code,
+        "message": message,
+        "seqno": seqno,
+        "data_node": state.data_node,
+        "path": format!("POST {}", endpoint.path()),
+    });
+    if let Some(h) = hint {
+        v["hint"] = Value::String(h);
+    }
+    (http, Json(v)).into_response()
+}
+
+fn bad_request(state: &State, endpoint: Endpoint, hint: String) -> Response {
+    state.count_rejected();
+    answer(
+        state,
+        endpoint,
+        StatusCode::OK,
+        "400",
+        "请求参数错误",
+        Some(hint),
+        &seqno(),
+    )
+}
+
+/// Reads a form or multipart body: text fields, and file parts streamed through MD5.
+async fn read_body(
+    req: Request,
+) -> Result<(Vec<(String, String)>, BTreeMap<String, FileInfo>), String> {
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut fields = Vec::new();
+    let mut files = BTreeMap::new();
+    if !is_multipart {
+        let bytes = Bytes::from_request(req, &())
+            .await
+            .map_err(|e| format!("cannot read the body: {}", e))?;
+        if std::str::from_utf8(&bytes).is_err() {
+            return Err("the body is not UTF-8".into());
+        }
+        fields.extend(form_urlencoded::parse(&bytes).into_owned());
+        return Ok((fields, files));
+    }
+    let mut mp = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| format!("bad multipart body: {}", e))?;
+    while let Some(mut field) = mp
+        .next_field()
+        .await
+        .map_err(|e| format!("bad multipart body: {}", e))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        if field.file_name().is_some() {
+            let mut md5 = Md5::new();
+            let mut len = 0u64;
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| format!("file part `{}`: {}", name, e))?
+            {
+                md5.update(&chunk);
+                len += chunk.len() as u64;
+            }
+            files.insert(
+                name,
+                FileInfo {
+                    len,
+                    md5: upper_hex(&md5.finalize()),
+                },
+            );
+        } else {
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| format!("field `{}`: {}", name, e))?;
+            let text = String::from_utf8(bytes.to_vec())
+                .map_err(|_| format!("field `{}` is not UTF-8", name))?;
+            fields.push((name, text));
+        }
+    }
+    Ok((fields, files))
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+async fn push(
+    endpoint: Endpoint,
+    AxState(state): AxState<Shared>,
+    Extension(killer): Extension<Killer>,
+    req: Request,
+) -> Response {
+    let (fault, latency) = state.next_request();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let drop_after_store = match fault {
+        FaultAction::Drop { after_store: false } => return drop_connection(&state, &killer).await,
+        FaultAction::Drop { after_store: true } => true,
+        FaultAction::Fail(status) => {
+            state.count_fault();
+            let (code, message) = if status == 503 {
+                ("503", "服务暂不可用")
+            } else {
+                ("500", "服务器内部错误")
+            };
+            let http = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return answer(&state, endpoint, http, code, message, None, &seqno());
+        }
+        FaultAction::None => false,
+    };
+    let (fields, files) = match read_body(req).await {
+        Ok(b) => b,
+        Err(e) => return bad_request(&state, endpoint, e),
+    };
+    let seq = seqno();
+    match check(endpoint, &fields, &files, &state.secret) {
+        Err(Refusal::Parameter(hint)) => return bad_request(&state, endpoint, hint),
+        Err(Refusal::Signature(canonical)) => {
+            return if endpoint.signature_failure_is_ignored() {
+                state.count_ignored();
+                let hint = format!("签名验证不通过[{}]", canonical);
+                answer(
+                    &state,
+                    endpoint,
+                    StatusCode::OK,
+                    "200",
+                    "已忽略当前请求",
+                    Some(hint),
+                    &seq,
+                )
+            } else {
+                state.count_rejected();
+                answer(
+                    &state,
+                    endpoint,
+                    StatusCode::OK,
+                    "401",
+                    "请求签名校验不通过",
+                    Some(canonical),
+                    &seq,
+                )
+            };
+        }
+        Ok(()) => {}
+    }
+    let field_map: BTreeMap<String, String> = fields.iter().cloned().collect();
+    let url_mode = field_map.get("encoding").map(String::as_str) == Some("URL");
+    let decoded = field_map
+        .iter()
+        .map(|(k, v)| {
+            let d = if url_mode {
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            } else {
+                v.clone()
+            };
+            (k.clone(), d)
+        })
+        .collect();
+    let key = field_map
+        .get(endpoint.dedup_field())
+        .cloned()
+        .unwrap_or_default();
+    let park = field_map
+        .get("park_uuid")
+        .or_else(|| field_map.get("merchant"))
+        .cloned()
+        .unwrap_or_default();
+    let record = AcceptedRecord {
+        endpoint: endpoint.name().into(),
+        key,
+        fields: field_map,
+        decoded,
+        files,
+        seqno: seq.clone(),
+        received_at_ms: now_ms(),
+    };
+    // A repeat is answered as a success and not stored again, as the platform does.
+    state.store(&park, record);
+    if drop_after_store {
+        return drop_connection(&state, &killer).await;
+    }
+    answer(
+        &state,
+        endpoint,
+        StatusCode::OK,
+        endpoint.primary_success_code(),
+        "OK",
+        None,
+        &seq,
+    )
+}
+
+/// Closes the connection without an answer: the handler never returns.
+async fn drop_connection(state: &State, killer: &Killer) -> Response {
+    state.count_drop();
+    killer.0.notify_one();
+    std::future::pending::<Response>().await
+}
