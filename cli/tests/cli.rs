@@ -1,0 +1,151 @@
+//! The `pyun` binary as a user runs it: exit codes, one-line errors, the demo.
+
+use assert_cmd::Command;
+
+fn pyun() -> Command {
+    Command::cargo_bin("pyun").unwrap()
+}
+
+const FIELDS: &str = r#"{"b":"2","a":"1"}"#;
+
+#[test]
+fn sign_and_canonical() {
+    let out = pyun()
+        .args(["sign", "--app-secret", "123"])
+        .write_stdin(FIELDS)
+        .assert()
+        .success();
+    let sign = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(
+        sign.trim(),
+        pyun_core::form::md5_hex(b"a=1&b=2&app_secret=123")
+    );
+    pyun()
+        .args(["sign", "--canonical", "--app-secret", "123"])
+        .write_stdin(FIELDS)
+        .assert()
+        .success()
+        .stdout("a=1&b=2&app_secret=***\n");
+}
+
+#[test]
+fn verify_exit_codes() {
+    let signed = pyun_core::push::sign_push(
+        &[("plate".to_string(), "川A660P1".to_string())],
+        &pyun_core::AppSecret::new("s"),
+        "op1",
+        None,
+    );
+    let body: String = form_body(&signed);
+    pyun()
+        .args(["verify", "--app-secret", "s"])
+        .write_stdin(body.clone())
+        .assert()
+        .code(0);
+    pyun()
+        .args(["verify", "--app-secret", "t"])
+        .write_stdin(body)
+        .assert()
+        .code(1);
+    pyun()
+        .args(["verify", "--app-secret", "s"])
+        .write_stdin("{not json")
+        .assert()
+        .code(2);
+    pyun()
+        .args(["verify", "--app-secret", "s"])
+        .write_stdin(r#"{"a":"1"}"#)
+        .assert()
+        .code(2);
+}
+
+fn form_body(fields: &[(String, String)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                k,
+                v.bytes().map(|b| format!("%{:02X}", b)).collect::<String>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[test]
+fn errors_are_one_line() {
+    let out = pyun()
+        .args([
+            "push",
+            "leave",
+            "-",
+            "--app-secret",
+            "x",
+            "--base-url",
+            "http://127.0.0.1:9",
+        ])
+        .write_stdin(r#"{"plate":"粤B1"}"#)
+        .assert()
+        .code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.lines().count(), 1, "{}", err);
+    assert!(
+        err.contains("enter_time") && err.contains("leave_time"),
+        "{}",
+        err
+    );
+    pyun()
+        .args(["push", "exit", "-", "--app-secret", "x"])
+        .write_stdin("{}")
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn explain_names_the_charset_problem() {
+    let out = pyun()
+        .args([
+            "explain",
+            "--hint",
+            "park_uuid=p&plate=?KKKKKK&app_secret=***",
+            "-",
+        ])
+        .write_stdin(r#"{"park_uuid":"p","plate":"粤KKKKKK"}"#)
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("charset"), "{}", text);
+}
+
+#[test]
+fn network_failure_exit_code() {
+    let record = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/data/update.json"
+    ))
+    .unwrap();
+    pyun()
+        .args([
+            "push",
+            "update",
+            "-",
+            "--app-secret",
+            "x",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--attempts",
+            "1",
+        ])
+        .write_stdin(record)
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn demo_runs_and_succeeds() {
+    let out = pyun().arg("demo").assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("every step ended as expected"), "{}", text);
+    assert!(text.contains("sandbox accepted 4 record(s)"), "{}", text);
+}
