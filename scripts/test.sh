@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of pyun on a fresh machine: installs what it needs first (you are root in CI).
+# Runs every test of pyun on a fresh machine, installing what it needs first (CI is root on a
+# new Debian machine with the Rust toolchain, Python 3 and gcc; everything else comes from
+# crates.io, PyPI and Debian's packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -8,5 +10,19 @@ echo "== fmt, clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
-echo "== Rust tests"
+echo "== header is fresh"
+bash scripts/gen-header.sh --check
+
+echo "== Rust tests (core, sandbox end to end, CLI)"
 cargo test --workspace
+
+echo "== main job"
+cargo run -q --release -p pyun-cli -- demo
+
+for part in test-c test-python windows-check; do
+  if [ -f "scripts/$part.sh" ]; then
+    echo "== $part"
+    bash "scripts/$part.sh"
+  fi
+done
+echo "== all tests passed"

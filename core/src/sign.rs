@@ -39,42 +39,39 @@ where
             .filter(|(k, v)| *k != SIGN_FIELD && !(skip_empty && v.is_empty())),
     );
     // A stable order: equal keys stay in the order given, so the last one given wins below.
-    let mut order: Vec<(u128, usize)> = pairs
-        .iter()
-        .enumerate()
-        .map(|(i, (k, _))| (prefix(k), i))
-        .collect();
-    if pairs.iter().all(|(k, _)| k.is_ascii()) {
-        // Java's order is byte order for ASCII keys. Sort on a 16-byte big-endian prefix with a
-        // hand-written insertion sort: for the 10-40 keys of a record it is about three times
-        // cheaper than the general-purpose sort, and it keeps signing within 1.3x of the bare
-        // MD5 (docs/BENCHMARKS.md). Runs sharing a prefix are then compared in full.
-        for i in 1..order.len() {
-            let x = order[i];
+    let order: Vec<usize> = if pairs.len() <= 256 && pairs.iter().all(|(k, _)| k.is_ascii()) {
+        // Java's order is byte order for ASCII keys. Each key becomes one integer: its first
+        // 15 bytes big-endian, then its position. A hand-written insertion sort on those is
+        // about three times cheaper than the general sort for the 10-40 keys of a record, and
+        // keeps signing near the cost of the bare MD5 (docs/BENCHMARKS.md). Keys sharing their
+        // first 15 bytes are then ordered in full.
+        let mut keyed: Vec<u128> = pairs.iter().enumerate().map(|(i, (k, _))| (prefix(k) << 8) | i as u128).collect();
+        for i in 1..keyed.len() {
+            let x = keyed[i];
             let mut j = i;
-            while j > 0 && order[j - 1].0 > x.0 {
-                order[j] = order[j - 1];
+            while j > 0 && keyed[j - 1] > x {
+                keyed[j] = keyed[j - 1];
                 j -= 1;
             }
-            order[j] = x;
+            keyed[j] = x;
         }
         let mut start = 0;
-        while start < order.len() {
-            let end = start
-                + order[start..]
-                    .iter()
-                    .take_while(|e| e.0 == order[start].0)
-                    .count();
+        while start < keyed.len() {
+            let p = keyed[start] >> 8;
+            let end = start + keyed[start..].iter().take_while(|&&e| e >> 8 == p).count();
             if end - start > 1 {
-                order[start..end].sort_by(|a, b| pairs[a.1].0.cmp(pairs[b.1].0));
+                keyed[start..end].sort_by(|a, b| pairs[(*a & 0xFF) as usize].0.cmp(pairs[(*b & 0xFF) as usize].0));
             }
             start = end;
         }
+        keyed.iter().map(|&e| (e & 0xFF) as usize).collect()
     } else {
-        order.sort_by(|a, b| java_key_order(pairs[a.1].0, pairs[b.1].0));
-    }
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by(|&a, &b| java_key_order(pairs[a].0, pairs[b].0));
+        order
+    };
     let mut out: Vec<(&str, &str)> = Vec::with_capacity(order.len());
-    for &(_, i) in &order {
+    for i in order {
         match out.last_mut() {
             Some(last) if last.0 == pairs[i].0 => *last = pairs[i],
             _ => out.push(pairs[i]),
@@ -83,10 +80,11 @@ where
     out
 }
 
+/// The first 15 bytes of a key, big-endian, zero-padded.
 fn prefix(k: &str) -> u128 {
     let mut b = [0u8; 16];
-    let n = k.len().min(16);
-    b[..n].copy_from_slice(&k.as_bytes()[..n]);
+    let n = k.len().min(15);
+    b[1..1 + n].copy_from_slice(&k.as_bytes()[..n]);
     u128::from_be_bytes(b)
 }
 

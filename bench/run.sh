@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every benchmark side by side with its alternative, on this machine, in one go.
+# The figures go into docs/BENCHMARKS.md by hand, with this command.
+#   bash bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-2000}
+python3 -m venv .venv-bench >/dev/null 2>&1 || true
+.venv-bench/bin/pip install -q requests
+cargo build -q --release -p pyun-cli -p pyun-bench
+
+echo "== signing and hashing (criterion)"
+cargo bench -q -p pyun-bench --bench signing 2>/dev/null | grep -E "^[a-z_]+/|time:|thrpt:"
+echo "== md5 of a 4 MiB buffer: openssl speed / md5sum"
+openssl speed -bytes 4194304 -seconds 3 md5 2>/dev/null | tail -1
+head -c 209715200 /dev/urandom > /tmp/pyun-bench-200m
+/usr/bin/time -f "md5sum 200 MiB: %e s" md5sum /tmp/pyun-bench-200m >/dev/null
+rm -f /tmp/pyun-bench-200m
+
+echo "== multipart body for a 20 MB photo: peak memory"
+target/release/multipart_memory
+
+echo "== pushes per second against one sandbox (N=$N)"
+out=$(mktemp)
+target/release/pyun sandbox --port 0 --app-secret 123 >"$out" 2>/dev/null &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
+for _ in $(seq 50); do grep -q listening "$out" && break; sleep 0.1; done
+url=$(head -n1 "$out" | sed 's/.* on //')
+target/release/push_throughput "$url" "$N"
+.venv-bench/bin/python bench/python_push.py "$url" "$N"
