@@ -40,8 +40,14 @@ fn signing(c: &mut Criterion) {
 fn client_overhead(c: &mut Criterion) {
     use std::io::Read;
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
-    let record = pyun_core::LeaveRecord::from_json(&std::fs::read_to_string(dir.join("leave.json")).unwrap()).unwrap();
-    let files = [(pyun_core::FileField::LeaveImage, pyun_core::FileSource::Path(dir.join("leave.bmp")))];
+    let record = pyun_core::LeaveRecord::from_json(
+        &std::fs::read_to_string(dir.join("leave.json")).unwrap(),
+    )
+    .unwrap();
+    let files = [(
+        pyun_core::FileField::LeaveImage,
+        pyun_core::FileSource::Path(dir.join("leave.bmp")),
+    )];
     let secret = AppSecret::new("123");
     let options = pyun_core::BuildOptions::default();
     let mut buf = vec![0u8; 64 * 1024];
@@ -53,13 +59,16 @@ fn client_overhead(c: &mut Criterion) {
         })
     });
     let no_photo: [(pyun_core::FileField, pyun_core::FileSource); 0] = [];
-    c.bench_function("client_overhead/build_and_stream_leave_without_photo", |b| {
-        b.iter(|| {
-            let req = pyun_core::build_request(&record, &no_photo, &secret, &options).unwrap();
-            let mut body = req.body_reader();
-            while body.read(&mut buf).unwrap() > 0 {}
-        })
-    });
+    c.bench_function(
+        "client_overhead/build_and_stream_leave_without_photo",
+        |b| {
+            b.iter(|| {
+                let req = pyun_core::build_request(&record, &no_photo, &secret, &options).unwrap();
+                let mut body = req.body_reader();
+                while body.read(&mut buf).unwrap() > 0 {}
+            })
+        },
+    );
 }
 
 criterion_group!(benches, signing, client_overhead);

@@ -45,7 +45,11 @@ where
         // about three times cheaper than the general sort for the 10-40 keys of a record, and
         // keeps signing near the cost of the bare MD5 (docs/BENCHMARKS.md). Keys sharing their
         // first 15 bytes are then ordered in full.
-        let mut keyed: Vec<u128> = pairs.iter().enumerate().map(|(i, (k, _))| (prefix(k) << 8) | i as u128).collect();
+        let mut keyed: Vec<u128> = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (prefix(k) << 8) | i as u128)
+            .collect();
         for i in 1..keyed.len() {
             let x = keyed[i];
             let mut j = i;
@@ -60,7 +64,11 @@ where
             let p = keyed[start] >> 8;
             let end = start + keyed[start..].iter().take_while(|&&e| e >> 8 == p).count();
             if end - start > 1 {
-                keyed[start..end].sort_by(|a, b| pairs[(*a & 0xFF) as usize].0.cmp(pairs[(*b & 0xFF) as usize].0));
+                keyed[start..end].sort_by(|a, b| {
+                    pairs[(*a & 0xFF) as usize]
+                        .0
+                        .cmp(pairs[(*b & 0xFF) as usize].0)
+                });
             }
             start = end;
         }

@@ -17,7 +17,8 @@ fn main() {
     let client = Client::new(config).expect("client");
     let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/data/leave.bmp");
     let base: serde_json::Value =
-        serde_json::from_str(include_str!("../../../examples/data/leave.json")).expect("leave.json");
+        serde_json::from_str(include_str!("../../../examples/data/leave.json"))
+            .expect("leave.json");
     let run = format!("{}", std::process::id());
     let started = Instant::now();
     for i in 0..n {
@@ -25,10 +26,18 @@ fn main() {
         v["parking_serial"] = format!("RS-{}-{}", run, i).into();
         let record = LeaveRecord::from_value(v).expect("record");
         let r = client
-            .push_leave(&record, &[(FileField::LeaveImage, FileSource::Path(photo.clone()))])
+            .push_leave(
+                &record,
+                &[(FileField::LeaveImage, FileSource::Path(photo.clone()))],
+            )
             .expect("push");
         assert_eq!(r.outcome, pyun_core::Outcome::Accepted);
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("pyun Client: {} pushes in {:.2} s = {:.0} pushes/s", n, secs, n as f64 / secs);
+    println!(
+        "pyun Client: {} pushes in {:.2} s = {:.0} pushes/s",
+        n,
+        secs,
+        n as f64 / secs
+    );
 }
