@@ -65,6 +65,8 @@ typedef enum {
   PYUN_RESULT_TRANSPORT = 9,
   // The platform answered and refused the record (see the outcome and result JSON).
   PYUN_RESULT_REJECTED = 10,
+  // The outbox database failed (disk full or read-only, damaged file); nothing was stored.
+  PYUN_RESULT_STORE = 11,
   // A bug inside pyun (a caught panic). Please report it with the last error message.
   PYUN_RESULT_PANIC = 99,
 } pyun_result;

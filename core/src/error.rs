@@ -132,6 +132,9 @@ pub enum Error {
     Transport(crate::response::TransportError),
     /// The platform answered, and it is not an acceptance; see the outcome and response.
     Api(Box<crate::response::ApiFailure>),
+    /// The outbox database failed (disk full or read-only, damaged file): what was being
+    /// stored was not stored.
+    Store(String),
 }
 
 impl fmt::Display for Error {
@@ -152,6 +155,7 @@ impl fmt::Display for Error {
             Error::Signature(e) => e.fmt(f),
             Error::Transport(e) => e.fmt(f),
             Error::Api(e) => e.fmt(f),
+            Error::Store(e) => f.write_str(e),
         }
     }
 }

@@ -22,6 +22,8 @@ pub mod endpoint;
 pub mod error;
 pub mod explain;
 pub mod form;
+#[cfg(feature = "outbox")]
+pub mod outbox;
 pub mod payment;
 pub mod push;
 pub mod record;
@@ -37,6 +39,8 @@ pub use endpoint::Endpoint;
 pub use error::{Error, Problem, ProblemKind, Result, ValidationError};
 pub use explain::{explain, Diagnosis};
 pub use form::{FileField, FilePart, FileSource};
+#[cfg(feature = "outbox")]
+pub use outbox::{Outbox, OutboxOptions};
 pub use record::{AnyRecord, EnterRecord, LeaveRecord, Record, ReleaseRecord, UpdateRecord};
 pub use request::{build_request, BuildOptions, SignedRequest};
 pub use response::{classify, Outcome, Response};

@@ -33,6 +33,8 @@ pub enum pyun_result {
     Transport = 9,
     /// The platform answered and refused the record (see the outcome and result JSON).
     Rejected = 10,
+    /// The outbox database failed (disk full or read-only, damaged file); nothing was stored.
+    Store = 11,
     /// A bug inside pyun (a caught panic). Please report it with the last error message.
     Panic = 99,
 }
@@ -67,6 +69,7 @@ impl From<pyun_core::Error> for FfiError {
             E::Signature(_) => pyun_result::SignatureInvalid,
             E::Transport(_) => pyun_result::Transport,
             E::Api(_) => pyun_result::Rejected,
+            E::Store(_) => pyun_result::Store,
             _ => pyun_result::InvalidArgument,
         };
         FfiError::new(code, e.to_string())
