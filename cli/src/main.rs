@@ -2,11 +2,12 @@
 //! a local sandbox of the platform.
 //!
 //! Exit codes: 0 success; 1 the platform refused (or a signature is invalid); 2 unusable input
-//! or configuration; 3 network failure.
+//! or configuration; 3 network failure; 4 the outbox database failed.
 
 mod commands;
 mod demo;
 mod input;
+mod outbox;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,6 +71,8 @@ enum Command {
     /// Send a signed platform push (leave record or payment order) to a receiver, resending
     /// until it answers {"code":"1001"}, as the platform does.
     SendPush(commands::SendPushArgs),
+    /// A durable queue that never loses a record: enqueue, drain, status, dead, retry, purge.
+    Outbox(outbox::OutboxArgs),
 }
 
 /// The app secret, from the option or the environment.
@@ -106,6 +109,7 @@ impl From<pyun_core::Error> for Failure {
         let code = match &e {
             E::Api(_) | E::Signature(_) => 1,
             E::Transport(_) => 3,
+            E::Store(_) => 4,
             _ => 2,
         };
         Failure::new(code, e.to_string())
@@ -144,6 +148,7 @@ fn main() -> ExitCode {
         } => commands::explain(&hint, endpoint.as_deref(), &record),
         Command::Sandbox(args) => commands::sandbox(args),
         Command::SendPush(args) => commands::send_push(args),
+        Command::Outbox(args) => outbox::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
