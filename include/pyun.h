@@ -74,6 +74,10 @@ typedef enum {
 // A client for one parking lot and secret. Opaque; thread-safe.
 typedef struct pyun_client pyun_client;
 
+// A durable queue of records on a SQLite file. Opaque; thread-safe; several processes may
+// open the same file.
+typedef struct pyun_outbox pyun_outbox;
+
 // A signed request that was built but not sent. Opaque.
 typedef struct pyun_request pyun_request;
 
@@ -232,6 +236,65 @@ pyun_result pyun_request_body(const pyun_request *request, uint8_t **out_body, s
 // # Safety
 // `request` must be NULL or a request from pyun, not yet freed.
 void pyun_request_free(pyun_request *request);
+
+// Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
+// page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields. A file
+// that is not an outbox, or a damaged one, fails with PYUN_RESULT_STORE and is left untouched.
+//
+// # Safety
+// `path` must be NUL-terminated; `out_outbox` must be writable.
+pyun_result pyun_outbox_open(const char *path,
+                             int32_t carry_enter_fields,
+                             uint32_t charset_code,
+                             pyun_outbox **out_outbox);
+
+// Closes an outbox. NULL is ignored. No call on it may be running.
+//
+// # Safety
+// `outbox` must be NULL or from `pyun_outbox_open`, not yet freed.
+void pyun_outbox_free(pyun_outbox *outbox);
+
+// Validates a record and stores it durably with copies of its photos; `*out_id` receives its
+// id. Returns only once it is on disk; on any error nothing was stored (PYUN_RESULT_VALIDATION,
+// PYUN_RESULT_FILE for a missing photo, PYUN_RESULT_STORE for a full or read-only disk).
+//
+// # Safety
+// Strings must be NUL-terminated (`files_json` may be NULL); `out_id` must be writable.
+pyun_result pyun_outbox_enqueue(const pyun_outbox *outbox,
+                                const char *endpoint_name,
+                                const char *record_json,
+                                const char *files_json,
+                                int64_t *out_id);
+
+// Delivers what is due through `client` (oldest first, enters before the rest of their
+// serial); `*out_report_json` receives `{"accepted", "dead", "retried", "pending"}`.
+// Retryable failures stay queued with a backoff; permanent refusals become dead letters.
+//
+// # Safety
+// Handles must be live; `out_report_json` must be writable.
+pyun_result pyun_outbox_drain(const pyun_outbox *outbox,
+                              const pyun_client *client,
+                              char **out_report_json);
+
+// `*out_json` receives the counts `{"pending", "in_flight", "done", "dead"}`.
+//
+// # Safety
+// `outbox` must be live; `out_json` must be writable.
+pyun_result pyun_outbox_counts(const pyun_outbox *outbox, char **out_json);
+
+// `*out_json` receives the dead letters: `[{"id", "endpoint", "key", "attempts", "error",
+// "response", "diagnosis"}]`.
+//
+// # Safety
+// `outbox` must be live; `out_json` must be writable.
+pyun_result pyun_outbox_dead_letters(const pyun_outbox *outbox, char **out_json);
+
+// Re-queues dead letters after their cause was fixed: the one with `id`, or all when `id` is
+// negative. `*out_count` receives how many.
+//
+// # Safety
+// `outbox` must be live; `out_count` must be writable.
+pyun_result pyun_outbox_retry_dead(const pyun_outbox *outbox, int64_t id, uint64_t *out_count);
 
 #ifdef __cplusplus
 }  // extern "C"

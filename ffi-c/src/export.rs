@@ -72,7 +72,7 @@ fn charset(code: u32) -> Charset {
     Charset::from_code(code).unwrap_or(Charset::Utf8)
 }
 
-fn check_out<T>(p: *mut T, name: &str) -> Result<(), FfiError> {
+pub(crate) fn check_out<T>(p: *mut T, name: &str) -> Result<(), FfiError> {
     if p.is_null() {
         Err(FfiError::new(
             pyun_result::NullArgument,
@@ -83,7 +83,7 @@ fn check_out<T>(p: *mut T, name: &str) -> Result<(), FfiError> {
     }
 }
 
-fn to_c_string(cs: Charset, s: &str) -> *mut c_char {
+pub(crate) fn to_c_string(cs: Charset, s: &str) -> *mut c_char {
     let bytes: Vec<u8> = cs.encode(s).into_iter().filter(|&b| b != 0).collect();
     // NULs were filtered out above, so this cannot fail.
     CString::new(bytes)
@@ -91,12 +91,12 @@ fn to_c_string(cs: Charset, s: &str) -> *mut c_char {
         .unwrap_or(std::ptr::null_mut())
 }
 
-fn endpoint(s: &str) -> Result<Endpoint, FfiError> {
+pub(crate) fn endpoint(s: &str) -> Result<Endpoint, FfiError> {
     s.parse()
         .map_err(|e: String| FfiError::new(pyun_result::InvalidArgument, e))
 }
 
-fn files(cs: Charset, json: Option<String>) -> Result<Vec<(FileField, FileSource)>, FfiError> {
+pub(crate) fn files(json: Option<String>) -> Result<Vec<(FileField, FileSource)>, FfiError> {
     let json = match json {
         None => return Ok(Vec::new()),
         Some(j) => j,
@@ -109,7 +109,6 @@ fn files(cs: Charset, json: Option<String>) -> Result<Vec<(FileField, FileSource
             "`files_json` must be an object like {\"enter_image_file\": \"C:\\\\a.jpg\"}",
         )
     })?;
-    let _ = cs;
     obj.iter()
         .map(|(k, v)| {
             let field = FileField::from_name(k).ok_or_else(|| {
@@ -411,7 +410,9 @@ pub unsafe extern "C" fn pyun_client_free(client: *mut pyun_client) {
     }
 }
 
-unsafe fn client_ref<'a>(client: *const pyun_client) -> Result<&'a pyun_client, FfiError> {
+pub(crate) unsafe fn client_ref<'a>(
+    client: *const pyun_client,
+) -> Result<&'a pyun_client, FfiError> {
     client
         .as_ref()
         .ok_or_else(|| FfiError::new(pyun_result::NullArgument, "`client` is NULL"))
@@ -426,7 +427,7 @@ unsafe fn read_record(
     let cs = c.charset;
     let ep = endpoint(&cs.input(endpoint_name, "endpoint")?)?;
     let record = AnyRecord::from_json(ep, &cs.input(record_json, "record_json")?)?;
-    let files = files(cs, cs.optional(files_json, "files_json")?)?;
+    let files = files(cs.optional(files_json, "files_json")?)?;
     Ok((record, files))
 }
 
@@ -509,6 +510,12 @@ pub unsafe extern "C" fn pyun_client_push(
         }
         Ok(code)
     })
+}
+
+impl pyun_client {
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
 }
 
 fn diagnosis_json(d: &pyun_core::Diagnosis) -> Value {

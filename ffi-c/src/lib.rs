@@ -18,6 +18,8 @@
 mod charset;
 mod error;
 mod export;
+mod outbox;
 
 pub use error::{pyun_last_error_message, pyun_result};
 pub use export::*;
+pub use outbox::*;

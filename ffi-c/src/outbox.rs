@@ -1,0 +1,179 @@
+//! The durable outbox across the ABI: `pyun_outbox_*`.
+
+use std::os::raw::c_char;
+
+use pyun_core::outbox::{Outbox, OutboxOptions};
+use pyun_core::AnyRecord;
+
+use crate::charset::Charset;
+use crate::error::{guard, pyun_result, FfiError};
+use crate::export::{check_out, client_ref, endpoint, files, pyun_client, to_c_string};
+
+/// A durable queue of records on a SQLite file. Opaque; thread-safe; several processes may
+/// open the same file.
+#[allow(non_camel_case_types)]
+pub struct pyun_outbox {
+    outbox: Outbox,
+    charset: Charset,
+}
+
+unsafe fn outbox_ref<'a>(outbox: *const pyun_outbox) -> Result<&'a pyun_outbox, FfiError> {
+    outbox
+        .as_ref()
+        .ok_or_else(|| FfiError::new(pyun_result::NullArgument, "`outbox` is NULL"))
+}
+
+/// Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
+/// page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields. A file
+/// that is not an outbox, or a damaged one, fails with PYUN_RESULT_STORE and is left untouched.
+///
+/// # Safety
+/// `path` must be NUL-terminated; `out_outbox` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_outbox_open(
+    path: *const c_char,
+    carry_enter_fields: i32,
+    charset_code: u32,
+    out_outbox: *mut *mut pyun_outbox,
+) -> pyun_result {
+    let cs = Charset::from_code(charset_code).unwrap_or(Charset::Utf8);
+    guard(cs, || {
+        let cs = Charset::from_code(charset_code)?;
+        check_out(out_outbox, "out_outbox")?;
+        let path = cs.input(path, "path")?;
+        let options = OutboxOptions {
+            carry_enter_fields: carry_enter_fields != 0,
+            ..OutboxOptions::default()
+        };
+        let outbox = Outbox::open(path, options)?;
+        *out_outbox = Box::into_raw(Box::new(pyun_outbox {
+            outbox,
+            charset: cs,
+        }));
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// Closes an outbox. NULL is ignored. No call on it may be running.
+///
+/// # Safety
+/// `outbox` must be NULL or from `pyun_outbox_open`, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_outbox_free(outbox: *mut pyun_outbox) {
+    if !outbox.is_null() {
+        let _ =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(Box::from_raw(outbox))));
+    }
+}
+
+/// Validates a record and stores it durably with copies of its photos; `*out_id` receives its
+/// id. Returns only once it is on disk; on any error nothing was stored (PYUN_RESULT_VALIDATION,
+/// PYUN_RESULT_FILE for a missing photo, PYUN_RESULT_STORE for a full or read-only disk).
+///
+/// # Safety
+/// Strings must be NUL-terminated (`files_json` may be NULL); `out_id` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_outbox_enqueue(
+    outbox: *const pyun_outbox,
+    endpoint_name: *const c_char,
+    record_json: *const c_char,
+    files_json: *const c_char,
+    out_id: *mut i64,
+) -> pyun_result {
+    let cs = outbox.as_ref().map_or(Charset::Utf8, |o| o.charset);
+    guard(cs, || {
+        let o = outbox_ref(outbox)?;
+        check_out(out_id, "out_id")?;
+        let ep = endpoint(&cs.input(endpoint_name, "endpoint")?)?;
+        let record = AnyRecord::from_json(ep, &cs.input(record_json, "record_json")?)?;
+        let files = files(cs.optional(files_json, "files_json")?)?;
+        *out_id = o.outbox.enqueue(&record, &files)?;
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// Delivers what is due through `client` (oldest first, enters before the rest of their
+/// serial); `*out_report_json` receives `{"accepted", "dead", "retried", "pending"}`.
+/// Retryable failures stay queued with a backoff; permanent refusals become dead letters.
+///
+/// # Safety
+/// Handles must be live; `out_report_json` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_outbox_drain(
+    outbox: *const pyun_outbox,
+    client: *const pyun_client,
+    out_report_json: *mut *mut c_char,
+) -> pyun_result {
+    let cs = outbox.as_ref().map_or(Charset::Utf8, |o| o.charset);
+    guard(cs, || {
+        let o = outbox_ref(outbox)?;
+        let c = client_ref(client)?;
+        check_out(out_report_json, "out_report_json")?;
+        let report = o.outbox.drain(c.client())?;
+        *out_report_json = to_c_string(cs, &serde_json::to_string(&report).unwrap_or_default());
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// `*out_json` receives the counts `{"pending", "in_flight", "done", "dead"}`.
+///
+/// # Safety
+/// `outbox` must be live; `out_json` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_outbox_counts(
+    outbox: *const pyun_outbox,
+    out_json: *mut *mut c_char,
+) -> pyun_result {
+    let cs = outbox.as_ref().map_or(Charset::Utf8, |o| o.charset);
+    guard(cs, || {
+        let o = outbox_ref(outbox)?;
+        check_out(out_json, "out_json")?;
+        *out_json = to_c_string(
+            cs,
+            &serde_json::to_string(&o.outbox.counts()?).unwrap_or_default(),
+        );
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// `*out_json` receives the dead letters: `[{"id", "endpoint", "key", "attempts", "error",
+/// "response", "diagnosis"}]`.
+///
+/// # Safety
+/// `outbox` must be live; `out_json` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_outbox_dead_letters(
+    outbox: *const pyun_outbox,
+    out_json: *mut *mut c_char,
+) -> pyun_result {
+    let cs = outbox.as_ref().map_or(Charset::Utf8, |o| o.charset);
+    guard(cs, || {
+        let o = outbox_ref(outbox)?;
+        check_out(out_json, "out_json")?;
+        *out_json = to_c_string(
+            cs,
+            &serde_json::to_string(&o.outbox.dead_letters()?).unwrap_or_default(),
+        );
+        Ok(pyun_result::Ok)
+    })
+}
+
+/// Re-queues dead letters after their cause was fixed: the one with `id`, or all when `id` is
+/// negative. `*out_count` receives how many.
+///
+/// # Safety
+/// `outbox` must be live; `out_count` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_outbox_retry_dead(
+    outbox: *const pyun_outbox,
+    id: i64,
+    out_count: *mut u64,
+) -> pyun_result {
+    let cs = outbox.as_ref().map_or(Charset::Utf8, |o| o.charset);
+    guard(cs, || {
+        let o = outbox_ref(outbox)?;
+        check_out(out_count, "out_count")?;
+        *out_count = o.outbox.retry_dead(if id < 0 { None } else { Some(id) })?;
+        Ok(pyun_result::Ok)
+    })
+}
