@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The C ABI end to end: builds libpyun, compiles the C examples and tests (-Wall -Wextra
+# -Werror) and the C# sample (mcs), starts a sandbox on a free loopback port, runs them all
+# against it, then runs the C programs again under valgrind. Installs what it needs on a fresh
+# Debian machine (gcc, make, valgrind, mono-mcs, mono-runtime).
+#
+#   bash scripts/test-c.sh            (scripts/test.sh runs it)
+#   PYUN_C_NO_VALGRIND=1 bash scripts/test-c.sh   skips the valgrind pass (quick local runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+started=$(date +%s)
+export CARGO_TERM_COLOR=never
+
+echo "== tools"
+need=()
+command -v gcc >/dev/null || need+=(gcc)
+command -v make >/dev/null || need+=(make)
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v mcs >/dev/null || need+=(mono-mcs)
+command -v mono >/dev/null || need+=(mono-runtime)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+echo "== build libpyun and the sandbox"
+# Two builds, each as scripts/test.sh and the demo already build them, so nothing is rebuilt.
+cargo build -q --release -p pyun-ffi
+cargo build -q --release -p pyun-cli
+lib="$root/target/release"
+test -f "$lib/libpyun.so"
+out="$root/target/c"
+mkdir -p "$out"
+work=$(mktemp -d)
+sandbox_pid=
+cleanup() {
+  if [ -n "$sandbox_pid" ]; then kill "$sandbox_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== compile (gcc -std=c99 -Wall -Wextra -Werror; mcs -langversion:4)"
+make -s -C examples/c OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc
+make -s -C tests/c OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc
+mcs -langversion:4 -warnaserror -nologo -out:"$out/PyunSample.exe" examples/csharp/*.cs
+
+echo "== sandbox"
+# A secret of this run, passed through the environment only (never on a command line, never
+# printed). Port 0: the OS picks a free loopback port; the sandbox prints its URL first.
+PYUN_APP_SECRET="c-test-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+export PYUN_APP_SECRET
+"$lib/pyun" sandbox --port 0 --host 127.0.0.1 >"$work/sandbox.log" 2>&1 &
+sandbox_pid=$!
+url=
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^pyun sandbox listening on \(http:[^ ]*\).*/\1/p' "$work/sandbox.log")
+  [ -n "$url" ] && break
+  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$work/sandbox.log" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "the sandbox did not start" >&2; exit 1; }
+port=${url##*:}
+# It answers? (bash's /dev/tcp: no curl needed)
+answer=
+for _ in $(seq 1 50); do
+  answer=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" &&
+    printf 'GET /_sandbox/health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && cat <&3) 2>/dev/null || true)
+  case "$answer" in *ok) break ;; esac
+  sleep 0.1
+done
+case "$answer" in *ok) echo "sandbox at $url" ;; *) echo "the sandbox does not answer" >&2; exit 1 ;; esac
+
+export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+total_passed=0
+
+# run LABEL PREFIX...: runs the C examples and tests, with PREFIX (valgrind) or without.
+run() {
+  local label=$1
+  shift
+  echo "== C examples ($label)"
+  # sign: page 001's enter vector with secret 123.
+  PYUN_APP_SECRET=123 "$@" "$out/sign" >"$work/sign.out"
+  cat "$work/sign.out"
+  grep -qx 'sign: F58EDB51E299C99BE0E24D84739994CA' "$work/sign.out"
+  "$@" "$out/sign" "$root/examples/data/enter.json" >"$work/sign.out"
+  grep -q '^sign: [0-9A-F]\{32\}$' "$work/sign.out"
+  # verify: the demo, then a push from a file, valid and tampered.
+  "$@" "$out/verify" >"$work/verify.out"
+  cat "$work/verify.out"
+  sed -n 's/^push: //p' "$work/verify.out" >"$work/push.json"
+  "$@" "$out/verify" "$work/push.json"
+  sed 's/"paid_value":"900"/"paid_value":"9000"/' "$work/push.json" >"$work/tampered.json"
+  local rc=0
+  "$@" "$out/verify" "$work/tampered.json" || rc=$?
+  [ "$rc" = 1 ] || { echo "verify accepted a tampered push (exit $rc)" >&2; exit 1; }
+  "$@" "$out/verify" "$work/missing.json" 2>/dev/null && exit 1
+  # push: enter + leave with photos, to the sandbox.
+  "$@" "$out/push" "$url" "$root/examples/data"
+  PYUN_BASE_URL="$url" PYUN_DATA_DIR="$root/examples/data" "$@" "$out/push" >/dev/null
+
+  echo "== C tests ($label)"
+  PYUN_RUN_ID="$label" "$@" "$out/test_pyun" "$url" "$root/examples/data" "$work" \
+    | tee "$work/test.out"
+  local line
+  line=$(tail -n 1 "$work/test.out")
+  [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C tests failed" >&2; exit 1; }
+  total_passed=$((total_passed + ${BASH_REMATCH[1]}))
+}
+
+run plain
+
+echo "== C# sample (mono, P/Invoke through DllImport(\"pyun\"))"
+mono "$out/PyunSample.exe" "$url" "$root/examples/data"
+
+if [ -z "${PYUN_C_NO_VALGRIND:-}" ]; then
+  run valgrind valgrind -q --error-exitcode=1 --leak-check=full \
+    --suppressions="$root/tests/c/valgrind.supp"
+fi
+
+echo "test-c took $(($(date +%s) - started)) s"
+echo "test-c: $total_passed passed, 0 failed"
