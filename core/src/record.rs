@@ -222,10 +222,18 @@ macro_rules! record {
                     problems.push(Problem { field: key.clone(), kind: ProblemKind::Unknown });
                 }
                 if problems.is_empty() {
-                    Ok(rec)
-                } else {
-                    Err(ValidationError { what: $endpoint.name().to_string(), problems })
+                    return Ok(rec);
                 }
+                // One error names everything: add what validation finds in the rest (a field
+                // already named as malformed is not named again as missing).
+                if let Err(more) = rec.validate() {
+                    for p in more.problems {
+                        if !problems.iter().any(|q| q.field == p.field) {
+                            problems.push(p);
+                        }
+                    }
+                }
+                Err(ValidationError { what: $endpoint.name().to_string(), problems })
             }
 
             /// Reads a JSON text; see [`Self::from_value`].
@@ -568,6 +576,17 @@ impl AnyRecord {
         Ok(AnyRecord::from_value(endpoint, v)?)
     }
 
+    /// The platform's names of the fields of an endpoint's record (besides `extra`), and the
+    /// required ones: for bindings that mirror the records in their own types.
+    pub fn field_names(endpoint: Endpoint) -> (&'static [&'static str], &'static [&'static str]) {
+        match endpoint {
+            Endpoint::Enter => (EnterRecord::FIELDS, EnterRecord::REQUIRED),
+            Endpoint::Leave => (LeaveRecord::FIELDS, LeaveRecord::REQUIRED),
+            Endpoint::Release => (ReleaseRecord::FIELDS, ReleaseRecord::REQUIRED),
+            Endpoint::Update => (UpdateRecord::FIELDS, UpdateRecord::REQUIRED),
+        }
+    }
+
     fn inner(&self) -> &dyn Record {
         match self {
             AnyRecord::Enter(r) => r,
@@ -680,6 +699,28 @@ mod tests {
         assert!(r.validate().unwrap_err().to_string().contains("leave_time"));
         r.leave_time = Some(EpochMillis::new(1_624_874_732_254).unwrap());
         r.validate().unwrap();
+    }
+
+    #[test]
+    fn one_error_names_malformed_unknown_and_missing_fields() {
+        let e = LeaveRecord::from_json(r#"{"plate":"x","enter_time":"soon","colour":"1"}"#)
+            .unwrap_err()
+            .to_string();
+        for field in [
+            "enter_time",
+            "colour",
+            "park_uuid",
+            "parking_serial",
+            "leave_time",
+        ] {
+            assert!(
+                e.contains(&format!("`{}`", field)),
+                "{} not in {}",
+                field,
+                e
+            );
+        }
+        assert_eq!(e.matches("`enter_time`").count(), 1, "{}", e);
     }
 
     #[test]

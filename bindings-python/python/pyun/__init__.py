@@ -1,0 +1,303 @@
+"""pyun: sign, send and verify P云 (4pyun) parking-cloud records.
+
+A thin Python face on the Rust core: signing, typed records, a thread-safe `Client` with
+retries (the GIL is released while it waits on the network or hashes photos), a durable
+`Outbox`, request building for your own HTTP stack, and verification of the platform's pushes.
+Logs go to the `pyun` logger; secrets are never logged, and print as `***`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+from . import _pyun
+from .diagnosis import Diagnosis
+from .errors import (
+    ApiError,
+    ConfigError,
+    FileError,
+    PyunError,
+    SignatureError,
+    StoreError,
+    TransportError,
+    ValidationError,
+)
+from .records import (
+    BEIJING,
+    CarColor,
+    CarType,
+    DiscountType,
+    EnterRecord,
+    LeaveRecord,
+    Payment,
+    PayType,
+    PlateColor,
+    PlateType,
+    ReleaseMethod,
+    ReleaseRecord,
+    ReleaseType,
+    UpdateRecord,
+    VehicleType,
+    epoch_ms,
+    to_dict,
+    utc_time,
+)
+
+__version__: str = _pyun.__version__
+PRODUCTION_URL = "https://api.4pyun.com"
+TEST_URL = "https://dev-api.4pyun.com"
+#: The body a push receiver answers once it has handled a push; anything else makes the
+#: platform send it again.
+ACK_BODY: str = _pyun.ACK_BODY
+
+Record = Union[EnterRecord, LeaveRecord, ReleaseRecord, UpdateRecord]
+RecordLike = Union[Mapping[str, Any], Record]
+FileLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
+
+__all__ = [
+    "ACK_BODY", "ApiError", "BEIJING", "CarColor", "CarType", "Client", "ConfigError", "Diagnosis",
+    "DiscountType", "EnterRecord", "FileError", "LeaveRecord", "Outbox", "PRODUCTION_URL", "Payment",
+    "PayType", "PlateColor", "PlateType", "PushResult", "PyunError", "ReleaseMethod", "ReleaseRecord",
+    "ReleaseType", "Request", "SignatureError", "StoreError", "TEST_URL", "TransportError",
+    "UpdateRecord", "ValidationError", "VehicleType", "build_request", "canonical_string",
+    "epoch_ms", "explain", "parse_form", "parse_push", "sign", "sign_push", "utc_time", "verify",
+    "verify_or_raise",
+]
+
+
+def _json_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_dict(value)
+    raise TypeError(f"a record value must be str, int, a list or a pyun record class, not {type(value).__name__}")
+
+
+def _record_json(record: RecordLike, endpoint: Optional[str]) -> str:
+    """The record as the JSON text the core reads; a typed record must match `endpoint`."""
+    typed = getattr(record, "ENDPOINT", None)
+    if typed is not None and endpoint is not None and typed != endpoint:
+        raise ConfigError(f"a {type(record).__name__} goes to the {typed!r} endpoint, not {endpoint!r}")
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
+        data: Any = to_dict(record)
+    elif isinstance(record, Mapping):
+        data = dict(record)
+    else:
+        raise TypeError(f"a record must be a dict or a pyun record class, not {type(record).__name__}")
+    return json.dumps(data, ensure_ascii=False, default=_json_default)
+
+
+def _endpoint(record: RecordLike, endpoint: Optional[str]) -> str:
+    name = endpoint or getattr(record, "ENDPOINT", None)
+    if name is None:
+        raise ConfigError("give the endpoint ('enter', 'leave', 'release' or 'update') for a dict record")
+    return str(name)
+
+
+def _files(files: Optional[Mapping[str, FileLike]]) -> List[Tuple[str, Optional[str], Optional[bytes]]]:
+    out: List[Tuple[str, Optional[str], Optional[bytes]]] = []
+    for name, value in (files or {}).items():
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            out.append((name, None, bytes(value)))
+        elif isinstance(value, (str, os.PathLike)):
+            out.append((name, os.fspath(value), None))
+        else:
+            raise TypeError(f"file {name!r} must be a path or bytes, not {type(value).__name__}")
+    return out
+
+
+def sign(fields: Mapping[str, str], app_secret: str) -> str:
+    """The uppercase MD5 `sign` of flat str fields (a `sign` field among them is ignored)."""
+    return _pyun.sign(fields, app_secret)
+
+
+def canonical_string(fields: Mapping[str, str]) -> str:
+    """The string that is signed, without the `&app_secret=` suffix."""
+    return _pyun.canonical_string(fields)
+
+
+def verify(fields: Mapping[str, str], app_secret: str) -> bool:
+    """True when a push received from the platform (all fields, `sign` included) verifies.
+
+    Every received field is signed, unknown ones included; empty values are tried signed as
+    `key=` first and skipped second (the platform's older rule)."""
+    return _pyun.verify_rule(fields, app_secret) is not None
+
+
+def verify_or_raise(fields: Mapping[str, str], app_secret: str) -> str:
+    """Like `verify`, but raises `SignatureError`; returns the empty-value rule that matched
+    (`"included"` or `"skipped"`)."""
+    rule = _pyun.verify_rule(fields, app_secret)
+    if rule is None:
+        raise SignatureError("the push's signature does not verify (wrong secret, or altered fields)")
+    return rule
+
+
+def parse_form(body: bytes) -> Dict[str, str]:
+    """The fields of a received `application/x-www-form-urlencoded` body (UTF-8)."""
+    return dict(_pyun.parse_form(bytes(body)))
+
+
+def parse_push(kind: str, fields: Mapping[str, str], app_secret: str) -> Dict[str, Any]:
+    """Verifies and reads a push: `kind` is `"leave"` (page 000) or `"payment"` (page 004, with
+    `discounts` and `mcoupons` parsed from their JSON text). Raises `SignatureError`."""
+    return _pyun.parse_push(kind, fields, app_secret)
+
+
+def sign_push(fields: Mapping[str, str], app_secret: str, app_id: str, timestamp: Optional[int] = None) -> Dict[str, str]:
+    """Fields signed as the platform signs its pushes (adds app_id, sign_type, timestamp, sign).
+    For testing a receiver; `timestamp` is epoch milliseconds (now when None)."""
+    return dict(_pyun.sign_push(fields, app_secret, app_id, timestamp))
+
+
+def explain(hint: str, record: RecordLike, endpoint: Optional[str] = None) -> Diagnosis:
+    """Compares a platform hint with what was sent: a typed record, a dict record with its
+    `endpoint`, or (no endpoint) the flat str fields of a request."""
+    ep = endpoint or getattr(record, "ENDPOINT", None)
+    return Diagnosis._from(_pyun.explain(hint, _record_json(record, ep), ep))
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """A signed request to send with your own HTTP stack: `POST url(base)` with `headers` and
+    `body`."""
+
+    path: str
+    headers: Dict[str, str]
+    body: bytes
+    sign: str
+    canonical: str
+
+    def url(self, base_url: str = PRODUCTION_URL) -> str:
+        return base_url.rstrip("/") + self.path
+
+
+def build_request(
+    endpoint: Optional[str],
+    record: RecordLike,
+    files: Optional[Mapping[str, FileLike]] = None,
+    *,
+    app_secret: str,
+    app_id: Optional[str] = None,
+    api_type: Optional[str] = None,
+    url_encoding: bool = False,
+) -> Request:
+    """Validates and signs a record without sending it (`endpoint` may be None for a typed
+    record). Photos are hashed and their `*_hash` fields signed."""
+    ep = _endpoint(record, endpoint)
+    r = _pyun.build_request(ep, _record_json(record, ep), _files(files), app_secret, app_id, api_type, url_encoding)
+    return Request(r["path"], {"Content-Type": r["content_type"]}, r["body"], r["sign"], r["canonical"])
+
+
+@dataclasses.dataclass(frozen=True)
+class PushResult:
+    """An accepted push or, outside strict mode, an ignored one (then `diagnosis` says why)."""
+
+    endpoint: str
+    outcome: str
+    code: str
+    message: str
+    hint: Optional[str]
+    seqno: Optional[str]
+    http_status: int
+    attempts: int
+    elapsed: float
+    canonical: str
+    sign: str
+    diagnosis: Optional[Diagnosis]
+    response: Dict[str, Any]
+
+    @property
+    def accepted(self) -> bool:
+        """True when the platform took the record (not merely answered 200 and ignored it)."""
+        return self.outcome == "accepted"
+
+
+class Client:
+    """A client for one parking lot and secret. Thread-safe: share one between threads.
+
+    Retries (with exponential backoff and jitter) only on network errors, timeouts and HTTP
+    500/503: the platform drops a repeated `parking_serial` / `flow_no`, so a resent record is
+    never counted twice. `strict=True` (for integration) turns the platform's "200 + hint"
+    (ignored, usually a signature problem) into an `ApiError`; in production it is returned
+    with a `diagnosis`, so one bad record cannot block a queue.
+    """
+
+    def __init__(
+        self,
+        app_secret: str,
+        base_url: str = PRODUCTION_URL,
+        app_id: Optional[str] = None,
+        api_type: Optional[str] = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        retries: int = 3,
+        backoff: float = 0.2,
+        proxy: Optional[str] = None,
+        strict: bool = False,
+        url_encoding: bool = False,
+    ) -> None:
+        if retries < 0:
+            raise ConfigError(f"retries must be >= 0, not {retries}")
+        self._native = _pyun.Client(
+            app_secret, base_url, app_id, api_type, float(timeout), float(connect_timeout), int(retries),
+            float(backoff), proxy, bool(strict), bool(url_encoding),
+        )
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+    def push(self, endpoint: Optional[str], record: RecordLike, files: Optional[Mapping[str, FileLike]] = None) -> PushResult:
+        """Validates, signs and sends a record. Raises `ValidationError` (nothing sent),
+        `FileError`, `ApiError` (the platform refused it) or `TransportError`."""
+        ep = _endpoint(record, endpoint)
+        d = self._native.push(ep, _record_json(record, ep), _files(files))
+        d["diagnosis"] = Diagnosis._from(d["diagnosis"]) if d["diagnosis"] else None
+        return PushResult(**d)
+
+    def push_enter(self, record: Union[EnterRecord, Mapping[str, Any]], files: Optional[Mapping[str, FileLike]] = None) -> PushResult:
+        """`enter_image_file` / `enter_plate_image_file` may be given in `files`."""
+        return self.push("enter", record, files)
+
+    def push_leave(self, record: Union[LeaveRecord, Mapping[str, Any]], files: Optional[Mapping[str, FileLike]] = None) -> PushResult:
+        """All four `*_image_file` fields may be given in `files`."""
+        return self.push("leave", record, files)
+
+    def push_release(self, record: Union[ReleaseRecord, Mapping[str, Any]], files: Optional[Mapping[str, FileLike]] = None) -> PushResult:
+        return self.push("release", record, files)
+
+    def push_update(self, record: Union[UpdateRecord, Mapping[str, Any]]) -> PushResult:
+        return self.push("update", record)
+
+
+class Outbox:
+    """A durable queue on a SQLite file: a record is on disk before `enqueue` returns, and is
+    delivered (oldest first, enter before leave for one serial) by `drain`. Refused records
+    become dead letters with the platform's answer; fix the cause and `retry_dead`."""
+
+    def __init__(self, path: Union[str, "os.PathLike[str]"], carry_enter_fields: bool = False, audit_days: float = 30.0) -> None:
+        self._native = _pyun.Outbox(os.fspath(path), bool(carry_enter_fields), float(audit_days))
+
+    def enqueue(self, endpoint: Optional[str], record: RecordLike, files: Optional[Mapping[str, FileLike]] = None) -> int:
+        """Validates and stores a record (photos copied in); returns its id once on disk."""
+        ep = _endpoint(record, endpoint)
+        return self._native.enqueue(ep, _record_json(record, ep), _files(files))
+
+    def drain(self, client: Client) -> Dict[str, int]:
+        """Delivers what is due; returns {accepted, dead, retried, pending}."""
+        return self._native.drain(client._native)
+
+    def counts(self) -> Dict[str, int]:
+        """{pending, in_flight, done, dead}."""
+        return self._native.counts()
+
+    def dead_letters(self) -> List[Dict[str, Any]]:
+        return self._native.dead_letters()
+
+    def retry_dead(self, id: Optional[int] = None) -> int:
+        """Re-queues one dead letter, or all; returns how many."""
+        return self._native.retry_dead(id)
+
+    def purge_done(self, older_than_days: Optional[float] = None) -> int:
+        """Drops accepted records older than the audit period; returns how many."""
+        return self._native.purge_done(older_than_days)

@@ -1,0 +1,79 @@
+"""The exceptions of pyun. The native module raises them from one place (`to_py_err`)."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Tuple
+
+from .diagnosis import Diagnosis
+
+
+class PyunError(Exception):
+    """Base of every pyun error."""
+
+    @classmethod
+    def _from_core(cls, message: str, details: str) -> "PyunError":
+        exc = cls(message)
+        for key, value in cls._convert(json.loads(details)).items():
+            setattr(exc, key, value)
+        return exc
+
+    @staticmethod
+    def _convert(details: Dict[str, Any]) -> Dict[str, Any]:
+        return details
+
+
+class ValidationError(PyunError, ValueError):
+    """The record is invalid; nothing was sent. `problems` lists every (field, message)."""
+
+    problems: List[Tuple[str, str]] = []
+
+    @staticmethod
+    def _convert(details: Dict[str, Any]) -> Dict[str, Any]:
+        return {"problems": [(field, message) for field, message in details["problems"]]}
+
+
+class SignatureError(PyunError):
+    """A received push's signature does not verify."""
+
+
+class ApiError(PyunError):
+    """The platform answered and refused the record (or, with `strict=True`, ignored it: then
+    `diagnosis` says why). `seqno` is what the platform's support asks for."""
+
+    code: str = ""
+    message: str = ""
+    hint: Optional[str] = None
+    seqno: Optional[str] = None
+    outcome: str = ""
+    attempts: int = 0
+    http_status: int = 0
+    canonical: str = ""
+    diagnosis: Optional[Diagnosis] = None
+
+    @staticmethod
+    def _convert(details: Dict[str, Any]) -> Dict[str, Any]:
+        d = details.get("diagnosis")
+        return {**details, "diagnosis": Diagnosis._from(d) if d else None}
+
+
+class TransportError(PyunError):
+    """No answer from the platform (connection, timeout, TLS) after the retries."""
+
+    kind: str = ""
+    retryable: bool = False
+    attempts: int = 0
+
+
+class ConfigError(PyunError, ValueError):
+    """A bad argument or configuration: empty secret, bad URL, unknown endpoint."""
+
+
+class FileError(PyunError, OSError):
+    """A photo could not be read."""
+
+    field: str = ""
+    path: str = ""
+
+
+class StoreError(PyunError):
+    """The outbox database failed (disk full or read-only, damaged file); nothing was stored."""

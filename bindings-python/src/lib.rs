@@ -1,0 +1,505 @@
+//! `pyun._pyun`: the native half of the Python package. A thin translation of `pyun-core`:
+//! records cross as JSON text (the core's reader is the one place that validates them),
+//! results come back as plain dicts that `pyun/__init__.py` wraps in typed classes, and every
+//! core error becomes a Python exception in one place, [`to_py_err`]. The GIL is released
+//! around everything that waits on the network or reads files.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use pyun_core::outbox::{Outbox as CoreOutbox, OutboxOptions};
+use pyun_core::push::{self as core_push, LeavePush, PaymentPush};
+use pyun_core::sign::{self as core_sign, EmptyRule, VerifyError};
+use pyun_core::{
+    AnyRecord, AppSecret, BuildOptions, Client as CoreClient, ClientConfig, Endpoint, Error,
+    FileField, FileSource, Record, RetryPolicy,
+};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// The one translation of core errors into the exception classes of `pyun.errors`; each class
+/// gets the message and a JSON object of attributes (`_from_core`).
+fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
+    let (class, attrs) = match &e {
+        Error::Validation(v) => {
+            let problems: Vec<Value> = v
+                .problems
+                .iter()
+                .map(|p| json!([p.field, p.to_string()]))
+                .collect();
+            ("ValidationError", json!({ "problems": problems }))
+        }
+        Error::Json(_) => (
+            "ValidationError",
+            json!({ "problems": [["<json>", e.to_string()]] }),
+        ),
+        Error::File { role, path, .. } => ("FileError", json!({ "field": role, "path": path })),
+        Error::Config(_) => ("ConfigError", json!({})),
+        Error::Signature(_) => ("SignatureError", json!({})),
+        Error::Transport(t) => (
+            "TransportError",
+            json!({ "kind": t.kind, "retryable": t.is_retryable(), "attempts": t.attempts }),
+        ),
+        Error::Api(f) => (
+            "ApiError",
+            json!({
+                "code": f.response.code, "message": f.response.message,
+                "hint": f.response.hint, "seqno": f.response.seqno, "outcome": f.outcome.name(),
+                "attempts": f.attempts, "http_status": f.http_status,
+                "canonical": f.canonical_masked,
+                "diagnosis": f.diagnosis.as_ref().map(diagnosis_json),
+            }),
+        ),
+        Error::Store(_) => ("StoreError", json!({})),
+        // `Error` is non-exhaustive: a variant added later still maps to the base class.
+        _ => ("PyunError", json!({})),
+    };
+    let made = py.import("pyun.errors").and_then(|m| {
+        m.getattr(class)?
+            .call_method1("_from_core", (e.to_string(), attrs.to_string()))
+    });
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(err) => err,
+    }
+}
+
+/// A core result in Python terms.
+trait OrRaise<T> {
+    fn or_raise(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> OrRaise<T> for Result<T, Error> {
+    fn or_raise(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_py_err(py, e))
+    }
+}
+
+fn config_err(py: Python<'_>, msg: String) -> PyErr {
+    to_py_err(py, Error::Config(msg))
+}
+
+fn diagnosis_json(d: &pyun_core::Diagnosis) -> Value {
+    let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
+    v["summary"] = Value::String(d.summary());
+    v
+}
+
+/// A serialisable core value as a Python object (through `json.loads`: one well-tested path).
+fn to_py(py: Python<'_>, v: &impl Serialize) -> PyResult<Py<PyAny>> {
+    let text = serde_json::to_string(v).map_err(|e| config_err(py, e.to_string()))?;
+    Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
+}
+
+fn type_name(v: &Bound<'_, PyAny>) -> String {
+    v.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+/// Reads a mapping of str to str, naming the first key or value of the wrong type.
+fn str_fields(fields: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let items = fields.call_method0("items").map_err(|_| {
+        PyTypeError::new_err(format!(
+            "fields must be a mapping of str to str, not {}",
+            type_name(fields)
+        ))
+    })?;
+    let mut out = Vec::new();
+    for item in items.try_iter()? {
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let key: String = k.extract().map_err(|_| {
+            PyTypeError::new_err(format!("field names must be str, not {}", type_name(&k)))
+        })?;
+        let value: String = v.extract().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "field {:?} must be a str, not {}",
+                key,
+                type_name(&v)
+            ))
+        })?;
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+fn secret(py: Python<'_>, app_secret: &str) -> PyResult<AppSecret> {
+    if app_secret.is_empty() {
+        return Err(config_err(py, "app_secret is empty".into()));
+    }
+    Ok(AppSecret::new(app_secret))
+}
+
+fn endpoint(py: Python<'_>, name: &str) -> PyResult<Endpoint> {
+    name.parse().map_err(|e: String| config_err(py, e))
+}
+
+fn record(py: Python<'_>, endpoint_name: &str, record_json: &str) -> PyResult<AnyRecord> {
+    AnyRecord::from_json(endpoint(py, endpoint_name)?, record_json).or_raise(py)
+}
+
+/// A file as `pyun/__init__.py` prepares it: (field name, path or None, bytes or None).
+type FileArg = (String, Option<PathBuf>, Option<Vec<u8>>);
+
+fn files(py: Python<'_>, files: Vec<FileArg>) -> PyResult<Vec<(FileField, FileSource)>> {
+    files
+        .into_iter()
+        .map(|(name, path, bytes)| {
+            let field = FileField::from_name(&name)
+                .ok_or_else(|| config_err(py, format!("unknown file field {:?}", name)))?;
+            let source = match (path, bytes) {
+                (Some(p), _) => FileSource::Path(p),
+                (None, Some(b)) => FileSource::Bytes(b.into()),
+                (None, None) => {
+                    return Err(PyTypeError::new_err(format!(
+                        "file {:?} needs a path or bytes",
+                        name
+                    )))
+                }
+            };
+            Ok((field, source))
+        })
+        .collect()
+}
+
+fn seconds(py: Python<'_>, v: f64, what: &str) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(v)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            config_err(
+                py,
+                format!("{} must be a positive number of seconds, not {}", what, v),
+            )
+        })
+}
+
+/// The uppercase MD5 sign of a mapping of str fields.
+#[pyfunction]
+fn sign(py: Python<'_>, fields: &Bound<'_, PyAny>, app_secret: String) -> PyResult<String> {
+    let secret = secret(py, &app_secret)?;
+    Ok(core_sign::sign(&str_fields(fields)?, &secret))
+}
+
+/// The canonical string (no secret suffix).
+#[pyfunction]
+fn canonical_string(fields: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(core_sign::canonical_string(&str_fields(fields)?))
+}
+
+/// Verifies a received push; returns the empty-value rule that matched, or None.
+#[pyfunction]
+fn verify_rule(
+    py: Python<'_>,
+    fields: &Bound<'_, PyAny>,
+    app_secret: String,
+) -> PyResult<Option<&'static str>> {
+    let secret = secret(py, &app_secret)?;
+    match core_sign::verify(&str_fields(fields)?, &secret) {
+        Ok(EmptyRule::Included) => Ok(Some("included")),
+        Ok(EmptyRule::Skipped) => Ok(Some("skipped")),
+        Err(VerifyError::MissingSign) | Err(VerifyError::Mismatch { .. }) => Ok(None),
+    }
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body, in order.
+#[pyfunction]
+fn parse_form(py: Python<'_>, body: &[u8]) -> PyResult<Vec<(String, String)>> {
+    core_push::parse_form_body(body).or_raise(py)
+}
+
+/// Verifies a push of the given kind (`leave` = page 000, `payment` = 004) and reads it.
+#[pyfunction]
+fn parse_push(
+    py: Python<'_>,
+    kind: &str,
+    fields: &Bound<'_, PyAny>,
+    app_secret: String,
+) -> PyResult<Py<PyAny>> {
+    let secret = secret(py, &app_secret)?;
+    let fields = str_fields(fields)?;
+    match kind {
+        "leave" => to_py(
+            py,
+            &LeavePush::verify_and_parse(&fields, &secret).or_raise(py)?,
+        ),
+        "payment" => to_py(
+            py,
+            &PaymentPush::verify_and_parse(&fields, &secret).or_raise(py)?,
+        ),
+        other => Err(config_err(
+            py,
+            format!("unknown push kind {:?}: expected leave or payment", other),
+        )),
+    }
+}
+
+/// The field names of an endpoint's record and the required ones (the typed Python records
+/// are tested against these).
+#[pyfunction]
+fn record_fields(
+    py: Python<'_>,
+    endpoint_name: &str,
+) -> PyResult<(Vec<&'static str>, Vec<&'static str>)> {
+    let (fields, required) = AnyRecord::field_names(endpoint(py, endpoint_name)?);
+    Ok((fields.to_vec(), required.to_vec()))
+}
+
+/// Signs fields as the platform signs its pushes.
+#[pyfunction]
+#[pyo3(signature = (fields, app_secret, app_id, timestamp=None))]
+fn sign_push(
+    py: Python<'_>,
+    fields: &Bound<'_, PyAny>,
+    app_secret: String,
+    app_id: String,
+    timestamp: Option<u64>,
+) -> PyResult<Vec<(String, String)>> {
+    let secret = secret(py, &app_secret)?;
+    let ts = match timestamp {
+        Some(t) => Some(pyun_core::time::EpochMillis::new(t).map_err(|e| config_err(py, e))?),
+        None => None,
+    };
+    Ok(core_push::sign_push(
+        &str_fields(fields)?,
+        &secret,
+        &app_id,
+        ts,
+    ))
+}
+
+/// Explains a hint against a record (JSON) of an endpoint, or against flat fields (JSON).
+#[pyfunction]
+#[pyo3(signature = (hint, record_json, endpoint_name=None))]
+fn explain(
+    py: Python<'_>,
+    hint: &str,
+    record_json: &str,
+    endpoint_name: Option<&str>,
+) -> PyResult<Py<PyAny>> {
+    let fields = match endpoint_name {
+        Some(e) => record(py, e, record_json)?.to_fields(),
+        None => core_push::fields_from_json(record_json).or_raise(py)?,
+    };
+    to_py(py, &diagnosis_json(&pyun_core::explain(hint, &fields)))
+}
+
+/// Builds a signed request without sending it.
+#[pyfunction]
+#[pyo3(signature = (endpoint_name, record_json, files_arg, app_secret, app_id=None, api_type=None, url_encoding=false))]
+#[allow(clippy::too_many_arguments)]
+fn build_request(
+    py: Python<'_>,
+    endpoint_name: &str,
+    record_json: &str,
+    files_arg: Vec<FileArg>,
+    app_secret: String,
+    app_id: Option<String>,
+    api_type: Option<String>,
+    url_encoding: bool,
+) -> PyResult<Py<PyAny>> {
+    let rec = record(py, endpoint_name, record_json)?;
+    let files = files(py, files_arg)?;
+    let secret = secret(py, &app_secret)?;
+    let options = BuildOptions {
+        app_id,
+        api_type,
+        url_encoding,
+    };
+    let (req, body) = py
+        .detach(|| {
+            let req = pyun_core::build_request(&rec, &files, &secret, &options)?;
+            let body = req.body_bytes()?;
+            Ok::<_, Error>((req, body))
+        })
+        .or_raise(py)?;
+    let d = PyDict::new(py);
+    d.set_item("path", req.path())?;
+    d.set_item("content_type", req.content_type())?;
+    d.set_item("body", PyBytes::new(py, &body))?;
+    d.set_item("sign", req.sign())?;
+    d.set_item("canonical", req.canonical_masked())?;
+    Ok(d.into_any().unbind())
+}
+
+/// A client for one parking lot; thread-safe (the core client is `Send + Sync`).
+#[pyclass(frozen, module = "pyun._pyun")]
+struct Client {
+    inner: CoreClient,
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (app_secret, base_url, app_id, api_type, timeout, connect_timeout, retries, backoff, proxy, strict, url_encoding))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        app_secret: String,
+        base_url: String,
+        app_id: Option<String>,
+        api_type: Option<String>,
+        timeout: f64,
+        connect_timeout: f64,
+        retries: u32,
+        backoff: f64,
+        proxy: Option<String>,
+        strict: bool,
+        url_encoding: bool,
+    ) -> PyResult<Self> {
+        let mut c = ClientConfig::new(secret(py, &app_secret)?);
+        c.base_url = base_url;
+        c.build = BuildOptions {
+            app_id,
+            api_type,
+            url_encoding,
+        };
+        c.timeout = seconds(py, timeout, "timeout")?;
+        c.connect_timeout = seconds(py, connect_timeout, "connect_timeout")?;
+        c.retry = RetryPolicy {
+            max_attempts: retries.saturating_add(1),
+            initial_backoff: seconds(py, backoff, "backoff")?,
+            ..RetryPolicy::default()
+        };
+        c.proxy = proxy;
+        c.strict = strict;
+        Ok(Client {
+            inner: CoreClient::new(c).or_raise(py)?,
+        })
+    }
+
+    /// Validates, signs and sends a record (JSON) with files; returns the result as a dict.
+    fn push(
+        &self,
+        py: Python<'_>,
+        endpoint_name: &str,
+        record_json: &str,
+        files_arg: Vec<FileArg>,
+    ) -> PyResult<Py<PyAny>> {
+        let rec = record(py, endpoint_name, record_json)?;
+        let files = files(py, files_arg)?;
+        let r = py.detach(|| self.inner.push(&rec, &files)).or_raise(py)?;
+        to_py(
+            py,
+            &json!({
+                "endpoint": r.endpoint.name(), "outcome": r.outcome.name(), "code": r.response.code,
+                "message": r.response.message, "hint": r.response.hint, "seqno": r.response.seqno,
+                "http_status": r.http_status, "attempts": r.attempts, "elapsed": r.elapsed.as_secs_f64(),
+                "canonical": r.canonical_masked, "sign": r.sign,
+                "diagnosis": r.diagnosis.as_ref().map(diagnosis_json), "response": r.response,
+            }),
+        )
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Client(base_url={:?}, app_secret='***')",
+            self.inner.config().base_url
+        )
+    }
+}
+
+/// A durable outbox on a SQLite file; thread-safe.
+#[pyclass(frozen, module = "pyun._pyun")]
+struct Outbox {
+    inner: CoreOutbox,
+}
+
+#[pymethods]
+impl Outbox {
+    #[new]
+    #[pyo3(signature = (path, carry_enter_fields=false, audit_days=30.0))]
+    fn new(
+        py: Python<'_>,
+        path: PathBuf,
+        carry_enter_fields: bool,
+        audit_days: f64,
+    ) -> PyResult<Self> {
+        let options = OutboxOptions {
+            carry_enter_fields,
+            audit_period: seconds(py, audit_days * 86_400.0, "audit_days")?,
+            ..OutboxOptions::default()
+        };
+        let inner = py.detach(|| CoreOutbox::open(path, options)).or_raise(py)?;
+        Ok(Outbox { inner })
+    }
+
+    /// Stores a record durably; returns its id.
+    fn enqueue(
+        &self,
+        py: Python<'_>,
+        endpoint_name: &str,
+        record_json: &str,
+        files_arg: Vec<FileArg>,
+    ) -> PyResult<i64> {
+        let rec = record(py, endpoint_name, record_json)?;
+        let files = files(py, files_arg)?;
+        py.detach(|| self.inner.enqueue(&rec, &files)).or_raise(py)
+    }
+
+    /// Delivers what is due through a client.
+    fn drain(&self, py: Python<'_>, client: &Client) -> PyResult<Py<PyAny>> {
+        let r = py.detach(|| self.inner.drain(&client.inner)).or_raise(py)?;
+        to_py(py, &r)
+    }
+
+    /// Counts by state.
+    fn counts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let c = py.detach(|| self.inner.counts()).or_raise(py)?;
+        to_py(py, &c)
+    }
+
+    /// The dead letters.
+    fn dead_letters(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let d = py.detach(|| self.inner.dead_letters()).or_raise(py)?;
+        to_py(py, &d)
+    }
+
+    /// Re-queues dead letters (one id, or all).
+    #[pyo3(signature = (id=None))]
+    fn retry_dead(&self, py: Python<'_>, id: Option<i64>) -> PyResult<u64> {
+        py.detach(|| self.inner.retry_dead(id)).or_raise(py)
+    }
+
+    /// Drops accepted records older than the audit period (or `older_than_days`).
+    #[pyo3(signature = (older_than_days=None))]
+    fn purge_done(&self, py: Python<'_>, older_than_days: Option<f64>) -> PyResult<u64> {
+        let older =
+            match older_than_days {
+                // Zero is allowed here: "purge every accepted record".
+                Some(d) => Some(Duration::try_from_secs_f64(d * 86_400.0).map_err(|_| {
+                    config_err(py, format!("older_than_days must be >= 0, not {}", d))
+                })?),
+                None => None,
+            };
+        py.detach(|| self.inner.purge_done(older)).or_raise(py)
+    }
+}
+
+#[pymodule]
+fn _pyun(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Rust log records reach Python's `logging` under the `pyun` logger (`pyun.pyun_core...`);
+    // levels are read per record, so `logging.getLogger("pyun").setLevel` works at any time.
+    // A second install in one process is refused by `log`: the first one stays, which is fine.
+    let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::Loggers)?
+        .set_prefix("pyun")
+        .install();
+    m.add_function(wrap_pyfunction!(sign, m)?)?;
+    m.add_function(wrap_pyfunction!(canonical_string, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_rule, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_form, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_push, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_push, m)?)?;
+    m.add_function(wrap_pyfunction!(record_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(explain, m)?)?;
+    m.add_function(wrap_pyfunction!(build_request, m)?)?;
+    m.add_class::<Client>()?;
+    m.add_class::<Outbox>()?;
+    m.add("__version__", pyun_core::VERSION)?;
+    m.add("ACK_BODY", core_push::ACK_BODY)?;
+    Ok(())
+}

@@ -1,0 +1,71 @@
+"""Fixtures: a real sandbox process (the `pyun` binary) on a free loopback port."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import urllib.request
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+DATA = REPO / "examples" / "data"
+SECRET = "py-sandbox-secret"
+PYUN_BIN = pathlib.Path(os.environ.get("PYUN_BIN", REPO / "target" / "release" / "pyun"))
+
+
+class Sandbox:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def records(self) -> List[Dict[str, Any]]:
+        return self._call("GET", "/_sandbox/records")
+
+    def counters(self) -> Dict[str, int]:
+        return self._call("GET", "/_sandbox/counters")
+
+    def faults(self, **faults: Any) -> None:
+        self._call("POST", "/_sandbox/faults", faults)
+
+    def reset(self) -> None:
+        self._call("POST", "/_sandbox/reset", {})
+        self.faults()
+
+
+@pytest.fixture(scope="session")
+def sandbox_process() -> Iterator[Sandbox]:
+    if not PYUN_BIN.exists():
+        pytest.fail(f"{PYUN_BIN} is missing: run `cargo build --release -p pyun-cli` or set PYUN_BIN")
+    proc = subprocess.Popen(
+        [str(PYUN_BIN), "sandbox", "--port", "0", "--app-secret", SECRET],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # "pyun sandbox listening on http://127.0.0.1:PORT"
+    if "listening on" not in first:
+        proc.kill()
+        pytest.fail(f"the sandbox did not start: {first!r}")
+    try:
+        yield Sandbox(first.rsplit(" ", 1)[1].strip())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def sandbox(sandbox_process: Sandbox) -> Sandbox:
+    """The shared sandbox, emptied and without faults."""
+    sandbox_process.reset()
+    return sandbox_process
+
+
+def load(name: str) -> Dict[str, Any]:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
