@@ -18,7 +18,9 @@
 #
 # Environment knobs (all optional):
 #   MSRV_NEW_CARGO   current cargo used to resolve/vendor (default: ~/.cargo/bin/cargo, else `cargo` on PATH)
-#   MSRV_LOCK        use this Cargo.lock instead of resolving (e.g. one a previous run left in OUT_DIR)
+#   MSRV_LOCK        use this Cargo.lock instead of resolving (e.g. scripts/msrv/Cargo.lock, or
+#                    one a previous run left in OUT_DIR); fails if it no longer fits the manifests
+#   MSRV_LOCK_FALLBACK=1  with MSRV_LOCK: resolve anew (with a note) instead of failing then
 #   MSRV_WORK_DIR    persistent work dir (its target/ is reused between runs: faster); default: mktemp, removed
 #   MSRV_PROFILE     release (default) or dev
 #   MSRV_NO_APT=1    never run apt-get (fail instead if a tool is missing)
@@ -202,10 +204,26 @@ PY
 
 # --- resolve + vendor with the current cargo ---------------------------------
 cd "$WORK"
+RESOLVE=1
 if [ -n "${MSRV_LOCK:-}" ]; then
   log "using lockfile $MSRV_LOCK"
   cp "$MSRV_LOCK" Cargo.lock
-else
+  RESOLVE=0
+  # a lockfile that no longer fits the manifests (a dependency was added or changed)
+  if ! CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback "$NEW_CARGO" metadata --locked \
+       --format-version 1 >/dev/null 2>"$WORK/lock-check.log"; then
+    if [ "${MSRV_LOCK_FALLBACK:-0}" = 1 ]; then
+      log "note: $MSRV_LOCK no longer fits core/ and ffi-c/; resolving a new lockfile:"
+      sed 's/^/vendor-build:   /' "$WORK/lock-check.log" >&2
+      rm -f Cargo.lock
+      RESOLVE=1
+    else
+      cat "$WORK/lock-check.log" >&2
+      die "$MSRV_LOCK no longer fits the manifests (set MSRV_LOCK_FALLBACK=1 to resolve anew)"
+    fi
+  fi
+fi
+if [ "$RESOLVE" = 1 ]; then
   CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback "$NEW_CARGO" generate-lockfile
   for pin in "${MSRV_PINS[@]}"; do
     CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback "$NEW_CARGO" update "${pin%@*}" --precise "${pin#*@}"
