@@ -16,7 +16,8 @@
 #define PYUN_VERSION_PATCH 0
 #define PYUN_VERSION_STRING "0.1.0"
 
-/* Charsets (Windows code page numbers) for the `charset` arguments. 0 also means UTF-8. */
+/* Charsets (Windows code page numbers) for the `charset` arguments. 0 also means UTF-8; any
+ * other number is refused with PYUN_RESULT_INVALID_ARGUMENT, never read as UTF-8. */
 #define PYUN_CHARSET_UTF8 65001
 #define PYUN_CHARSET_GBK 936
 #define PYUN_CHARSET_GB18030 54936
@@ -110,7 +111,8 @@ void pyun_string_free(char *s);
 void pyun_bytes_free(uint8_t *bytes, size_t len);
 
 // Signs a flat JSON object of string fields: `*out_sign` receives the 32-character uppercase
-// MD5 sign. A `sign` field in the object is ignored.
+// MD5 sign. A `sign` field in the object is ignored. An empty `app_secret` is
+// PYUN_RESULT_CONFIG.
 //
 // # Safety
 // Strings must be NUL-terminated; `out_sign` must be writable.
@@ -131,7 +133,8 @@ pyun_result pyun_canonical_string(const char *fields_json,
 // Verifies a push received from the platform, given as a JSON object of fields or as the raw
 // `application/x-www-form-urlencoded` body. Returns PYUN_RESULT_OK when the signature holds
 // (`*out_rule` = 1: empty values signed, the current rule; 2: empty values skipped, the older
-// rule) and PYUN_RESULT_SIGNATURE_INVALID when it does not.
+// rule) and PYUN_RESULT_SIGNATURE_INVALID when it does not (also when it has no `sign`). An
+// empty `app_secret` is PYUN_RESULT_CONFIG.
 //
 // # Safety
 // Strings must be NUL-terminated; `out_rule` must be writable.
@@ -142,6 +145,7 @@ pyun_result pyun_verify(const char *push,
 
 // Produces a correctly signed platform push (adds `app_id`, `sign_type`, `timestamp`, `sign`)
 // from a flat JSON object, for testing a receiver. `*out_json` receives the signed fields.
+// An empty `app_secret` is PYUN_RESULT_CONFIG.
 //
 // # Safety
 // Strings must be NUL-terminated; `out_json` must be writable.

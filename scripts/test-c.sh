@@ -46,6 +46,10 @@ echo "== compile (gcc -std=c99 -Wall -Wextra -Werror; mcs -langversion:4)"
 make -s -C examples/c OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc
 make -s -C tests/c OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc
 mcs -langversion:4 -warnaserror -nologo -out:"$out/PyunSample.exe" examples/csharp/*.cs
+# The complete example of docs/c-api.md compiles as printed.
+awk '/^```c$/{f=1; next} /^```$/{f=0} f' docs/c-api.md | sed -n '/^#include <stdio.h>/,$p' >"$work/doc_example.c"
+grep -q pyun_client_push "$work/doc_example.c"
+gcc -std=c99 -Wall -Wextra -Werror -Iinclude -o "$out/doc_example" "$work/doc_example.c" -L"$lib" -lpyun
 
 echo "== sandbox"
 # A secret of this run, passed through the environment only (never on a command line, never

@@ -44,6 +44,14 @@ impl Charset {
         }
     }
 
+    /// The charset a call's error message is written in, before the call has checked its
+    /// `charset_code`: the caller's when the code is known, else UTF-8. Only for messages: an
+    /// unknown code is refused by the call itself ([`Charset::from_code`] inside the guard),
+    /// and that refusal is ASCII, which reads the same in all three charsets.
+    pub fn for_message(code: u32) -> Charset {
+        Charset::from_code(code).unwrap_or(Charset::Utf8)
+    }
+
     /// Decodes a NUL-terminated input string.
     ///
     /// # Safety
@@ -133,8 +141,15 @@ fn first_invalid(enc: &'static Encoding, bytes: &[u8]) -> usize {
 }
 
 /// An error for undecodable input, naming the JSON key the bad byte is in when it can.
+/// Only JSON parameters are searched: in any other string (a secret) the text before the bad
+/// byte must not reach the message.
 fn invalid(name: &str, bytes: &[u8], at: usize, charset: &str, advice: &str) -> FfiError {
-    let key = enclosing_json_key(&bytes[..at.min(bytes.len())]);
+    let is_json = name.ends_with("_json") || name == "push";
+    let key = if is_json {
+        enclosing_json_key(&bytes[..at.min(bytes.len())])
+    } else {
+        None
+    };
     let place = match key {
         Some(k) => format!("in the value of `{}` ", k),
         None => String::new(),
@@ -182,5 +197,12 @@ mod tests {
             .unwrap_err();
         assert!(err.message.contains("byte 1"), "{}", err.message);
         assert_eq!(Charset::Legacy(GB18030).encode("😀").len(), 4);
+        // A secret that looks like JSON is never quoted back.
+        let err = Charset::Utf8
+            .decode(b"{\"hunter2\":\"\xff", "app_secret")
+            .unwrap_err();
+        assert!(!err.message.contains("hunter2"), "{}", err.message);
+        assert!(Charset::from_code(1252).is_err());
+        assert_eq!(Charset::for_message(1252), Charset::Utf8);
     }
 }

@@ -68,10 +68,6 @@ impl From<pyun_core::Outcome> for pyun_outcome {
     }
 }
 
-fn charset(code: u32) -> Charset {
-    Charset::from_code(code).unwrap_or(Charset::Utf8)
-}
-
 pub(crate) fn check_out<T>(p: *mut T, name: &str) -> Result<(), FfiError> {
     if p.is_null() {
         Err(FfiError::new(
@@ -81,6 +77,15 @@ pub(crate) fn check_out<T>(p: *mut T, name: &str) -> Result<(), FfiError> {
     } else {
         Ok(())
     }
+}
+
+/// The `app_secret` argument of the stateless calls: required and not empty.
+unsafe fn secret(cs: Charset, ptr: *const c_char) -> Result<AppSecret, FfiError> {
+    let s = cs.input(ptr, "app_secret")?;
+    if s.is_empty() {
+        return Err(FfiError::new(pyun_result::Config, "`app_secret` is empty"));
+    }
+    Ok(AppSecret::new(s))
 }
 
 pub(crate) fn to_c_string(cs: Charset, s: &str) -> *mut c_char {
@@ -162,7 +167,8 @@ pub unsafe extern "C" fn pyun_bytes_free(bytes: *mut u8, len: usize) {
 }
 
 /// Signs a flat JSON object of string fields: `*out_sign` receives the 32-character uppercase
-/// MD5 sign. A `sign` field in the object is ignored.
+/// MD5 sign. A `sign` field in the object is ignored. An empty `app_secret` is
+/// PYUN_RESULT_CONFIG.
 ///
 /// # Safety
 /// Strings must be NUL-terminated; `out_sign` must be writable.
@@ -173,16 +179,12 @@ pub unsafe extern "C" fn pyun_sign(
     charset_code: u32,
     out_sign: *mut *mut c_char,
 ) -> pyun_result {
-    let cs = charset(charset_code);
-    guard(cs, || {
-        Charset::from_code(charset_code)?;
+    guard(Charset::for_message(charset_code), || {
+        let cs = Charset::from_code(charset_code)?;
         check_out(out_sign, "out_sign")?;
         let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
-        let secret = cs.input(app_secret, "app_secret")?;
-        if secret.is_empty() {
-            return Err(FfiError::new(pyun_result::Config, "`app_secret` is empty"));
-        }
-        *out_sign = to_c_string(cs, &sign::sign(&fields, &AppSecret::new(secret)));
+        let secret = secret(cs, app_secret)?;
+        *out_sign = to_c_string(cs, &sign::sign(&fields, &secret));
         Ok(pyun_result::Ok)
     })
 }
@@ -198,9 +200,8 @@ pub unsafe extern "C" fn pyun_canonical_string(
     charset_code: u32,
     out_canonical: *mut *mut c_char,
 ) -> pyun_result {
-    let cs = charset(charset_code);
-    guard(cs, || {
-        Charset::from_code(charset_code)?;
+    guard(Charset::for_message(charset_code), || {
+        let cs = Charset::from_code(charset_code)?;
         check_out(out_canonical, "out_canonical")?;
         let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
         *out_canonical = to_c_string(cs, &sign::masked_canonical_string(&fields));
@@ -211,7 +212,8 @@ pub unsafe extern "C" fn pyun_canonical_string(
 /// Verifies a push received from the platform, given as a JSON object of fields or as the raw
 /// `application/x-www-form-urlencoded` body. Returns PYUN_RESULT_OK when the signature holds
 /// (`*out_rule` = 1: empty values signed, the current rule; 2: empty values skipped, the older
-/// rule) and PYUN_RESULT_SIGNATURE_INVALID when it does not.
+/// rule) and PYUN_RESULT_SIGNATURE_INVALID when it does not (also when it has no `sign`). An
+/// empty `app_secret` is PYUN_RESULT_CONFIG.
 ///
 /// # Safety
 /// Strings must be NUL-terminated; `out_rule` must be writable.
@@ -222,9 +224,8 @@ pub unsafe extern "C" fn pyun_verify(
     charset_code: u32,
     out_rule: *mut i32,
 ) -> pyun_result {
-    let cs = charset(charset_code);
-    guard(cs, || {
-        Charset::from_code(charset_code)?;
+    guard(Charset::for_message(charset_code), || {
+        let cs = Charset::from_code(charset_code)?;
         check_out(out_rule, "out_rule")?;
         let text = cs.input(push, "push")?;
         let trimmed = text.trim();
@@ -233,7 +234,7 @@ pub unsafe extern "C" fn pyun_verify(
         } else {
             parse_form_body(trimmed.as_bytes())?
         };
-        let secret = AppSecret::new(cs.input(app_secret, "app_secret")?);
+        let secret = secret(cs, app_secret)?;
         match sign::verify(&fields, &secret) {
             Ok(rule) => {
                 *out_rule = if rule == EmptyRule::Included { 1 } else { 2 };
@@ -250,6 +251,7 @@ pub unsafe extern "C" fn pyun_verify(
 
 /// Produces a correctly signed platform push (adds `app_id`, `sign_type`, `timestamp`, `sign`)
 /// from a flat JSON object, for testing a receiver. `*out_json` receives the signed fields.
+/// An empty `app_secret` is PYUN_RESULT_CONFIG.
 ///
 /// # Safety
 /// Strings must be NUL-terminated; `out_json` must be writable.
@@ -261,12 +263,11 @@ pub unsafe extern "C" fn pyun_sign_push(
     charset_code: u32,
     out_json: *mut *mut c_char,
 ) -> pyun_result {
-    let cs = charset(charset_code);
-    guard(cs, || {
-        Charset::from_code(charset_code)?;
+    guard(Charset::for_message(charset_code), || {
+        let cs = Charset::from_code(charset_code)?;
         check_out(out_json, "out_json")?;
         let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
-        let secret = AppSecret::new(cs.input(app_secret, "app_secret")?);
+        let secret = secret(cs, app_secret)?;
         let app_id = cs.input(app_id, "app_id")?;
         let signed = sign_push(&fields, &secret, &app_id, None);
         let obj: serde_json::Map<String, Value> = signed
@@ -294,9 +295,8 @@ pub unsafe extern "C" fn pyun_explain(
     charset_code: u32,
     out_json: *mut *mut c_char,
 ) -> pyun_result {
-    let cs = charset(charset_code);
-    guard(cs, || {
-        Charset::from_code(charset_code)?;
+    guard(Charset::for_message(charset_code), || {
+        let cs = Charset::from_code(charset_code)?;
         check_out(out_json, "out_json")?;
         let hint = cs.input(hint, "hint")?;
         let record = cs.input(record_json, "record_json")?;
@@ -312,12 +312,11 @@ pub unsafe extern "C" fn pyun_explain(
     })
 }
 
-/// The client configuration, as JSON. Unknown keys are refused (a typo would otherwise be
-/// silently ignored).
+/// The client configuration, as JSON, less `app_secret` (taken out first by [`parse_config`]).
+/// Unknown keys are refused (a typo would otherwise be silently ignored).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigJson {
-    app_secret: String,
     #[serde(default)]
     base_url: Option<String>,
     #[serde(default)]
@@ -342,6 +341,29 @@ struct ConfigJson {
     proxy: Option<String>,
 }
 
+/// Reads `config_json`. The secret is taken out before serde sees the rest, because serde's
+/// messages quote wrong values (`invalid type: integer `123``): no message may hold it.
+fn parse_config(text: &str) -> Result<(String, ConfigJson), FfiError> {
+    let bad = |what: String| {
+        FfiError::new(
+            pyun_result::MalformedJson,
+            format!("`config_json`: {}", what),
+        )
+    };
+    // Syntax errors name a position, never the text.
+    let mut v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let obj = v
+        .as_object_mut()
+        .ok_or_else(|| bad("must be an object like {\"app_secret\": \"...\"}".into()))?;
+    let secret = match obj.remove("app_secret") {
+        Some(Value::String(s)) => s,
+        Some(_) => return Err(bad("`app_secret` must be a string".into())),
+        None => return Err(bad("missing field `app_secret`".into())),
+    };
+    let c = ConfigJson::deserialize(v).map_err(|e| bad(e.to_string()))?;
+    Ok((secret, c))
+}
+
 /// Creates a client from a JSON configuration:
 /// `{"app_secret": "...", "base_url": "https://api.4pyun.com", "app_id": null, "api_type": null,
 /// "url_encoding": false, "strict": false, "timeout_ms": 30000, "connect_timeout_ms": 10000,
@@ -357,15 +379,12 @@ pub unsafe extern "C" fn pyun_client_new(
     charset_code: u32,
     out_client: *mut *mut pyun_client,
 ) -> pyun_result {
-    let cs = charset(charset_code);
-    guard(cs, || {
+    guard(Charset::for_message(charset_code), || {
         let cs = Charset::from_code(charset_code)?;
         check_out(out_client, "out_client")?;
         let text = cs.input(config_json, "config_json")?;
-        let c: ConfigJson = serde_json::from_str(&text).map_err(|e| {
-            FfiError::new(pyun_result::MalformedJson, format!("`config_json`: {}", e))
-        })?;
-        let mut config = ClientConfig::new(c.app_secret);
+        let (app_secret, c) = parse_config(&text)?;
+        let mut config = ClientConfig::new(app_secret);
         if let Some(b) = c.base_url {
             config.base_url = b;
         }
@@ -625,5 +644,38 @@ pub unsafe extern "C" fn pyun_request_free(request: *mut pyun_request) {
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             drop(Box::from_raw(request))
         }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header promises that handles may be shared between threads.
+    #[test]
+    fn handles_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<pyun_client>();
+        check::<pyun_request>();
+        check::<crate::outbox::pyun_outbox>();
+    }
+
+    #[test]
+    fn config_errors_never_quote_the_secret() {
+        for text in [
+            r#"{"app_secret": 98765432}"#,
+            r#"{"app_secret": ["98765432"]}"#,
+            r#"{"app_secret": "98765432", "max_attempts": "x"}"#,
+            r#"{"app_secret": "98765432", "nope": 1}"#,
+            r#"{"app_secret": "98765432""#,
+            r#"["98765432"]"#,
+        ] {
+            let e = parse_config(text).err().expect(text);
+            assert_eq!(e.code, pyun_result::MalformedJson, "{}", text);
+            assert!(!e.message.contains("98765432"), "{}: {}", text, e.message);
+        }
+        let (secret, c) = parse_config(r#"{"app_secret": "s", "strict": true}"#).unwrap();
+        assert_eq!(secret, "s");
+        assert!(c.strict);
     }
 }

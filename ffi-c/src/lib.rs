@@ -9,7 +9,8 @@
 //! fails, [`pyun_last_error_message`] says why (never with a secret in it).
 //!
 //! Strings are UTF-8 unless the call (or the client) is given a `charset` of 936 (GBK) or
-//! 54936 (GB18030); output strings come back in the same charset.
+//! 54936 (GB18030); output strings come back in the same charset. Any other charset number is
+//! an error (`PYUN_RESULT_INVALID_ARGUMENT`), never a silent fallback to UTF-8.
 //!
 //! Threads: there is no global state. A `pyun_client` may be used from many threads at once;
 //! it must not be freed while a call on it is running.

@@ -36,8 +36,7 @@ pub unsafe extern "C" fn pyun_outbox_open(
     charset_code: u32,
     out_outbox: *mut *mut pyun_outbox,
 ) -> pyun_result {
-    let cs = Charset::from_code(charset_code).unwrap_or(Charset::Utf8);
-    guard(cs, || {
+    guard(Charset::for_message(charset_code), || {
         let cs = Charset::from_code(charset_code)?;
         check_out(out_outbox, "out_outbox")?;
         let path = cs.input(path, "path")?;
