@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyDict};
 use pyun_core::outbox::{Outbox as CoreOutbox, OutboxOptions};
 use pyun_core::push::{self as core_push, LeavePush, PaymentPush};
@@ -101,8 +102,27 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
         .unwrap_or_default()
 }
 
-/// Reads a mapping of str to str, naming the first key or value of the wrong type.
-fn str_fields(fields: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+/// Flat fields as read from Python: the strings stay in Python's memory (no copy per field).
+type StrFields = Vec<(PyBackedStr, PyBackedStr)>;
+
+fn str_of(v: &Bound<'_, PyAny>, what: impl FnOnce() -> String) -> PyResult<PyBackedStr> {
+    v.extract().map_err(|_| {
+        PyTypeError::new_err(format!("{} must be a str, not {}", what(), type_name(v)))
+    })
+}
+
+/// Reads a mapping of str to str, naming the first key or value of the wrong type. A `dict` is
+/// walked directly; other mappings through their `items()`.
+fn str_fields(fields: &Bound<'_, PyAny>) -> PyResult<StrFields> {
+    let pair =
+        |k: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>| -> PyResult<(PyBackedStr, PyBackedStr)> {
+            let key = str_of(k, || "field names".into())?;
+            let value = str_of(v, || format!("field {:?}", &*key))?;
+            Ok((key, value))
+        };
+    if let Ok(dict) = fields.cast::<PyDict>() {
+        return dict.iter().map(|(k, v)| pair(&k, &v)).collect();
+    }
     let items = fields.call_method0("items").map_err(|_| {
         PyTypeError::new_err(format!(
             "fields must be a mapping of str to str, not {}",
@@ -112,19 +132,17 @@ fn str_fields(fields: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
     let mut out = Vec::new();
     for item in items.try_iter()? {
         let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-        let key: String = k.extract().map_err(|_| {
-            PyTypeError::new_err(format!("field names must be str, not {}", type_name(&k)))
-        })?;
-        let value: String = v.extract().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "field {:?} must be a str, not {}",
-                key,
-                type_name(&v)
-            ))
-        })?;
-        out.push((key, value));
+        out.push(pair(&k, &v)?);
     }
     Ok(out)
+}
+
+/// Owned copies, for the core functions that keep the fields.
+fn owned(fields: &StrFields) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn secret(py: Python<'_>, app_secret: &str) -> PyResult<AppSecret> {
@@ -221,7 +239,7 @@ fn parse_push(
     app_secret: String,
 ) -> PyResult<Py<PyAny>> {
     let secret = secret(py, &app_secret)?;
-    let fields = str_fields(fields)?;
+    let fields = owned(&str_fields(fields)?);
     match kind {
         "leave" => to_py(
             py,
@@ -265,7 +283,7 @@ fn sign_push(
         None => None,
     };
     Ok(core_push::sign_push(
-        &str_fields(fields)?,
+        &owned(&str_fields(fields)?),
         &secret,
         &app_id,
         ts,

@@ -10,6 +10,11 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
+import pyun
+
+# The suite tests the installed wheel, never the source tree.
+assert "site-packages" in pyun.__file__, f"pyun imported from {pyun.__file__}, not from an installed wheel"
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DATA = REPO / "examples" / "data"
 SECRET = "py-sandbox-secret"

@@ -57,7 +57,7 @@ def test_sign_field_is_not_signed_and_empty_values_are() -> None:
 def test_bad_inputs_are_type_errors_naming_the_field() -> None:
     with pytest.raises(TypeError, match='field "a" must be a str, not int'):
         pyun.sign({"a": 1}, "s")
-    with pytest.raises(TypeError, match="field names must be str"):
+    with pytest.raises(TypeError, match="field names must be a str, not int"):
         pyun.canonical_string({1: "a"})
     with pytest.raises(TypeError, match="mapping"):
         pyun.sign(["a"], "s")  # type: ignore[arg-type]

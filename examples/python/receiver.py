@@ -31,8 +31,9 @@ class Receiver(http.server.ThreadingHTTPServer):
         self.seen: Set[str] = set()
         self.lock = threading.Lock()
 
-    def handle_push(self, fields: Dict[str, str]) -> None:
-        """Your business logic goes here; it runs once per push, however often it arrives."""
+    def handle_push(self, fields: Dict[str, str]) -> bool:
+        """Your business logic goes here; it runs once per push, however often it arrives.
+        Returns True when the receiver has seen `max_pushes` distinct pushes."""
         kind = "payment" if "pay_serial" in fields else "leave"
         push: Dict[str, Any] = pyun.parse_push(kind, fields, self.app_secret)  # verifies again, cheap
         key = push.get("pay_serial") or push.get("parking_serial", "")
@@ -42,8 +43,7 @@ class Receiver(http.server.ThreadingHTTPServer):
             done = len(self.seen) >= self.max_pushes > 0
         if first:
             print(f"{kind} push {key}: plate {push.get('plate')}", flush=True)
-        if done:
-            threading.Thread(target=self.shutdown).start()
+        return done
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -57,8 +57,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except pyun.PyunError as e:
             log.warning("rejected push: %s", e)
             return self.answer(401, json.dumps({"code": "401", "message": str(e)}))
-        self.server.handle_push(fields)
+        done = self.server.handle_push(fields)
         self.answer(200, pyun.ACK_BODY)
+        if done:  # only once the acknowledgement is out, or the platform would send it again
+            threading.Thread(target=self.server.shutdown).start()
 
     def answer(self, status: int, body: str) -> None:
         data = body.encode()
@@ -67,6 +69,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
 
     def log_message(self, format: str, *args: Any) -> None:
         log.info(format, *args)

@@ -22,4 +22,5 @@ class Diagnosis:
 
     @classmethod
     def _from(cls, d: Dict[str, Any]) -> "Diagnosis":
-        return cls(**{f.name: d.get(f.name) for f in dataclasses.fields(cls)})
+        values: Dict[str, Any] = {f.name: d.get(f.name) for f in dataclasses.fields(cls)}
+        return cls(**values)

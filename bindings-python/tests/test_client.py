@@ -1,0 +1,163 @@
+"""The Client against a real sandbox process over loopback HTTP."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Dict, List
+
+import pytest
+
+import pyun
+from conftest import DATA, SECRET, Sandbox, load
+
+
+def client(sandbox: Sandbox, **kw: object) -> pyun.Client:
+    options: Dict[str, object] = dict(app_secret=SECRET, retries=3, backoff=0.01, timeout=5.0)
+    options.update(kw)
+    return pyun.Client(base_url=sandbox.url, **options)  # type: ignore[arg-type]
+
+
+def test_four_endpoints_with_photos_are_accepted(sandbox: Sandbox) -> None:
+    c = client(sandbox, strict=True)
+    enter_gif = (DATA / "enter.gif").read_bytes()
+    results = [
+        c.push_enter(load("enter.json"), files={"enter_image_file": enter_gif}),
+        c.push_leave(pyun.LeaveRecord(**load("leave.json")), files={"leave_image_file": DATA / "leave.bmp"}),
+        c.push_release(load("release.json")),
+        c.push_update(pyun.UpdateRecord(**load("update.json"))),
+    ]
+    assert [r.outcome for r in results] == ["accepted"] * 4
+    assert all(r.accepted and r.seqno and r.attempts == 1 and r.elapsed > 0 for r in results)
+    assert [r.code for r in results] == ["200", "200", "1001", "1001"]
+    assert all(r.canonical.endswith("&app_secret=***") and SECRET not in r.canonical for r in results)
+    stored = {r["endpoint"]: r for r in sandbox.records()}
+    assert set(stored) == {"enter", "leave", "release", "update"}
+    assert stored["enter"]["files"]["enter_image_file"]["len"] == len(enter_gif)
+    assert stored["leave"]["files"]["leave_image_file"]["len"] == (DATA / "leave.bmp").stat().st_size
+    assert stored["leave"]["fields"]["sign"] == results[1].sign
+
+
+def test_url_mode_is_accepted_and_decodes_back(sandbox: Sandbox) -> None:
+    r = client(sandbox, url_encoding=True, strict=True).push_enter(load("enter.json"))
+    assert r.accepted
+    (stored,) = sandbox.records()
+    assert stored["fields"]["encoding"] == "URL" and stored["decoded"]["plate"] == "粤B12345"
+
+
+def test_wrong_secret_is_ignored_with_a_diagnosis(sandbox: Sandbox) -> None:
+    r = client(sandbox, app_secret="not-the-secret").push_enter(load("enter.json"))
+    assert r.outcome == "ignored" and not r.accepted and r.hint
+    assert r.diagnosis is not None and r.diagnosis.cause == "wrong_secret"
+    assert "not-the-secret" not in repr(r)
+    with pytest.raises(pyun.ApiError) as strict:
+        client(sandbox, app_secret="not-the-secret", strict=True).push_enter(load("enter.json"))
+    e = strict.value
+    assert e.outcome == "ignored" and e.code == "200" and e.seqno and e.hint
+    assert e.diagnosis is not None and e.diagnosis.cause == "wrong_secret"
+    assert "not-the-secret" not in str(e) and "not-the-secret" not in (e.hint or "")
+    assert sandbox.records() == []
+
+
+def test_signature_rejected_on_release_is_an_api_error(sandbox: Sandbox) -> None:
+    with pytest.raises(pyun.ApiError) as info:
+        client(sandbox, app_secret="wrong").push_release(load("release.json"))
+    e = info.value
+    assert e.code == "401" and e.outcome == "signature_rejected" and e.attempts == 1
+    assert e.diagnosis is not None and e.diagnosis.cause == "wrong_secret"
+
+
+def test_missing_field_fails_before_anything_is_sent(sandbox: Sandbox) -> None:
+    record = load("leave.json")
+    del record["leave_time"]
+    with pytest.raises(pyun.ValidationError, match="leave_time"):
+        client(sandbox).push_leave(record)
+    with pytest.raises(pyun.FileError):
+        client(sandbox).push_enter(load("enter.json"), files={"enter_image_file": DATA / "missing.jpg"})
+    assert sandbox.counters()["requests"] == 0
+
+
+def test_503s_and_dropped_connections_are_retried_and_stored_once(sandbox: Sandbox) -> None:
+    sandbox.faults(fail_first=2)
+    r = client(sandbox).push_enter(load("enter.json"))
+    assert r.accepted and r.attempts == 3
+    sandbox.faults(drop_first=1, drop_after_store=True)  # stored, then the answer was lost
+    r = client(sandbox).push_leave(load("leave.json"))
+    assert r.accepted and r.attempts == 2
+    assert sorted(x["endpoint"] for x in sandbox.records()) == ["enter", "leave"]
+    assert sandbox.counters()["duplicates"] == 1
+
+
+def test_persistent_server_errors_and_no_server_are_transport_or_api_errors(sandbox: Sandbox) -> None:
+    sandbox.faults(fail_first=10)
+    with pytest.raises(pyun.ApiError) as info:
+        client(sandbox, retries=1).push_enter(load("enter.json"))
+    assert info.value.outcome == "server_error" and info.value.attempts == 2
+    with pytest.raises(pyun.TransportError) as down:
+        pyun.Client(SECRET, base_url="http://127.0.0.1:9", retries=1, backoff=0.01).push_enter(load("enter.json"))
+    assert down.value.retryable and down.value.attempts == 2
+
+
+def test_timeout_is_honoured(sandbox: Sandbox) -> None:
+    sandbox.faults(latency_ms=3000)
+    started = time.monotonic()
+    with pytest.raises(pyun.TransportError) as info:
+        client(sandbox, timeout=0.3, retries=0).push_enter(load("enter.json"))
+    assert info.value.kind == "timeout"
+    assert time.monotonic() - started < 2.5
+
+
+def test_bad_configuration_is_a_config_error() -> None:
+    for kwargs in ({"timeout": 0}, {"timeout": float("nan")}, {"retries": -1}, {"base_url": "ftp://x"}):
+        with pytest.raises(pyun.ConfigError):
+            pyun.Client("s", **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(pyun.ConfigError):
+        pyun.Client("")
+    assert "***" in repr(pyun.Client("top-secret")) and "top-secret" not in repr(pyun.Client("top-secret"))
+
+
+def test_eight_threads_share_one_client(sandbox: Sandbox) -> None:
+    c = client(sandbox, strict=True)
+    errors: List[BaseException] = []
+
+    def work(t: int) -> None:
+        try:
+            for i in range(10):
+                c.push_enter({**load("enter.json"), "parking_serial": f"T{t}-{i}"})
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len({r["key"] for r in sandbox.records()}) == 80
+
+
+def test_the_gil_is_released_while_waiting_on_the_network(sandbox: Sandbox) -> None:
+    sandbox.faults(latency_ms=800)
+    ticks = 0
+    done = threading.Event()
+
+    def push() -> None:
+        client(sandbox).push_enter(load("enter.json"))
+        done.set()
+
+    pusher = threading.Thread(target=push)
+    pusher.start()
+    while not done.is_set():  # pure Python work: it only advances while the push lets go
+        ticks += 1
+        time.sleep(0.001)
+    pusher.join()
+    assert ticks > 50
+
+
+def test_logs_reach_the_pyun_logger_without_the_secret(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    sandbox.faults(fail_first=1)
+    with caplog.at_level(logging.DEBUG, logger="pyun"):
+        client(sandbox).push_enter(load("enter.json"))
+    mine = [r for r in caplog.records if r.name.startswith("pyun.")]
+    assert mine, "no log record under the pyun logger"
+    assert all(SECRET not in r.getMessage() for r in caplog.records)

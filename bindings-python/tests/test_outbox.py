@@ -1,0 +1,82 @@
+"""The durable Outbox from Python, against the sandbox."""
+from __future__ import annotations
+
+import pathlib
+import shutil
+import threading
+import time
+from typing import List
+
+import pytest
+
+import pyun
+from conftest import DATA, SECRET, Sandbox, load
+
+
+def client(sandbox: Sandbox, secret: str = SECRET) -> pyun.Client:
+    return pyun.Client(secret, base_url=sandbox.url, retries=0, backoff=0.01, timeout=5.0)
+
+
+def test_records_survive_faults_and_arrive_once_in_order(sandbox: Sandbox, tmp_path: pathlib.Path) -> None:
+    photo = tmp_path / "enter.gif"
+    shutil.copy(DATA / "enter.gif", photo)
+    box = pyun.Outbox(tmp_path / "outbox.db")
+    box.enqueue("enter", load("enter.json"), {"enter_image_file": photo})
+    box.enqueue(None, pyun.LeaveRecord(**load("leave.json")))
+    photo.unlink()  # the photo was copied in: rotating the lot PC's folders loses nothing
+    assert box.counts()["pending"] == 2
+
+    sandbox.faults(fail_first=1)
+    first = box.drain(client(sandbox))
+    assert first["retried"] == 1 and first["pending"] >= 1
+    reopened = pyun.Outbox(tmp_path / "outbox.db")  # as after a restart
+    deadline = time.monotonic() + 20
+    while reopened.counts()["pending"] and time.monotonic() < deadline:
+        reopened.drain(client(sandbox))  # a record backs off for a second after a failure
+        time.sleep(0.1)
+    assert reopened.counts() == {"pending": 0, "in_flight": 0, "done": 2, "dead": 0}
+    stored = sandbox.records()
+    assert [r["endpoint"] for r in stored] == ["enter", "leave"]
+    assert stored[0]["files"]["enter_image_file"]["len"] == (DATA / "enter.gif").stat().st_size
+
+
+def test_refused_records_become_dead_letters_and_can_be_retried(sandbox: Sandbox, tmp_path: pathlib.Path) -> None:
+    box = pyun.Outbox(tmp_path / "o.db")
+    box.enqueue("release", load("release.json"))
+    report = box.drain(client(sandbox, secret="wrong"))
+    assert report["dead"] == 1
+    (dead,) = box.dead_letters()
+    assert dead["endpoint"] == "release" and "401" in (dead["response"] or "")
+    assert box.retry_dead() == 1
+    assert box.drain(client(sandbox))["accepted"] == 1
+    assert box.purge_done(0) == 1 and box.counts()["done"] == 0
+
+
+def test_bad_records_and_bad_files_are_refused_at_enqueue(tmp_path: pathlib.Path) -> None:
+    box = pyun.Outbox(tmp_path / "o.db")
+    with pytest.raises(pyun.ValidationError):
+        box.enqueue("enter", {"plate": "x"})
+    with pytest.raises(pyun.FileError):
+        box.enqueue("enter", load("enter.json"), {"enter_image_file": tmp_path / "gone.jpg"})
+    assert box.counts()["pending"] == 0
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(pyun.StoreError):
+        pyun.Outbox(corrupt)
+    assert corrupt.read_bytes().startswith(b"this is not a database")  # detected, not emptied
+
+
+def test_eight_threads_enqueue_into_one_outbox(tmp_path: pathlib.Path) -> None:
+    box = pyun.Outbox(tmp_path / "o.db")
+    ids: List[int] = []
+
+    def work(t: int) -> None:
+        for i in range(25):
+            ids.append(box.enqueue("enter", {**load("enter.json"), "parking_serial": f"T{t}-{i}"}))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 200 and box.counts()["pending"] == 200
