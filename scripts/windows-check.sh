@@ -6,12 +6,16 @@
 # under wine, pushing from the wine process to a sandbox on 127.0.0.1. See docs/windows.md.
 #
 #   bash scripts/windows-check.sh          (root on Debian 12; installs what is missing)
+#   bash scripts/windows-check.sh --dll PATH/pyun.dll
+#       only the checks of a DLL built elsewhere (a release's 32-bit one): its exports equal
+#       the header's functions, its imports are Windows' own DLLs
 #
 # Environment knobs (all optional):
 #   PYUN_WINDOWS_WORK_DIR   build cache (kept between runs; default target/msrv/windows)
 #   PYUN_WINDOWS_OUT_DIR    where pyun.dll, libpyun.dll.a and the .exe files are left
 #                           (default target/msrv/windows-out)
 #   PYUN_WINE_TIMEOUT       seconds one program may run under wine (default 300)
+#   PYUN_CLI_BIN            a built `pyun` command for the sandbox (default: cargo build -p pyun-cli)
 #   PYUN_HOST_MSRV=1        also build core/ and ffi-c/ with rustc 1.63 for the Linux host
 #                           (a second cold build of ~6 minutes, so off by default: the Windows
 #                           build already compiles all of core/ and ffi-c/ with rustc 1.63)
@@ -20,6 +24,13 @@
 # Ends with "windows-check: N passed, 0 failed"; exits non-zero on any failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ONLY_DLL=""
+case "${1:-}" in
+  "") ;;
+  --dll) [ $# -eq 2 ] && [ -f "$2" ] || { echo "usage: $0 [--dll PATH/pyun.dll]" >&2; exit 2; }
+         ONLY_DLL=$(cd "$(dirname "$2")" && pwd)/$(basename "$2") ;;
+  *) echo "usage: $0 [--dll PATH/pyun.dll]" >&2; exit 2 ;;
+esac
 cd "$ROOT"
 
 TARGET=x86_64-pc-windows-gnu
@@ -49,7 +60,9 @@ elapsed() { echo "$(($(date +%s) - T0))s"; }
 
 # --- 0. tools ----------------------------------------------------------------------------
 need=()
-for p in rustc cargo libstd-rust-dev-windows gcc-mingw-w64-x86-64 wine64 python3 gcc; do
+PACKAGES="rustc cargo libstd-rust-dev-windows gcc-mingw-w64-x86-64 wine64 python3 gcc"
+[ -z "$ONLY_DLL" ] || PACKAGES="gcc-mingw-w64-x86-64"
+for p in $PACKAGES; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" = installed ] || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -60,14 +73,16 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -q -y -o DPkg::Lock::Timeout=600 \
     install --no-install-recommends "${need[@]}" >/dev/null
 fi
-for f in /usr/bin/rustc /usr/bin/cargo "$WINE" "$WINESERVER"; do [ -x "$f" ] || die "$f missing"; done
 command -v "$MINGW_GCC" >/dev/null && command -v "$MINGW_OBJDUMP" >/dev/null || die "mingw-w64 missing"
-RUSTC_VERSION=$(/usr/bin/rustc --version)
-case "$RUSTC_VERSION" in
-  "rustc 1.63."*) ;;
-  *) die "expected Debian's rustc 1.63 at /usr/bin/rustc, found: $RUSTC_VERSION" ;;
-esac
-say "tools ready ($RUSTC_VERSION, $($MINGW_GCC --version | head -n1), $("$WINE" --version)) [$(elapsed)]"
+if [ -z "$ONLY_DLL" ]; then
+  for f in /usr/bin/rustc /usr/bin/cargo "$WINE" "$WINESERVER"; do [ -x "$f" ] || die "$f missing"; done
+  RUSTC_VERSION=$(/usr/bin/rustc --version)
+  case "$RUSTC_VERSION" in
+    "rustc 1.63."*) ;;
+    *) die "expected Debian's rustc 1.63 at /usr/bin/rustc, found: $RUSTC_VERSION" ;;
+  esac
+  say "tools ready ($RUSTC_VERSION, $($MINGW_GCC --version | head -n1), $("$WINE" --version)) [$(elapsed)]"
+fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pyun-windows-check.XXXXXX")
 SANDBOX_PID=""
@@ -81,6 +96,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- a. pyun.dll with rustc 1.63 ------------------------------------------------------------
+if [ -n "$ONLY_DLL" ]; then
+  DLL=$ONLY_DLL
+else
 say "building pyun.dll for $TARGET with $RUSTC_VERSION (MSRV judge of core/ and ffi-c/)"
 mkdir -p "$WORK_DIR"
 rm -rf "$OUT_DIR"
@@ -105,11 +123,23 @@ if [ -f scripts/msrv/Cargo.lock ] && ! cmp -s scripts/msrv/Cargo.lock "$OUT_DIR/
   say "      cp $OUT_DIR/Cargo.lock scripts/msrv/Cargo.lock"
 fi
 pass "pyun.dll built with $RUSTC_VERSION ($(du -h "$DLL" | cut -f1)) [$(elapsed)]"
+# Everything below checks and runs the DLL as it ships: stripped (the build keeps line tables).
+BIN=$OUT_DIR/bin
+mkdir -p "$BIN"
+x86_64-w64-mingw32-strip -o "$BIN/pyun.dll" "$DLL"
+DLL=$BIN/pyun.dll
+say "stripped: $DLL ($(du -h "$DLL" | cut -f1)); unstripped: $OUT_DIR/pyun.dll"
+fi
 
 # --- b. exports and imports ------------------------------------------------------------------
 "$MINGW_OBJDUMP" -p "$DLL" > "$TMP/dll.objdump"
-grep -q 'file format pei-x86-64' "$TMP/dll.objdump" && pass "pyun.dll is a PE32+ x86-64 image" \
-  || fail "pyun.dll is not a pei-x86-64 image"
+if grep -q 'file format pei-x86-64' "$TMP/dll.objdump"; then
+  pass "$(basename "$DLL") is a PE32+ x86-64 image"
+elif [ -n "$ONLY_DLL" ] && grep -q 'file format pei-i386' "$TMP/dll.objdump"; then
+  pass "$(basename "$DLL") is a PE32 i386 image"
+else
+  fail "$(basename "$DLL") is not a pei-x86-64 image"
+fi
 
 # The header's functions, as the Windows C compiler sees them (after the preprocessor).
 printf '#include "pyun.h"\n' > "$TMP/header.c"
@@ -162,11 +192,13 @@ check_imports() { # FILE ALLOWED_EXTRA_DLL...
   fi
 }
 check_imports "$DLL"
+if [ -n "$ONLY_DLL" ]; then
+  echo "windows-check: $PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+  exit
+fi
 
 # --- c. the C programs, compiled with mingw-w64 ----------------------------------------------
-BIN=$OUT_DIR/bin
-mkdir -p "$BIN"
-cp "$DLL" "$BIN/"
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -O2 -g -I"$ROOT/include")
 shopt -s nullglob
 SOURCES=(examples/c/*.c tests/c/*.c)
@@ -239,9 +271,13 @@ winpath() { printf 'Z:%s' "$1" | tr / '\\'; }
 mkdir -p "$TMP/work"
 SECRET="pyun-wine-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 
-say "building the sandbox (pyun-cli) [$(elapsed)]"
-cargo build -q --release -p pyun-cli
-PYUN_BIN=$ROOT/target/release/pyun
+if [ -n "${PYUN_CLI_BIN:-}" ]; then
+  PYUN_BIN=$PYUN_CLI_BIN
+else
+  say "building the sandbox (pyun-cli) [$(elapsed)]"
+  cargo build -q --release -p pyun-cli
+  PYUN_BIN=$ROOT/target/release/pyun
+fi
 # --port 0: the sandbox picks a free port and prints its URL on the first line.
 PYUN_APP_SECRET=$SECRET "$PYUN_BIN" sandbox --port 0 > "$TMP/sandbox.out" 2> "$TMP/sandbox.err" &
 SANDBOX_PID=$!

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Build pyun's `core/` (and `ffi-c/` when it exists) with Debian's rustc 1.63,
-# for the host (MSRV check) or for x86_64-pc-windows-gnu (the Windows 7 DLL).
+# for the host (MSRV check) or for x86_64-pc-windows-gnu (the Windows 7 DLL); with a rustup
+# 1.63 toolchain (MSRV_RUSTC/MSRV_CARGO) also for i686-pc-windows-gnu (docs/windows.md).
 #
 # usage: scripts/msrv/vendor-build.sh REPO_ROOT TARGET OUT_DIR [-- EXTRA_CARGO_BUILD_ARGS...]
 #   TARGET: x86_64-unknown-linux-gnu  (quick MSRV check)
 #           x86_64-pc-windows-gnu     (pyun.dll / libpyun.dll.a / libpyun.a)
+#           i686-pc-windows-gnu       (32-bit pyun.dll; needs MSRV_RUSTC/MSRV_CARGO from rustup:
+#                                      Debian ships no i686 Windows std)
 #
 # Why it works this way: Debian's cargo (bookworm: 1.65, paired with rustc 1.63)
 # cannot talk to the registry (no sparse protocol), and the current rustup
@@ -14,7 +17,7 @@
 #   2. resolve a 1.63-compatible Cargo.lock with the *current* cargo, using
 #      the MSRV-aware fallback resolver plus the pins in MSRV_PINS below;
 #   3. `cargo vendor` with the current cargo;
-#   4. build offline with /usr/bin/cargo + RUSTC=/usr/bin/rustc.
+#   4. build offline with /usr/bin/cargo + RUSTC=/usr/bin/rustc (or MSRV_CARGO + MSRV_RUSTC).
 #
 # Environment knobs (all optional):
 #   MSRV_NEW_CARGO   current cargo used to resolve/vendor (default: ~/.cargo/bin/cargo, else `cargo` on PATH)
@@ -24,6 +27,8 @@
 #   MSRV_WORK_DIR    persistent work dir (its target/ is reused between runs: faster); default: mktemp, removed
 #   MSRV_PROFILE     release (default) or dev
 #   MSRV_NO_APT=1    never run apt-get (fail instead if a tool is missing)
+#   MSRV_RUSTC, MSRV_CARGO  the old toolchain that builds (default Debian's /usr/bin/rustc and
+#                    /usr/bin/cargo), e.g. a rustup 1.63.0 toolchain with the i686 Windows std
 #
 # Outputs in OUT_DIR: the built libraries/binaries, Cargo.lock (the resolved
 # 1.63-compatible lockfile) and build-info.txt.
@@ -56,6 +61,11 @@ OUT_DIR=$3
 shift 3
 if [ $# -gt 0 ] && [ "$1" = "--" ]; then shift; fi
 EXTRA_ARGS=("$@")
+# MSRV_LOCK is read after a cd: make it absolute
+if [ -n "${MSRV_LOCK:-}" ]; then
+  [ -f "$MSRV_LOCK" ] || die "MSRV_LOCK: no such file: $MSRV_LOCK"
+  MSRV_LOCK=$(cd "$(dirname "$MSRV_LOCK")" && pwd)/$(basename "$MSRV_LOCK")
+fi
 PROFILE=${MSRV_PROFILE:-release}
 case "$PROFILE" in
   release) PROFILE_ARGS=(--release); PROFILE_DIR=release ;;
@@ -65,16 +75,22 @@ esac
 [ -f "$REPO_ROOT/core/Cargo.toml" ] || die "$REPO_ROOT/core/Cargo.toml not found"
 
 # --- tools ------------------------------------------------------------------
+BUILD_RUSTC=${MSRV_RUSTC:-/usr/bin/rustc}
+BUILD_CARGO=${MSRV_CARGO:-/usr/bin/cargo}
+BUILD_RUSTDOC=$(dirname "$BUILD_RUSTC")/rustdoc
 APT_PKGS=()
-[ -x /usr/bin/rustc ] || APT_PKGS+=(rustc)
-[ -x /usr/bin/cargo ] || APT_PKGS+=(cargo)
+[ -n "${MSRV_RUSTC:-}" ] || [ -x /usr/bin/rustc ] || APT_PKGS+=(rustc)
+[ -n "${MSRV_CARGO:-}" ] || [ -x /usr/bin/cargo ] || APT_PKGS+=(cargo)
 command -v python3 >/dev/null 2>&1 || APT_PKGS+=(python3)
 # bundled C code (ring, sqlite, ...) needs a C compiler for the host, build scripts too
 command -v cc >/dev/null 2>&1 || APT_PKGS+=(gcc)
 case "$TARGET" in
   x86_64-pc-windows-gnu)
-    [ -d /usr/lib/rustlib/x86_64-pc-windows-gnu/lib ] || APT_PKGS+=(libstd-rust-dev-windows)
+    [ -n "${MSRV_RUSTC:-}" ] || [ -d /usr/lib/rustlib/x86_64-pc-windows-gnu/lib ] || APT_PKGS+=(libstd-rust-dev-windows)
     command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || APT_PKGS+=(gcc-mingw-w64-x86-64)
+    ;;
+  i686-pc-windows-gnu)
+    command -v i686-w64-mingw32-gcc >/dev/null 2>&1 || APT_PKGS+=(gcc-mingw-w64-i686)
     ;;
   x86_64-unknown-linux-gnu) ;;
   *) log "warning: untested target $TARGET" ;;
@@ -86,15 +102,17 @@ if [ ${#APT_PKGS[@]} -gt 0 ]; then
   $SUDO apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${APT_PKGS[@]}" >&2
 fi
-[ -d "/usr/lib/rustlib/$TARGET/lib" ] || die "no Rust std for $TARGET under /usr/lib/rustlib"
+[ -x "$BUILD_RUSTC" ] && [ -x "$BUILD_CARGO" ] || die "no $BUILD_RUSTC or $BUILD_CARGO"
+SYSROOT=$("$BUILD_RUSTC" --print sysroot)
+[ -d "$SYSROOT/lib/rustlib/$TARGET/lib" ] || die "no Rust std for $TARGET under $SYSROOT/lib/rustlib (Debian's libstd-rust-dev-windows has x86_64-pc-windows-gnu only; for i686 use a rustup toolchain: docs/windows.md)"
 
 if [ -n "${MSRV_NEW_CARGO:-}" ]; then NEW_CARGO=$MSRV_NEW_CARGO
 elif [ -x "$HOME/.cargo/bin/cargo" ]; then NEW_CARGO=$HOME/.cargo/bin/cargo
 else NEW_CARGO=$(command -v cargo || true); fi
-[ -n "$NEW_CARGO" ] && [ "$NEW_CARGO" != /usr/bin/cargo ] || die "need a current cargo (>= 1.84) besides /usr/bin/cargo; set MSRV_NEW_CARGO"
+[ -n "$NEW_CARGO" ] && [ "$NEW_CARGO" != "$BUILD_CARGO" ] || die "need a current cargo (>= 1.84) besides $BUILD_CARGO; set MSRV_NEW_CARGO"
 NEW_MINOR=$("$NEW_CARGO" --version | sed -n 's/^cargo 1\.\([0-9]*\)\..*/\1/p')
 [ -n "$NEW_MINOR" ] && [ "$NEW_MINOR" -ge 84 ] || die "$NEW_CARGO is too old for the fallback resolver: $("$NEW_CARGO" --version)"
-log "resolving with $("$NEW_CARGO" --version); building with $(/usr/bin/rustc --version) / $(/usr/bin/cargo --version)"
+log "resolving with $("$NEW_CARGO" --version); building with $("$BUILD_RUSTC" --version) / $("$BUILD_CARGO" --version)"
 
 # --- work dir ---------------------------------------------------------------
 if [ -n "${MSRV_WORK_DIR:-}" ]; then
@@ -122,6 +140,14 @@ for c in "${MSRV_CRATES[@]}"; do
   fi
 done
 log "members: ${MEMBERS[*]}"
+# Cargo judges path crates fresh by mtime. Sources copied from another tree (or restored from
+# an older checkout) can be older than the last build in a reused MSRV_WORK_DIR and still
+# differ: when their content changed since the last good build, make them all newer.
+SRC_HASH=$(cd "$WORK" && find "${MEMBERS[@]}" -type f -print0 | LC_ALL=C sort -z \
+  | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$WORK/target/.pyun-src-hash" 2>/dev/null || true)" != "$SRC_HASH" ]; then
+  (cd "$WORK" && find "${MEMBERS[@]}" -type f -exec touch {} +)
+fi
 
 # --- manifests: minimal workspace root + members without dev-dependencies ----
 python3 - "$REPO_ROOT/Cargo.toml" "$WORK" "$MSRV_RUST_VERSION" "${MEMBERS[@]}" <<'PY'
@@ -232,7 +258,7 @@ fi
 # cargo 1.65 reads lockfile v3, not v4
 sed -i 's/^version = 4$/version = 3/' Cargo.lock
 rm -rf vendor
-"$NEW_CARGO" vendor --locked --versioned-dirs vendor >/dev/null
+"$NEW_CARGO" vendor --quiet --locked --versioned-dirs vendor >/dev/null
 cp Cargo.lock "$OUT_DIR/Cargo.lock"
 
 mkdir -p .cargo
@@ -249,14 +275,18 @@ offline = true
 [target.x86_64-pc-windows-gnu]
 linker = "x86_64-w64-mingw32-gcc"
 ar = "x86_64-w64-mingw32-ar"
+
+[target.i686-pc-windows-gnu]
+linker = "i686-w64-mingw32-gcc"
+ar = "i686-w64-mingw32-ar"
 EOF
 
-# --- build with Debian's toolchain --------------------------------------------
+# --- build with Debian's toolchain (or MSRV_CARGO + MSRV_RUSTC) --------------------------------------------
 log "building ${MEMBERS[*]} for $TARGET ($PROFILE)"
 # JSON messages on stdout (to find this build's artifacts), human diagnostics on stderr
 env -u RUSTC_WRAPPER -u CARGO_BUILD_TARGET -u RUSTFLAGS \
-  RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CARGO_TARGET_DIR="$WORK/target" \
-  /usr/bin/cargo build --offline --locked --workspace "${PROFILE_ARGS[@]}" --target "$TARGET" \
+  RUSTC="$BUILD_RUSTC" RUSTDOC="$BUILD_RUSTDOC" CARGO_TARGET_DIR="$WORK/target" \
+  "$BUILD_CARGO" build --offline --locked --workspace "${PROFILE_ARGS[@]}" --target "$TARGET" \
   --message-format=json-render-diagnostics \
   ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} > "$WORK/build-messages.json"
 
@@ -290,10 +320,11 @@ PY
   echo "target: $TARGET"
   echo "profile: $PROFILE"
   echo "members: ${MEMBERS[*]}"
-  echo "rustc: $(/usr/bin/rustc --version)"
-  echo "cargo: $(/usr/bin/cargo --version)"
+  echo "rustc: $("$BUILD_RUSTC" --version)"
+  echo "cargo: $("$BUILD_CARGO" --version)"
   echo "resolved with: $("$NEW_CARGO" --version)"
   echo "pins: ${MSRV_PINS[*]}"
 } > "$OUT_DIR/build-info.txt"
+echo "$SRC_HASH" > "$WORK/target/.pyun-src-hash"
 log "artifacts in $OUT_DIR"
 ls -l "$OUT_DIR" >&2
