@@ -96,7 +96,7 @@ pub struct ClientConfig {
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("base_url", &self.base_url)
+            .field("base_url", &mask_userinfo(&self.base_url))
             .field("app_secret", &self.app_secret)
             .field("build", &self.build)
             .field("connect_timeout", &self.connect_timeout)
@@ -108,7 +108,7 @@ impl fmt::Debug for ClientConfig {
     }
 }
 
-/// Hides `user:password@` in a proxy URL.
+/// Hides `user:password@` in a proxy or base URL (an intranet gateway may want them).
 fn mask_userinfo(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => format!("{}***@{}", &url[..s + 3], &url[at + 1..]),
@@ -191,7 +191,8 @@ impl Client {
         if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
             return Err(Error::Config(format!(
                 "base_url {:?} must be an http:// or https:// URL, e.g. {}",
-                config.base_url, PRODUCTION_URL
+                mask_userinfo(&config.base_url),
+                PRODUCTION_URL
             )));
         }
         if config.retry.max_attempts == 0 {
@@ -345,7 +346,9 @@ impl Client {
             Err(ureq::Error::Status(_, r)) => r,
             Err(ureq::Error::Transport(t)) => {
                 let kind = transport_kind(&t);
-                return Err(AttemptError::Transport(kind, t.to_string()));
+                // ureq's message quotes the URL: keep a password in it out of the error.
+                let message = t.to_string().replace(url, &mask_userinfo(url));
+                return Err(AttemptError::Transport(kind, message));
             }
         };
         let status = resp.status();
@@ -531,6 +534,22 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("base_url"));
+        let mut gw = ClientConfig::new("s");
+        gw.base_url = "http://gw:hunter2@127.0.0.1:9".into(); // nothing listens on port 9
+        gw.retry.max_attempts = 1;
+        assert!(!format!("{:?}", gw).contains("hunter2"));
+        let rec = crate::UpdateRecord::from_json(
+            r#"{"park_uuid":"p","flow_no":"F","parking_serial":"S","plate":"P"}"#,
+        )
+        .unwrap();
+        let err = Client::new(gw).unwrap().push_update(&rec).unwrap_err();
+        assert!(matches!(err, Error::Transport(_)), "{}", err);
+        assert!(!err.to_string().contains("hunter2"), "{}", err);
+        assert!(
+            err.to_string().contains("http://***@127.0.0.1:9"),
+            "{}",
+            err
+        );
         fn is_send_sync<T: Send + Sync>() {}
         is_send_sync::<Client>();
         assert!(is_loopback_url("http://127.0.0.1:8080/x"));
