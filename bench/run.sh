@@ -29,3 +29,10 @@ for _ in $(seq 50); do grep -q listening "$out" && break; sleep 0.1; done
 url=$(head -n1 "$out" | sed 's/.* on //')
 target/release/push_throughput "$url" "$N"
 .venv-bench/bin/python bench/python_push.py "$url" "$N"
+
+echo "== durable outbox: enqueues/s, and draining a 10,000-record backlog vs pushing it directly"
+target/release/outbox "$url"
+
+echo "== pyun.sign vs sorted + hashlib.md5 (Python, the installed wheel)"
+.venv-bench/bin/pip install -q ./bindings-python
+.venv-bench/bin/python bench/python_sign.py

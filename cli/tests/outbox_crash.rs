@@ -34,7 +34,9 @@ fn killed_fifty_times_loses_nothing() {
     .unwrap();
     let pyun = env!("CARGO_BIN_EXE_pyun");
     let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
-    let mut reported_stored = 0usize;
+    // The records the child said it stored ("stored as #N"): the enter of a run, then its
+    // leave. Every one of them must reach the platform.
+    let mut reported: Vec<(String, String)> = Vec::new();
     for run in 0..RUNS {
         sb.set_faults(Faults {
             error_rate: 0.2,
@@ -87,8 +89,14 @@ fn killed_fifty_times_loses_nothing() {
             .unwrap()
             .read_to_string(&mut out)
             .unwrap();
-        reported_stored += out.matches("stored as #").count();
+        let stored = out.matches("stored as #").count();
+        for endpoint in ["enter", "leave"].iter().take(stored) {
+            reported.push((endpoint.to_string(), serial.clone()));
+        }
     }
+    // What the killed children delivered before the final restart: the kills must have
+    // landed while records were being sent, not only around the enqueues.
+    let delivered_while_killing = sb.records().len();
 
     // Restart one last time without faults and let it finish.
     sb.set_faults(Faults::default());
@@ -113,10 +121,10 @@ fn killed_fifty_times_loses_nothing() {
     let counts = outbox.counts().unwrap();
     assert_eq!((counts.pending, counts.dead), (0, 0), "{:?}", counts);
     assert!(
-        counts.done as usize >= reported_stored,
+        counts.done as usize >= reported.len(),
         "{:?} vs {} reported stored",
         counts,
-        reported_stored
+        reported.len()
     );
 
     let records = sb.records();
@@ -126,6 +134,9 @@ fn killed_fifty_times_loses_nothing() {
         .collect();
     let unique: BTreeSet<&(String, String)> = keys.iter().collect();
     assert_eq!(unique.len(), keys.len(), "a record was accepted twice");
+    for r in &reported {
+        assert!(unique.contains(r), "{:?} was stored but never delivered", r);
+    }
     assert_eq!(
         keys.len() as u64,
         counts.done,
@@ -144,10 +155,12 @@ fn killed_fifty_times_loses_nothing() {
     }
     let c = sb.counters();
     eprintln!(
-        "crash test: {} runs, {} records stored, {} accepted, {} duplicates dropped by the sandbox, {} faults, {} dropped connections, {:?}",
+        "crash test: {} runs, {} records stored ({} reported before the kill), {} accepted ({} while being killed), {} duplicates dropped by the sandbox, {} faults, {} dropped connections, {:?}",
         RUNS,
         counts.done,
+        reported.len(),
         keys.len(),
+        delivered_while_killing,
         c.duplicates,
         c.faults_injected,
         c.dropped,
@@ -156,6 +169,10 @@ fn killed_fifty_times_loses_nothing() {
     assert!(
         c.faults_injected + c.dropped > 0,
         "the faults did not happen"
+    );
+    assert!(
+        delivered_while_killing > 0 && c.duplicates > 0,
+        "no kill landed while records were being delivered"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -18,12 +18,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::client::Client;
+use crate::client::{Client, PushResult};
 use crate::error::{Error, Result};
 use crate::form::{FileField, FilePart, FileSource};
 use crate::record::{AnyRecord, Record};
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS records (
     diagnosis TEXT
 );
 CREATE INDEX IF NOT EXISTS records_pending ON records (state, serial, id);
+CREATE INDEX IF NOT EXISTS records_queue ON records (state, id);
 CREATE TABLE IF NOT EXISTS files (
     record_id INTEGER NOT NULL REFERENCES records (id) ON DELETE CASCADE,
     field TEXT NOT NULL,
@@ -59,6 +60,13 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE VIEW IF NOT EXISTS dead_letters AS SELECT * FROM records WHERE state = 'dead';
 ";
+
+/// `PRAGMA application_id` of an outbox database ("PYOB"), so that another program's SQLite
+/// database is never taken for an outbox and written to.
+const APPLICATION_ID: i32 = 0x5059_4F42;
+
+/// What an enqueue error says: the caller must know the record is not in the outbox.
+const NOT_STORED: &str = "the record was NOT stored";
 
 /// How an outbox behaves.
 #[derive(Clone, Debug)]
@@ -169,6 +177,16 @@ impl Outbox {
         let path = path.as_ref().to_path_buf();
         let err = |what: &str, e: rusqlite::Error| store_err(&path, what, e);
         let conn = Connection::open(&path).map_err(|e| err("cannot open", e))?;
+        // SQLite quietly falls back to read-only when it cannot open the file for writing.
+        if conn
+            .is_readonly(rusqlite::DatabaseName::Main)
+            .unwrap_or(false)
+        {
+            return Err(Error::Store(format!(
+                "outbox {}: the file can only be opened read-only (a read-only disk, or no write permission): nothing could be stored",
+                path.display()
+            )));
+        }
         conn.busy_timeout(Duration::from_secs(30))
             .map_err(|e| err("busy timeout", e))?;
         let check: String = conn
@@ -186,12 +204,42 @@ impl Outbox {
                 check
             )));
         }
+        // Never write into a database of another program: a new (empty) file becomes an outbox,
+        // an outbox is opened, anything else is refused as it is.
+        let (app_id, objects, tables, current): (i32, i64, i64, bool) = conn
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id),
+                        (SELECT COUNT(*) FROM sqlite_master),
+                        (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('records', 'files')),
+                        (SELECT COUNT(*) = 5 FROM sqlite_master
+                         WHERE name IN ('records', 'files', 'records_pending', 'records_queue', 'dead_letters'))",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .map_err(|e| err("reading the schema", e))?;
+        // Outboxes made before the application id was set are recognised by their tables.
+        let ours = app_id == APPLICATION_ID || (app_id == 0 && tables == 2);
+        if objects > 0 && !ours {
+            return Err(Error::Store(format!(
+                "outbox {}: this is a SQLite database of another program (application_id {}, {} schema objects), not an outbox; it was left untouched",
+                path.display(),
+                app_id,
+                objects
+            )));
+        }
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| err("WAL journal", e))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| err("foreign keys", e))?;
-        conn.execute_batch(SCHEMA)
+        // Written only when something is missing: opening an outbox on a full disk must work,
+        // if only to drain it.
+        if app_id != APPLICATION_ID || !current {
+            conn.execute_batch(&format!(
+                "BEGIN; PRAGMA application_id = {}; {} COMMIT;",
+                APPLICATION_ID, SCHEMA
+            ))
             .map_err(|e| err("creating the schema", e))?;
+        }
         Ok(Outbox {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
@@ -228,7 +276,7 @@ impl Outbox {
                     .into(),
             };
             let part = FilePart::new(*field, FileSource::Bytes(bytes.clone()))?;
-            blobs.push((field.name(), part.md5().to_string(), bytes));
+            blobs.push((*field, part.md5().to_string(), bytes));
             parts.push(part);
         }
         // Every rule the request builder checks (hashes, files the endpoint takes), so a record
@@ -240,6 +288,18 @@ impl Outbox {
             &AppSecret::new("check"),
             &BuildOptions::default(),
         )?;
+        // The stored record pins each photo's MD5 in its `*_hash` field. The request builder
+        // checks a given hash against the bytes it sends, so a photo damaged inside the
+        // database is dead-lettered with a hash mismatch instead of being sent.
+        let mut stored: serde_json::Value =
+            serde_json::from_str(&record.to_json()).map_err(|e| Error::Json(e.to_string()))?;
+        if let Some(obj) = stored.as_object_mut() {
+            for (field, md5, _) in &blobs {
+                if let Some(hash_field) = field.hash_field() {
+                    obj.insert(hash_field.into(), md5.clone().into());
+                }
+            }
+        }
         let endpoint = record.endpoint();
         let fields = record.to_fields();
         let get = |k: &str| {
@@ -249,62 +309,100 @@ impl Outbox {
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
+        // One transaction, committed with synchronous=FULL: when this returns Ok the record and
+        // its photos are on the disk; on any error (full or read-only disk...) nothing is.
+        let not_stored = |e| self.err(NOT_STORED, e);
         let mut conn = self.conn();
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| self.err("synchronous", e))?;
-        let tx = conn
-            .transaction()
-            .map_err(|e| self.err("cannot store the record", e))?;
-        tx.execute(
+        set_synchronous(&conn, true).map_err(not_stored)?;
+        let tx = conn.transaction().map_err(not_stored)?;
+        tx.prepare_cached(
             "INSERT INTO records (endpoint, serial, dedup_key, record_json, state, created_ms) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
-            params![endpoint.name(), get("parking_serial"), get(endpoint.dedup_field()), record.to_json(), now_ms()],
         )
-        .map_err(|e| self.err("cannot store the record", e))?;
+        .and_then(|mut st| {
+            st.execute(params![
+                endpoint.name(),
+                get("parking_serial"),
+                get(endpoint.dedup_field()),
+                stored.to_string(),
+                now_ms()
+            ])
+        })
+        .map_err(not_stored)?;
         let id = tx.last_insert_rowid();
         for (field, md5, bytes) in &blobs {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO files (record_id, field, md5, bytes) VALUES (?1, ?2, ?3, ?4)",
-                params![id, field, md5, &bytes[..]],
             )
-            .map_err(|e| self.err("cannot store a photo", e))?;
+            .and_then(|mut st| st.execute(params![id, field.name(), md5, &bytes[..]]))
+            .map_err(not_stored)?;
         }
-        tx.commit()
-            .map_err(|e| self.err("cannot store the record", e))?;
+        tx.commit().map_err(not_stored)?;
         Ok(id)
     }
 
-    /// The next record to send: the oldest pending one whose backoff has passed and that has no
-    /// pending record of the same serial that goes before it: its enter, or an earlier one.
-    fn next(&self, conn: &Connection) -> Result<Option<(i64, String, String, u32)>> {
-        conn.query_row(
-            "SELECT r.id, r.endpoint, r.record_json, r.attempts FROM records r
-             WHERE r.state = 'pending' AND r.next_attempt_ms <= ?1
-               AND NOT EXISTS (SELECT 1 FROM records e WHERE e.state = 'pending' AND e.serial = r.serial
-                   AND r.serial != '' AND e.id != r.id
-                   AND ((e.endpoint = 'enter') > (r.endpoint = 'enter')
-                        OR ((e.endpoint = 'enter') = (r.endpoint = 'enter') AND e.id < r.id)))
-             ORDER BY r.id LIMIT 1",
-            params![now_ms()],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )
-        .optional()
-        .map_err(|e| self.err("reading the queue", e))
+    /// Up to `limit` records to send, oldest first: pending ones whose backoff has passed and
+    /// that have no pending record of the same serial that goes before them (their enter, or an
+    /// earlier one). Two records of one serial are therefore never in the same batch, so the
+    /// batch can be sent in any order without breaking the per-serial order.
+    fn due(&self, conn: &Connection, limit: usize) -> Result<Vec<Due>> {
+        let err = |e| self.err("reading the queue", e);
+        // `records_queue (state, id)` lets this walk the pending records in id order and stop
+        // after `limit`; without it SQLite sorted every pending record on each call, which made
+        // draining a backlog quadratic.
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT r.id, r.endpoint, r.record_json, r.attempts FROM records r
+                 WHERE r.state = 'pending' AND r.next_attempt_ms <= ?1
+                   AND NOT EXISTS (SELECT 1 FROM records e WHERE e.state = 'pending' AND e.serial = r.serial
+                       AND r.serial != '' AND e.id != r.id
+                       AND ((e.endpoint = 'enter') > (r.endpoint = 'enter')
+                            OR ((e.endpoint = 'enter') = (r.endpoint = 'enter') AND e.id < r.id)))
+                 ORDER BY r.id LIMIT ?2",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![now_ms(), limit as i64], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, u32>(3)?,
+                ))
+            })
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, endpoint, json, attempts) = row.map_err(err)?;
+            let record = endpoint
+                .parse::<Endpoint>()
+                .map_err(Error::Store)
+                .and_then(|endpoint| AnyRecord::from_json(endpoint, &json))
+                .map_err(|e| Error::Store(format!("the stored record cannot be read: {}", e)));
+            out.push(Due {
+                id,
+                record,
+                attempts,
+            });
+        }
+        Ok(out)
     }
 
     fn files_of(&self, conn: &Connection, id: i64) -> Result<Vec<(FileField, FileSource)>> {
         let mut stmt = conn
-            .prepare("SELECT field, bytes FROM files WHERE record_id = ?1")
+            .prepare_cached("SELECT field, bytes FROM files WHERE record_id = ?1")
             .map_err(|e| self.err("reading photos", e))?;
         let rows = stmt
             .query_map(params![id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                // Copied once, straight from SQLite's buffer into the shared bytes.
+                let bytes: Arc<[u8]> = r.get_ref(1)?.as_blob()?.into();
+                Ok((r.get::<_, String>(0)?, bytes))
             })
             .map_err(|e| self.err("reading photos", e))?;
         let mut out = Vec::new();
         for row in rows {
             let (field, bytes) = row.map_err(|e| self.err("reading photos", e))?;
             if let Some(f) = FileField::from_name(&field) {
-                out.push((f, FileSource::Bytes(bytes.into())));
+                out.push((f, FileSource::Bytes(bytes)));
             }
         }
         Ok(out)
@@ -371,77 +469,219 @@ impl Outbox {
 
     fn drain_until(&self, client: &Client, stop: impl Fn() -> bool) -> Result<DrainReport> {
         let mut report = DrainReport::default();
-        while !stop() {
-            let (id, mut record, mut files, attempts) = {
-                let conn = self.conn();
-                let (id, endpoint, json, attempts) = match self.next(&conn)? {
-                    Some(n) => n,
-                    None => break,
-                };
-                let endpoint: Endpoint = endpoint.parse().map_err(Error::Store)?;
-                let record = AnyRecord::from_json(endpoint, &json)?;
-                (id, record, self.files_of(&conn, id)?, attempts)
-            };
-            if self.inner.options.carry_enter_fields {
-                let conn = self.conn();
-                self.carry_enter(&conn, &mut record, &mut files)?;
-            }
-            self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
-            let result = client.push(&record, &files);
-            self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
-            let attempts = attempts
-                + result
-                    .as_ref()
-                    .map_or_else(failure_attempts, |r| r.attempts);
-            let conn = self.conn();
-            // Marking done may be lost on power failure (synchronous=NORMAL): the record is then
-            // resent and the platform's dedup makes that harmless.
-            conn.pragma_update(None, "synchronous", "NORMAL")
-                .map_err(|e| self.err("synchronous", e))?;
-            let update = match &result {
-                Ok(r) if r.outcome == Outcome::Accepted => {
-                    report.accepted += 1;
-                    conn.execute(
-                        "UPDATE records SET state = 'done', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5 WHERE id = ?1",
-                        params![id, attempts, now_ms(), r.response.seqno, serde_json::to_string(&r.response).ok()],
-                    )
-                }
-                Ok(r) => {
-                    // Ignored with a hint (production mode): not accepted, and resending would
-                    // be ignored again. Dead-letter it so it is seen, and go on.
-                    report.dead += 1;
-                    let diagnosis = r.diagnosis.as_ref().map(|d| d.summary());
-                    conn.execute(
-                        "UPDATE records SET state = 'dead', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5, diagnosis = ?6, last_error = ?7 WHERE id = ?1",
-                        params![id, attempts, now_ms(), r.response.seqno, serde_json::to_string(&r.response).ok(), diagnosis, "ignored by the platform"],
-                    )
-                }
-                Err(e) if is_retryable(e) => {
-                    report.retried += 1;
-                    conn.execute(
-                        "UPDATE records SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1",
-                        params![id, attempts, now_ms() + self.backoff(attempts), e.to_string()],
-                    )
-                }
-                Err(e) => {
-                    report.dead += 1;
-                    let (response, diagnosis) = match e {
-                        Error::Api(f) => (
-                            serde_json::to_string(&f.response).ok(),
-                            f.diagnosis.as_ref().map(|d| d.summary()),
-                        ),
-                        _ => (None, None),
-                    };
-                    conn.execute(
-                        "UPDATE records SET state = 'dead', attempts = ?2, finished_ms = ?3, response_json = ?4, diagnosis = ?5, last_error = ?6 WHERE id = ?1",
-                        params![id, attempts, now_ms(), response, diagnosis, e.to_string()],
-                    )
-                }
-            };
-            update.map_err(|e| self.err("recording the outcome", e))?;
-        }
+        let mut marks = Vec::new();
+        let delivered = self.deliver(client, &stop, &mut marks, &mut report);
+        // Whatever stopped the delivery, what was delivered is written down.
+        let written = self.write_marks(&mut marks);
+        delivered?;
+        written?;
         report.pending = self.counts()?.pending;
         Ok(report)
+    }
+
+    /// The delivery loop of [`Outbox::drain`]: reads the due records [`BATCH`] at a time,
+    /// sends them one by one, and writes their outcomes batch by batch.
+    fn deliver(
+        &self,
+        client: &Client,
+        stop: &impl Fn() -> bool,
+        marks: &mut Vec<Mark>,
+        report: &mut DrainReport,
+    ) -> Result<()> {
+        let mut since = Instant::now();
+        while !stop() {
+            let batch = self.due(&self.conn(), BATCH)?;
+            if batch.is_empty() {
+                break;
+            }
+            for Due {
+                id,
+                record,
+                attempts,
+            } in batch
+            {
+                if stop() {
+                    return Ok(());
+                }
+                let result = match record {
+                    Err(e) => Err(e),
+                    Ok(mut record) => {
+                        // The photos are read one record at a time: a batch of 20 MB photos
+                        // would not fit in memory. A failure to read the database stops the
+                        // drain (`?`); a record that cannot be sent is dead-lettered.
+                        let conn = self.conn();
+                        let mut files = self.files_of(&conn, id)?;
+                        let carried = if self.inner.options.carry_enter_fields {
+                            self.carry_enter(&conn, &mut record, &mut files)
+                        } else {
+                            Ok(())
+                        };
+                        drop(conn);
+                        match carried {
+                            Err(e @ Error::Store(_)) => return Err(e),
+                            Err(e) => Err(Error::Store(format!(
+                                "cannot carry the dead-lettered enter's fields (page 001 note 8): {}",
+                                e
+                            ))),
+                            Ok(()) => {
+                                self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
+                                let result = client.push(&record, &files);
+                                self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+                                result
+                            }
+                        }
+                    }
+                };
+                let attempts = attempts
+                    + result
+                        .as_ref()
+                        .map_or_else(failure_attempts, |r| r.attempts);
+                marks.push(self.mark(id, attempts, result, report));
+                if marks.len() >= BATCH || since.elapsed() >= MARK_EVERY {
+                    self.write_marks(marks)?;
+                    since = Instant::now();
+                }
+            }
+            // Before the next batch is read, so that it sees what this one did.
+            self.write_marks(marks)?;
+            since = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// What to write about a record after one delivery attempt.
+    fn mark(
+        &self,
+        id: i64,
+        attempts: u32,
+        result: Result<PushResult>,
+        report: &mut DrainReport,
+    ) -> Mark {
+        let now = now_ms();
+        match result {
+            Ok(r) if r.outcome == Outcome::Accepted => {
+                report.accepted += 1;
+                Mark::Done {
+                    id,
+                    attempts,
+                    at: now,
+                    seqno: r.response.seqno.clone(),
+                    response: serde_json::to_string(&r.response).ok(),
+                }
+            }
+            Ok(r) => {
+                // Ignored with a hint (production mode): not accepted, and resending would be
+                // ignored again. Dead-letter it so it is seen, and go on.
+                report.dead += 1;
+                Mark::Dead {
+                    id,
+                    attempts,
+                    at: now,
+                    seqno: r.response.seqno.clone(),
+                    response: serde_json::to_string(&r.response).ok(),
+                    diagnosis: r.diagnosis.as_ref().map(|d| d.summary()),
+                    error: "ignored by the platform".into(),
+                }
+            }
+            Err(e) if is_retryable(&e) => {
+                report.retried += 1;
+                Mark::Retry {
+                    id,
+                    attempts,
+                    next_ms: now + self.backoff(attempts),
+                    error: e.to_string(),
+                }
+            }
+            Err(e) => {
+                report.dead += 1;
+                let (response, diagnosis) = match &e {
+                    Error::Api(f) => (
+                        serde_json::to_string(&f.response).ok(),
+                        f.diagnosis.as_ref().map(|d| d.summary()),
+                    ),
+                    _ => (None, None),
+                };
+                Mark::Dead {
+                    id,
+                    attempts,
+                    at: now,
+                    seqno: None,
+                    response,
+                    diagnosis,
+                    error: e.to_string(),
+                }
+            }
+        }
+    }
+
+    /// Writes the outcomes of delivered records in one transaction, with `synchronous=NORMAL`.
+    ///
+    /// Why not one transaction per record with `synchronous=FULL`, like [`Outbox::enqueue`]:
+    /// that is an fsync (a few ms on a real disk) for every record sent, which alone would
+    /// make draining a backlog several times slower than sending the same records directly.
+    /// And why this is safe: a mark that is lost (the process killed before the batch was
+    /// written, or the power cut before the WAL reached the disk) only means the record is sent
+    /// again on the next drain, and the platform drops a repeated `parking_serial` / `flow_no`
+    /// (answering success), so it is still accepted exactly once. At most [`BATCH`] records, or
+    /// those of [`MARK_EVERY`], are resent that way. Enqueueing is never weakened: its own
+    /// transaction is committed with `synchronous=FULL`, which also makes every earlier WAL
+    /// frame durable.
+    fn write_marks(&self, marks: &mut Vec<Mark>) -> Result<()> {
+        if marks.is_empty() {
+            return Ok(());
+        }
+        let err = |e| self.err("recording the outcome", e);
+        let mut conn = self.conn();
+        set_synchronous(&conn, false).map_err(|e| self.err("synchronous", e))?;
+        let tx = conn.transaction().map_err(err)?;
+        for mark in marks.drain(..) {
+            match mark {
+                Mark::Done {
+                    id,
+                    attempts,
+                    at,
+                    seqno,
+                    response,
+                } => tx
+                    .prepare_cached(
+                        "UPDATE records SET state = 'done', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5 WHERE id = ?1",
+                    )
+                    .and_then(|mut s| s.execute(params![id, attempts, at, seqno, response]))
+                    .and_then(|_| {
+                        // The platform has the photo now; the record keeps its MD5 (in its
+                        // `*_hash` field and here) for the audit period, not its bytes.
+                        tx.prepare_cached("UPDATE files SET bytes = zeroblob(0) WHERE record_id = ?1")
+                            .and_then(|mut s| s.execute(params![id]))
+                    }),
+                Mark::Dead {
+                    id,
+                    attempts,
+                    at,
+                    seqno,
+                    response,
+                    diagnosis,
+                    error,
+                } => tx
+                    .prepare_cached(
+                        "UPDATE records SET state = 'dead', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5, diagnosis = ?6, last_error = ?7 WHERE id = ?1",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![id, attempts, at, seqno, response, diagnosis, error])
+                    }),
+                Mark::Retry {
+                    id,
+                    attempts,
+                    next_ms,
+                    error,
+                } => tx
+                    .prepare_cached(
+                        "UPDATE records SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1",
+                    )
+                    .and_then(|mut s| s.execute(params![id, attempts, next_ms, error])),
+            }
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
     }
 
     /// Starts a background thread that drains every `interval` until stopped.
@@ -542,6 +782,60 @@ impl Outbox {
     }
 }
 
+/// Records read from the queue at once, and the most delivered records whose outcome waits in
+/// memory before it is written (see [`Outbox::write_marks`]).
+const BATCH: usize = 64;
+/// Outcomes are written at least this often while a slow batch is being delivered, so that
+/// [`Outbox::counts`] (here or in another process) follows along.
+const MARK_EVERY: Duration = Duration::from_millis(100);
+
+/// A record read from the queue to be sent.
+struct Due {
+    id: i64,
+    /// An error when the stored record cannot be read back (it is then dead-lettered with
+    /// that error, so it cannot block the queue).
+    record: Result<AnyRecord>,
+    attempts: u32,
+}
+
+/// The outcome of one delivery attempt, to be written.
+enum Mark {
+    Done {
+        id: i64,
+        attempts: u32,
+        at: i64,
+        seqno: Option<String>,
+        response: Option<String>,
+    },
+    Dead {
+        id: i64,
+        attempts: u32,
+        at: i64,
+        seqno: Option<String>,
+        response: Option<String>,
+        diagnosis: Option<String>,
+        error: String,
+    },
+    Retry {
+        id: i64,
+        attempts: u32,
+        next_ms: i64,
+        error: String,
+    },
+}
+
+/// `PRAGMA synchronous` for what follows on this connection: `FULL` (the commit waits for the
+/// WAL to reach the disk) or `NORMAL` (it does not; only checkpoints sync). A cached
+/// statement, so switching costs next to nothing.
+fn set_synchronous(conn: &Connection, full: bool) -> rusqlite::Result<()> {
+    let sql = if full {
+        "PRAGMA synchronous = FULL"
+    } else {
+        "PRAGMA synchronous = NORMAL"
+    };
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 fn failure_attempts(e: &Error) -> u32 {
     match e {
         Error::Api(f) => f.attempts,
@@ -582,5 +876,259 @@ impl Sender {
 impl Drop for Sender {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Conditions that need the outbox's own connection or a second one on its file. The
+    //! delivery paths are tested against the sandbox in `sandbox/tests/outbox.rs`.
+
+    use super::*;
+    use crate::client::RetryPolicy;
+
+    fn tmp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("pyun-outbox-unit-{}-{}", std::process::id(), name));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("q.db")
+    }
+
+    fn leave(serial: &str) -> AnyRecord {
+        let mut v: serde_json::Value =
+            serde_json::from_str(include_str!("../../examples/data/leave.json")).unwrap();
+        v["parking_serial"] = serial.into();
+        AnyRecord::from_value(Endpoint::Leave, v).unwrap()
+    }
+
+    fn photo() -> Vec<(FileField, FileSource)> {
+        let bytes: &[u8] = include_bytes!("../../examples/data/leave.bmp");
+        vec![(FileField::LeaveImage, FileSource::Bytes(bytes.into()))]
+    }
+
+    /// A client whose every request fails fast: nothing listens on port 1.
+    fn unreachable() -> Client {
+        let mut c = crate::ClientConfig::new("secret");
+        c.base_url = "http://127.0.0.1:1".into();
+        c.retry = RetryPolicy {
+            max_attempts: 1,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+        };
+        Client::new(c).unwrap()
+    }
+
+    fn pending_ids(path: &Path) -> Vec<i64> {
+        let c = Connection::open(path).unwrap();
+        let mut st = c
+            .prepare("SELECT id FROM records WHERE state = 'pending' ORDER BY id")
+            .unwrap();
+        let ids = st.query_map([], |r| r.get(0)).unwrap();
+        ids.collect::<rusqlite::Result<Vec<i64>>>().unwrap()
+    }
+
+    #[test]
+    fn a_full_disk_at_enqueue_stores_nothing_and_says_so() {
+        // Simulated with SQLite's max_page_count on the outbox's own connection: SQLite answers
+        // SQLITE_FULL exactly as on ENOSPC. sandbox/tests/outbox.rs fills a real tmpfs when it
+        // may mount one.
+        let path = tmp("full");
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+        ob.enqueue(&leave("F-0"), &photo()).unwrap();
+        let pages: i64 = ob
+            .conn()
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        ob.conn()
+            .query_row(
+                &format!("PRAGMA max_page_count = {}", pages + 40),
+                [],
+                |_| Ok(()),
+            )
+            .unwrap();
+        let mut stored = 1;
+        let err = loop {
+            match ob.enqueue(&leave(&format!("F-{}", stored)), &photo()) {
+                Ok(_) => stored += 1,
+                Err(e) => break e,
+            }
+            assert!(stored < 10, "the page limit was not hit");
+        };
+        let text = err.to_string();
+        assert!(matches!(err, Error::Store(_)), "{:?}", err);
+        assert!(
+            text.contains("NOT stored") && text.contains("full"),
+            "{}",
+            text
+        );
+        assert_eq!(ob.counts().unwrap().pending, stored);
+        // Room again: enqueueing works, and nothing stored before was touched.
+        ob.conn()
+            .query_row("PRAGMA max_page_count = 1073741823", [], |_| Ok(()))
+            .unwrap();
+        ob.enqueue(&leave("F-after"), &photo()).unwrap();
+        assert_eq!(
+            pending_ids(&path),
+            (1..=stored as i64 + 1).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_read_only_database_at_enqueue_stores_nothing_and_says_so() {
+        // Simulated with PRAGMA query_only; sandbox/tests/outbox.rs remounts a real tmpfs
+        // read-only when it may.
+        let path = tmp("ro");
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+        ob.enqueue(&leave("R-0"), &photo()).unwrap();
+        ob.conn().pragma_update(None, "query_only", true).unwrap();
+        let err = ob.enqueue(&leave("R-1"), &photo()).unwrap_err();
+        assert!(err.to_string().contains("NOT stored"), "{}", err);
+        ob.conn().pragma_update(None, "query_only", false).unwrap();
+        assert_eq!(ob.counts().unwrap().pending, 1);
+        ob.enqueue(&leave("R-2"), &photo()).unwrap();
+        // Nothing of the refused record was written, not even its id.
+        assert_eq!(pending_ids(&path), vec![1, 2]);
+    }
+
+    #[test]
+    fn a_photo_damaged_inside_the_database_is_dead_lettered_not_sent() {
+        let path = tmp("tamper");
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+        let id = ob.enqueue(&leave("T-1"), &photo()).unwrap();
+        // The stored record pins the photo's MD5.
+        let json: String = ob
+            .conn()
+            .query_row("SELECT record_json FROM records WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let md5 = crate::form::md5_hex(include_bytes!("../../examples/data/leave.bmp"));
+        assert!(
+            json.contains(&format!("\"leave_image_hash\":\"{}\"", md5)),
+            "{}",
+            json
+        );
+        // One byte of the stored photo changes (a bad sector, a stray write).
+        let other = Connection::open(&path).unwrap();
+        let mut bytes: Vec<u8> = other
+            .query_row("SELECT bytes FROM files WHERE record_id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        bytes[1000] ^= 0xFF;
+        other
+            .execute(
+                "UPDATE files SET bytes = ?2 WHERE record_id = ?1",
+                params![id, bytes],
+            )
+            .unwrap();
+        let report = ob.drain(&unreachable()).unwrap();
+        assert_eq!((report.dead, report.retried), (1, 0), "{:?}", report);
+        let dead = ob.dead_letters().unwrap();
+        assert!(
+            dead[0].error.contains("leave_image_hash") && dead[0].error.contains("MD5"),
+            "{:?}",
+            dead[0]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_stored_record_is_dead_lettered_and_does_not_block_the_queue() {
+        let path = tmp("poison");
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+        let bad = ob.enqueue(&leave("P-1"), &[]).unwrap();
+        let next = ob.enqueue(&leave("P-2"), &[]).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "UPDATE records SET record_json = '{not json' WHERE id = ?1",
+                [bad],
+            )
+            .unwrap();
+        let report = ob.drain(&unreachable()).unwrap();
+        assert_eq!((report.dead, report.retried), (1, 1), "{:?}", report);
+        let dead = ob.dead_letters().unwrap();
+        assert_eq!(dead[0].id, bad);
+        assert!(dead[0].error.contains("cannot be read"), "{:?}", dead[0]);
+        // The next one was tried (and backs off: nothing listens).
+        assert_eq!(pending_ids(&path), vec![next]);
+    }
+
+    #[test]
+    fn an_accepted_record_keeps_its_hash_not_its_photo() {
+        let path = tmp("done");
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+        let id = ob.enqueue(&leave("D-1"), &photo()).unwrap();
+        ob.write_marks(&mut vec![Mark::Done {
+            id,
+            attempts: 1,
+            at: now_ms(),
+            seqno: Some("S".into()),
+            response: None,
+        }])
+        .unwrap();
+        let (len, md5): (i64, String) = ob
+            .conn()
+            .query_row(
+                "SELECT length(bytes), md5 FROM files WHERE record_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let expected = crate::form::md5_hex(include_bytes!("../../examples/data/leave.bmp"));
+        assert_eq!((len, md5), (0, expected));
+        assert_eq!(ob.counts().unwrap().done, 1);
+    }
+
+    #[test]
+    fn another_programs_database_is_refused_and_left_untouched() {
+        let path = tmp("foreign");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch("CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('x');")
+                .unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        let err = Outbox::open(&path, OutboxOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("another program"), "{}", err);
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert!(!Path::new(&format!("{}-wal", path.display())).exists());
+    }
+
+    #[test]
+    fn a_damaged_database_is_refused_and_left_untouched() {
+        let path = tmp("damaged");
+        {
+            let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+            for i in 0..300 {
+                ob.enqueue(&leave(&format!("C-{}", i)), &[]).unwrap();
+            }
+        } // closed: the WAL is checkpointed into the file and removed
+        let mut bytes = std::fs::read(&path).unwrap();
+        let page = 4096;
+        assert!(bytes.len() > 20 * page, "{}", bytes.len());
+        // Garbage over three b-tree pages in the middle of the records table.
+        for b in &mut bytes[10 * page..13 * page] {
+            *b = 0x5A;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let err = Outbox::open(&path, OutboxOptions::default()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("damaged") && text.contains("left untouched"),
+            "{}",
+            text
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file was changed");
+        // A new file next to it is a fresh outbox.
+        let fresh = path.with_file_name("fresh.db");
+        assert_eq!(
+            Outbox::open(&fresh, OutboxOptions::default())
+                .unwrap()
+                .counts()
+                .unwrap(),
+            OutboxCounts::default()
+        );
     }
 }
