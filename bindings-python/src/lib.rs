@@ -4,19 +4,21 @@
 //! core error becomes a Python exception in one place, [`to_py_err`]. The GIL is released
 //! around everything that waits on the network or reads files.
 
+mod field_str;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
+use field_str::FieldStr;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyString};
 use pyun_core::outbox::{Outbox as CoreOutbox, OutboxOptions};
 use pyun_core::push::{self as core_push, LeavePush, PaymentPush};
 use pyun_core::sign::{self as core_sign, EmptyRule, VerifyError};
 use pyun_core::{
     AnyRecord, AppSecret, BuildOptions, Client as CoreClient, ClientConfig, Endpoint, Error,
-    FileField, FileSource, Record, RetryPolicy,
+    FileField, FileSource, Problem, ProblemKind, Record, RetryPolicy, ValidationError,
 };
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -102,24 +104,44 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
         .unwrap_or_default()
 }
 
-/// Flat fields as read from Python: the strings stay in Python's memory (no copy per field).
-type StrFields = Vec<(PyBackedStr, PyBackedStr)>;
+/// Flat fields as read from Python, borrowing the strings' own UTF-8 where possible.
+type StrFields<'py> = Vec<(FieldStr<'py>, FieldStr<'py>)>;
 
-fn str_of(v: &Bound<'_, PyAny>, what: impl FnOnce() -> String) -> PyResult<PyBackedStr> {
-    v.extract().map_err(|_| {
-        PyTypeError::new_err(format!("{} must be a str, not {}", what(), type_name(v)))
+/// One key (`field` None) or value of a mapping of fields. A str holding lone surrogates has
+/// no UTF-8 form: a `ValidationError` naming the field, like any other malformed value.
+fn str_of<'py>(v: &Bound<'py, PyAny>, field: Option<&str>) -> PyResult<FieldStr<'py>> {
+    let name = || match field {
+        Some(f) => format!("field {:?}", f),
+        None => "field names".into(),
+    };
+    let s = v.cast::<PyString>().map_err(|_| {
+        PyTypeError::new_err(format!("{} must be a str, not {}", name(), type_name(v)))
+    })?;
+    FieldStr::new(s.clone()).map_err(|e| {
+        let problem = Problem {
+            field: field.unwrap_or("<field name>").into(),
+            kind: ProblemKind::Invalid(format!("not valid Unicode text ({})", e)),
+        };
+        to_py_err(
+            v.py(),
+            Error::Validation(ValidationError {
+                what: "fields".into(),
+                problems: vec![problem],
+            }),
+        )
     })
 }
 
 /// Reads a mapping of str to str, naming the first key or value of the wrong type. A `dict` is
 /// walked directly; other mappings through their `items()`.
-fn str_fields(fields: &Bound<'_, PyAny>) -> PyResult<StrFields> {
-    let pair =
-        |k: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>| -> PyResult<(PyBackedStr, PyBackedStr)> {
-            let key = str_of(k, || "field names".into())?;
-            let value = str_of(v, || format!("field {:?}", &*key))?;
-            Ok((key, value))
-        };
+fn str_fields<'py>(fields: &Bound<'py, PyAny>) -> PyResult<StrFields<'py>> {
+    let pair = |k: &Bound<'py, PyAny>,
+                v: &Bound<'py, PyAny>|
+     -> PyResult<(FieldStr<'py>, FieldStr<'py>)> {
+        let key = str_of(k, None)?;
+        let value = str_of(v, Some(&key))?;
+        Ok((key, value))
+    };
     if let Ok(dict) = fields.cast::<PyDict>() {
         return dict.iter().map(|(k, v)| pair(&k, &v)).collect();
     }
@@ -131,7 +153,7 @@ fn str_fields(fields: &Bound<'_, PyAny>) -> PyResult<StrFields> {
     })?;
     let mut out = Vec::new();
     for item in items.try_iter()? {
-        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
         out.push(pair(&k, &v)?);
     }
     Ok(out)

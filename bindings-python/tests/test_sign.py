@@ -49,6 +49,29 @@ def test_sign_matches_the_hand_written_rule() -> None:
     assert pyun.sign(fields, "s") == expected
 
 
+def test_every_kind_of_str_is_read_as_its_utf8() -> None:
+    # CPython stores str as 1, 2 or 4 bytes per character; the native module reads each one's
+    # UTF-8 without a copy where it can. A str subclass is a str too.
+    class Plate(str):
+        pass
+
+    fields = {"ascii": "abc", "latin1": "café", "ucs2": "粤X44444", "ucs4": "𠀀", "sub": Plate("粤B")}
+    canonical = "&".join(f"{k}={fields[k]}" for k in sorted(fields))
+    expected = hashlib.md5(f"{canonical}&app_secret=s".encode()).hexdigest().upper()
+    for _ in range(2):  # the second time from the UTF-8 the first one left cached in each str
+        assert pyun.canonical_string(fields) == canonical
+        assert pyun.sign(fields, "s") == expected
+
+
+def test_a_lone_surrogate_is_a_validation_error_naming_the_field() -> None:
+    with pytest.raises(pyun.ValidationError, match="`plate`: not valid Unicode text") as e:
+        pyun.sign({"a": "1", "plate": "粤\ud800"}, "s")
+    assert isinstance(e.value, ValueError)
+    assert e.value.problems[0][0] == "plate"
+    with pytest.raises(pyun.ValidationError, match="<field name>"):
+        pyun.canonical_string({"\udc80": "1"})
+
+
 def test_sign_field_is_not_signed_and_empty_values_are() -> None:
     assert pyun.sign({"a": "1", "sign": "X"}, "s") == pyun.sign({"a": "1"}, "s")
     assert pyun.canonical_string({"a": "", "b": "1"}) == "a=&b=1"

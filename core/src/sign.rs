@@ -304,6 +304,51 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_ascii_order_is_the_full_order() {
+        // Keys of every length around the 15-byte prefix, sharing prefixes, a NUL byte, and
+        // given in a scrambled order; the fast path must order them as the general sort does.
+        let mut keys: Vec<String> = Vec::new();
+        for len in 0..40 {
+            keys.push("k".repeat(len));
+            keys.push(format!("{}a", "k".repeat(len)));
+            keys.push(format!("{}\u{0}", "k".repeat(len)));
+        }
+        keys.extend(
+            [
+                "enter_image_hash",
+                "enter_image",
+                "enter_image_file",
+                "z",
+                "A",
+                "_",
+            ]
+            .map(String::from),
+        );
+        // Every key once, scrambled (37 is coprime with the count), then three given again.
+        assert_eq!(keys.len(), 126);
+        let mut fields: Vec<(String, String)> = (0..keys.len())
+            .map(|i| (keys[i * 37 % keys.len()].clone(), i.to_string()))
+            .collect();
+        for k in ["z", "kkkkkkkkkkkkkkk", ""] {
+            fields.push((k.to_string(), format!("again {}", k)));
+        }
+        let mut expected = fields.clone();
+        expected.sort_by(|a, b| java_key_order(&a.0, &b.0));
+        expected.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                earlier.1 = later.1.clone();
+            }
+            same
+        });
+        let expected: Vec<String> = expected
+            .iter()
+            .map(|(k, v)| format!("{}={}", k, v))
+            .collect();
+        assert_eq!(canonical_string(&fields), expected.join("&"));
+    }
+
+    #[test]
     fn verify_reports_rule() {
         let mut f = vec![
             ("app_id".to_string(), "op1".to_string()),
