@@ -9,7 +9,10 @@
 //!   order with the enter first. A retryable failure (network, 500/503) backs off and keeps the
 //!   record; a permanent one (400/401/403, or an ignored-with-hint reply) moves it to the dead
 //!   letters with the platform's answer and the diagnosis, and delivery goes on. An accepted
-//!   record is marked done with its `seqno` and kept for the audit period.
+//!   record is marked done with its `seqno` and kept for the audit period with its fields and
+//!   photo MD5s; its photo bytes are freed at once.
+//! - A file that is not an outbox (another program's database) or is damaged is refused, not
+//!   written to. The user's guide is `docs/outbox.md`.
 //! - A crash between "accepted" and "marked done" resends the record on restart; the platform
 //!   drops a repeated `parking_serial` / `flow_no`, so it is still accepted exactly once.
 //! - Many processes may share one database file (WAL journal, busy timeout).
