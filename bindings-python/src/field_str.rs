@@ -72,7 +72,7 @@ impl AsRef<str> for FieldStr<'_> {
                 std::str::from_utf8_unchecked(std::slice::from_raw_parts(*ptr, *len))
             },
             #[cfg(windows)]
-            FieldStr::Copied(s, _) => s,
+            FieldStr::Copied(s, _) => &**s,
         }
     }
 }
