@@ -167,11 +167,25 @@ fn owned(fields: &StrFields) -> Vec<(String, String)> {
         .collect()
 }
 
-fn secret(py: Python<'_>, app_secret: &str) -> PyResult<AppSecret> {
-    if app_secret.is_empty() {
-        return Err(config_err(py, "app_secret is empty".into()));
+/// The `app_secret` argument of every function: read without an intermediate copy (it is on
+/// the path of every `sign` and `verify`), and never echoed in an error.
+fn secret(app_secret: &Bound<'_, PyAny>) -> PyResult<AppSecret> {
+    let s = app_secret.cast::<PyString>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "app_secret must be a str, not {}",
+            type_name(app_secret)
+        ))
+    })?;
+    let text = FieldStr::new(s.clone()).map_err(|_| {
+        config_err(
+            app_secret.py(),
+            "app_secret is not valid Unicode text (a lone surrogate)".into(),
+        )
+    })?;
+    if text.is_empty() {
+        return Err(config_err(app_secret.py(), "app_secret is empty".into()));
     }
-    Ok(AppSecret::new(app_secret))
+    Ok(AppSecret::new(&*text))
 }
 
 fn endpoint(py: Python<'_>, name: &str) -> PyResult<Endpoint> {
@@ -218,14 +232,14 @@ fn seconds(py: Python<'_>, v: f64, what: &str) -> PyResult<Duration> {
         })
 }
 
-/// The uppercase MD5 sign of a mapping of str fields.
+/// The uppercase MD5 `sign` of flat str fields (a `sign` field among them is ignored).
 #[pyfunction]
-fn sign(py: Python<'_>, fields: &Bound<'_, PyAny>, app_secret: String) -> PyResult<String> {
-    let secret = secret(py, &app_secret)?;
+fn sign(fields: &Bound<'_, PyAny>, app_secret: &Bound<'_, PyAny>) -> PyResult<String> {
+    let secret = secret(app_secret)?;
     Ok(core_sign::sign(&str_fields(fields)?, &secret))
 }
 
-/// The canonical string (no secret suffix).
+/// The string that is signed, without the `&app_secret=` suffix.
 #[pyfunction]
 fn canonical_string(fields: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(core_sign::canonical_string(&str_fields(fields)?))
@@ -234,11 +248,10 @@ fn canonical_string(fields: &Bound<'_, PyAny>) -> PyResult<String> {
 /// Verifies a received push; returns the empty-value rule that matched, or None.
 #[pyfunction]
 fn verify_rule(
-    py: Python<'_>,
     fields: &Bound<'_, PyAny>,
-    app_secret: String,
+    app_secret: &Bound<'_, PyAny>,
 ) -> PyResult<Option<&'static str>> {
-    let secret = secret(py, &app_secret)?;
+    let secret = secret(app_secret)?;
     match core_sign::verify(&str_fields(fields)?, &secret) {
         Ok(EmptyRule::Included) => Ok(Some("included")),
         Ok(EmptyRule::Skipped) => Ok(Some("skipped")),
@@ -258,9 +271,9 @@ fn parse_push(
     py: Python<'_>,
     kind: &str,
     fields: &Bound<'_, PyAny>,
-    app_secret: String,
+    app_secret: &Bound<'_, PyAny>,
 ) -> PyResult<Py<PyAny>> {
-    let secret = secret(py, &app_secret)?;
+    let secret = secret(app_secret)?;
     let fields = owned(&str_fields(fields)?);
     match kind {
         "leave" => to_py(
@@ -295,11 +308,11 @@ fn record_fields(
 fn sign_push(
     py: Python<'_>,
     fields: &Bound<'_, PyAny>,
-    app_secret: String,
+    app_secret: &Bound<'_, PyAny>,
     app_id: String,
     timestamp: Option<u64>,
 ) -> PyResult<Vec<(String, String)>> {
-    let secret = secret(py, &app_secret)?;
+    let secret = secret(app_secret)?;
     let ts = match timestamp {
         Some(t) => Some(pyun_core::time::EpochMillis::new(t).map_err(|e| config_err(py, e))?),
         None => None,
@@ -337,14 +350,14 @@ fn build_request(
     endpoint_name: &str,
     record_json: &str,
     files_arg: Vec<FileArg>,
-    app_secret: String,
+    app_secret: &Bound<'_, PyAny>,
     app_id: Option<String>,
     api_type: Option<String>,
     url_encoding: bool,
 ) -> PyResult<Py<PyAny>> {
     let rec = record(py, endpoint_name, record_json)?;
     let files = files(py, files_arg)?;
-    let secret = secret(py, &app_secret)?;
+    let secret = secret(app_secret)?;
     let options = BuildOptions {
         app_id,
         api_type,
@@ -379,7 +392,7 @@ impl Client {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        app_secret: String,
+        app_secret: &Bound<'_, PyAny>,
         base_url: String,
         app_id: Option<String>,
         api_type: Option<String>,
@@ -391,7 +404,7 @@ impl Client {
         strict: bool,
         url_encoding: bool,
     ) -> PyResult<Self> {
-        let mut c = ClientConfig::new(secret(py, &app_secret)?);
+        let mut c = ClientConfig::new(secret(app_secret)?);
         c.base_url = base_url;
         c.build = BuildOptions {
             app_id,

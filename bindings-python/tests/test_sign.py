@@ -86,6 +86,12 @@ def test_bad_inputs_are_type_errors_naming_the_field() -> None:
         pyun.sign(["a"], "s")  # type: ignore[arg-type]
     with pytest.raises(pyun.ConfigError, match="empty"):
         pyun.sign({"a": "1"}, "")
+    with pytest.raises(TypeError, match="app_secret must be a str, not bytes"):
+        pyun.sign({"a": "1"}, b"s")  # type: ignore[arg-type]
+    with pytest.raises(pyun.ConfigError, match="app_secret is not valid Unicode") as e:
+        pyun.verify({"a": "1", "sign": "X"}, "Zq7\ud800Wk9")
+    assert "Zq7" not in str(e.value) and "Wk9" not in str(e.value)  # never echoed
+    assert pyun.sign.__doc__ and "sign" in pyun.sign.__doc__
 
 
 def test_verify_round_trip_and_any_change_breaks_it() -> None:
