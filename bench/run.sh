@@ -11,6 +11,8 @@ cargo build -q --release -p pyun-cli -p pyun-bench
 
 echo "== signing and hashing (criterion)"
 cargo bench -q -p pyun-bench --bench signing 2>/dev/null | grep -E "^[a-z_]+/|time:|thrpt:"
+echo "== signing vs bare MD5, interleaved rounds"
+target/release/sign_vs_md5
 echo "== md5 of a 4 MiB buffer: openssl speed / md5sum"
 openssl speed -bytes 4194304 -seconds 3 md5 2>/dev/null | tail -1
 head -c 209715200 /dev/urandom > /tmp/pyun-bench-200m

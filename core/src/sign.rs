@@ -34,50 +34,20 @@ where
 {
     let iter = fields.into_iter();
     let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(iter.size_hint().0);
-    pairs.extend(
-        iter.map(|(k, v)| (k.as_ref(), v.as_ref()))
-            .filter(|(k, v)| *k != SIGN_FIELD && !(skip_empty && v.is_empty())),
-    );
-    // A stable order: equal keys stay in the order given, so the last one given wins below.
-    let order: Vec<usize> = if pairs.len() <= 256 && pairs.iter().all(|(k, _)| k.is_ascii()) {
-        // Java's order is byte order for ASCII keys. Each key becomes one integer: its first
-        // 15 bytes big-endian, then its position. A hand-written insertion sort on those is
-        // about three times cheaper than the general sort for the 10-40 keys of a record, and
-        // keeps signing near the cost of the bare MD5 (docs/BENCHMARKS.md). Keys sharing their
-        // first 15 bytes are then ordered in full.
-        let mut keyed: Vec<u128> = pairs
-            .iter()
-            .enumerate()
-            .map(|(i, (k, _))| (prefix(k) << 8) | i as u128)
-            .collect();
-        for i in 1..keyed.len() {
-            let x = keyed[i];
-            let mut j = i;
-            while j > 0 && keyed[j - 1] > x {
-                keyed[j] = keyed[j - 1];
-                j -= 1;
-            }
-            keyed[j] = x;
+    let mut ascii = true;
+    for (k, v) in iter {
+        let (k, v) = (k.as_ref(), v.as_ref());
+        if k != SIGN_FIELD && !(skip_empty && v.is_empty()) {
+            ascii &= k.is_ascii();
+            pairs.push((k, v));
         }
-        let mut start = 0;
-        while start < keyed.len() {
-            let p = keyed[start] >> 8;
-            let end = start + keyed[start..].iter().take_while(|&&e| e >> 8 == p).count();
-            if end - start > 1 {
-                keyed[start..end].sort_by(|a, b| {
-                    pairs[(*a & 0xFF) as usize]
-                        .0
-                        .cmp(pairs[(*b & 0xFF) as usize].0)
-                });
-            }
-            start = end;
-        }
-        keyed.iter().map(|&e| (e & 0xFF) as usize).collect()
-    } else {
-        let mut order: Vec<usize> = (0..pairs.len()).collect();
-        order.sort_by(|&a, &b| java_key_order(pairs[a].0, pairs[b].0));
-        order
-    };
+    }
+    if ascii && pairs.len() <= 256 {
+        return ascii_order(&pairs);
+    }
+    // The general case: a stable sort, so that of a key given twice the last one wins below.
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    order.sort_by(|&a, &b| java_key_order(pairs[a].0, pairs[b].0));
     let mut out: Vec<(&str, &str)> = Vec::with_capacity(order.len());
     for i in order {
         match out.last_mut() {
@@ -88,12 +58,69 @@ where
     out
 }
 
-/// The first 15 bytes of a key, big-endian, zero-padded.
-fn prefix(k: &str) -> u128 {
-    let mut b = [0u8; 16];
-    let n = k.len().min(15);
-    b[1..1 + n].copy_from_slice(&k.as_bytes()[..n]);
-    u128::from_be_bytes(b)
+/// [`signing_order`] for up to 256 ASCII keys, whose Java order is their byte order. Each key
+/// becomes one integer, its first 15 bytes big-endian above its position in the low byte, so
+/// the integers are distinct and sorting them is stable. Sorting those integers instead of
+/// comparing strings, and reading the prefixes with fixed-size loads, is what keeps signing
+/// within reach of the bare MD5 (docs/BENCHMARKS.md). Keys sharing their first 15 bytes
+/// (rare) are then ordered in full.
+fn ascii_order<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut keyed: Vec<u128> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| prefix(k.as_bytes()) | i as u128)
+        .collect();
+    keyed.sort_unstable();
+    let same_prefix = |a: u128, b: u128| (a ^ b) >> 8 == 0;
+    if !keyed.windows(2).any(|w| same_prefix(w[0], w[1])) {
+        // The usual case: distinct prefixes, so distinct keys, already in order.
+        return keyed.iter().map(|&e| pairs[(e & 0xFF) as usize]).collect();
+    }
+    let key_of = |e: u128| pairs[(e & 0xFF) as usize].0;
+    let mut start = 0;
+    while start < keyed.len() {
+        let end = start
+            + keyed[start..]
+                .iter()
+                .take_while(|&&e| same_prefix(e, keyed[start]))
+                .count();
+        if end - start > 1 {
+            // Stable: equal keys keep their positions' order.
+            keyed[start..end].sort_by(|&a, &b| key_of(a).cmp(key_of(b)).then(a.cmp(&b)));
+        }
+        start = end;
+    }
+    let mut out: Vec<(&str, &str)> = Vec::with_capacity(keyed.len());
+    for e in keyed {
+        let pair = pairs[(e & 0xFF) as usize];
+        match out.last_mut() {
+            // A key given twice: the last one given wins (as `TreeMap.put`).
+            Some(last) if last.0 == pair.0 => *last = pair,
+            _ => out.push(pair),
+        }
+    }
+    out
+}
+
+/// The first 15 bytes of an ASCII key, big-endian in bits 127..8, zero-padded. Fixed-size
+/// loads only (a copy of variable length was a `memmove` call per key); two loads that
+/// overlap put the same bytes in the same places, so OR-ing them is exact.
+fn prefix(k: &[u8]) -> u128 {
+    let n = k.len();
+    let be64 = |b: &[u8]| u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+    let be32 = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    if n >= 16 {
+        (u128::from(be64(k)) << 64) | u128::from(be64(&k[8..]) & !0xFF)
+    } else if n >= 8 {
+        // The last 8 bytes land at byte positions n-8..n.
+        (u128::from(be64(k)) << 64) | ((u128::from(be64(&k[n - 8..])) << 64) >> (8 * (n - 8)))
+    } else if n >= 4 {
+        (u128::from(be32(k)) << 96) | ((u128::from(be32(&k[n - 4..])) << 96) >> (8 * (n - 4)))
+    } else {
+        k.iter()
+            .enumerate()
+            .fold(0, |v, (i, &c)| v | (u128::from(c) << (120 - 8 * i)))
+    }
 }
 
 fn join(pairs: &[(&str, &str)]) -> String {
@@ -142,12 +169,15 @@ where
 pub fn upper_hex(bytes: &[u8]) -> String {
     // Hand-written: 16 bytes to 32 chars does not justify a dependency.
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 0x0f) as usize] as char);
-    }
-    s
+    bytes
+        .iter()
+        .flat_map(|b| {
+            [
+                HEX[(b >> 4) as usize] as char,
+                HEX[(b & 0x0f) as usize] as char,
+            ]
+        })
+        .collect()
 }
 
 fn md5_of_pairs(pairs: &[(&str, &str)], secret: &AppSecret) -> String {
@@ -346,6 +376,26 @@ mod tests {
             .map(|(k, v)| format!("{}={}", k, v))
             .collect();
         assert_eq!(canonical_string(&fields), expected.join("&"));
+    }
+
+    #[test]
+    fn key_prefixes_are_the_first_15_bytes() {
+        let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+        for n in 0..alphabet.len() {
+            // Every length, and for each a key with one byte changed at each position.
+            let mut keys = vec![alphabet[..n].to_vec()];
+            for at in 0..n {
+                let mut k = alphabet[..n].to_vec();
+                k[at] = b'_';
+                keys.push(k);
+            }
+            for k in keys {
+                let mut expected = [0u8; 16];
+                let m = k.len().min(15);
+                expected[..m].copy_from_slice(&k[..m]);
+                assert_eq!(prefix(&k), u128::from_be_bytes(expected), "{:?}", k);
+            }
+        }
     }
 
     #[test]
