@@ -109,21 +109,27 @@ type StrFields<'py> = Vec<(FieldStr<'py>, FieldStr<'py>)>;
 
 /// One key (`field` None) or value of a mapping of fields. A str holding lone surrogates has
 /// no UTF-8 form: a `ValidationError` naming the field, like any other malformed value.
-fn str_of<'py>(v: &Bound<'py, PyAny>, field: Option<&str>) -> PyResult<FieldStr<'py>> {
-    let name = || match field {
-        Some(f) => format!("field {:?}", f),
-        None => "field names".into(),
-    };
-    let s = v.cast::<PyString>().map_err(|_| {
-        PyTypeError::new_err(format!("{} must be a str, not {}", name(), type_name(v)))
+fn str_of<'py>(v: Bound<'py, PyAny>, field: Option<&str>) -> PyResult<FieldStr<'py>> {
+    let py = v.py();
+    // By value: the reference the iteration took is the one kept, no second one.
+    let s = v.cast_into::<PyString>().map_err(|e| {
+        let name = match field {
+            Some(f) => format!("field {:?}", f),
+            None => "field names".into(),
+        };
+        PyTypeError::new_err(format!(
+            "{} must be a str, not {}",
+            name,
+            type_name(&e.into_inner())
+        ))
     })?;
-    FieldStr::new(s.clone()).map_err(|e| {
+    FieldStr::new(s).map_err(|e| {
         let problem = Problem {
             field: field.unwrap_or("<field name>").into(),
             kind: ProblemKind::Invalid(format!("not valid Unicode text ({})", e)),
         };
         to_py_err(
-            v.py(),
+            py,
             Error::Validation(ValidationError {
                 what: "fields".into(),
                 problems: vec![problem],
@@ -135,15 +141,14 @@ fn str_of<'py>(v: &Bound<'py, PyAny>, field: Option<&str>) -> PyResult<FieldStr<
 /// Reads a mapping of str to str, naming the first key or value of the wrong type. A `dict` is
 /// walked directly; other mappings through their `items()`.
 fn str_fields<'py>(fields: &Bound<'py, PyAny>) -> PyResult<StrFields<'py>> {
-    let pair = |k: &Bound<'py, PyAny>,
-                v: &Bound<'py, PyAny>|
-     -> PyResult<(FieldStr<'py>, FieldStr<'py>)> {
-        let key = str_of(k, None)?;
-        let value = str_of(v, Some(&key))?;
-        Ok((key, value))
-    };
+    let pair =
+        |k: Bound<'py, PyAny>, v: Bound<'py, PyAny>| -> PyResult<(FieldStr<'py>, FieldStr<'py>)> {
+            let key = str_of(k, None)?;
+            let value = str_of(v, Some(&key))?;
+            Ok((key, value))
+        };
     if let Ok(dict) = fields.cast::<PyDict>() {
-        return dict.iter().map(|(k, v)| pair(&k, &v)).collect();
+        return dict.iter().map(|(k, v)| pair(k, v)).collect();
     }
     let items = fields.call_method0("items").map_err(|_| {
         PyTypeError::new_err(format!(
@@ -154,7 +159,7 @@ fn str_fields<'py>(fields: &Bound<'py, PyAny>) -> PyResult<StrFields<'py>> {
     let mut out = Vec::new();
     for item in items.try_iter()? {
         let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
-        out.push(pair(&k, &v)?);
+        out.push(pair(k, v)?);
     }
     Ok(out)
 }
