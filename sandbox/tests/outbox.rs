@@ -248,6 +248,52 @@ fn eight_threads_enqueue_and_a_background_sender_delivers() {
 }
 
 #[test]
+fn two_drains_on_one_file_deliver_each_record_once_in_order() {
+    // Two handles opened separately (two connections, as two processes would have) drain
+    // the same file at once. Both may send a record; the platform keeps the first and drops
+    // the repeat, so each is accepted once, and per-serial order still holds.
+    let dir = tmp("two-drains");
+    let sb = sandbox();
+    let path = dir.join("q.db");
+    let a = Outbox::open(&path, fast()).unwrap();
+    for i in 0..30 {
+        let key = format!("TWO-{}", i);
+        // Enter and leave of one serial (`record` puts the key in `parking_serial`).
+        a.enqueue(&record(Endpoint::Enter, &key), &[]).unwrap();
+        a.enqueue(&record(Endpoint::Leave, &key), &[]).unwrap();
+    }
+    let b = Outbox::open(&path, fast()).unwrap();
+    let c = Arc::new(client(&sb, SECRET));
+    let drains: Vec<_> = [a.clone(), b.clone()]
+        .into_iter()
+        .map(|ob| {
+            let c = c.clone();
+            std::thread::spawn(move || ob.drain(&c).unwrap())
+        })
+        .collect();
+    for d in drains {
+        d.join().unwrap();
+    }
+    let counts = b.counts().unwrap();
+    assert_eq!((counts.pending, counts.done, counts.dead), (0, 60, 0));
+    let accepted: Vec<(String, String)> = sb
+        .records()
+        .into_iter()
+        .map(|r| (r.endpoint, r.fields["parking_serial"].clone()))
+        .collect();
+    assert_eq!(accepted.len(), 60, "each record accepted once");
+    for i in 0..30 {
+        let serial = format!("TWO-{}", i);
+        let order: Vec<&str> = accepted
+            .iter()
+            .filter(|(_, s)| *s == serial)
+            .map(|(e, _)| e.as_str())
+            .collect();
+        assert_eq!(order, ["enter", "leave"], "{}", serial);
+    }
+}
+
+#[test]
 fn per_serial_order_enter_first_even_when_the_enter_has_to_wait() {
     let dir = tmp("serial-order");
     let sb = sandbox();
