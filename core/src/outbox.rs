@@ -28,9 +28,9 @@ use serde::Serialize;
 
 use crate::client::{Client, PushResult};
 use crate::error::{Error, Result};
-use crate::form::{FileField, FilePart, FileSource};
+use crate::form::{FileField, FileSource};
 use crate::record::{AnyRecord, Record};
-use crate::request::{BuildOptions, SignedRequest};
+use crate::request::{build_request, BuildOptions};
 use crate::response::Outcome;
 use crate::secret::AppSecret;
 use crate::Endpoint;
@@ -264,9 +264,8 @@ impl Outbox {
     /// Validates a record with its photos and stores it durably; returns its id. The photos are
     /// read now and stored with the record. On any error nothing is stored.
     pub fn enqueue(&self, record: &AnyRecord, files: &[(FileField, FileSource)]) -> Result<i64> {
-        record.validate()?;
-        let mut parts = Vec::with_capacity(files.len());
-        let mut blobs = Vec::with_capacity(files.len());
+        // The photos are read once: the bytes checked below are the bytes stored.
+        let mut photos = Vec::with_capacity(files.len());
         for (field, source) in files {
             let bytes: Arc<[u8]> = match source {
                 FileSource::Bytes(b) => b.clone(),
@@ -278,16 +277,14 @@ impl Outbox {
                     })?
                     .into(),
             };
-            let part = FilePart::new(*field, FileSource::Bytes(bytes.clone()))?;
-            blobs.push((*field, part.md5().to_string(), bytes));
-            parts.push(part);
+            photos.push((*field, FileSource::Bytes(bytes)));
         }
-        // Every rule the request builder checks (hashes, files the endpoint takes), so a record
-        // that could never be sent is refused here. The secret only feeds a throwaway sign.
-        SignedRequest::build(
-            record.endpoint(),
-            record.to_fields(),
-            parts,
+        // Every rule a push is checked against (required fields, hashes, files the endpoint
+        // takes), so a record that could never be sent is refused here. The secret only feeds
+        // a throwaway sign.
+        let request = build_request(
+            record,
+            &photos,
             &AppSecret::new("check"),
             &BuildOptions::default(),
         )?;
@@ -297,21 +294,14 @@ impl Outbox {
         let mut stored: serde_json::Value =
             serde_json::from_str(&record.to_json()).map_err(|e| Error::Json(e.to_string()))?;
         if let Some(obj) = stored.as_object_mut() {
-            for (field, md5, _) in &blobs {
-                if let Some(hash_field) = field.hash_field() {
-                    obj.insert(hash_field.into(), md5.clone().into());
+            for part in request.files() {
+                if let Some(hash_field) = part.field().hash_field() {
+                    obj.insert(hash_field.into(), part.md5().into());
                 }
             }
         }
         let endpoint = record.endpoint();
-        let fields = record.to_fields();
-        let get = |k: &str| {
-            fields
-                .iter()
-                .find(|(f, _)| f == k)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+        let get = |k: &str| request.field(k).unwrap_or_default();
         // One transaction, committed with synchronous=FULL: when this returns Ok the record and
         // its photos are on the disk; on any error (full or read-only disk...) nothing is.
         let not_stored = |e| self.err(NOT_STORED, e);
@@ -332,12 +322,17 @@ impl Outbox {
         })
         .map_err(not_stored)?;
         let id = tx.last_insert_rowid();
-        for (field, md5, bytes) in &blobs {
-            tx.prepare_cached(
-                "INSERT INTO files (record_id, field, md5, bytes) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .and_then(|mut st| st.execute(params![id, field.name(), md5, &bytes[..]]))
-            .map_err(not_stored)?;
+        for part in request.files() {
+            // Always bytes: every photo was read above.
+            if let FileSource::Bytes(bytes) = part.source() {
+                tx.prepare_cached(
+                    "INSERT INTO files (record_id, field, md5, bytes) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .and_then(|mut st| {
+                    st.execute(params![id, part.field().name(), part.md5(), &bytes[..]])
+                })
+                .map_err(not_stored)?;
+            }
         }
         tx.commit().map_err(not_stored)?;
         Ok(id)

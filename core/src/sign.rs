@@ -48,7 +48,16 @@ where
     // The general case: a stable sort, so that of a key given twice the last one wins below.
     let mut order: Vec<usize> = (0..pairs.len()).collect();
     order.sort_by(|&a, &b| java_key_order(pairs[a].0, pairs[b].0));
-    let mut out: Vec<(&str, &str)> = Vec::with_capacity(order.len());
+    last_of_each(&pairs, order)
+}
+
+/// `pairs` read in `order`, keeping of a key given twice only the last one (as `TreeMap.put`
+/// would). `order` must be sorted by key and keep equal keys in the order they were given.
+fn last_of_each<'a>(
+    pairs: &[(&'a str, &'a str)],
+    order: impl IntoIterator<Item = usize>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(&str, &str)> = Vec::with_capacity(pairs.len());
     for i in order {
         match out.last_mut() {
             Some(last) if last.0 == pairs[i].0 => *last = pairs[i],
@@ -71,12 +80,12 @@ fn ascii_order<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
         .map(|(i, (k, _))| prefix(k.as_bytes()) | i as u128)
         .collect();
     keyed.sort_unstable();
+    let index = |e: u128| (e & 0xFF) as usize;
     let same_prefix = |a: u128, b: u128| (a ^ b) >> 8 == 0;
     if !keyed.windows(2).any(|w| same_prefix(w[0], w[1])) {
         // The usual case: distinct prefixes, so distinct keys, already in order.
-        return keyed.iter().map(|&e| pairs[(e & 0xFF) as usize]).collect();
+        return keyed.iter().map(|&e| pairs[index(e)]).collect();
     }
-    let key_of = |e: u128| pairs[(e & 0xFF) as usize].0;
     let mut start = 0;
     while start < keyed.len() {
         let end = start
@@ -86,20 +95,12 @@ fn ascii_order<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
                 .count();
         if end - start > 1 {
             // Stable: equal keys keep their positions' order.
-            keyed[start..end].sort_by(|&a, &b| key_of(a).cmp(key_of(b)).then(a.cmp(&b)));
+            keyed[start..end]
+                .sort_by(|&a, &b| pairs[index(a)].0.cmp(pairs[index(b)].0).then(a.cmp(&b)));
         }
         start = end;
     }
-    let mut out: Vec<(&str, &str)> = Vec::with_capacity(keyed.len());
-    for e in keyed {
-        let pair = pairs[(e & 0xFF) as usize];
-        match out.last_mut() {
-            // A key given twice: the last one given wins (as `TreeMap.put`).
-            Some(last) if last.0 == pair.0 => *last = pair,
-            _ => out.push(pair),
-        }
-    }
-    out
+    last_of_each(pairs, keyed.into_iter().map(index))
 }
 
 /// The first 15 bytes of an ASCII key, big-endian in bits 127..8, zero-padded. Fixed-size
@@ -169,15 +170,12 @@ where
 pub fn upper_hex(bytes: &[u8]) -> String {
     // Hand-written: 16 bytes to 32 chars does not justify a dependency.
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    bytes
-        .iter()
-        .flat_map(|b| {
-            [
-                HEX[(b >> 4) as usize] as char,
-                HEX[(b & 0x0f) as usize] as char,
-            ]
-        })
-        .collect()
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 0x0f) as usize] as char);
+    }
+    s
 }
 
 fn md5_of_pairs(pairs: &[(&str, &str)], secret: &AppSecret) -> String {
