@@ -456,7 +456,7 @@ impl Client {
     fn __repr__(&self) -> String {
         format!(
             "Client(base_url={:?}, app_secret='***')",
-            self.inner.config().base_url
+            self.inner.config().base_url_masked()
         )
     }
 }

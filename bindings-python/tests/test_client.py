@@ -114,6 +114,8 @@ def test_bad_configuration_is_a_config_error() -> None:
     with pytest.raises(pyun.ConfigError):
         pyun.Client("")
     assert "***" in repr(pyun.Client("top-secret")) and "top-secret" not in repr(pyun.Client("top-secret"))
+    gateway = repr(pyun.Client("s", base_url="http://gw:hunter2@127.0.0.1:9"))
+    assert "hunter2" not in gateway and "http://***@127.0.0.1:9" in gateway
 
 
 def test_eight_threads_share_one_client(sandbox: Sandbox) -> None:

@@ -96,7 +96,7 @@ pub struct ClientConfig {
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("base_url", &mask_userinfo(&self.base_url))
+            .field("base_url", &self.base_url_masked())
             .field("app_secret", &self.app_secret)
             .field("build", &self.build)
             .field("connect_timeout", &self.connect_timeout)
@@ -130,6 +130,12 @@ impl ClientConfig {
             strict: false,
             retry: RetryPolicy::default(),
         }
+    }
+
+    /// `base_url` as it may be shown or logged: a `user:password@` in it (an intranet gateway
+    /// may want one) is masked.
+    pub fn base_url_masked(&self) -> String {
+        mask_userinfo(&self.base_url)
     }
 }
 
@@ -191,7 +197,7 @@ impl Client {
         if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
             return Err(Error::Config(format!(
                 "base_url {:?} must be an http:// or https:// URL, e.g. {}",
-                mask_userinfo(&config.base_url),
+                config.base_url_masked(),
                 PRODUCTION_URL
             )));
         }
