@@ -113,6 +113,18 @@ where
     }
 }
 
+/// [`guard`] for a call that takes a `charset_code`: the code is checked inside the guard (an
+/// unknown one is refused with its own error), and `f` gets the charset. Until the code is
+/// known good, messages are written in UTF-8.
+pub(crate) fn guard_charset<F>(charset_code: u32, f: F) -> pyun_result
+where
+    F: FnOnce(Charset) -> Result<pyun_result, FfiError>,
+{
+    guard(Charset::for_message(charset_code), || {
+        f(Charset::from_code(charset_code)?)
+    })
+}
+
 /// Copies the calling thread's last error message into `buf` (NUL-terminated, in the charset
 /// of the call that failed) and returns its length without the NUL. If `buf` is NULL or
 /// `len` is too small, nothing is written and the length needed (minus the NUL) is returned;

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::charset::Charset;
-use crate::error::{guard, pyun_result, FfiError};
+use crate::error::{guard, guard_charset, pyun_result, FfiError};
 
 /// A client for one parking lot and secret. Opaque; thread-safe.
 #[allow(non_camel_case_types)]
@@ -179,8 +179,7 @@ pub unsafe extern "C" fn pyun_sign(
     charset_code: u32,
     out_sign: *mut *mut c_char,
 ) -> pyun_result {
-    guard(Charset::for_message(charset_code), || {
-        let cs = Charset::from_code(charset_code)?;
+    guard_charset(charset_code, |cs| {
         check_out(out_sign, "out_sign")?;
         let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
         let secret = secret(cs, app_secret)?;
@@ -200,8 +199,7 @@ pub unsafe extern "C" fn pyun_canonical_string(
     charset_code: u32,
     out_canonical: *mut *mut c_char,
 ) -> pyun_result {
-    guard(Charset::for_message(charset_code), || {
-        let cs = Charset::from_code(charset_code)?;
+    guard_charset(charset_code, |cs| {
         check_out(out_canonical, "out_canonical")?;
         let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
         *out_canonical = to_c_string(cs, &sign::masked_canonical_string(&fields));
@@ -224,8 +222,7 @@ pub unsafe extern "C" fn pyun_verify(
     charset_code: u32,
     out_rule: *mut i32,
 ) -> pyun_result {
-    guard(Charset::for_message(charset_code), || {
-        let cs = Charset::from_code(charset_code)?;
+    guard_charset(charset_code, |cs| {
         check_out(out_rule, "out_rule")?;
         let text = cs.input(push, "push")?;
         let trimmed = text.trim();
@@ -263,8 +260,7 @@ pub unsafe extern "C" fn pyun_sign_push(
     charset_code: u32,
     out_json: *mut *mut c_char,
 ) -> pyun_result {
-    guard(Charset::for_message(charset_code), || {
-        let cs = Charset::from_code(charset_code)?;
+    guard_charset(charset_code, |cs| {
         check_out(out_json, "out_json")?;
         let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
         let secret = secret(cs, app_secret)?;
@@ -295,8 +291,7 @@ pub unsafe extern "C" fn pyun_explain(
     charset_code: u32,
     out_json: *mut *mut c_char,
 ) -> pyun_result {
-    guard(Charset::for_message(charset_code), || {
-        let cs = Charset::from_code(charset_code)?;
+    guard_charset(charset_code, |cs| {
         check_out(out_json, "out_json")?;
         let hint = cs.input(hint, "hint")?;
         let record = cs.input(record_json, "record_json")?;
@@ -379,8 +374,7 @@ pub unsafe extern "C" fn pyun_client_new(
     charset_code: u32,
     out_client: *mut *mut pyun_client,
 ) -> pyun_result {
-    guard(Charset::for_message(charset_code), || {
-        let cs = Charset::from_code(charset_code)?;
+    guard_charset(charset_code, |cs| {
         check_out(out_client, "out_client")?;
         let text = cs.input(config_json, "config_json")?;
         let (app_secret, c) = parse_config(&text)?;

@@ -6,7 +6,7 @@ use pyun_core::outbox::{Outbox, OutboxOptions};
 use pyun_core::AnyRecord;
 
 use crate::charset::Charset;
-use crate::error::{guard, pyun_result, FfiError};
+use crate::error::{guard, guard_charset, pyun_result, FfiError};
 use crate::export::{check_out, client_ref, endpoint, files, pyun_client, to_c_string};
 
 /// A durable queue of records on a SQLite file. Opaque; thread-safe; several processes may
@@ -36,8 +36,7 @@ pub unsafe extern "C" fn pyun_outbox_open(
     charset_code: u32,
     out_outbox: *mut *mut pyun_outbox,
 ) -> pyun_result {
-    guard(Charset::for_message(charset_code), || {
-        let cs = Charset::from_code(charset_code)?;
+    guard_charset(charset_code, |cs| {
         check_out(out_outbox, "out_outbox")?;
         let path = cs.input(path, "path")?;
         let options = OutboxOptions {

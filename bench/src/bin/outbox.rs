@@ -101,9 +101,7 @@ fn fresh_db(dir: &Path, name: &str) -> PathBuf {
         std::process::id(),
         name
     ));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{}", path.display(), suffix));
-    }
+    remove_db(&path);
     path
 }
 
