@@ -19,9 +19,9 @@ cargo test --workspace
 echo "== main job"
 cargo run -q --release -p pyun-cli -- demo
 
-for part in test-c test-python windows-check; do
+for part in test-c test-python windows; do
   if [ -f "scripts/$part.sh" ]; then
-    echo "== $part"
+    echo "== $part ($(date -u +%T))"
     bash "scripts/$part.sh"
   fi
 done

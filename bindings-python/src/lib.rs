@@ -393,7 +393,7 @@ struct Client {
 #[pymethods]
 impl Client {
     #[new]
-    #[pyo3(signature = (app_secret, base_url, app_id, api_type, timeout, connect_timeout, retries, backoff, proxy, strict, url_encoding))]
+    #[pyo3(signature = (app_secret, base_url, app_id, api_type, timeout, connect_timeout, retries, backoff, proxy, strict, url_encoding, ca_file))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -408,6 +408,7 @@ impl Client {
         proxy: Option<String>,
         strict: bool,
         url_encoding: bool,
+        ca_file: Option<std::path::PathBuf>,
     ) -> PyResult<Self> {
         let mut c = ClientConfig::new(secret(app_secret)?);
         c.base_url = base_url;
@@ -424,6 +425,7 @@ impl Client {
             ..RetryPolicy::default()
         };
         c.proxy = proxy;
+        c.ca_file = ca_file;
         c.strict = strict;
         Ok(Client {
             inner: CoreClient::new(c).or_raise(py)?,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import pathlib
 import threading
 import time
 from typing import Dict, List
@@ -163,3 +164,42 @@ def test_logs_reach_the_pyun_logger_without_the_secret(sandbox: Sandbox, caplog:
     mine = [r for r in caplog.records if r.name.startswith("pyun.")]
     assert mine, "no log record under the pyun logger"
     assert all(SECRET not in r.getMessage() for r in caplog.records)
+
+
+PASSWORD = "Hunter2pw"
+
+
+@pytest.mark.parametrize(
+    "netloc",
+    ["127.0.0.1:{port}", "LOCALHOST:{port}", "127.0.0.1:0{port}", "127.1:{port}"],
+)
+def test_a_password_in_base_url_is_never_shown(netloc: str, caplog: pytest.LogCaptureFixture) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://gw:pw{{x{PASSWORD}@{netloc.format(port=port)}"
+    caplog.set_level(logging.DEBUG)  # every logger: pyun's and its HTTP library's
+    c = pyun.Client(SECRET, base_url=url, retries=1, backoff=0.01, timeout=5.0)
+    assert PASSWORD not in repr(c) and "***@" in repr(c)
+    with pytest.raises(pyun.TransportError) as e:
+        c.push_update(load("update.json"))
+    assert e.value.kind == "connect" and "***@" in str(e.value)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "POST " in logged
+    for text in (str(e.value), repr(e.value), logged):
+        assert PASSWORD not in text and "pw{x" not in text and "pw%7B" not in text
+
+
+def test_the_password_reaches_the_gateway_as_a_header(sandbox: Sandbox) -> None:
+    # the sandbox ignores Authorization; what matters is that the push still works
+    host = sandbox.url.split("://", 1)[1]
+    r = client(sandbox, base_url=f"http://gw:{PASSWORD}@{host}", strict=True).push_update(load("update.json"))
+    assert r.accepted and PASSWORD not in repr(r)
+
+
+def test_a_missing_ca_file_is_a_config_error_naming_it(tmp_path: pathlib.Path) -> None:
+    missing = tmp_path / "corporate-ca.pem"
+    with pytest.raises(pyun.ConfigError, match="corporate-ca.pem"):
+        pyun.Client(SECRET, ca_file=str(missing))

@@ -48,6 +48,10 @@ pub struct PushArgs {
     /// Attempts in all (retries happen only on network errors and 500/503).
     #[arg(long, default_value_t = 4)]
     attempts: u32,
+    /// A PEM file of extra CA certificates to trust besides Mozilla's roots (a network that
+    /// re-signs TLS). Certificate checks are never turned off.
+    #[arg(long, env = "PYUN_CA_FILE", value_name = "PEM")]
+    ca_file: Option<std::path::PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
@@ -82,6 +86,7 @@ pub fn push(a: PushArgs) -> Result<u8, Failure> {
     };
     config.strict = a.strict;
     config.timeout = seconds(a.timeout, "--timeout")?;
+    config.ca_file = a.ca_file;
     config.retry = RetryPolicy {
         max_attempts: a.attempts.max(1),
         ..RetryPolicy::default()

@@ -50,6 +50,9 @@ enum OutboxCommand {
         /// Carry a dead-lettered enter's fields on its leave (page 001 note 8).
         #[arg(long)]
         carry_enter_fields: bool,
+        /// A PEM file of extra CA certificates to trust besides Mozilla's roots.
+        #[arg(long, env = "PYUN_CA_FILE", value_name = "PEM")]
+        ca_file: Option<std::path::PathBuf>,
     },
     /// List the dead letters.
     Dead,
@@ -106,10 +109,12 @@ pub fn run(a: OutboxArgs) -> Result<u8, Failure> {
             secret,
             follow,
             interval_ms,
+            ca_file,
             ..
         } => {
             let mut config = ClientConfig::new(secret.app_secret.as_str());
             config.base_url = base_url;
+            config.ca_file = ca_file;
             let client = Client::new(config)?;
             loop {
                 let r = outbox.drain(&client)?;

@@ -10,8 +10,11 @@ use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
+
+use base64::Engine as _;
 
 use crate::error::{Error, Result};
 use crate::explain::{explain, Diagnosis};
@@ -64,7 +67,7 @@ impl RetryPolicy {
 }
 
 /// A number in [0, 1). `RandomState` is seeded per instance by std, which is all the randomness
-/// jitter needs; a `rand` dependency would be more code to keep on rustc 1.63 for no gain.
+/// jitter needs; a `rand` dependency would be more code for no gain.
 fn jitter() -> f64 {
     let mut h = RandomState::new().build_hasher();
     h.write_u64(Instant::now().elapsed().as_nanos() as u64);
@@ -74,7 +77,10 @@ fn jitter() -> f64 {
 /// How the client is set up. Build with [`ClientConfig::new`] and adjust the fields.
 #[derive(Clone)]
 pub struct ClientConfig {
-    /// Base URL, default [`PRODUCTION_URL`]; the sandbox or an intranet proxy otherwise.
+    /// Base URL, default [`PRODUCTION_URL`]; the sandbox or an intranet gateway otherwise. A
+    /// `user:password@` in it (a gateway with basic auth) is taken out once, in
+    /// [`Client::new`], and sent as an `Authorization` header: no URL that pyun or its HTTP
+    /// library holds, logs or quotes in an error ever carries the password.
     pub base_url: String,
     /// The parking lot's secret.
     pub app_secret: AppSecret,
@@ -87,6 +93,9 @@ pub struct ClientConfig {
     /// An explicit HTTP proxy (`http://host:port`); when `None`, the usual environment
     /// variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`) are used, except for loopback hosts.
     pub proxy: Option<String>,
+    /// A PEM file of extra CA certificates to trust besides Mozilla's roots (a corporate
+    /// network that re-signs TLS). Verification itself is never turned off.
+    pub ca_file: Option<PathBuf>,
     /// Integration mode: an ignored-with-hint reply is an error instead of a logged success.
     pub strict: bool,
     /// Retries.
@@ -101,18 +110,14 @@ impl fmt::Debug for ClientConfig {
             .field("build", &self.build)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
-            .field("proxy", &self.proxy.as_ref().map(|p| mask_userinfo(p)))
+            .field(
+                "proxy",
+                &self.proxy.as_ref().map(|p| BaseUrl::split(p).shown),
+            )
+            .field("ca_file", &self.ca_file)
             .field("strict", &self.strict)
             .field("retry", &self.retry)
             .finish()
-    }
-}
-
-/// Hides `user:password@` in a proxy or base URL (an intranet gateway may want them).
-fn mask_userinfo(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}***@{}", &url[..s + 3], &url[at + 1..]),
-        _ => url.to_string(),
     }
 }
 
@@ -127,15 +132,79 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             proxy: None,
+            ca_file: None,
             strict: false,
             retry: RetryPolicy::default(),
         }
     }
 
-    /// `base_url` as it may be shown or logged: a `user:password@` in it (an intranet gateway
-    /// may want one) is masked.
+    /// `base_url` as it may be shown or logged: built from the URL with its userinfo taken
+    /// out, so a `user:password@` shows as `***@` whatever its spelling.
     pub fn base_url_masked(&self) -> String {
-        mask_userinfo(&self.base_url)
+        BaseUrl::split(&self.base_url).shown
+    }
+}
+
+/// A base URL split once into what may be held and shown (no userinfo) and the credentials.
+struct BaseUrl {
+    /// The URL without `user:password@`: the only form given to ureq.
+    url: String,
+    /// `url` with `***@` where credentials were, for messages.
+    shown: String,
+    /// `Basic ...` when the URL carried credentials.
+    authorization: Option<Authorization>,
+}
+
+impl BaseUrl {
+    /// Split by hand (no URL crate): the authority is what follows `scheme://` up to the first
+    /// `/`, `?` or `#`, and its userinfo ends at the authority's last `@` (RFC 3986 3.2), which
+    /// is also where `http::Uri`, the parser ureq uses, ends it.
+    fn split(raw: &str) -> BaseUrl {
+        let raw = raw.trim().trim_end_matches('/');
+        let Some(scheme_end) = raw.find("://").map(|i| i + 3) else {
+            return BaseUrl {
+                url: raw.into(),
+                shown: raw.into(),
+                authorization: None,
+            };
+        };
+        let authority_end = raw[scheme_end..]
+            .find(['/', '?', '#'])
+            .map_or(raw.len(), |i| scheme_end + i);
+        let Some(at) = raw[scheme_end..authority_end]
+            .rfind('@')
+            .map(|i| scheme_end + i)
+        else {
+            return BaseUrl {
+                url: raw.into(),
+                shown: raw.into(),
+                authorization: None,
+            };
+        };
+        let (scheme, userinfo, rest) = (&raw[..scheme_end], &raw[scheme_end..at], &raw[at + 1..]);
+        let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
+        let mut credentials = decode(user);
+        credentials.push(b':');
+        credentials.extend(decode(password));
+        BaseUrl {
+            url: format!("{}{}", scheme, rest),
+            shown: format!("{}***@{}", scheme, rest),
+            authorization: Some(Authorization(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(credentials)
+            ))),
+        }
+    }
+}
+
+/// The `Authorization` header value; its `Debug` never shows it.
+#[derive(Clone)]
+struct Authorization(String);
+
+impl fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Basic ***")
     }
 }
 
@@ -168,7 +237,10 @@ pub struct PushResult {
 pub struct Client {
     agent: ureq::Agent,
     config: ClientConfig,
+    /// `config.base_url` without userinfo, and the credentials it carried.
     base: String,
+    base_shown: String,
+    authorization: Option<Authorization>,
 }
 
 impl fmt::Debug for Client {
@@ -182,7 +254,7 @@ impl fmt::Debug for Client {
 fn is_loopback_url(url: &str) -> bool {
     let rest = url.split("://").nth(1).unwrap_or(url);
     let host = rest.split(['/', '?'].as_ref()).next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or(host);
+    let host = host.rsplit('@').next().unwrap_or(host).to_ascii_lowercase();
     host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")
 }
 
@@ -193,12 +265,16 @@ impl Client {
             return Err(Error::Config("app_secret is empty".into()));
         }
         config.build.check()?;
-        let base = config.base_url.trim().trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
+        let BaseUrl {
+            url: base,
+            shown: base_shown,
+            authorization,
+        } = BaseUrl::split(&config.base_url);
+        let is_http = base.starts_with("http://") || base.starts_with("https://");
+        if !is_http || base.len() < 10 || ureq::http::Uri::try_from(base.as_str()).is_err() {
             return Err(Error::Config(format!(
                 "base_url {:?} must be an http:// or https:// URL, e.g. {}",
-                config.base_url_masked(),
-                PRODUCTION_URL
+                base_shown, PRODUCTION_URL
             )));
         }
         if config.retry.max_attempts == 0 {
@@ -206,23 +282,36 @@ impl Client {
                 "retry.max_attempts must be at least 1".into(),
             ));
         }
-        let mut builder = ureq::AgentBuilder::new()
-            .timeout_connect(config.connect_timeout)
-            .timeout(config.timeout)
-            .user_agent(&format!("pyun/{}", crate::VERSION))
-            .redirects(0);
-        match &config.proxy {
-            Some(p) => {
-                let proxy = ureq::Proxy::new(p)
-                    .map_err(|e| Error::Config(format!("proxy {}: {}", mask_userinfo(p), e)))?;
-                builder = builder.proxy(proxy);
-            }
-            None => builder = builder.try_proxy_from_env(!is_loopback_url(&base)),
-        }
+        let proxy =
+            match &config.proxy {
+                Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
+                    Error::Config(format!("proxy {}: {}", BaseUrl::split(p).shown, e))
+                })?),
+                None if is_loopback_url(&base) => None,
+                None => ureq::Proxy::try_from_env(),
+            };
+        let tls = match &config.ca_file {
+            Some(path) => ureq::tls::TlsConfig::builder()
+                .root_certs(roots_with(path)?)
+                .build(),
+            None => ureq::tls::TlsConfig::default(),
+        };
+        let agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_global(Some(config.timeout))
+            .user_agent(format!("pyun/{}", crate::VERSION))
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .proxy(proxy)
+            .tls_config(tls)
+            .build()
+            .new_agent();
         Ok(Client {
-            agent: builder.build(),
+            agent,
             config,
             base,
+            base_shown,
+            authorization,
         })
     }
 
@@ -286,17 +375,18 @@ impl Client {
     pub fn send(&self, req: &SignedRequest) -> Result<PushResult> {
         let started = Instant::now();
         let url = format!("{}{}", self.base, req.path());
+        let shown = format!("{}{}", self.base_shown, req.path());
         let policy = self.config.retry;
         let mut attempt = 0;
         loop {
             attempt += 1;
             log::debug!(
                 "POST {} attempt {} signing [{}]",
-                url,
+                shown,
                 attempt,
                 req.canonical_masked()
             );
-            let result = self.attempt(&url, req);
+            let result = self.attempt(&url, &shown, req);
             let retry_reason = match &result {
                 Err(AttemptError::Transport(kind, msg)) if is_retryable_kind(*kind) => {
                     Some(msg.clone())
@@ -330,36 +420,39 @@ impl Client {
     fn attempt(
         &self,
         url: &str,
+        shown: &str,
         req: &SignedRequest,
     ) -> std::result::Result<(u16, Option<Response>, Vec<u8>), AttemptError> {
         let body_error: Rc<RefCell<Option<Error>>> = Rc::new(RefCell::new(None));
-        let body = CapturingReader {
+        let mut body = CapturingReader {
             body: req.body_reader(),
             error: body_error.clone(),
         };
-        let sent = self
+        let mut post = self
             .agent
             .post(url)
-            .set("Content-Type", &req.content_type())
-            .set("Content-Length", &req.content_length().to_string())
-            .set("Accept", "application/json")
-            .send(body);
+            .header("Content-Type", &req.content_type())
+            .header("Content-Length", &req.content_length().to_string())
+            .header("Accept", "application/json");
+        if let Some(Authorization(value)) = &self.authorization {
+            post = post.header("Authorization", value);
+        }
+        let sent = post.send(ureq::SendBody::from_reader(&mut body));
         if let Some(e) = body_error.borrow_mut().take() {
             return Err(AttemptError::Body(e));
         }
-        let resp = match sent {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
-            Err(ureq::Error::Transport(t)) => {
-                let kind = transport_kind(&t);
-                // ureq's message quotes the URL: keep a password in it out of the error.
-                let message = t.to_string().replace(url, &mask_userinfo(url));
-                return Err(AttemptError::Transport(kind, message));
-            }
-        };
-        let status = resp.status();
+        let mut resp = sent.map_err(|e| {
+            let kind = transport_kind(&e);
+            AttemptError::Transport(kind, describe(&e, shown))
+        })?;
+        let status = resp.status().as_u16();
         let mut bytes = Vec::new();
-        if let Err(e) = resp.into_reader().take(1 << 20).read_to_end(&mut bytes) {
+        if let Err(e) = resp
+            .body_mut()
+            .as_reader()
+            .take(1 << 20)
+            .read_to_end(&mut bytes)
+        {
             let kind = if is_timeout(&e) {
                 TransportErrorKind::Timeout
             } else {
@@ -367,7 +460,7 @@ impl Client {
             };
             return Err(AttemptError::Transport(
                 kind,
-                format!("reading the answer: {}", e),
+                format!("reading the answer of {}: {}", shown, e),
             ));
         }
         Ok((status, Response::parse(&bytes), bytes))
@@ -459,25 +552,67 @@ fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
-fn transport_kind(t: &ureq::Transport) -> TransportErrorKind {
-    use ureq::ErrorKind as K;
-    let io_timeout = std::error::Error::source(t)
-        .and_then(|s| s.downcast_ref::<io::Error>())
-        .map_or(false, is_timeout);
-    if io_timeout || t.to_string().contains("timed out") {
-        return TransportErrorKind::Timeout;
+fn transport_kind(e: &ureq::Error) -> TransportErrorKind {
+    use ureq::Error as E;
+    if tls_error(e).is_some() {
+        return TransportErrorKind::Tls;
     }
-    match t.kind() {
-        K::Dns | K::ConnectionFailed | K::ProxyConnect => TransportErrorKind::Connect,
-        K::Io | K::BadStatus | K::BadHeader => TransportErrorKind::Io,
-        K::InvalidUrl
-        | K::UnknownScheme
-        | K::InvalidProxyUrl
-        | K::ProxyUnauthorized
-        | K::TooManyRedirects => TransportErrorKind::Config,
-        _ if t.to_string().to_ascii_lowercase().contains("certificate") => TransportErrorKind::Tls,
+    match e {
+        E::Timeout(_) => TransportErrorKind::Timeout,
+        E::Io(io) if is_timeout(io) => TransportErrorKind::Timeout,
+        E::HostNotFound | E::ConnectionFailed | E::ConnectProxyFailed(_) => {
+            TransportErrorKind::Connect
+        }
+        E::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
+        E::Tls(_) | E::Pem(_) => TransportErrorKind::Tls,
+        E::BadUri(_) | E::InvalidProxyUrl | E::RequireHttpsOnly(_) | E::Http(_) => {
+            TransportErrorKind::Config
+        }
         _ => TransportErrorKind::Io,
     }
+}
+
+/// The rustls error behind a failure: ureq reports it directly, or (during the handshake)
+/// inside an I/O error.
+fn tls_error(e: &ureq::Error) -> Option<&rustls::Error> {
+    match e {
+        ureq::Error::Rustls(r) => Some(r),
+        ureq::Error::Io(io) => io.get_ref().and_then(|inner| inner.downcast_ref()),
+        _ => None,
+    }
+}
+
+/// The message of a failed attempt: what happened and to which URL (`shown` has no password).
+fn describe(e: &ureq::Error, shown: &str) -> String {
+    match tls_error(e) {
+        Some(rustls::Error::InvalidCertificate(c)) => format!(
+            "the server's certificate is not trusted: {:?} (POST {}); a network that \
+             re-signs TLS needs its CA trusted with ca_file",
+            c, shown
+        ),
+        Some(t) => format!("TLS failed: {} (POST {})", t, shown),
+        None => format!("POST {}: {}", shown, e),
+    }
+}
+
+/// Mozilla's roots plus the CA certificates of a PEM file.
+fn roots_with(path: &Path) -> Result<ureq::tls::RootCerts> {
+    let bad = |why: String| Error::Config(format!("ca_file {}: {}", path.display(), why));
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let mut extra = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item.map_err(|e| bad(format!("not a PEM file: {}", e)))? {
+            ureq::tls::PemItem::Certificate(c) => extra.push(c),
+            _ => return Err(bad("holds something other than certificates".into())),
+        }
+    }
+    if extra.is_empty() {
+        return Err(bad("no certificate in it".into()));
+    }
+    let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned());
+    Ok(mozilla.chain(extra).collect::<Vec<_>>().into())
 }
 
 /// Keeps the first error the body reader hit, so a vanished photo is reported as a file

@@ -181,10 +181,7 @@ impl Outbox {
         let err = |what: &str, e: rusqlite::Error| store_err(&path, what, e);
         let conn = Connection::open(&path).map_err(|e| err("cannot open", e))?;
         // SQLite quietly falls back to read-only when it cannot open the file for writing.
-        if conn
-            .is_readonly(rusqlite::DatabaseName::Main)
-            .unwrap_or(false)
-        {
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(Error::Store(format!(
                 "outbox {}: the file can only be opened read-only (a read-only disk, or no write permission): nothing could be stored",
                 path.display()

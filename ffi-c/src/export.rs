@@ -334,6 +334,8 @@ struct ConfigJson {
     max_backoff_ms: Option<u64>,
     #[serde(default)]
     proxy: Option<String>,
+    #[serde(default)]
+    ca_file: Option<String>,
 }
 
 /// Reads `config_json`. The secret is taken out before serde sees the rest, because serde's
@@ -362,9 +364,12 @@ fn parse_config(text: &str) -> Result<(String, ConfigJson), FfiError> {
 /// Creates a client from a JSON configuration:
 /// `{"app_secret": "...", "base_url": "https://api.4pyun.com", "app_id": null, "api_type": null,
 /// "url_encoding": false, "strict": false, "timeout_ms": 30000, "connect_timeout_ms": 10000,
-/// "max_attempts": 4, "initial_backoff_ms": 200, "max_backoff_ms": 5000, "proxy": null}`
-/// (only `app_secret` is required). `charset` applies to this JSON and to every string later
-/// passed to or returned by this client. No connection is made here.
+/// "max_attempts": 4, "initial_backoff_ms": 200, "max_backoff_ms": 5000, "proxy": null,
+/// "ca_file": null}` (only `app_secret` is required). `ca_file` is a PEM file of extra CA
+/// certificates trusted besides Mozilla's roots (a network that re-signs TLS); a
+/// `user:password@` in `base_url` is sent as an `Authorization` header and never shown.
+/// `charset` applies to this JSON and to every string later passed to or returned by this
+/// client. No connection is made here.
 ///
 /// # Safety
 /// `config_json` must be NUL-terminated; `out_client` must be writable.
@@ -387,6 +392,7 @@ pub unsafe extern "C" fn pyun_client_new(
         config.build.url_encoding = c.url_encoding;
         config.strict = c.strict;
         config.proxy = c.proxy;
+        config.ca_file = c.ca_file.map(Into::into);
         if let Some(ms) = c.timeout_ms {
             config.timeout = Duration::from_millis(ms);
         }

@@ -20,6 +20,8 @@ mod charset;
 mod error;
 mod export;
 mod outbox;
+#[cfg(feature = "test-panic")]
+mod test_panic;
 
 pub use error::{pyun_last_error_message, pyun_result};
 pub use export::*;

@@ -59,9 +59,11 @@ pub fn send_push(
         ser.append_pair(k, v);
     }
     let body = ser.finish();
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(10))
-        .build();
+    let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
     let mut delivery = PushDelivery {
         attempts: 0,
         acknowledged: false,
@@ -75,22 +77,26 @@ pub fn send_push(
         delivery.attempts += 1;
         let result = agent
             .post(receiver_url)
-            .set(
+            .header(
                 "Content-Type",
                 "application/x-www-form-urlencoded; charset=UTF-8",
             )
-            .send_string(&body);
-        let resp = match result {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            .send(body.as_str());
+        let mut resp = match result {
+            Ok(r) => r,
             Err(e) => {
                 delivery.last_status = None;
                 delivery.last_body = e.to_string();
                 continue;
             }
         };
-        delivery.last_status = Some(resp.status());
+        delivery.last_status = Some(resp.status().as_u16());
         let mut text = String::new();
-        let _ = resp.into_reader().take(512).read_to_string(&mut text);
+        let _ = resp
+            .body_mut()
+            .as_reader()
+            .take(512)
+            .read_to_string(&mut text);
         delivery.acknowledged = acknowledged(&text);
         delivery.last_body = text;
         if delivery.acknowledged {

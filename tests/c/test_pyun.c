@@ -624,6 +624,41 @@ static void test_explain(void) {
 
 /* ---------------------------------------------------------------- clients */
 
+/* A password in base_url (a gateway with basic auth) is never in a last error, whatever the
+ * URL's spelling; a missing ca_file is a config error naming the file. */
+static void test_url_password_and_ca_file(void) {
+    static const char *const hosts[] = {"127.0.0.1:1", "LOCALHOST:1", "127.0.0.1:01", "127.1:1",
+                                        "127.0.0.1:443"};
+    const char *update = "{\"park_uuid\":\"p\",\"flow_no\":\"F-1\",\"parking_serial\":\"S-1\","
+                         "\"plate\":\"P\"}";
+    char config[400];
+    size_t i;
+    for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        pyun_client *c = NULL;
+        pyun_outcome outcome;
+        char *msg;
+        snprintf(config, sizeof config,
+                 "{\"app_secret\":\"" LOCAL_SECRET "\",\"max_attempts\":1,"
+                 "\"base_url\":\"%s://gw:pw{xHunter2pw@%s\"}",
+                 strcmp(hosts[i], "127.0.0.1:443") == 0 ? "https" : "http", hosts[i]);
+        if (!CHECK(OK(pyun_client_new(config, 0, &c)))) continue;
+        FAILS(pyun_client_push(c, "update", update, NULL, &outcome, NULL), PYUN_RESULT_TRANSPORT,
+              "***@");
+        msg = last_error();
+        CHECK(strstr(msg, "Hunter2pw") == NULL && strstr(msg, "pw{x") == NULL &&
+              strstr(msg, "pw%7B") == NULL);
+        free(msg);
+        pyun_client_free(c);
+    }
+    {
+        pyun_client *c = SENT_CLIENT;
+        FAILS(pyun_client_new("{\"app_secret\":\"" LOCAL_SECRET "\",\"ca_file\":\"no-such-ca.pem\"}",
+                              0, &c),
+              PYUN_RESULT_CONFIG, "no-such-ca.pem");
+        CHECK(c == SENT_CLIENT);
+    }
+}
+
 static void test_client_new(void) {
     pyun_client *c = SENT_CLIENT;
     char *config = client_config(LOCAL_SECRET, base_url, "");
@@ -1185,6 +1220,7 @@ int main(int argc, char **argv) {
     test_verify_and_sign_push();
     test_explain();
     test_client_new();
+    test_url_password_and_ca_file();
     client = new_client(sandbox_secret, "", 0);
     CHECK(client != NULL);
     if (client != NULL) {

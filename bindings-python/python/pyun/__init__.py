@@ -216,6 +216,11 @@ class Client:
     never counted twice. `strict=True` (for integration) turns the platform's "200 + hint"
     (ignored, usually a signature problem) into an `ApiError`; in production it is returned
     with a `diagnosis`, so one bad record cannot block a queue.
+
+    A `user:password@` in `base_url` (a gateway with basic auth) is sent as an `Authorization`
+    header and appears in no message, log or `repr`. `ca_file` names a PEM file of extra CA
+    certificates to trust besides Mozilla's roots (a network that re-signs TLS); an untrusted
+    certificate raises `TransportError` with kind "tls", and is not retried.
     """
 
     def __init__(
@@ -231,12 +236,13 @@ class Client:
         proxy: Optional[str] = None,
         strict: bool = False,
         url_encoding: bool = False,
+        ca_file: Optional[str] = None,
     ) -> None:
         if retries < 0:
             raise ConfigError(f"retries must be >= 0, not {retries}")
         self._native = _pyun.Client(
             app_secret, base_url, app_id, api_type, float(timeout), float(connect_timeout), int(retries),
-            float(backoff), proxy, bool(strict), bool(url_encoding),
+            float(backoff), proxy, bool(strict), bool(url_encoding), ca_file,
         )
 
     def __repr__(self) -> str:

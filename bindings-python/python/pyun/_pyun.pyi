@@ -48,6 +48,7 @@ class Client:
         proxy: Optional[str],
         strict: bool,
         url_encoding: bool,
+        ca_file: Optional[str],
     ) -> Client: ...
     def push(self, endpoint_name: str, record_json: str, files_arg: Sequence[_FileArg]) -> Dict[str, Any]: ...
 
