@@ -233,14 +233,12 @@ for arch in $ARCHES; do
   echo "$arch: $(cut -d: -f1 "$TMP/imports" | sort -uf | tr '\n' ' ')" >> "$TMP/imports-summary"
 
   # pyun.def and an import library for MSVC's linker. x86: MSVC decorates cdecl names with a
-  # leading underscore (_pyun_sign), while the DLL exports them undecorated; -U gives the
-  # library's symbols that underscore and keeps the imported names as the .def has them.
+  # leading underscore (_pyun_sign), while the DLL exports them undecorated; dlltool for i386
+  # gives the library's symbols that underscore and keeps the imported names as the .def has
+  # them (its -U would put the underscore on the imported names too: they would not resolve).
   cp "$TMP/pyun.def" "$STAGE/$arch/pyun.def"
-  if [ "$arch" = x64 ]; then
-    "$mingw-dlltool" -m i386:x86-64 -d "$STAGE/$arch/pyun.def" -D pyun.dll -l "$STAGE/$arch/pyun.lib"
-  else
-    "$mingw-dlltool" -m i386 -U -d "$STAGE/$arch/pyun.def" -D pyun.dll -l "$STAGE/$arch/pyun.lib"
-  fi
+  machine=$([ "$arch" = x64 ] && echo i386:x86-64 || echo i386)
+  "$mingw-dlltool" -m "$machine" -d "$STAGE/$arch/pyun.def" -D pyun.dll -l "$STAGE/$arch/pyun.lib"
   "$mingw-nm" "$STAGE/$arch/pyun.lib" 2>/dev/null | sed -n 's/.* T \(.*\)/\1/p' | sort -u > "$TMP/lib-$arch.syms"
   want_sym=$([ "$arch" = x64 ] && echo pyun_sign || echo _pyun_sign)
   if grep -qx "$want_sym" "$TMP/lib-$arch.syms" && [ "$(wc -l < "$TMP/lib-$arch.syms")" -eq "$N_HEADER" ]; then

@@ -195,7 +195,8 @@ def test_a_password_in_base_url_is_never_shown(netloc: str, caplog: pytest.LogCa
 def test_the_password_reaches_the_gateway_as_a_header(sandbox: Sandbox) -> None:
     # the sandbox ignores Authorization; what matters is that the push still works
     host = sandbox.url.split("://", 1)[1]
-    r = client(sandbox, base_url=f"http://gw:{PASSWORD}@{host}", strict=True).push_update(load("update.json"))
+    c = pyun.Client(SECRET, base_url=f"http://gw:{PASSWORD}@{host}", strict=True)
+    r = c.push_update(load("update.json"))
     assert r.accepted and PASSWORD not in repr(r)
 
 

@@ -149,3 +149,46 @@ fn demo_runs_and_succeeds() {
     assert!(text.contains("every step ended as expected"), "{}", text);
     assert!(text.contains("sandbox accepted 4 record(s)"), "{}", text);
 }
+
+/// A password in `--base-url` appears in nothing the command prints, at the most verbose log
+/// level, whatever the URL's spelling; an untrusted `--ca-file` is an error naming the file.
+#[test]
+fn a_password_in_the_base_url_is_never_printed() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let update = r#"{"park_uuid":"p","flow_no":"F-1","parking_serial":"S-1","plate":"P"}"#;
+    for host in [
+        format!("127.0.0.1:{}", port),
+        format!("LOCALHOST:{}", port),
+        format!("127.0.0.1:0{}", port),
+        format!("127.1:{}", port),
+    ] {
+        let out = pyun()
+            .args(["-vv", "push", "update", "-", "--attempts", "2", "--base-url"])
+            .arg(format!("http://gw:pw{{xHunter2pw@{}", host))
+            .env("PYUN_APP_SECRET", "cli-secret")
+            .env("RUST_LOG", "trace")
+            .write_stdin(update)
+            .assert()
+            .failure();
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.get_output().stdout),
+            String::from_utf8_lossy(&out.get_output().stderr)
+        );
+        assert!(printed.contains("***@"), "{}", printed);
+        for secret in ["Hunter2pw", "pw{x", "pw%7B"] {
+            assert!(!printed.contains(secret), "{} printed: {}", secret, printed);
+        }
+    }
+    let out = pyun()
+        .args(["push", "update", "-", "--ca-file", "no-such-corporate-ca.pem"])
+        .env("PYUN_APP_SECRET", "cli-secret")
+        .write_stdin(update)
+        .assert()
+        .failure();
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("no-such-corporate-ca.pem"));
+}
