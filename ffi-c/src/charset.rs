@@ -112,6 +112,11 @@ impl Charset {
         }
     }
 
+    /// Encodes an error message for `pyun_last_error_message`.
+    pub fn message(self, s: &str) -> Vec<u8> {
+        self.encode(s)
+    }
+
     /// Encodes an output string. GBK cannot hold every character (emoji): those become
     /// `&#NNNN;` references, as Windows' own conversion would make them `?`; use GB18030 to keep
     /// everything.
