@@ -17,7 +17,8 @@ pub enum pyun_result {
     NullArgument = 1,
     /// An argument is out of range: unknown endpoint, charset or file field.
     InvalidArgument = 2,
-    /// A string is not valid in the charset given (UTF-8 by default).
+    /// A string is not valid in the charset given (UTF-8 by default), or a text output holds a
+    /// character that charset cannot represent (or a NUL); the message names the field.
     InvalidEncoding = 3,
     /// A JSON argument is not JSON, or not the expected shape.
     MalformedJson = 4,
