@@ -728,6 +728,43 @@ static void test_client_new(void) {
     free(config);
 }
 
+/* Numbers at the edge of their type (issue 12, item 5): the largest timeouts, backoffs and
+ * attempts are taken as "no limit" and a push still goes through; one past them, or a
+ * negative number, is refused. Nothing wraps, nothing panics. */
+static void test_number_extremes(void) {
+    const char *max = ",\"timeout_ms\":18446744073709551615,\"connect_timeout_ms\":"
+                      "18446744073709551615,\"initial_backoff_ms\":18446744073709551615,"
+                      "\"max_backoff_ms\":18446744073709551615,\"max_attempts\":4294967295}";
+    const char *past[] = {
+        ",\"timeout_ms\":18446744073709551616}", ",\"connect_timeout_ms\":-1}",
+        ",\"max_backoff_ms\":1e30}", ",\"max_attempts\":4294967296}",
+    };
+    char *qs = json_quote(sandbox_secret), *qu = json_quote(base_url), *config, *rec;
+    char serial[96];
+    pyun_client *c = SENT_CLIENT;
+    pyun_outcome outcome = (pyun_outcome)77;
+    size_t i;
+
+    for (i = 0; i < sizeof past / sizeof past[0]; i++) {
+        config = cat("{\"app_secret\":", qs, ",\"base_url\":", qu, past[i], (const char *)NULL);
+        FAILS(pyun_client_new(config, 0, &c), PYUN_RESULT_MALFORMED_JSON, NULL);
+        free(config);
+    }
+    CHECK(c == SENT_CLIENT);
+    config = cat("{\"app_secret\":", qs, ",\"base_url\":", qu, max, (const char *)NULL);
+    CHECK(OK(pyun_client_new(config, 0, &c)) && c != SENT_CLIENT);
+    snprintf(serial, sizeof serial, "EXT-%s", run_id);
+    rec = record("enter.json", serial);
+    CHECK(rec != NULL && c != SENT_CLIENT &&
+          OK(pyun_client_push(c, "enter", rec, NULL, &outcome, NULL)) &&
+          outcome == PYUN_OUTCOME_ACCEPTED);
+    if (c != SENT_CLIENT) pyun_client_free(c);
+    free(rec);
+    free(config);
+    free(qs);
+    free(qu);
+}
+
 static int push_ok(pyun_client *c, const char *endpoint, const char *rec, const char *files,
                    pyun_outcome *outcome, char **result) {
     return pyun_client_push(c, endpoint, rec, files, outcome, result) == PYUN_RESULT_OK &&
@@ -1245,6 +1282,7 @@ int main(int argc, char **argv) {
     test_output_encoding();
     test_explain();
     test_client_new();
+    test_number_extremes();
     client = new_client(sandbox_secret, "", 0);
     CHECK(client != NULL);
     if (client != NULL) {
