@@ -50,7 +50,8 @@ typedef enum {
   PYUN_RESULT_NULL_ARGUMENT = 1,
   // An argument is out of range: unknown endpoint, charset or file field.
   PYUN_RESULT_INVALID_ARGUMENT = 2,
-  // A string is not valid in the charset given (UTF-8 by default).
+  // A string is not valid in the charset given (UTF-8 by default), or a text output holds a
+  // character that charset cannot represent (or a NUL); the message names the field.
   PYUN_RESULT_INVALID_ENCODING = 3,
   // A JSON argument is not JSON, or not the expected shape.
   PYUN_RESULT_MALFORMED_JSON = 4,

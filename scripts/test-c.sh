@@ -2,7 +2,7 @@
 # The C ABI end to end: builds libpyun, compiles the C examples and tests (-Wall -Wextra
 # -Werror) and the C# sample (mcs), starts a sandbox on a free loopback port, runs them all
 # against it, then runs the C programs again under valgrind. Installs what it needs on a fresh
-# Debian machine (gcc, make, valgrind, mono-mcs, mono-runtime).
+# Debian machine (gcc, g++, make, valgrind, mono-mcs, mono-runtime).
 #
 #   bash scripts/test-c.sh            (scripts/test.sh runs it)
 #   PYUN_C_NO_VALGRIND=1 bash scripts/test-c.sh   skips the valgrind pass (quick local runs)
@@ -15,6 +15,7 @@ export CARGO_TERM_COLOR=never
 echo "== tools"
 need=()
 command -v gcc >/dev/null || need+=(gcc)
+command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v mcs >/dev/null || need+=(mono-mcs)
@@ -42,9 +43,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== compile (gcc -std=c99 -Wall -Wextra -Werror; mcs -langversion:4)"
+echo "== compile (gcc -std=c99 / g++ -std=c++11 -Wall -Wextra -Werror; mcs -langversion:4)"
 make -s -C examples/c OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc
-make -s -C tests/c OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc
+make -s -C tests/c all thread-exit OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc CXX=g++
 mcs -langversion:4 -warnaserror -nologo -out:"$out/PyunSample.exe" examples/csharp/*.cs
 # The complete example of docs/c-api.md compiles as printed.
 awk '/^```c$/{f=1; next} /^```$/{f=0} f' docs/c-api.md | sed -n '/^#include <stdio.h>/,$p' >"$work/doc_example.c"
@@ -112,6 +113,17 @@ run() {
   line=$(tail -n 1 "$work/test.out")
   [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C tests failed" >&2; exit 1; }
   total_passed=$((total_passed + ${BASH_REMATCH[1]}))
+
+  echo "== C++ calls at thread exit ($label)"
+  # thread_local and pthread key destructors call pyun: every call returns, nothing aborts.
+  "$@" "$out/test_thread_exit" "$url" "$work" | tee "$work/thread_exit.out"
+  # Seven places (four at thread exit), the main thread's thread_local last, after main.
+  grep -qx 'thread exit: ok' "$work/thread_exit.out" &&
+    [ "$(grep -c ': every call returned its result ' "$work/thread_exit.out")" = 7 ] || {
+    echo "C++ thread exit test failed" >&2
+    exit 1
+  }
+  total_passed=$((total_passed + 1))
 }
 
 run plain

@@ -232,9 +232,32 @@ fn seconds(py: Python<'_>, v: f64, what: &str) -> PyResult<Duration> {
         .ok_or_else(|| {
             config_err(
                 py,
-                format!("{} must be a positive number of seconds, not {}", what, v),
+                format!(
+                    "{} must be a positive number of seconds (at most {}), not {}",
+                    what,
+                    u64::MAX,
+                    v
+                ),
             )
         })
+}
+
+/// A number of days as a duration. More days than a duration holds (infinity included) means
+/// "forever": saturated, never wrapped into a short or negative age. NaN and negative numbers
+/// are refused, and zero unless `zero_ok`.
+fn days(py: Python<'_>, v: f64, what: &str, zero_ok: bool) -> PyResult<Duration> {
+    let d = if v.is_nan() || v < 0.0 {
+        None
+    } else {
+        Some(Duration::try_from_secs_f64(v * 86_400.0).unwrap_or(Duration::MAX))
+    };
+    d.filter(|d| zero_ok || !d.is_zero()).ok_or_else(|| {
+        let least = if zero_ok { "0 or more" } else { "more than 0" };
+        config_err(
+            py,
+            format!("{} must be a number of days, {}, not {}", what, least, v),
+        )
+    })
 }
 
 /// The uppercase MD5 `sign` of flat str fields (a `sign` field among them is ignored).
@@ -481,7 +504,7 @@ impl Outbox {
     ) -> PyResult<Self> {
         let options = OutboxOptions {
             carry_enter_fields,
-            audit_period: seconds(py, audit_days * 86_400.0, "audit_days")?,
+            audit_period: days(py, audit_days, "audit_days", false)?,
             ..OutboxOptions::default()
         };
         let inner = py.detach(|| CoreOutbox::open(path, options)).or_raise(py)?;
@@ -528,14 +551,11 @@ impl Outbox {
     /// Drops accepted records older than the audit period (or `older_than_days`).
     #[pyo3(signature = (older_than_days=None))]
     fn purge_done(&self, py: Python<'_>, older_than_days: Option<f64>) -> PyResult<u64> {
-        let older =
-            match older_than_days {
-                // Zero is allowed here: "purge every accepted record".
-                Some(d) => Some(Duration::try_from_secs_f64(d * 86_400.0).map_err(|_| {
-                    config_err(py, format!("older_than_days must be >= 0, not {}", d))
-                })?),
-                None => None,
-            };
+        // Zero is allowed here: "purge every accepted record".
+        let older = match older_than_days {
+            Some(d) => Some(days(py, d, "older_than_days", true)?),
+            None => None,
+        };
         py.detach(|| self.inner.purge_done(older)).or_raise(py)
     }
 }

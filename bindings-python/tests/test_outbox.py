@@ -80,3 +80,21 @@ def test_eight_threads_enqueue_into_one_outbox(tmp_path: pathlib.Path) -> None:
     for t in threads:
         t.join()
     assert len(set(ids)) == 200 and box.counts()["pending"] == 200
+
+
+def test_purge_days_at_the_extremes_keep_everything(sandbox: Sandbox, tmp_path: pathlib.Path) -> None:
+    # More days than a duration holds means "forever", never a wrap into "purge everything".
+    box = pyun.Outbox(tmp_path / "o.db", audit_days=float("inf"))
+    box.enqueue("release", load("release.json"))
+    assert box.drain(client(sandbox))["accepted"] == 1
+    for days in (1.0, 106751991168.0, 2.2e14, 1e300, float("inf")):
+        assert box.purge_done(days) == 0, days
+    assert box.purge_done() == 0  # the audit period: forever
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(pyun.ConfigError):
+            box.purge_done(bad)
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(pyun.ConfigError):
+            pyun.Outbox(tmp_path / "o.db", audit_days=bad)
+    assert box.counts()["done"] == 1
+    assert box.purge_done(0) == 1

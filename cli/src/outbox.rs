@@ -63,7 +63,7 @@ enum OutboxCommand {
     },
     /// Drop accepted records older than N days.
     Purge {
-        /// Age in days.
+        /// Age in days (0: every accepted record; a number too large to be a date keeps all).
         #[arg(long, default_value_t = 30)]
         days: u64,
     },
@@ -143,10 +143,9 @@ pub fn run(a: OutboxArgs) -> Result<u8, Failure> {
         }
         OutboxCommand::Retry { id } => println!("re-queued {}", outbox.retry_dead(id)?),
         OutboxCommand::Purge { days } => {
-            println!(
-                "purged {}",
-                outbox.purge_done(Some(Duration::from_secs(days * 86_400)))?
-            )
+            // Saturating: more days than a duration holds keeps everything, never wraps.
+            let age = Duration::from_secs(days.saturating_mul(86_400));
+            println!("purged {}", outbox.purge_done(Some(age))?)
         }
     }
     Ok(0)

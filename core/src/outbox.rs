@@ -169,8 +169,14 @@ fn store_err(path: &Path, what: &str, e: rusqlite::Error) -> Error {
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
+        .map(millis)
         .unwrap_or(0)
+}
+
+/// A duration in milliseconds for the database's i64 columns, saturating: a duration too long
+/// for i64 (a number of days a user typed) means "forever", never a wrap into the past.
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl Outbox {
@@ -453,7 +459,7 @@ impl Outbox {
             .initial_backoff
             .saturating_mul(1u32 << attempts.saturating_sub(1).min(20))
             .min(o.max_backoff);
-        d.as_millis() as i64
+        millis(d)
     }
 
     /// Delivers what is due through `client` until nothing more is due now (records backing
@@ -583,7 +589,7 @@ impl Outbox {
                 Mark::Retry {
                     id,
                     attempts,
-                    next_ms: now + self.backoff(attempts),
+                    next_ms: now.saturating_add(self.backoff(attempts)),
                     error: e.to_string(),
                 }
             }
@@ -762,10 +768,12 @@ impl Outbox {
         Ok(n as u64)
     }
 
-    /// Drops accepted records older than `older_than` (default: the audit period).
+    /// Drops accepted records older than `older_than` (default: the audit period). An age too
+    /// long to be a date (`Duration::MAX`) keeps them all.
     pub fn purge_done(&self, older_than: Option<Duration>) -> Result<u64> {
         let age = older_than.unwrap_or(self.inner.options.audit_period);
-        let cutoff = now_ms() - age.as_millis() as i64;
+        // An age past i64 milliseconds keeps everything (the cutoff saturates at the minimum).
+        let cutoff = now_ms().saturating_sub(millis(age));
         let conn = self.conn();
         let n = conn
             .execute(

@@ -4,7 +4,9 @@
 //! C and Python bindings pass). Codes, amounts and times accept a JSON number or a string; JSON
 //! `null` means "not set". Reading a JSON object reports **every** bad key at once: unknown keys
 //! (most often typos) are refused, and fields the platform added after this library was written
-//! go under `"extra"` as strings, which are sent and signed as given.
+//! go under `"extra"` as strings, which are sent and signed as given. Their names must be what
+//! the platform's names are made of (ASCII letters, digits, `_`): a name is written as it is
+//! into a multipart header, so any other character is refused, naming the key and why.
 //!
 //! Required fields are the pages' 必填 column, with the spec's two exceptions: `api_type` goes
 //! with `app_id` (a client option, see [`BuildOptions`](crate::BuildOptions)), and on enter and
@@ -152,7 +154,8 @@ fn object_of(endpoint: Endpoint, v: Value) -> Result<Map<String, Value>, Validat
     }
 }
 
-/// The common checks: required fields, `merchant` for `park_uuid`, `extra` not shadowing a
+/// The common checks: required fields, `merchant` for `park_uuid`, `extra` names that are safe
+/// to send (see [`field_name_problem`](crate::request::field_name_problem)) and do not shadow a
 /// known field.
 fn check_common(
     known: &[&str],
@@ -180,7 +183,12 @@ fn check_common(
         });
     }
     for k in extra.keys() {
-        if known.contains(&k.as_str()) || k == "sign" || k == "extra" {
+        if let Some(why) = crate::request::field_name_problem(k) {
+            problems.push(Problem {
+                field: format!("extra.{:?}", k),
+                kind: ProblemKind::Invalid(why),
+            });
+        } else if known.contains(&k.as_str()) || k == "sign" || k == "extra" {
             problems.push(Problem {
                 field: format!("extra.{}", k),
                 kind: ProblemKind::Invalid(format!("`{}` is a known field: set it directly", k)),
@@ -721,6 +729,40 @@ mod tests {
             );
         }
         assert_eq!(e.matches("`enter_time`").count(), 1, "{}", e);
+    }
+
+    #[test]
+    fn extra_names_must_be_safe_in_a_form_header() {
+        let base = r#""park_uuid":"p","flow_no":"F","parking_serial":"S","plate":"P""#;
+        for key in [
+            "",
+            "a\\\"b",
+            "a\\\\b",
+            "a\\r\\nb",
+            "a b",
+            "a=b",
+            "a&b",
+            "é",
+            "a\\u0000b",
+            "a-b",
+        ] {
+            let json = format!(r#"{{{},"extra":{{"{}":"1"}}}}"#, base, key);
+            let err = UpdateRecord::from_json(&json)
+                .unwrap()
+                .validate()
+                .unwrap_err();
+            let name: String = serde_json::from_str(&format!("\"{}\"", key)).unwrap();
+            assert!(
+                err.to_string().contains(&format!("extra.{:?}", name)),
+                "{}: {}",
+                key,
+                err
+            );
+        }
+        for key in ["new_field", "NewField2", "_x"] {
+            let json = format!(r#"{{{},"extra":{{"{}":"1"}}}}"#, base, key);
+            UpdateRecord::from_json(&json).unwrap().validate().unwrap();
+        }
     }
 
     #[test]

@@ -99,7 +99,15 @@ impl SignedRequest {
             return Err(Error::Config("app_secret is empty".into()));
         }
         options.check()?;
-        let mut problems = Vec::new();
+        let mut problems: Vec<Problem> = text
+            .iter()
+            .filter_map(|(k, _)| {
+                field_name_problem(k).map(|why| Problem {
+                    field: format!("{:?}", k),
+                    kind: ProblemKind::Invalid(why),
+                })
+            })
+            .collect();
         let mut fields: Vec<(String, String)> = text
             .into_iter()
             .filter(|(k, v)| k != SIGN_FIELD && !v.is_empty())
@@ -334,6 +342,25 @@ impl SignedRequest {
         body.read_to_end(&mut out).map_err(|e| body.error_for(e))?;
         Ok(out)
     }
+}
+
+/// Why `name` cannot be a field name, if it cannot. Names go as they are into a multipart
+/// `Content-Disposition` header (where `"`, `\`, CR or LF would change what the server reads:
+/// another name, or headers of its own) and into the signed string (where `&` and `=` would
+/// change what is signed). So a name is what the platform's own names are made of: ASCII
+/// letters, digits and `_` (upper case too, for names the platform may add); not empty.
+pub fn field_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("a field name cannot be empty".into());
+    }
+    name.chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map(|c| {
+            format!(
+                "a field name is ASCII letters, digits and `_`, and this one holds {:?}",
+                c
+            )
+        })
 }
 
 /// Validates a record, hashes its files and signs it: the one step between a record and the

@@ -2,10 +2,12 @@
 //!
 //! VB6 `ByVal As String`, Delphi 7 `AnsiString` and MBCS C++ pass code page 936 (GBK). Input is
 //! decoded strictly: an invalid byte is an error naming the parameter (and the JSON field it
-//! sits in), never a garbled signature. Output goes back in the caller's charset.
+//! sits in), never a garbled signature. Output goes back in the caller's charset and is never
+//! substituted: JSON output writes what the charset cannot hold as JSON escapes (exact), plain
+//! text output refuses it with PYUN_RESULT_INVALID_ENCODING.
 
-use encoding_rs::{Encoding, GB18030, GBK};
-use std::borrow::Cow;
+use encoding_rs::{EncoderResult, Encoding, GB18030, GBK};
+use std::convert::Infallible;
 use std::ffi::CStr;
 use std::os::raw::c_char;
 
@@ -112,18 +114,114 @@ impl Charset {
         }
     }
 
-    /// Encodes an output string. GBK cannot hold every character (emoji): those become
-    /// `&#NNNN;` references, as Windows' own conversion would make them `?`; use GB18030 to keep
-    /// everything.
-    pub fn encode(self, s: &str) -> Vec<u8> {
-        match self {
-            Charset::Utf8 => s.as_bytes().to_vec(),
-            Charset::Legacy(enc) => match enc.encode(s).0 {
-                Cow::Borrowed(b) => b.to_vec(),
-                Cow::Owned(b) => b,
-            },
+    /// An error message for `pyun_last_error_message`. A message is for people, so nothing in
+    /// it is refused: a character the charset cannot hold is written `\u{1F600}`, and a NUL
+    /// (where the C string would end) `\0`, so the whole message reads.
+    pub fn message(self, s: &str) -> Vec<u8> {
+        let s = s.replace('\0', "\\0");
+        let escaped: Result<Vec<u8>, Infallible> = self.encode_with(&s, |out, c, _| {
+            out.extend_from_slice(format!("\\u{{{:X}}}", c as u32).as_bytes());
+            Ok(())
+        });
+        match escaped {
+            Ok(bytes) => bytes,
+            Err(never) => match never {},
         }
     }
+
+    /// JSON text for an output. A character the charset cannot hold is written as a JSON
+    /// escape (`\ud83d\ude00`), which every JSON parser reads back as that same character: exact,
+    /// where the encoder's own fallback (`&#128512;`) would change the text. Only JSON strings
+    /// hold non-ASCII characters, so the escapes always land inside one.
+    pub fn json(self, json: &str) -> Vec<u8> {
+        let escaped: Result<Vec<u8>, Infallible> = self.encode_with(json, |out, c, _| {
+            for unit in c.encode_utf16(&mut [0u16; 2]) {
+                out.extend_from_slice(format!("\\u{:04x}", unit).as_bytes());
+            }
+            Ok(())
+        });
+        match escaped {
+            Ok(bytes) => bytes,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Plain text for the output `name`. Text has no escape that reads back as the character,
+    /// so a character the charset cannot hold, or a NUL (where the C string would end), is
+    /// PYUN_RESULT_INVALID_ENCODING naming the output and the field, never a substitution.
+    pub fn text(self, s: &str, name: &str) -> Result<Vec<u8>, FfiError> {
+        if let Some(at) = s.find('\0') {
+            return Err(unwritable(
+                name,
+                s,
+                at,
+                "a NUL character, which a C string cannot hold",
+            ));
+        }
+        self.encode_with(s, |_, c, at| {
+            Err(unwritable(
+                name,
+                s,
+                at,
+                &format!(
+                    "U+{:04X} ({}), which {} cannot represent; charset 54936 (GB18030) holds every character",
+                    c as u32,
+                    c,
+                    self.name()
+                ),
+            ))
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Charset::Utf8 => "UTF-8",
+            Charset::Legacy(enc) => enc.name(),
+        }
+    }
+
+    /// Encodes `s`, handing each character the charset cannot hold to `unmappable` with its
+    /// byte offset in `s`, to write a stand-in into the output or refuse. UTF-8 holds them all.
+    fn encode_with<E>(
+        self,
+        s: &str,
+        mut unmappable: impl FnMut(&mut Vec<u8>, char, usize) -> Result<(), E>,
+    ) -> Result<Vec<u8>, E> {
+        let enc = match self {
+            Charset::Utf8 => return Ok(s.as_bytes().to_vec()),
+            Charset::Legacy(enc) => enc,
+        };
+        let mut encoder = enc.new_encoder();
+        let mut out = Vec::new();
+        let mut done = 0;
+        loop {
+            let rest = &s[done..];
+            let room = encoder.max_buffer_length_from_utf8_without_replacement(rest.len());
+            out.reserve(room.unwrap_or(rest.len()));
+            let (result, read) =
+                encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut out, true);
+            done += read;
+            match result {
+                EncoderResult::InputEmpty => return Ok(out),
+                EncoderResult::OutputFull => {}
+                EncoderResult::Unmappable(c) => unmappable(&mut out, c, done - c.len_utf8())?,
+            }
+        }
+    }
+}
+
+/// The error for text that cannot be written: names the output and, in `key=value&...` text
+/// (the canonical string), the field the character is in.
+fn unwritable(name: &str, s: &str, at: usize, what: &str) -> FfiError {
+    let segment = s[..at].rsplit('&').next().unwrap_or("");
+    let place = match segment.find('=') {
+        Some(eq) => format!("the value of `{}` holds", &segment[..eq]),
+        None => "it holds".to_string(),
+    };
+    FfiError::new(
+        pyun_result::InvalidEncoding,
+        format!("`{}` cannot be written: {} {}", name, place, what),
+    )
 }
 
 /// The offset of the first byte that does not decode (found by decoding growing prefixes,
@@ -196,7 +294,18 @@ mod tests {
             .decode(&[b'a', 0x81, 0x20], "x")
             .unwrap_err();
         assert!(err.message.contains("byte 1"), "{}", err.message);
-        assert_eq!(Charset::Legacy(GB18030).encode("😀").len(), 4);
+        assert_eq!(Charset::Legacy(GB18030).json("😀").len(), 4);
+        assert_eq!(
+            Charset::Legacy(GBK).json("\"a😀粤\""),
+            b"\"a\\ud83d\\ude00\xd4\xc1\""
+        );
+        assert_eq!(Charset::Legacy(GBK).message("a\0b😀"), b"a\\0b\\u{1F600}");
+        let err = Charset::Legacy(GBK)
+            .text("a=1&plate=B😀&b=2", "out")
+            .unwrap_err();
+        assert!(err.message.contains("value of `plate`"), "{}", err.message);
+        assert!(Charset::Utf8.text("a=1&plate=B😀", "out").is_ok());
+        assert!(Charset::Utf8.text("a=\0", "out").is_err());
         // A secret that looks like JSON is never quoted back.
         let err = Charset::Utf8
             .decode(b"{\"hunter2\":\"\xff", "app_secret")

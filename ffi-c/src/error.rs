@@ -17,7 +17,8 @@ pub enum pyun_result {
     NullArgument = 1,
     /// An argument is out of range: unknown endpoint, charset or file field.
     InvalidArgument = 2,
-    /// A string is not valid in the charset given (UTF-8 by default).
+    /// A string is not valid in the charset given (UTF-8 by default), or a text output holds a
+    /// character that charset cannot represent (or a NUL); the message names the field.
     InvalidEncoding = 3,
     /// A JSON argument is not JSON, or not the expected shape.
     MalformedJson = 4,
@@ -81,36 +82,43 @@ thread_local! {
     static LAST_ERROR: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Stores this thread's last error. Never panics: at thread exit (a C++ `thread_local`
+/// destructor, a pthread key destructor) the storage may already be gone, and then the message
+/// is dropped; the caller still gets its result code.
 fn set_last_error(bytes: Vec<u8>) {
-    LAST_ERROR.with(|l| *l.borrow_mut() = bytes);
+    let _ = LAST_ERROR.try_with(|l| {
+        if let Ok(mut l) = l.try_borrow_mut() {
+            *l = bytes;
+        }
+    });
 }
 
 /// Runs an export's body: catches panics, records the error message, returns the code.
+///
+/// Everything that could panic (the body, encoding the message) runs inside `catch_unwind`;
+/// what runs outside it ([`set_last_error`]) cannot panic, so no call aborts the host, even
+/// during thread shutdown.
 pub(crate) fn guard<F>(charset: Charset, f: F) -> pyun_result
 where
     F: FnOnce() -> Result<pyun_result, FfiError>,
 {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(code)) => {
-            set_last_error(Vec::new());
-            code
-        }
-        Ok(Err(e)) => {
-            set_last_error(charset.encode(&e.message));
-            e.code
-        }
-        Err(panic) => {
+    let outcome = catch_unwind(AssertUnwindSafe(|| match f() {
+        Ok(code) => (code, Vec::new()),
+        Err(e) => (e.code, charset.message(&e.message)),
+    }));
+    let (code, message) = outcome.unwrap_or_else(|panic| {
+        let message = catch_unwind(AssertUnwindSafe(move || {
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            set_last_error(
-                charset.encode(&format!("internal error in pyun (please report): {}", what)),
-            );
-            pyun_result::Panic
-        }
-    }
+            charset.message(&format!("internal error in pyun (please report): {}", what))
+        }));
+        (pyun_result::Panic, message.unwrap_or_default())
+    });
+    set_last_error(message);
+    code
 }
 
 /// [`guard`] for a call that takes a `charset_code`: the code is checked inside the guard (an
@@ -134,15 +142,22 @@ where
 /// `buf` must be NULL or point to `len` writable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn pyun_last_error_message(buf: *mut c_char, len: usize) -> usize {
+    // At thread exit the storage may be gone: then there is no message (0).
     let result = catch_unwind(|| {
-        LAST_ERROR.with(|l| {
-            let msg = l.borrow();
-            if !buf.is_null() && len > msg.len() {
-                std::ptr::copy_nonoverlapping(msg.as_ptr(), buf as *mut u8, msg.len());
-                *buf.add(msg.len()) = 0;
-            }
-            msg.len()
-        })
+        LAST_ERROR
+            .try_with(|l| {
+                let msg = l.try_borrow().ok()?;
+                if !buf.is_null() && len > msg.len() {
+                    // SAFETY: the caller promises `buf` holds `len` writable bytes, and
+                    // `len > msg.len()` leaves room for the message and its NUL.
+                    std::ptr::copy_nonoverlapping(msg.as_ptr(), buf as *mut u8, msg.len());
+                    *buf.add(msg.len()) = 0;
+                }
+                Some(msg.len())
+            })
+            .ok()
+            .flatten()
+            .unwrap_or(0)
     });
     result.unwrap_or(0)
 }

@@ -88,12 +88,25 @@ unsafe fn secret(cs: Charset, ptr: *const c_char) -> Result<AppSecret, FfiError>
     Ok(AppSecret::new(s))
 }
 
-pub(crate) fn to_c_string(cs: Charset, s: &str) -> *mut c_char {
-    let bytes: Vec<u8> = cs.encode(s).into_iter().filter(|&b| b != 0).collect();
-    // NULs were filtered out above, so this cannot fail.
-    CString::new(bytes)
-        .map(CString::into_raw)
-        .unwrap_or(std::ptr::null_mut())
+/// JSON for an out-parameter, in the caller's charset ([`Charset::json`]: exact, never fails).
+pub(crate) fn json_c_string(cs: Charset, json: &str, name: &str) -> Result<*mut c_char, FfiError> {
+    c_string(cs.json(json), name)
+}
+
+/// Plain text for the out-parameter `name`: PYUN_RESULT_INVALID_ENCODING when the caller's
+/// charset cannot hold it ([`Charset::text`]).
+pub(crate) fn text_c_string(cs: Charset, s: &str, name: &str) -> Result<*mut c_char, FfiError> {
+    c_string(cs.text(s, name)?, name)
+}
+
+fn c_string(bytes: Vec<u8>, name: &str) -> Result<*mut c_char, FfiError> {
+    // Both encoders above keep NUL out (JSON escapes it, text refuses it): this is a backstop.
+    CString::new(bytes).map(CString::into_raw).map_err(|_| {
+        FfiError::new(
+            pyun_result::InvalidEncoding,
+            format!("`{}` cannot be written: it holds a NUL character", name),
+        )
+    })
 }
 
 pub(crate) fn endpoint(s: &str) -> Result<Endpoint, FfiError> {
@@ -183,7 +196,7 @@ pub unsafe extern "C" fn pyun_sign(
         check_out(out_sign, "out_sign")?;
         let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
         let secret = secret(cs, app_secret)?;
-        *out_sign = to_c_string(cs, &sign::sign(&fields, &secret));
+        *out_sign = text_c_string(cs, &sign::sign(&fields, &secret), "out_sign")?;
         Ok(pyun_result::Ok)
     })
 }
@@ -202,7 +215,8 @@ pub unsafe extern "C" fn pyun_canonical_string(
     guard_charset(charset_code, |cs| {
         check_out(out_canonical, "out_canonical")?;
         let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
-        *out_canonical = to_c_string(cs, &sign::masked_canonical_string(&fields));
+        let canonical = sign::masked_canonical_string(&fields);
+        *out_canonical = text_c_string(cs, &canonical, "out_canonical")?;
         Ok(pyun_result::Ok)
     })
 }
@@ -270,7 +284,7 @@ pub unsafe extern "C" fn pyun_sign_push(
             .into_iter()
             .map(|(k, v)| (k, Value::String(v)))
             .collect();
-        *out_json = to_c_string(cs, &Value::Object(obj).to_string());
+        *out_json = json_c_string(cs, &Value::Object(obj).to_string(), "out_json")?;
         Ok(pyun_result::Ok)
     })
 }
@@ -302,7 +316,7 @@ pub unsafe extern "C" fn pyun_explain(
         let d = pyun_core::explain(&hint, &fields);
         let mut v = serde_json::to_value(&d).unwrap_or(Value::Null);
         v["summary"] = Value::String(d.summary());
-        *out_json = to_c_string(cs, &v.to_string());
+        *out_json = json_c_string(cs, &v.to_string(), "out_json")?;
         Ok(pyun_result::Ok)
     })
 }
@@ -515,20 +529,35 @@ pub unsafe extern "C" fn pyun_client_push(
                 });
                 // Recorded for pyun_last_error_message too, like every failure.
                 let message = f.to_string();
+                // Encoded before anything is written: out-parameters are all or nothing.
+                let json = result_json(cs, out_result_json, &v)?;
                 *out_outcome = f.outcome.into();
-                if !out_result_json.is_null() {
-                    *out_result_json = to_c_string(cs, &v.to_string());
+                if let Some(json) = json {
+                    *out_result_json = json;
                 }
                 return Err(FfiError::new(pyun_result::Rejected, message));
             }
             Err(e) => return Err(e.into()),
         };
+        let json = result_json(cs, out_result_json, &result)?;
         *out_outcome = outcome.into();
-        if !out_result_json.is_null() {
-            *out_result_json = to_c_string(cs, &result.to_string());
+        if let Some(json) = json {
+            *out_result_json = json;
         }
         Ok(code)
     })
+}
+
+/// The push result for `out_result_json`, unless the caller passed NULL (then not made).
+fn result_json(
+    cs: Charset,
+    out: *mut *mut c_char,
+    v: &Value,
+) -> Result<Option<*mut c_char>, FfiError> {
+    if out.is_null() {
+        return Ok(None);
+    }
+    json_c_string(cs, &v.to_string(), "out_result_json").map(Some)
 }
 
 impl pyun_client {
@@ -605,7 +634,7 @@ pub unsafe extern "C" fn pyun_request_info(
             "canonical": req.canonical_masked(),
             "fields": fields,
         });
-        *out_json = to_c_string(cs, &v.to_string());
+        *out_json = json_c_string(cs, &v.to_string(), "out_json")?;
         Ok(pyun_result::Ok)
     })
 }

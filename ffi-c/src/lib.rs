@@ -13,7 +13,9 @@
 //! an error (`PYUN_RESULT_INVALID_ARGUMENT`), never a silent fallback to UTF-8.
 //!
 //! Threads: there is no global state. A `pyun_client` may be used from many threads at once;
-//! it must not be freed while a call on it is running.
+//! it must not be freed while a call on it is running. Calls made at thread exit (C++
+//! `thread_local` or pthread key destructors) return their code like any other; only the
+//! message may be dropped, because the thread-local storage it is kept in may be gone.
 #![allow(clippy::missing_safety_doc)]
 
 mod charset;

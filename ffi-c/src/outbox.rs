@@ -7,7 +7,7 @@ use pyun_core::AnyRecord;
 
 use crate::charset::Charset;
 use crate::error::{guard, guard_charset, pyun_result, FfiError};
-use crate::export::{check_out, client_ref, endpoint, files, pyun_client, to_c_string};
+use crate::export::{check_out, client_ref, endpoint, files, json_c_string, pyun_client};
 
 /// A durable queue of records on a SQLite file. Opaque; thread-safe; several processes may
 /// open the same file.
@@ -108,7 +108,11 @@ pub unsafe extern "C" fn pyun_outbox_drain(
         let c = client_ref(client)?;
         check_out(out_report_json, "out_report_json")?;
         let report = o.outbox.drain(c.client())?;
-        *out_report_json = to_c_string(cs, &serde_json::to_string(&report).unwrap_or_default());
+        *out_report_json = json_c_string(
+            cs,
+            &serde_json::to_string(&report).unwrap_or_default(),
+            "out_report_json",
+        )?;
         Ok(pyun_result::Ok)
     })
 }
@@ -126,10 +130,11 @@ pub unsafe extern "C" fn pyun_outbox_counts(
     guard(cs, || {
         let o = outbox_ref(outbox)?;
         check_out(out_json, "out_json")?;
-        *out_json = to_c_string(
+        *out_json = json_c_string(
             cs,
             &serde_json::to_string(&o.outbox.counts()?).unwrap_or_default(),
-        );
+            "out_json",
+        )?;
         Ok(pyun_result::Ok)
     })
 }
@@ -148,10 +153,11 @@ pub unsafe extern "C" fn pyun_outbox_dead_letters(
     guard(cs, || {
         let o = outbox_ref(outbox)?;
         check_out(out_json, "out_json")?;
-        *out_json = to_c_string(
+        *out_json = json_c_string(
             cs,
             &serde_json::to_string(&o.outbox.dead_letters()?).unwrap_or_default(),
-        );
+            "out_json",
+        )?;
         Ok(pyun_result::Ok)
     })
 }

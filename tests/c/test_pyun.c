@@ -552,6 +552,65 @@ static void test_verify_and_sign_push(void) {
     CHECK(signed_json == SENT_STR);
 }
 
+/* U+1F600 (outside GBK) as a JSON escape: plain ASCII, valid input in every charset. */
+#define EMOJI_JSON "\\ud83d\\ude00"
+/* U+1F600 in GB18030; charset 936 decodes all of GB18030, as Windows does. */
+#define EMOJI_GB18030 "\224\071\374\066"
+
+/* Output that the caller's charset cannot hold is never substituted (issue 12, item 9). */
+static void test_output_encoding(void) {
+    const char *fields = "{\"parking_serial\":\"P1\",\"plate\":\"B" EMOJI_JSON "1\"}";
+    const char *fields_gb = "{\"parking_serial\":\"P1\",\"plate\":\"B" EMOJI_GB18030 "1\"}";
+    const char *with_nul = "{\"a\":\"x\\u0000y\",\"b\":\"2\"}";
+    char *out = SENT_STR, *msg;
+    int32_t rule = 0;
+
+    /* JSON output in GBK: an exact JSON escape, never `&#128512;`; it verifies. */
+    CHECK(OK(pyun_sign_push(fields, LOCAL_SECRET, "op-test-1", PYUN_CHARSET_GBK, &out)) &&
+          out != SENT_STR);
+    CHECK(strstr(out, "&#") == NULL && strstr(out, "\"B" EMOJI_JSON "1\"") != NULL);
+    CHECK(OK(pyun_verify(out, LOCAL_SECRET, PYUN_CHARSET_GBK, &rule)) && rule == 1);
+    pyun_string_free(out);
+    out = SENT_STR;
+    rule = 0;
+    CHECK(OK(pyun_sign_push(fields_gb, LOCAL_SECRET, "op-test-1", PYUN_CHARSET_GBK, &out)) &&
+          out != SENT_STR && strstr(out, "&#") == NULL);
+    CHECK(OK(pyun_verify(out, LOCAL_SECRET, PYUN_CHARSET_GBK, &rule)) && rule == 1);
+    pyun_string_free(out);
+    /* GB18030 holds it: its own bytes come back. */
+    out = SENT_STR;
+    CHECK(OK(pyun_sign_push(fields, LOCAL_SECRET, "op-test-1", PYUN_CHARSET_GB18030, &out)) &&
+          out != SENT_STR && strstr(out, "\"B" EMOJI_GB18030 "1\"") != NULL);
+    pyun_string_free(out);
+
+    /* Text output in GBK: an error naming the field, nothing written. */
+    out = SENT_STR;
+    FAILS(pyun_canonical_string(fields, PYUN_CHARSET_GBK, &out), PYUN_RESULT_INVALID_ENCODING,
+          "`plate`");
+    FAILS(pyun_canonical_string(fields_gb, PYUN_CHARSET_GBK, &out), PYUN_RESULT_INVALID_ENCODING,
+          "U+1F600");
+    CHECK(out == SENT_STR);
+    CHECK(OK(pyun_canonical_string(fields, PYUN_CHARSET_GB18030, &out)) &&
+          strstr(out, "plate=B" EMOJI_GB18030 "1&") != NULL);
+    pyun_string_free(out);
+    /* A C string cannot hold a NUL: refused too, not cut out. */
+    out = SENT_STR;
+    FAILS(pyun_canonical_string(with_nul, 0, &out), PYUN_RESULT_INVALID_ENCODING, "`a`");
+    CHECK(out == SENT_STR);
+
+    /* A NUL in a message is shown as \0, and the message goes on after it. */
+    FAILS(pyun_verify("a=x%00y&b=2&sign=00000000000000000000000000000000", LOCAL_SECRET, 0,
+                      &rule),
+          PYUN_RESULT_SIGNATURE_INVALID, "a=x\\0y&b=2&app_secret=***");
+    /* A message character GBK cannot hold is escaped, not turned into `&#128512;`. */
+    FAILS(pyun_verify("a=%F0%9F%98%80&sign=00000000000000000000000000000000", LOCAL_SECRET,
+                      PYUN_CHARSET_GBK, &rule),
+          PYUN_RESULT_SIGNATURE_INVALID, "a=\\u{1F600}&app_secret=***");
+    msg = last_error();
+    CHECK(strstr(msg, "&#") == NULL);
+    free(msg);
+}
+
 static void test_explain(void) {
     char *canonical = SENT_STR, *hint, *differ, *ex = SENT_STR, *enter;
     const char *prefix = "\347\255\276\345\220\215\351\252\214\350\257\201\344\270\215\351\200"
@@ -702,6 +761,43 @@ static void test_client_new(void) {
     CHECK(OK(pyun_client_new(config, PYUN_CHARSET_GB18030, &c)) && c != SENT_CLIENT);
     pyun_client_free(c);
     free(config);
+}
+
+/* Numbers at the edge of their type (issue 12, item 5): the largest timeouts, backoffs and
+ * attempts are taken as "no limit" and a push still goes through; one past them, or a
+ * negative number, is refused. Nothing wraps, nothing panics. */
+static void test_number_extremes(void) {
+    const char *max = ",\"timeout_ms\":18446744073709551615,\"connect_timeout_ms\":"
+                      "18446744073709551615,\"initial_backoff_ms\":18446744073709551615,"
+                      "\"max_backoff_ms\":18446744073709551615,\"max_attempts\":4294967295}";
+    const char *past[] = {
+        ",\"timeout_ms\":18446744073709551616}", ",\"connect_timeout_ms\":-1}",
+        ",\"max_backoff_ms\":1e30}", ",\"max_attempts\":4294967296}",
+    };
+    char *qs = json_quote(sandbox_secret), *qu = json_quote(base_url), *config, *rec;
+    char serial[96];
+    pyun_client *c = SENT_CLIENT;
+    pyun_outcome outcome = (pyun_outcome)77;
+    size_t i;
+
+    for (i = 0; i < sizeof past / sizeof past[0]; i++) {
+        config = cat("{\"app_secret\":", qs, ",\"base_url\":", qu, past[i], (const char *)NULL);
+        FAILS(pyun_client_new(config, 0, &c), PYUN_RESULT_MALFORMED_JSON, NULL);
+        free(config);
+    }
+    CHECK(c == SENT_CLIENT);
+    config = cat("{\"app_secret\":", qs, ",\"base_url\":", qu, max, (const char *)NULL);
+    CHECK(OK(pyun_client_new(config, 0, &c)) && c != SENT_CLIENT);
+    snprintf(serial, sizeof serial, "EXT-%s", run_id);
+    rec = record("enter.json", serial);
+    CHECK(rec != NULL && c != SENT_CLIENT &&
+          OK(pyun_client_push(c, "enter", rec, NULL, &outcome, NULL)) &&
+          outcome == PYUN_OUTCOME_ACCEPTED);
+    if (c != SENT_CLIENT) pyun_client_free(c);
+    free(rec);
+    free(config);
+    free(qs);
+    free(qu);
 }
 
 static int push_ok(pyun_client *c, const char *endpoint, const char *rec, const char *files,
@@ -1218,9 +1314,11 @@ int main(int argc, char **argv) {
     test_sign();
     test_canonical_string();
     test_verify_and_sign_push();
+    test_output_encoding();
     test_explain();
     test_client_new();
     test_url_password_and_ca_file();
+    test_number_extremes();
     client = new_client(sandbox_secret, "", 0);
     CHECK(client != NULL);
     if (client != NULL) {

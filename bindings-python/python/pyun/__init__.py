@@ -300,5 +300,7 @@ class Outbox:
         return self._native.retry_dead(id)
 
     def purge_done(self, older_than_days: Optional[float] = None) -> int:
-        """Drops accepted records older than the audit period; returns how many."""
+        """Drops accepted records older than the audit period (or `older_than_days`; 0 drops
+        them all); returns how many. More days than a duration can hold, or `inf`, keeps them
+        all, as `audit_days` does; a negative number or NaN raises ConfigError."""
         return self._native.purge_done(older_than_days)
