@@ -167,7 +167,15 @@ fn a_password_in_the_base_url_is_never_printed() {
         format!("127.1:{}", port),
     ] {
         let out = pyun()
-            .args(["-vv", "push", "update", "-", "--attempts", "2", "--base-url"])
+            .args([
+                "-vv",
+                "push",
+                "update",
+                "-",
+                "--attempts",
+                "2",
+                "--base-url",
+            ])
             .arg(format!("http://gw:pw{{xHunter2pw@{}", host))
             .env("PYUN_APP_SECRET", "cli-secret")
             .env("RUST_LOG", "trace")
@@ -185,7 +193,13 @@ fn a_password_in_the_base_url_is_never_printed() {
         }
     }
     let out = pyun()
-        .args(["push", "update", "-", "--ca-file", "no-such-corporate-ca.pem"])
+        .args([
+            "push",
+            "update",
+            "-",
+            "--ca-file",
+            "no-such-corporate-ca.pem",
+        ])
         .env("PYUN_APP_SECRET", "cli-secret")
         .write_stdin(update)
         .assert()

@@ -144,9 +144,9 @@ pub fn split_canonical(canonical: &str, local_keys: &[&str]) -> Vec<(String, Str
         let starts_field = seg.split_once('=').filter(|(k, _)| {
             is_ident(k)
                 && (local_keys.contains(k) || is_known_field(k))
-                && out.last().map_or(true, |(prev, _)| {
-                    java_key_order(k, prev) == std::cmp::Ordering::Greater
-                })
+                && out
+                    .last()
+                    .is_none_or(|(prev, _)| java_key_order(k, prev) == std::cmp::Ordering::Greater)
         });
         match (starts_field, out.last_mut()) {
             (Some((k, v)), _) => out.push((k.to_string(), v.to_string())),

@@ -143,10 +143,7 @@ impl FilePart {
                 };
                 let file = File::open(p).map_err(file_err)?;
                 if file.metadata().map_err(file_err)?.is_dir() {
-                    return Err(file_err(io::Error::new(
-                        io::ErrorKind::Other,
-                        "is a directory",
-                    )));
+                    return Err(file_err(io::Error::other("is a directory")));
                 }
                 md5_reader(file).map_err(file_err)?
             }

@@ -168,7 +168,7 @@ fn check_common(
     for &req in required {
         if req == "park_uuid"
             && known.contains(&"merchant")
-            && get("merchant").map_or(false, |m| !m.is_empty())
+            && get("merchant").is_some_and(|m| !m.is_empty())
         {
             continue;
         }

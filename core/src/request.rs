@@ -46,7 +46,7 @@ impl BuildOptions {
     /// Checks the pair rule: `api_type` needs `app_id`, and `app_id` needs `api_type`
     /// (the page marks `api_type` 必填 whenever `app_id` is sent).
     pub fn check(&self) -> Result<()> {
-        let set = |o: &Option<String>| o.as_deref().map_or(false, |s| !s.is_empty());
+        let set = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.is_empty());
         match (set(&self.app_id), set(&self.api_type)) {
             (true, false) => Err(Error::Config(
                 "app_id is set but api_type is not: the platform requires both".into(),

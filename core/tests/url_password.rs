@@ -154,8 +154,7 @@ fn the_gateway_gets_the_credentials_as_a_header_only() {
         base64::engine::general_purpose::STANDARD.encode(format!("gw:pw{{x{}", PASSWORD))
     );
     assert!(
-        head.iter()
-            .any(|h| h.to_ascii_lowercase() == want.to_ascii_lowercase()),
+        head.iter().any(|h| h.eq_ignore_ascii_case(&want)),
         "no {:?} in {:?}",
         want,
         head

@@ -1,8 +1,9 @@
 //! Result codes, the thread-local last error message, and the panic boundary.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
 
 use crate::charset::Charset;
 
@@ -80,6 +81,28 @@ impl From<pyun_core::Error> for FfiError {
 thread_local! {
     /// The last error of this thread, already encoded in the charset of the call that failed.
     static LAST_ERROR: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Whether this thread is inside [`guard`], for [`quiet_panics_in_guard`]'s hook.
+    static IN_GUARD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A panic caught by [`guard`] is reported through the last error; Rust's default hook would
+/// also print it, with a backtrace when `RUST_BACKTRACE` is set, to a stderr that a GUI host
+/// does not have. Walking the stack of a 32-bit host that loaded MinGW's `libgcc_s` crashed
+/// the process under wine. So, once per process, a hook is put in front of the one in place:
+/// panics inside pyun's calls go to the log (one line, no backtrace), all others (of a Rust
+/// program that links pyun as a library) to the previous hook, unchanged.
+fn quiet_panics_in_guard() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_GUARD.try_with(Cell::get).unwrap_or(false) {
+                log::error!("internal error in pyun (please report): {}", info);
+            } else {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// Stores this thread's last error. Never panics: at thread exit (a C++ `thread_local`
@@ -102,10 +125,15 @@ pub(crate) fn guard<F>(charset: Charset, f: F) -> pyun_result
 where
     F: FnOnce() -> Result<pyun_result, FfiError>,
 {
-    let outcome = catch_unwind(AssertUnwindSafe(|| match f() {
-        Ok(code) => (code, Vec::new()),
-        Err(e) => (e.code, charset.message(&e.message)),
+    quiet_panics_in_guard();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let _ = IN_GUARD.try_with(|g| g.set(true));
+        match f() {
+            Ok(code) => (code, Vec::new()),
+            Err(e) => (e.code, charset.message(&e.message)),
+        }
     }));
+    let _ = IN_GUARD.try_with(|g| g.set(false));
     let (code, message) = outcome.unwrap_or_else(|panic| {
         let message = catch_unwind(AssertUnwindSafe(move || {
             let what = panic

@@ -1,7 +1,9 @@
 /* panic_host.c: a host that already has MinGW's libgcc_s loaded (as a process with another
- * MinGW-built plugin does), then calls pyun_test_panic of a test build of pyun.dll. The panic
- * must be caught inside pyun (PYUN_RESULT_PANIC = 99), not abort the host: on i686 that holds
- * only if pyun.dll registers its own unwind tables (rsbegin.o). Usage: panic_host DIR\pyun.dll */
+ * MinGW-built plugin does) and RUST_BACKTRACE set, then calls pyun_test_panic of a test build
+ * of pyun.dll. The panic must be caught inside pyun (PYUN_RESULT_PANIC = 99), not abort the
+ * host: on i686 that holds only if pyun.dll registers its own unwind tables (rsbegin.o), and
+ * only if pyun does not walk the host's stack for a backtrace (its panic hook).
+ * Usage: panic_host DIR\pyun.dll */
 #include <stdio.h>
 #include <windows.h>
 
@@ -27,6 +29,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("preloaded " LIBGCC "\n");
+    SetEnvironmentVariableA("RUST_BACKTRACE", "full");
     dll = LoadLibraryA(argv[1]);
     if (dll == NULL) {
         printf("LoadLibrary(%s) failed: error %lu\n", argv[1], (unsigned long)GetLastError());
