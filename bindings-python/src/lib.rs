@@ -53,6 +53,7 @@ fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
                 "hint": f.response.hint, "seqno": f.response.seqno, "outcome": f.outcome.name(),
                 "attempts": f.attempts, "http_status": f.http_status,
                 "canonical": f.canonical_masked,
+                "retry_after_s": f.retry_after.map(|d| d.as_secs()),
                 "diagnosis": f.diagnosis.as_ref().map(diagnosis_json),
             }),
         ),

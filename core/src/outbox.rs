@@ -6,9 +6,11 @@
 //!   a queued record), and returns only once the transaction is committed with
 //!   `synchronous=FULL`.
 //! - [`Outbox::drain`] delivers: oldest first, and for one `parking_serial` strictly in queue
-//!   order with the enter first. A retryable failure (network, 500/503) backs off and keeps the
-//!   record; a permanent one (400/401/403, or an ignored-with-hint reply) moves it to the dead
-//!   letters with the platform's answer and the diagnosis, and delivery goes on. An accepted
+//!   order with the enter first. Only the platform's refusal of a record (400/401/403, or an
+//!   ignored-with-hint reply) moves it to the dead letters, with the platform's answer and the
+//!   diagnosis, and delivery goes on; everything else (network, TLS, 5xx, 429, an answer that
+//!   is not the platform's) backs off and keeps the record, the reason in `last_error`. The
+//!   same refusal for [`PAUSE_AFTER`] records in a row pauses delivery instead. An accepted
 //!   record is marked done with its `seqno` and kept for the audit period with its fields and
 //!   photo MD5s; its photo bytes are freed at once.
 //! - A file that is not an outbox (another program's database) or is damaged is refused, not
@@ -139,6 +141,31 @@ pub struct DrainReport {
     pub retried: u64,
     /// Records still pending afterwards.
     pub pending: u64,
+    /// Why the last retryable attempt failed (network, TLS, 5xx, 429, a gateway's answer).
+    pub last_error: Option<String>,
+    /// Set when delivery is paused: records in a row were refused the same way (see
+    /// [`PAUSE_AFTER`]), so the cause is not one record; they stay pending.
+    pub paused: Option<String>,
+}
+
+/// After this many records in a row are refused the same way (`401`, `403`, or ignored with a
+/// hint), the cause is taken to be not about the records (a wrong secret, a blocked lot) and
+/// delivery pauses, with backoff, instead of dead-lettering the queue one record at a time.
+pub const PAUSE_AFTER: usize = 3;
+
+/// The refusals in a row of one cause, and the pause they led to. Kept in memory: a new
+/// process (or `Outbox`) starts a new row.
+#[derive(Default)]
+struct Streak {
+    cause: Option<Outcome>,
+    /// The records of the row dead-lettered so far: put back in the queue when it pauses.
+    ids: Vec<i64>,
+    /// How many of `ids` the current drain counted as dead.
+    counted: u64,
+    /// Pauses in a row (each one twice as long), until when, and why.
+    pauses: u32,
+    until_ms: i64,
+    reason: String,
 }
 
 struct Inner {
@@ -146,6 +173,7 @@ struct Inner {
     path: PathBuf,
     options: OutboxOptions,
     in_flight: AtomicU64,
+    streak: Mutex<Streak>,
 }
 
 /// A durable queue of records on a SQLite file. Cheap to clone; share it between threads.
@@ -249,6 +277,7 @@ impl Outbox {
                 path,
                 options,
                 in_flight: AtomicU64::new(0),
+                streak: Mutex::new(Streak::default()),
             }),
         })
     }
@@ -342,7 +371,11 @@ impl Outbox {
     /// that have no pending record of the same serial that goes before them (their enter, or an
     /// earlier one). Two records of one serial are therefore never in the same batch, so the
     /// batch can be sent in any order without breaking the per-serial order.
-    fn due(&self, conn: &Connection, limit: usize) -> Result<Vec<Due>> {
+    ///
+    /// Due means due before `since`, the start of the drain: a record that failed during this
+    /// drain waits for the next one even when its backoff is shorter than the drain, so a drain
+    /// sends each record at most once and never loops on a failing gateway.
+    fn due(&self, conn: &Connection, limit: usize, since: i64) -> Result<Vec<Due>> {
         let err = |e| self.err("reading the queue", e);
         // `records_queue (state, id)` lets this walk the pending records in id order and stop
         // after `limit`; without it SQLite sorted every pending record on each call, which made
@@ -350,7 +383,7 @@ impl Outbox {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT r.id, r.endpoint, r.record_json, r.attempts FROM records r
-                 WHERE r.state = 'pending' AND r.next_attempt_ms <= ?1
+                 WHERE r.state = 'pending' AND r.next_attempt_ms < ?1
                    AND NOT EXISTS (SELECT 1 FROM records e WHERE e.state = 'pending' AND e.serial = r.serial
                        AND r.serial != '' AND e.id != r.id
                        AND ((e.endpoint = 'enter') > (r.endpoint = 'enter')
@@ -359,7 +392,7 @@ impl Outbox {
             )
             .map_err(err)?;
         let rows = stmt
-            .query_map(params![now_ms(), limit as i64], |row| {
+            .query_map(params![since, limit as i64], |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
                     row.get::<_, String>(1)?,
@@ -467,6 +500,7 @@ impl Outbox {
 
     fn drain_until(&self, client: &Client, stop: impl Fn() -> bool) -> Result<DrainReport> {
         let mut report = DrainReport::default();
+        self.streak().counted = 0;
         let mut marks = Vec::new();
         let delivered = self.deliver(client, &stop, &mut marks, &mut report);
         // Whatever stopped the delivery, what was delivered is written down.
@@ -487,8 +521,12 @@ impl Outbox {
         report: &mut DrainReport,
     ) -> Result<()> {
         let mut since = Instant::now();
+        let started = now_ms();
         while !stop() {
-            let batch = self.due(&self.conn(), BATCH)?;
+            if self.paused(report) {
+                break;
+            }
+            let batch = self.due(&self.conn(), BATCH, started)?;
             if batch.is_empty() {
                 break;
             }
@@ -498,7 +536,7 @@ impl Outbox {
                 attempts,
             } in batch
             {
-                if stop() {
+                if stop() || self.paused(report) {
                     return Ok(());
                 }
                 let result = match record {
@@ -534,7 +572,7 @@ impl Outbox {
                     + result
                         .as_ref()
                         .map_or_else(failure_attempts, |r| r.attempts);
-                marks.push(self.mark(id, attempts, result, report));
+                self.mark(id, attempts, result, report, marks);
                 if marks.len() >= BATCH || since.elapsed() >= MARK_EVERY {
                     self.write_marks(marks)?;
                     since = Instant::now();
@@ -547,31 +585,50 @@ impl Outbox {
         Ok(())
     }
 
+    fn streak(&self) -> std::sync::MutexGuard<'_, Streak> {
+        self.inner.streak.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether delivery is paused now; if so the report says why.
+    fn paused(&self, report: &mut DrainReport) -> bool {
+        let s = self.streak();
+        if s.until_ms > now_ms() {
+            report.paused = Some(s.reason.clone());
+            return true;
+        }
+        false
+    }
+
     /// What to write about a record after one delivery attempt.
+    ///
+    /// The rule: only the platform's refusal of this record dead-letters it. Network and TLS
+    /// failures, 5xx, 429 and answers that are not the platform's keep it pending with backoff
+    /// and the reason in `last_error`; refusals that repeat for every record pause delivery.
     fn mark(
         &self,
         id: i64,
         attempts: u32,
         result: Result<PushResult>,
         report: &mut DrainReport,
-    ) -> Mark {
+        marks: &mut Vec<Mark>,
+    ) {
         let now = now_ms();
         match result {
             Ok(r) if r.outcome == Outcome::Accepted => {
+                *self.streak() = Streak::default();
                 report.accepted += 1;
-                Mark::Done {
+                marks.push(Mark::Done {
                     id,
                     attempts,
                     at: now,
                     seqno: r.response.seqno.clone(),
                     response: serde_json::to_string(&r.response).ok(),
-                }
+                });
             }
             Ok(r) => {
                 // Ignored with a hint (production mode): not accepted, and resending would be
                 // ignored again. Dead-letter it so it is seen, and go on.
-                report.dead += 1;
-                Mark::Dead {
+                let dead = Mark::Dead {
                     id,
                     attempts,
                     at: now,
@@ -579,27 +636,36 @@ impl Outbox {
                     response: serde_json::to_string(&r.response).ok(),
                     diagnosis: r.diagnosis.as_ref().map(|d| d.summary()),
                     error: "ignored by the platform".into(),
-                }
+                };
+                self.refused(Some(Outcome::Ignored), dead, report, marks);
             }
             Err(e) if is_retryable(&e) => {
                 report.retried += 1;
-                Mark::Retry {
+                let wait = match &e {
+                    Error::Api(f) => f.retry_after.unwrap_or_default(),
+                    _ => Duration::ZERO,
+                };
+                // A Retry-After beyond a day is taken as a day: the record is not parked forever.
+                let wait = wait.min(Duration::from_secs(86_400)).as_millis() as i64;
+                let error = e.to_string();
+                report.last_error = Some(error.clone());
+                marks.push(Mark::Retry {
                     id,
                     attempts,
-                    next_ms: now + self.backoff(attempts),
-                    error: e.to_string(),
-                }
+                    next_ms: now + self.backoff(attempts).max(wait),
+                    error,
+                });
             }
             Err(e) => {
-                report.dead += 1;
-                let (response, diagnosis) = match &e {
+                let (response, diagnosis, cause) = match &e {
                     Error::Api(f) => (
                         serde_json::to_string(&f.response).ok(),
                         f.diagnosis.as_ref().map(|d| d.summary()),
+                        Some(f.outcome),
                     ),
-                    _ => (None, None),
+                    _ => (None, None, None),
                 };
-                Mark::Dead {
+                let dead = Mark::Dead {
                     id,
                     attempts,
                     at: now,
@@ -607,9 +673,79 @@ impl Outbox {
                     response,
                     diagnosis,
                     error: e.to_string(),
-                }
+                };
+                self.refused(cause, dead, report, marks);
             }
         }
+    }
+
+    /// A record the platform refused: dead-lettered, unless records in a row were refused the
+    /// same way, for a cause that can be about every record (`401`, `403`, ignored); then
+    /// delivery pauses and the records of the row go back to the queue.
+    fn refused(
+        &self,
+        cause: Option<Outcome>,
+        dead: Mark,
+        report: &mut DrainReport,
+        marks: &mut Vec<Mark>,
+    ) {
+        let (id, attempts, at, error) = match &dead {
+            Mark::Dead {
+                id,
+                attempts,
+                at,
+                error,
+                ..
+            } => (*id, *attempts, *at, error.clone()),
+            _ => unreachable!("refused() takes a dead mark"),
+        };
+        let mut s = self.streak();
+        let shared = matches!(
+            cause,
+            Some(Outcome::SignatureRejected | Outcome::Blocked | Outcome::Ignored)
+        );
+        if !shared || s.cause != cause {
+            *s = Streak {
+                cause: cause.filter(|_| shared),
+                ..Streak::default()
+            };
+        }
+        if !shared || (s.ids.len() + 1 < PAUSE_AFTER && s.pauses == 0) {
+            if shared {
+                s.ids.push(id);
+                s.counted += 1;
+            }
+            report.dead += 1;
+            marks.push(dead);
+            return;
+        }
+        s.pauses += 1;
+        let wait = self.backoff(s.pauses);
+        s.until_ms = at + wait;
+        s.reason = format!(
+            "delivery paused for {} s: {} records in a row were refused the same way ({}), so the cause is not one record (a wrong app_secret? the lot blocked?); they stay pending. Last: {}",
+            (wait + 999) / 1000,
+            s.ids.len() + 1,
+            cause.map_or("?", Outcome::name),
+            error
+        );
+        log::error!("outbox {}: {}", self.inner.path.display(), s.reason);
+        report.dead = report.dead.saturating_sub(s.counted);
+        report.retried += 1;
+        report.paused = Some(s.reason.clone());
+        let (until, reason) = (s.until_ms, s.reason.clone());
+        marks.extend(s.ids.drain(..).map(|earlier| Mark::Requeue {
+            id: earlier,
+            next_ms: until,
+            error: reason.clone(),
+        }));
+        s.counted = 0;
+        marks.push(Mark::Retry {
+            id,
+            attempts,
+            next_ms: s.until_ms,
+            error: s.reason.clone(),
+        });
     }
 
     /// Writes the outcomes of delivered records in one transaction, with `synchronous=NORMAL`.
@@ -676,6 +812,11 @@ impl Outbox {
                         "UPDATE records SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1",
                     )
                     .and_then(|mut s| s.execute(params![id, attempts, next_ms, error])),
+                Mark::Requeue { id, next_ms, error } => tx
+                    .prepare_cached(
+                        "UPDATE records SET state = 'pending', finished_ms = NULL, next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1 AND state = 'dead'",
+                    )
+                    .and_then(|mut s| s.execute(params![id, next_ms, error])),
             }
             .map_err(err)?;
         }
@@ -820,6 +961,12 @@ enum Mark {
         next_ms: i64,
         error: String,
     },
+    /// A dead letter back in the queue (delivery paused: its refusal was not about it).
+    Requeue {
+        id: i64,
+        next_ms: i64,
+        error: String,
+    },
 }
 
 /// `PRAGMA synchronous` for what follows on this connection: `FULL` (the commit waits for the
@@ -842,9 +989,12 @@ fn failure_attempts(e: &Error) -> u32 {
     }
 }
 
+/// Whether a failed delivery keeps the record pending. Every transport failure does, TLS and
+/// proxy problems included: they are about the network, not the record, and dead-lettering
+/// would stop delivery until someone runs `retry`.
 fn is_retryable(e: &Error) -> bool {
     match e {
-        Error::Transport(t) => t.is_retryable(),
+        Error::Transport(_) => true,
         Error::Api(f) => f.outcome.is_retryable(),
         _ => false,
     }

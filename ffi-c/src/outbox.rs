@@ -91,8 +91,11 @@ pub unsafe extern "C" fn pyun_outbox_enqueue(
 }
 
 /// Delivers what is due through `client` (oldest first, enters before the rest of their
-/// serial); `*out_report_json` receives `{"accepted", "dead", "retried", "pending"}`.
-/// Retryable failures stay queued with a backoff; permanent refusals become dead letters.
+/// serial); `*out_report_json` receives `{"accepted", "dead", "retried", "pending",
+/// "last_error", "paused"}`. Network and TLS failures, 5xx, 429 and answers that are not the
+/// platform's stay queued with a backoff (`last_error` says why); only the platform's refusal
+/// of a record makes it a dead letter, and when records in a row are refused the same way
+/// (401, 403: a wrong secret) delivery pauses instead (`paused` says why; null otherwise).
 ///
 /// # Safety
 /// Handles must be live; `out_report_json` must be writable.

@@ -42,6 +42,15 @@ pub struct Faults {
     /// Drop connections only *after* the record was checked and stored: the platform got it,
     /// the answer was lost. This is what proves resending is safe.
     pub drop_after_store: bool,
+    /// Answer the N requests after `drop_first` and `fail_first` the way a gateway, proxy or
+    /// captive portal in front of the platform does: without the platform's JSON. Which answer
+    /// is `gateway_status`.
+    pub gateway_first: u32,
+    /// The gateway's HTTP status: 429 (with `retry_after`), a 3xx (a redirect to a login
+    /// page), 404, or 200 (an HTML page); other statuses get the HTML page too.
+    pub gateway_status: u16,
+    /// The `Retry-After` header of the gateway's answers (seconds or an HTTP date), if any.
+    pub retry_after: Option<String>,
     /// Seed for the random faults, for repeatable runs.
     pub seed: Option<u64>,
 }

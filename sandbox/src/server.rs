@@ -239,6 +239,13 @@ async fn push(
             let http = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             return answer(&state, endpoint, http, code, message, None, &seqno());
         }
+        FaultAction::Gateway {
+            status,
+            retry_after,
+        } => {
+            state.count_fault();
+            return gateway_answer(status, retry_after);
+        }
         FaultAction::None => false,
     };
     let (fields, files) = match read_body(req).await {
@@ -323,6 +330,32 @@ async fn push(
         None,
         &seq,
     )
+}
+
+/// What a gateway, proxy or captive portal in front of the platform answers: never the
+/// platform's JSON.
+fn gateway_answer(status: u16, retry_after: Option<String>) -> Response {
+    let http = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut resp = if http.is_redirection() {
+        (
+            http,
+            [(header::LOCATION, "http://portal.invalid/login")],
+            "",
+        )
+            .into_response()
+    } else if http == StatusCode::TOO_MANY_REQUESTS {
+        (http, "Too Many Requests").into_response()
+    } else {
+        let page = format!(
+            "<html><head><title>{}</title></head><body><h1>{}</h1><p>Please log in to use the network.</p><hr>nginx</body></html>",
+            http, http
+        );
+        (http, axum::response::Html(page)).into_response()
+    };
+    if let Some(v) = retry_after.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 /// Closes the connection without an answer: the handler never returns.

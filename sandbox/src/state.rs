@@ -53,7 +53,7 @@ pub struct Counters {
     pub ignored: u64,
     /// `400` and `401` answers.
     pub rejected: u64,
-    /// Injected 500/503 answers.
+    /// Injected 500/503 and gateway answers.
     pub faults_injected: u64,
     /// Connections closed without an answer.
     pub dropped: u64,
@@ -67,6 +67,11 @@ pub enum FaultAction {
     Fail(u16),
     /// Close the connection; before or after storing.
     Drop { after_store: bool },
+    /// Answer as a gateway in front of the platform: this status, no platform JSON.
+    Gateway {
+        status: u16,
+        retry_after: Option<String>,
+    },
 }
 
 struct FaultState {
@@ -146,8 +151,16 @@ impl State {
                 latency,
             );
         }
-        if n <= faults.drop_first as u64 + faults.fail_first as u64 {
+        let failing = faults.drop_first as u64 + faults.fail_first as u64;
+        if n <= failing {
             return (FaultAction::Fail(503), latency);
+        }
+        if n <= failing + faults.gateway_first as u64 {
+            let action = FaultAction::Gateway {
+                status: faults.gateway_status,
+                retry_after: faults.retry_after.clone(),
+            };
+            return (action, latency);
         }
         if faults.error_rate > 0.0 && f.rng.gen_bool(faults.error_rate.min(1.0)) {
             let status = if f.rng.gen_bool(0.5) { 500 } else { 503 };
