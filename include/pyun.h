@@ -74,6 +74,11 @@ typedef enum {
   PYUN_RESULT_REJECTED = 10,
   // The outbox database failed (disk full or read-only, damaged file); nothing was stored.
   PYUN_RESULT_STORE = 11,
+  // `pyun_outbox_open`: committed records are missing from the outbox database (its WAL
+  // journal was damaged, or an older copy of the file was put back). The last error names
+  // them (ids, endpoint and key); they are now dead letters whose error starts with `LOST`,
+  // and the next open succeeds. Send them again from their source.
+  PYUN_RESULT_RECORDS_LOST = 12,
   // A bug inside pyun (a caught panic). Please report it with the last error message.
   PYUN_RESULT_PANIC = 99,
 } pyun_result;
@@ -251,6 +256,8 @@ void pyun_request_free(pyun_request *request);
 // Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
 // page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields. A file
 // that is not an outbox, or a damaged one, fails with PYUN_RESULT_STORE and is left untouched.
+// Committed records the database lost (a damaged WAL journal) fail the open once with
+// PYUN_RESULT_RECORDS_LOST, the last error naming them; they are then dead letters.
 //
 // # Safety
 // `path` must be NUL-terminated; `out_outbox` must be writable.

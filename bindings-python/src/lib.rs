@@ -58,6 +58,7 @@ fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
             }),
         ),
         Error::Store(_) => ("StoreError", json!({})),
+        Error::RecordsLost(l) => ("RecordsLostError", json!({ "lost": l.records })),
         // `Error` is non-exhaustive: a variant added later still maps to the base class.
         _ => ("PyunError", json!({})),
     };

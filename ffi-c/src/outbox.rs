@@ -26,6 +26,8 @@ unsafe fn outbox_ref<'a>(outbox: *const pyun_outbox) -> Result<&'a pyun_outbox, 
 /// Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
 /// page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields. A file
 /// that is not an outbox, or a damaged one, fails with PYUN_RESULT_STORE and is left untouched.
+/// Committed records the database lost (a damaged WAL journal) fail the open once with
+/// PYUN_RESULT_RECORDS_LOST, the last error naming them; they are then dead letters.
 ///
 /// # Safety
 /// `path` must be NUL-terminated; `out_outbox` must be writable.

@@ -19,6 +19,7 @@ from .errors import (
     ConfigError,
     FileError,
     PyunError,
+    RecordsLostError,
     SignatureError,
     StoreError,
     TransportError,
@@ -59,7 +60,7 @@ FileLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 __all__ = [
     "ACK_BODY", "ApiError", "BEIJING", "CarColor", "CarType", "Client", "ConfigError", "Diagnosis",
     "DiscountType", "EnterRecord", "FileError", "LeaveRecord", "Outbox", "PRODUCTION_URL", "Payment",
-    "PayType", "PlateColor", "PlateType", "PushResult", "PyunError", "ReleaseMethod", "ReleaseRecord",
+    "PayType", "PlateColor", "PlateType", "PushResult", "PyunError", "RecordsLostError", "ReleaseMethod", "ReleaseRecord",
     "ReleaseType", "Request", "SignatureError", "StoreError", "TEST_URL", "TransportError",
     "UpdateRecord", "ValidationError", "VehicleType", "build_request", "canonical_string",
     "epoch_ms", "explain", "parse_form", "parse_push", "sign", "sign_push", "utc_time", "verify",

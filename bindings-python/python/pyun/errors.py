@@ -81,3 +81,13 @@ class FileError(PyunError, OSError):
 
 class StoreError(PyunError):
     """The outbox database failed (disk full or read-only, damaged file); nothing was stored."""
+
+
+class RecordsLostError(StoreError):
+    """Opening an outbox found committed records missing from its database (its WAL journal
+    was damaged, or an older copy of the file was put back). `lost` lists them:
+    `{"id", "endpoint", "key"}` (endpoint and key None when unknown). Raised once: they are
+    then dead letters whose error starts with "LOST", and the next open succeeds. Send them
+    again from their source."""
+
+    lost: List[Dict[str, Any]] = []
