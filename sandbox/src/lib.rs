@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use pusher::{sample_leave_push, sample_payment_push};
-pub use state::{AcceptedRecord, Counters, FileInfo};
+pub use state::{AcceptedRecord, Counters, FileInfo, Received};
 
 /// Faults to inject, applied to each request before anything else.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -151,6 +151,12 @@ impl Sandbox {
     /// The accepted records, in acceptance order.
     pub fn records(&self) -> Vec<AcceptedRecord> {
         self.state.records()
+    }
+
+    /// Every record key that arrived with a valid signature, with how often, before
+    /// de-duplication (also `GET /_sandbox/received`).
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received()
     }
 
     /// The counters.

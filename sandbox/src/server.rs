@@ -79,6 +79,7 @@ fn router(state: Shared) -> Router {
     }
     r.route("/_sandbox/records", get(records))
         .route("/_sandbox/counters", get(counters))
+        .route("/_sandbox/received", get(received))
         .route("/_sandbox/faults", post(set_faults))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/health", get(|| async { "ok" }))
@@ -88,6 +89,10 @@ fn router(state: Shared) -> Router {
 
 async fn records(AxState(s): AxState<Shared>) -> Json<Value> {
     Json(serde_json::to_value(s.records()).unwrap_or(Value::Null))
+}
+
+async fn received(AxState(s): AxState<Shared>) -> Json<Value> {
+    Json(serde_json::to_value(s.received()).unwrap_or(Value::Null))
 }
 
 async fn counters(AxState(s): AxState<Shared>) -> Json<Value> {
