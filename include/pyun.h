@@ -50,9 +50,19 @@ typedef enum {
    */
   PYUN_OUTCOME_SERVER_ERROR = 5,
   /**
-   * Any other answer.
+   * The platform's answer with a code pyun does not know: not retried.
    */
-  PYUN_OUTCOME_UNKNOWN = 6
+  PYUN_OUTCOME_UNKNOWN = 6,
+  /**
+   * HTTP 429 that persisted through the retries (the result JSON's `retry_after_s` says how
+   * long the answer asked to wait); retryable: the outbox keeps the record.
+   */
+  PYUN_OUTCOME_RATE_LIMITED = 7,
+  /**
+   * Not the platform's answer (no platform JSON with a `code`, or a 3xx): a proxy, gateway
+   * or captive portal answered; the record did not reach the platform. Retryable.
+   */
+  PYUN_OUTCOME_NOT_PLATFORM = 8
 } pyun_outcome;
 
 /**
@@ -108,6 +118,13 @@ typedef enum {
    * The outbox database failed (disk full or read-only, damaged file); nothing was stored.
    */
   PYUN_RESULT_STORE = 11,
+  /**
+   * `pyun_outbox_open`: committed records are missing from the outbox database (its WAL
+   * journal was damaged, or an older copy of the file was put back). The last error names
+   * them (ids, endpoint and key); they are now dead letters whose error starts with `LOST`,
+   * and the next open succeeds. Send them again from their source.
+   */
+  PYUN_RESULT_RECORDS_LOST = 12,
   /**
    * A bug inside pyun (a caught panic). Please report it with the last error message.
    */
@@ -271,7 +288,8 @@ void pyun_client_free(pyun_client *client);
  * PYUN_RESULT_REJECTED when the platform refused it; in both cases `*out_outcome` and (unless
  * `out_result_json` is NULL) `*out_result_json` are written: `{"endpoint", "outcome", "code",
  * "message", "hint", "seqno", "http_status", "attempts", "elapsed_ms", "canonical", "sign",
- * "diagnosis", "response"}`. Other codes write nothing; nothing was accepted.
+ * "diagnosis", "response"}` (a refusal adds "raw_body", "retry_after_s" and "error"). Other
+ * codes write nothing; nothing was accepted.
  *
  * # Safety
  * Strings must be NUL-terminated (`files_json` may be NULL); `out_outcome` must be writable;
@@ -328,6 +346,8 @@ void pyun_request_free(pyun_request *request);
  * Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
  * page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields. A file
  * that is not an outbox, or a damaged one, fails with PYUN_RESULT_STORE and is left untouched.
+ * Committed records the database lost (a damaged WAL journal) fail the open once with
+ * PYUN_RESULT_RECORDS_LOST, the last error naming them; they are then dead letters.
  *
  * # Safety
  * `path` must be NUL-terminated; `out_outbox` must be writable.
@@ -361,8 +381,11 @@ pyun_result pyun_outbox_enqueue(const pyun_outbox *outbox,
 
 /**
  * Delivers what is due through `client` (oldest first, enters before the rest of their
- * serial); `*out_report_json` receives `{"accepted", "dead", "retried", "pending"}`.
- * Retryable failures stay queued with a backoff; permanent refusals become dead letters.
+ * serial); `*out_report_json` receives `{"accepted", "dead", "retried", "pending",
+ * "last_error", "paused"}`. Network and TLS failures, 5xx, 429 and answers that are not the
+ * platform's stay queued with a backoff (`last_error` says why); only the platform's refusal
+ * of a record makes it a dead letter, and when records in a row are refused the same way
+ * (401, 403: a wrong secret) delivery pauses instead (`paused` says why; null otherwise).
  *
  * # Safety
  * Handles must be live; `out_report_json` must be writable.

@@ -123,6 +123,9 @@ pub fn run(a: OutboxArgs) -> Result<u8, Failure> {
                         "accepted {}  dead {}  retried {}  still pending {}",
                         r.accepted, r.dead, r.retried, r.pending
                     );
+                    if let Some(why) = r.paused.as_deref().or(r.last_error.as_deref()) {
+                        println!("    {}", why);
+                    }
                 }
                 if !follow {
                     return Ok(if r.dead > 0 { 1 } else { 0 });

@@ -37,6 +37,11 @@ pub enum pyun_result {
     Rejected = 10,
     /// The outbox database failed (disk full or read-only, damaged file); nothing was stored.
     Store = 11,
+    /// `pyun_outbox_open`: committed records are missing from the outbox database (its WAL
+    /// journal was damaged, or an older copy of the file was put back). The last error names
+    /// them (ids, endpoint and key); they are now dead letters whose error starts with `LOST`,
+    /// and the next open succeeds. Send them again from their source.
+    RecordsLost = 12,
     /// A bug inside pyun (a caught panic). Please report it with the last error message.
     Panic = 99,
 }
@@ -72,6 +77,7 @@ impl From<pyun_core::Error> for FfiError {
             E::Transport(_) => pyun_result::Transport,
             E::Api(_) => pyun_result::Rejected,
             E::Store(_) => pyun_result::Store,
+            E::RecordsLost(_) => pyun_result::RecordsLost,
             _ => pyun_result::InvalidArgument,
         };
         FfiError::new(code, e.to_string())

@@ -79,6 +79,7 @@ fn router(state: Shared) -> Router {
     }
     r.route("/_sandbox/records", get(records))
         .route("/_sandbox/counters", get(counters))
+        .route("/_sandbox/received", get(received))
         .route("/_sandbox/faults", post(set_faults))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/health", get(|| async { "ok" }))
@@ -88,6 +89,10 @@ fn router(state: Shared) -> Router {
 
 async fn records(AxState(s): AxState<Shared>) -> Json<Value> {
     Json(serde_json::to_value(s.records()).unwrap_or(Value::Null))
+}
+
+async fn received(AxState(s): AxState<Shared>) -> Json<Value> {
+    Json(serde_json::to_value(s.received()).unwrap_or(Value::Null))
 }
 
 async fn counters(AxState(s): AxState<Shared>) -> Json<Value> {
@@ -239,6 +244,13 @@ async fn push(
             let http = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             return answer(&state, endpoint, http, code, message, None, &seqno());
         }
+        FaultAction::Gateway {
+            status,
+            retry_after,
+        } => {
+            state.count_fault();
+            return gateway_answer(status, retry_after);
+        }
         FaultAction::None => false,
     };
     let (fields, files) = match read_body(req).await {
@@ -323,6 +335,32 @@ async fn push(
         None,
         &seq,
     )
+}
+
+/// What a gateway, proxy or captive portal in front of the platform answers: never the
+/// platform's JSON.
+fn gateway_answer(status: u16, retry_after: Option<String>) -> Response {
+    let http = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut resp = if http.is_redirection() {
+        (
+            http,
+            [(header::LOCATION, "http://portal.invalid/login")],
+            "",
+        )
+            .into_response()
+    } else if http == StatusCode::TOO_MANY_REQUESTS {
+        (http, "Too Many Requests").into_response()
+    } else {
+        let page = format!(
+            "<html><head><title>{}</title></head><body><h1>{}</h1><p>Please log in to use the network.</p><hr>nginx</body></html>",
+            http, http
+        );
+        (http, axum::response::Html(page)).into_response()
+    };
+    if let Some(v) = retry_after.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 /// Closes the connection without an answer: the handler never returns.
