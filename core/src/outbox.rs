@@ -21,7 +21,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -38,7 +37,13 @@ use crate::secret::AppSecret;
 use crate::Endpoint;
 
 mod enqueued;
+mod sender;
+mod status;
 use enqueued::Enqueued;
+pub use sender::Sender;
+use sender::Wake;
+use status::add_event;
+pub use status::{Event, RecordStatus};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
@@ -67,6 +72,16 @@ CREATE TABLE IF NOT EXISTS files (
     PRIMARY KEY (record_id, field)
 );
 CREATE VIEW IF NOT EXISTS dead_letters AS SELECT * FROM records WHERE state = 'dead';
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('accepted', 'dead', 'requeued')),
+    endpoint TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    seqno TEXT,
+    reason TEXT
+);
 ";
 
 /// `PRAGMA application_id` of an outbox database ("PYOB"), so that another program's SQLite
@@ -175,10 +190,13 @@ struct Inner {
     conn: Mutex<Connection>,
     path: PathBuf,
     options: OutboxOptions,
-    in_flight: AtomicU64,
+    /// The records being sent by this process right now.
+    in_flight: Mutex<Vec<i64>>,
     streak: Mutex<Streak>,
     /// The side file of enqueued ids; `None` when it could not be opened (logged).
     enqueued: Option<Enqueued>,
+    /// Wakes this outbox's senders on enqueue.
+    wake: Wake,
 }
 
 /// A durable queue of records on a SQLite file. Cheap to clone; share it between threads.
@@ -250,8 +268,8 @@ impl Outbox {
                 "SELECT (SELECT application_id FROM pragma_application_id),
                         (SELECT COUNT(*) FROM sqlite_master),
                         (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('records', 'files')),
-                        (SELECT COUNT(*) = 5 FROM sqlite_master
-                         WHERE name IN ('records', 'files', 'records_pending', 'records_queue', 'dead_letters'))",
+                        (SELECT COUNT(*) = 6 FROM sqlite_master
+                         WHERE name IN ('records', 'files', 'records_pending', 'records_queue', 'dead_letters', 'events'))",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
@@ -305,9 +323,10 @@ impl Outbox {
                 conn: Mutex::new(conn),
                 path,
                 options,
-                in_flight: AtomicU64::new(0),
+                in_flight: Mutex::new(Vec::new()),
                 streak: Mutex::new(Streak::default()),
                 enqueued,
+                wake: Wake::default(),
             }),
         };
         outbox.find_lost()?;
@@ -396,6 +415,13 @@ impl Outbox {
                         "LOST: this committed record is missing from the database (its WAL journal was damaged, or an older copy of the file was put back); send it again from its source"
                     ],
                 )?;
+                add_event(
+                    &tx,
+                    r.id,
+                    "dead",
+                    None,
+                    Some("LOST: missing from the database"),
+                )?;
             }
             tx.commit()
         })();
@@ -408,6 +434,18 @@ impl Outbox {
         }
         checkpoint(&conn, "TRUNCATE");
         Err(Error::RecordsLost(lost))
+    }
+
+    fn in_flight(&self) -> std::sync::MutexGuard<'_, Vec<i64>> {
+        self.inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The ids of the records this process is sending right now.
+    fn in_flight_ids(&self) -> Vec<i64> {
+        self.in_flight().clone()
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -504,7 +542,23 @@ impl Outbox {
                 );
             }
         }
+        self.inner.wake.notify();
         Ok(id)
+    }
+
+    /// When the next pending record is due (its backoff, or the end of a pause), if any.
+    fn next_due_ms(&self) -> Option<i64> {
+        let next: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT MIN(next_attempt_ms) FROM records WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .ok()
+            .flatten();
+        let paused_until = self.streak().until_ms;
+        next.map(|n| n.max(paused_until))
     }
 
     /// Up to `limit` records to send, oldest first: pending ones whose backoff has passed and
@@ -704,9 +758,9 @@ impl Outbox {
                                 e
                             ))),
                             Ok(()) => {
-                                self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
+                                self.in_flight().push(id);
                                 let result = client.push(&record, &files);
-                                self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+                                self.in_flight().retain(|&i| i != id);
                                 result
                             }
                         }
@@ -921,10 +975,16 @@ impl Outbox {
                     seqno,
                     response,
                 } => tx
+                    // Only a pending record: another handle on the file may have marked it
+                    // already, and its event must not be written twice.
                     .prepare_cached(
-                        "UPDATE records SET state = 'done', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5 WHERE id = ?1",
+                        "UPDATE records SET state = 'done', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5 WHERE id = ?1 AND state = 'pending'",
                     )
                     .and_then(|mut s| s.execute(params![id, attempts, at, seqno, response]))
+                    .and_then(|changed| match changed {
+                        0 => Ok(0),
+                        _ => add_event(&tx, id, "accepted", seqno.as_deref(), None),
+                    })
                     .and_then(|_| {
                         // The platform has the photo now; the record keeps its MD5 (in its
                         // `*_hash` field and here) for the audit period, not its bytes.
@@ -941,10 +1001,14 @@ impl Outbox {
                     error,
                 } => tx
                     .prepare_cached(
-                        "UPDATE records SET state = 'dead', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5, diagnosis = ?6, last_error = ?7 WHERE id = ?1",
+                        "UPDATE records SET state = 'dead', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5, diagnosis = ?6, last_error = ?7 WHERE id = ?1 AND state = 'pending'",
                     )
                     .and_then(|mut s| {
                         s.execute(params![id, attempts, at, seqno, response, diagnosis, error])
+                    })
+                    .and_then(|changed| match changed {
+                        0 => Ok(0),
+                        _ => add_event(&tx, id, "dead", None, Some(&error)),
                     }),
                 Mark::Retry {
                     id,
@@ -960,35 +1024,15 @@ impl Outbox {
                     .prepare_cached(
                         "UPDATE records SET state = 'pending', finished_ms = NULL, next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1 AND state = 'dead'",
                     )
-                    .and_then(|mut s| s.execute(params![id, next_ms, error])),
+                    .and_then(|mut s| s.execute(params![id, next_ms, error]))
+                    .and_then(|changed| match changed {
+                        0 => Ok(0),
+                        _ => add_event(&tx, id, "requeued", None, Some(&error)),
+                    }),
             }
             .map_err(err)?;
         }
         tx.commit().map_err(err)
-    }
-
-    /// Starts a background thread that drains every `interval` until stopped.
-    pub fn start_sender(&self, client: Arc<Client>, interval: Duration) -> Sender {
-        let stop = Arc::new(AtomicBool::new(false));
-        let outbox = self.clone();
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::SeqCst) {
-                if let Err(e) = outbox.drain_until(&client, || flag.load(Ordering::SeqCst)) {
-                    log::error!("outbox sender: {}", e);
-                }
-                let mut waited = Duration::ZERO;
-                while waited < interval && !flag.load(Ordering::SeqCst) {
-                    let step = Duration::from_millis(50).min(interval - waited);
-                    std::thread::sleep(step);
-                    waited += step;
-                }
-            }
-        });
-        Sender {
-            stop,
-            thread: Some(thread),
-        }
     }
 
     /// Counts by state.
@@ -1008,7 +1052,7 @@ impl Outbox {
         let get = |s: &str| by.get(s).copied().unwrap_or(0);
         Ok(OutboxCounts {
             pending: get("pending"),
-            in_flight: self.inner.in_flight.load(Ordering::SeqCst),
+            in_flight: self.in_flight().len() as u64,
             done: get("done"),
             dead: get("dead"),
         })
@@ -1040,13 +1084,25 @@ impl Outbox {
     /// Puts dead letters back in the queue (after the cause was fixed): one by id, or all with
     /// `None`. Returns how many were re-queued.
     pub fn retry_dead(&self, id: Option<i64>) -> Result<u64> {
-        let conn = self.conn();
-        let n = conn
+        let err = |e| self.err("re-queueing", e);
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, reason)
+             SELECT id, 'requeued', endpoint, dedup_key, ?2, 'retry requested' FROM records
+             WHERE state = 'dead' AND (?1 IS NULL OR id = ?1) ORDER BY id",
+            params![id, now_ms()],
+        )
+        .map_err(err)?;
+        let n = tx
             .execute(
                 "UPDATE records SET state = 'pending', attempts = 0, next_attempt_ms = 0, finished_ms = NULL WHERE state = 'dead' AND (?1 IS NULL OR id = ?1)",
                 params![id],
             )
-            .map_err(|e| self.err("re-queueing", e))?;
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        drop(conn);
+        self.inner.wake.notify();
         Ok(n as u64)
     }
 
@@ -1063,6 +1119,8 @@ impl Outbox {
                 params![cutoff],
             )
             .map_err(|e| self.err("purging", e))?;
+        conn.execute("DELETE FROM events WHERE at_ms <= ?1", params![cutoff])
+            .map_err(|e| self.err("purging events", e))?;
         Ok(n as u64)
     }
 }
@@ -1177,33 +1235,6 @@ fn is_retryable(e: &Error) -> bool {
         Error::Transport(_) => true,
         Error::Api(f) => f.outcome.is_retryable(),
         _ => false,
-    }
-}
-
-/// A background sender; [`Sender::stop`] (or dropping it) ends it cleanly after the record in
-/// flight.
-pub struct Sender {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Sender {
-    /// Stops and waits for the thread.
-    pub fn stop(mut self) {
-        self.halt();
-    }
-
-    fn halt(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Sender {
-    fn drop(&mut self) {
-        self.halt();
     }
 }
 
