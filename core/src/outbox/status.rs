@@ -160,6 +160,19 @@ impl Outbox {
         Ok(self.statuses(&sql, [])?.pop())
     }
 
+    /// The database file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.inner.path
+    }
+
+    /// The position of the latest event (0 when there is none): to follow only what happens
+    /// from now on.
+    pub fn last_event_seq(&self) -> Result<i64> {
+        self.conn()
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
+            .map_err(|e| self.err("reading events", e))
+    }
+
     /// Up to `limit` events after position `after` (0: from the start), in order. A host keeps
     /// the last `seq` it handled and passes it next time; events are kept until
     /// [`Outbox::purge_done`] drops those older than the audit period.
