@@ -231,6 +231,9 @@ pub struct SandboxArgs {
     /// Milliseconds added before each answer.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Milliseconds allowed to receive a request's headers, and then its body.
+    #[arg(long, default_value_t = 30_000)]
+    read_timeout_ms: u64,
 }
 
 fn fraction(v: f64, what: &str) -> Result<f64, Failure> {
@@ -258,6 +261,7 @@ pub fn sandbox(a: SandboxArgs) -> Result<u8, Failure> {
         app_secret: a.app_secret,
         addr: std::net::SocketAddr::new(a.host, a.port),
         faults,
+        read_timeout: Duration::from_millis(a.read_timeout_ms.max(1)),
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start(config)

@@ -200,10 +200,10 @@ fn killed_fifty_times_loses_nothing() {
 /// cleanly (exit 0) on SIGTERM, and the record is still queued for the next start.
 #[test]
 fn drain_follow_survives_a_store_error_and_loses_nothing() {
-    if Command::new("python3")
+    if !Command::new("python3")
         .args(["-c", "import sqlite3"])
         .status()
-        .map_or(true, |s| !s.success())
+        .is_ok_and(|s| s.success())
     {
         eprintln!("skipped: python3 with sqlite3 is needed to break the database");
         return;

@@ -79,6 +79,9 @@ pub struct SandboxConfig {
     pub faults: Faults,
     /// The `data_node` the answers carry.
     pub data_node: String,
+    /// Time allowed to receive a request's headers, and then its body: a client that claims
+    /// a 1 GB body and sends it slowly (or never) does not hold a connection forever.
+    pub read_timeout: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -88,6 +91,7 @@ impl Default for SandboxConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             faults: Faults::default(),
             data_node: "SANDBOX/LOCAL-1".into(),
+            read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -99,6 +103,7 @@ impl fmt::Debug for SandboxConfig {
             .field("addr", &self.addr)
             .field("faults", &self.faults)
             .field("data_node", &self.data_node)
+            .field("read_timeout", &self.read_timeout)
             .finish()
     }
 }

@@ -113,6 +113,8 @@ struct Counts {
 pub struct State {
     pub secret: AppSecret,
     pub data_node: String,
+    /// Time allowed for a request's headers, and for its body.
+    pub read_timeout: Duration,
     faults: Mutex<FaultState>,
     records: Mutex<Vec<AcceptedRecord>>,
     keys: Mutex<HashSet<(String, String, String)>>,
@@ -133,6 +135,7 @@ impl State {
         State {
             secret: AppSecret::new(config.app_secret.clone()),
             data_node: config.data_node.clone(),
+            read_timeout: config.read_timeout,
             faults: Mutex::new(FaultState {
                 rng: rng_for(&config.faults),
                 faults: config.faults.clone(),

@@ -136,7 +136,9 @@ def parse_form(body: bytes) -> Dict[str, str]:
 
 def parse_push(kind: str, fields: Mapping[str, str], app_secret: str) -> Dict[str, Any]:
     """Verifies and reads a push: `kind` is `"leave"` (page 000) or `"payment"` (page 004, with
-    `discounts` and `mcoupons` parsed from their JSON text). Raises `SignatureError`."""
+    `discounts` and `mcoupons` parsed from their JSON text; a list the platform sends as "",
+    "null" or "{}" is an empty list). Raises `SignatureError`, or `ValidationError` for a list
+    that cannot be read: answer such a push with a non-ack status, never with silence."""
     return _pyun.parse_push(kind, fields, app_secret)
 
 
