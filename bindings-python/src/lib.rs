@@ -5,6 +5,7 @@
 //! around everything that waits on the network or reads files.
 
 mod field_str;
+mod outbox;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,7 +14,6 @@ use field_str::FieldStr;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
-use pyun_core::outbox::{Outbox as CoreOutbox, OutboxOptions};
 use pyun_core::push::{self as core_push, LeavePush, PaymentPush};
 use pyun_core::sign::{self as core_sign, EmptyRule, VerifyError};
 use pyun_core::{
@@ -73,7 +73,7 @@ fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
 }
 
 /// A core result in Python terms.
-trait OrRaise<T> {
+pub(crate) trait OrRaise<T> {
     fn or_raise(self, py: Python<'_>) -> PyResult<T>;
 }
 
@@ -83,7 +83,7 @@ impl<T> OrRaise<T> for Result<T, Error> {
     }
 }
 
-fn config_err(py: Python<'_>, msg: String) -> PyErr {
+pub(crate) fn config_err(py: Python<'_>, msg: String) -> PyErr {
     to_py_err(py, Error::Config(msg))
 }
 
@@ -94,7 +94,7 @@ fn diagnosis_json(d: &pyun_core::Diagnosis) -> Value {
 }
 
 /// A serialisable core value as a Python object (through `json.loads`: one well-tested path).
-fn to_py(py: Python<'_>, v: &impl Serialize) -> PyResult<Py<PyAny>> {
+pub(crate) fn to_py(py: Python<'_>, v: &impl Serialize) -> PyResult<Py<PyAny>> {
     let text = serde_json::to_string(v).map_err(|e| config_err(py, e.to_string()))?;
     Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
 }
@@ -199,14 +199,18 @@ fn endpoint(py: Python<'_>, name: &str) -> PyResult<Endpoint> {
     name.parse().map_err(|e: String| config_err(py, e))
 }
 
-fn record(py: Python<'_>, endpoint_name: &str, record_json: &str) -> PyResult<AnyRecord> {
+pub(crate) fn record(
+    py: Python<'_>,
+    endpoint_name: &str,
+    record_json: &str,
+) -> PyResult<AnyRecord> {
     AnyRecord::from_json(endpoint(py, endpoint_name)?, record_json).or_raise(py)
 }
 
 /// A file as `pyun/__init__.py` prepares it: (field name, path or None, bytes or None).
-type FileArg = (String, Option<PathBuf>, Option<Vec<u8>>);
+pub(crate) type FileArg = (String, Option<PathBuf>, Option<Vec<u8>>);
 
-fn files(py: Python<'_>, files: Vec<FileArg>) -> PyResult<Vec<(FileField, FileSource)>> {
+pub(crate) fn files(py: Python<'_>, files: Vec<FileArg>) -> PyResult<Vec<(FileField, FileSource)>> {
     files
         .into_iter()
         .map(|(name, path, bytes)| {
@@ -227,7 +231,7 @@ fn files(py: Python<'_>, files: Vec<FileArg>) -> PyResult<Vec<(FileField, FileSo
         .collect()
 }
 
-fn seconds(py: Python<'_>, v: f64, what: &str) -> PyResult<Duration> {
+pub(crate) fn seconds(py: Python<'_>, v: f64, what: &str) -> PyResult<Duration> {
     Duration::try_from_secs_f64(v)
         .ok()
         .filter(|d| !d.is_zero())
@@ -247,7 +251,7 @@ fn seconds(py: Python<'_>, v: f64, what: &str) -> PyResult<Duration> {
 /// A number of days as a duration. More days than a duration holds (infinity included) means
 /// "forever": saturated, never wrapped into a short or negative age. NaN and negative numbers
 /// are refused, and zero unless `zero_ok`.
-fn days(py: Python<'_>, v: f64, what: &str, zero_ok: bool) -> PyResult<Duration> {
+pub(crate) fn days(py: Python<'_>, v: f64, what: &str, zero_ok: bool) -> PyResult<Duration> {
     let d = if v.is_nan() || v < 0.0 {
         None
     } else {
@@ -411,8 +415,9 @@ fn build_request(
 
 /// A client for one parking lot; thread-safe (the core client is `Send + Sync`).
 #[pyclass(frozen, module = "pyun._pyun")]
-struct Client {
-    inner: CoreClient,
+pub(crate) struct Client {
+    /// Shared with the outbox senders started with this client.
+    pub(crate) inner: std::sync::Arc<CoreClient>,
 }
 
 #[pymethods]
@@ -453,7 +458,7 @@ impl Client {
         c.ca_file = ca_file;
         c.strict = strict;
         Ok(Client {
-            inner: CoreClient::new(c).or_raise(py)?,
+            inner: std::sync::Arc::new(CoreClient::new(c).or_raise(py)?),
         })
     }
 
@@ -488,80 +493,6 @@ impl Client {
     }
 }
 
-/// A durable outbox on a SQLite file; thread-safe.
-#[pyclass(frozen, module = "pyun._pyun")]
-struct Outbox {
-    inner: CoreOutbox,
-}
-
-#[pymethods]
-impl Outbox {
-    #[new]
-    #[pyo3(signature = (path, carry_enter_fields=false, audit_days=30.0))]
-    fn new(
-        py: Python<'_>,
-        path: PathBuf,
-        carry_enter_fields: bool,
-        audit_days: f64,
-    ) -> PyResult<Self> {
-        let options = OutboxOptions {
-            carry_enter_fields,
-            audit_period: days(py, audit_days, "audit_days", false)?,
-            ..OutboxOptions::default()
-        };
-        let inner = py.detach(|| CoreOutbox::open(path, options)).or_raise(py)?;
-        Ok(Outbox { inner })
-    }
-
-    /// Stores a record durably; returns its id.
-    fn enqueue(
-        &self,
-        py: Python<'_>,
-        endpoint_name: &str,
-        record_json: &str,
-        files_arg: Vec<FileArg>,
-    ) -> PyResult<i64> {
-        let rec = record(py, endpoint_name, record_json)?;
-        let files = files(py, files_arg)?;
-        py.detach(|| self.inner.enqueue(&rec, &files)).or_raise(py)
-    }
-
-    /// Delivers what is due through a client.
-    fn drain(&self, py: Python<'_>, client: &Client) -> PyResult<Py<PyAny>> {
-        let r = py.detach(|| self.inner.drain(&client.inner)).or_raise(py)?;
-        to_py(py, &r)
-    }
-
-    /// Counts by state.
-    fn counts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let c = py.detach(|| self.inner.counts()).or_raise(py)?;
-        to_py(py, &c)
-    }
-
-    /// The dead letters.
-    fn dead_letters(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let d = py.detach(|| self.inner.dead_letters()).or_raise(py)?;
-        to_py(py, &d)
-    }
-
-    /// Re-queues dead letters (one id, or all).
-    #[pyo3(signature = (id=None))]
-    fn retry_dead(&self, py: Python<'_>, id: Option<i64>) -> PyResult<u64> {
-        py.detach(|| self.inner.retry_dead(id)).or_raise(py)
-    }
-
-    /// Drops accepted records older than the audit period (or `older_than_days`).
-    #[pyo3(signature = (older_than_days=None))]
-    fn purge_done(&self, py: Python<'_>, older_than_days: Option<f64>) -> PyResult<u64> {
-        // Zero is allowed here: "purge every accepted record".
-        let older = match older_than_days {
-            Some(d) => Some(days(py, d, "older_than_days", true)?),
-            None => None,
-        };
-        py.detach(|| self.inner.purge_done(older)).or_raise(py)
-    }
-}
-
 #[pymodule]
 fn _pyun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Rust log records reach Python's `logging` under the `pyun` logger (`pyun.pyun_core...`);
@@ -580,7 +511,8 @@ fn _pyun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(explain, m)?)?;
     m.add_function(wrap_pyfunction!(build_request, m)?)?;
     m.add_class::<Client>()?;
-    m.add_class::<Outbox>()?;
+    m.add_class::<outbox::Outbox>()?;
+    m.add_class::<outbox::Sender>()?;
     m.add("__version__", pyun_core::VERSION)?;
     m.add("ACK_BODY", core_push::ACK_BODY)?;
     Ok(())

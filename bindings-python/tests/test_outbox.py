@@ -133,3 +133,89 @@ def test_records_lost_from_a_damaged_wal_are_reported_not_silently_dropped(tmp_p
     counts = again.counts()
     assert counts["pending"] + counts["dead"] == 10
     assert all(d["error"].startswith("LOST") for d in again.dead_letters())
+
+
+def update(key: str) -> dict:  # type: ignore[type-arg]
+    return {"park_uuid": "p", "flow_no": key, "parking_serial": f"S-{key}", "plate": "P"}
+
+
+def test_a_thousand_records_from_four_threads_with_the_sender_through_faults_and_a_restart(
+    sandbox: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    sandbox.faults(error_rate=0.05, drop_rate=0.05, drop_after_store=True, seed=11)
+    c = pyun.Client(SECRET, base_url=sandbox.url, retries=3, backoff=0.01, timeout=5.0)
+    seen: dict = {}  # type: ignore[type-arg]
+    cursor = 0
+
+    def follow(box: pyun.Outbox) -> None:
+        nonlocal cursor
+        for e in box.events(cursor):
+            assert e.seq > cursor
+            cursor = e.seq
+            if e.kind == "accepted":
+                seen[e.record_id] = seen.get(e.record_id, 0) + 1
+
+    for half in range(2):
+        with pyun.Outbox(tmp_path / "q.db", max_backoff=0.2) as box, box.start_sender(c, poll=1.0) as sender:
+            assert sender.running
+
+            def enqueue(t: int) -> None:
+                for i in range(125):
+                    box.enqueue("update", update(f"H{half}-T{t}-{i}"))
+
+            threads = [threading.Thread(target=enqueue, args=(t,)) for t in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if half == 1:
+                deadline = time.monotonic() + 300
+                while box.counts()["done"] < 1000:
+                    follow(box)
+                    assert time.monotonic() < deadline, box.counts()
+                    time.sleep(0.05)
+            follow(box)
+        # the with blocks stopped the sender (after its record in flight) and closed the outbox
+        assert not sender.running
+        with pytest.raises(pyun.ConfigError, match="closed"):
+            box.counts()
+    box = pyun.Outbox(tmp_path / "q.db")
+    follow(box)
+    assert len(seen) == 1000 and set(seen.values()) == {1}
+    assert box.counts()["dead"] == 0
+    assert len(sandbox.records()) == 1000
+
+
+def test_what_happened_to_my_record(sandbox: Sandbox, tmp_path: pathlib.Path) -> None:
+    box = pyun.Outbox(tmp_path / "q.db", max_backoff=0.2)
+    rid = box.enqueue("update", update("K-1"))
+    (status,) = box.record(rid)
+    assert (status.state, status.key, status.attempts) == ("pending", "K-1", 0)
+    assert box.record("S-K-1") == [status] and box.record(rid + 99) == []
+    sandbox.faults(gateway_first=5, gateway_status=404)
+    box.drain(client(sandbox))
+    head = box.head()
+    assert head is not None and head.id == rid and head.attempts >= 1
+    assert head.last_error and "404" in head.last_error
+    sandbox.faults()
+    with box.start_sender(client(sandbox), poll=0.05):
+        deadline = time.monotonic() + 60
+        while box.record(rid)[0].state != "done":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    (done,) = box.record(rid)
+    assert done.seqno and [e.kind for e in box.events()] == ["accepted"]
+    assert [r.id for r in box.list("done")] == [rid] and box.list("pending") == []
+    with pytest.raises(pyun.ConfigError):
+        box.list("sent")
+
+
+def test_the_pyun_logger_has_a_null_handler_and_clients_close() -> None:
+    import logging
+
+    assert any(isinstance(h, logging.NullHandler) for h in logging.getLogger("pyun").handlers)
+    with pyun.Client("s") as c:
+        assert "Client" in repr(c)
+    with pytest.raises(pyun.ConfigError, match="closed"):
+        c.push_update(update("X"))
+    c.close()  # idempotent

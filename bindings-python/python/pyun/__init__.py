@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from types import TracebackType
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, Union, cast
 
 from . import _pyun
+from .delivery import Event, RecordStatus, Sender, _Closed
 from .diagnosis import Diagnosis
 from .errors import (
     ApiError,
@@ -57,11 +60,14 @@ Record = Union[EnterRecord, LeaveRecord, ReleaseRecord, UpdateRecord]
 RecordLike = Union[Mapping[str, Any], Record]
 FileLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 
+# A library logs to the "pyun" logger and leaves handlers to the application.
+logging.getLogger("pyun").addHandler(logging.NullHandler())
+
 __all__ = [
     "ACK_BODY", "ApiError", "BEIJING", "CarColor", "CarType", "Client", "ConfigError", "Diagnosis",
-    "DiscountType", "EnterRecord", "FileError", "LeaveRecord", "Outbox", "PRODUCTION_URL", "Payment",
-    "PayType", "PlateColor", "PlateType", "PushResult", "PyunError", "RecordsLostError", "ReleaseMethod", "ReleaseRecord",
-    "ReleaseType", "Request", "SignatureError", "StoreError", "TEST_URL", "TransportError",
+    "DiscountType", "EnterRecord", "Event", "FileError", "LeaveRecord", "Outbox", "PRODUCTION_URL", "Payment",
+    "PayType", "PlateColor", "PlateType", "PushResult", "PyunError", "RecordStatus", "RecordsLostError", "ReleaseMethod", "ReleaseRecord",
+    "ReleaseType", "Request", "Sender", "SignatureError", "StoreError", "TEST_URL", "TransportError",
     "UpdateRecord", "ValidationError", "VehicleType", "build_request", "canonical_string",
     "epoch_ms", "explain", "parse_form", "parse_push", "sign", "sign_push", "utc_time", "verify",
     "verify_or_raise",
@@ -251,6 +257,18 @@ class Client:
     def __repr__(self) -> str:
         return repr(self._native)
 
+    def close(self) -> None:
+        """Releases the connection pool; later calls raise ConfigError. Idempotent."""
+        self._native = cast(_pyun.Client, _Closed("Client"))  # any use raises ConfigError
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(
+        self, kind: Optional[Type[BaseException]], value: Optional[BaseException], tb: Optional[TracebackType]
+    ) -> None:
+        self.close()
+
     def push(self, endpoint: Optional[str], record: RecordLike, files: Optional[Mapping[str, FileLike]] = None) -> PushResult:
         """Validates, signs and sends a record. Raises `ValidationError` (nothing sent),
         `FileError`, `ApiError` (the platform refused it) or `TransportError`."""
@@ -281,8 +299,17 @@ class Outbox:
     Network and TLS failures, 5xx, 429 and answers that are not the platform's (a proxy's or
     captive portal's page, a redirect) never dead-letter a record: it stays pending."""
 
-    def __init__(self, path: Union[str, "os.PathLike[str]"], carry_enter_fields: bool = False, audit_days: float = 30.0) -> None:
-        self._native = _pyun.Outbox(os.fspath(path), bool(carry_enter_fields), float(audit_days))
+    def __init__(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        carry_enter_fields: bool = False,
+        audit_days: float = 30.0,
+        max_backoff: float = 300.0,
+    ) -> None:
+        """`max_backoff`: the longest wait, in seconds, before a failed record is tried again
+        (the wait doubles from 1 s, or from `max_backoff` when that is shorter)."""
+        self._native = _pyun.Outbox(os.fspath(path), bool(carry_enter_fields), float(audit_days), float(max_backoff))
+        self._senders: List[Sender] = []
 
     def enqueue(self, endpoint: Optional[str], record: RecordLike, files: Optional[Mapping[str, FileLike]] = None) -> int:
         """Validates and stores a record (photos copied in); returns its id once on disk."""
@@ -305,6 +332,54 @@ class Outbox:
     def retry_dead(self, id: Optional[int] = None) -> int:
         """Re-queues one dead letter, or all; returns how many."""
         return self._native.retry_dead(id)
+
+    def start_sender(self, client: Client, poll: float = 5.0) -> Sender:
+        """Starts delivering in the background through `client`: a record enqueued through
+        this outbox is sent at once (no polling delay); records another process enqueues into
+        the same file are found every `poll` seconds. Use it as a context manager, or call
+        `stop()`; `close()` stops it too. Several outboxes and senders may run in one process."""
+        sender = Sender(self._native.start_sender(client._native, float(poll)))
+        self._senders.append(sender)
+        return sender
+
+    def record(self, id_or_key: Union[int, str]) -> List[RecordStatus]:
+        """What happened to a record: by its id (a list of one, or empty), or by its
+        `parking_serial` / `flow_no` (an enter and its leave share a serial)."""
+        if isinstance(id_or_key, int):
+            found = self._native.record(id_or_key)
+            return [RecordStatus._from(found)] if found else []
+        return [RecordStatus._from(d) for d in self._native.find(str(id_or_key))]
+
+    def list(self, state: Optional[str] = None, limit: int = 1000) -> List[RecordStatus]:
+        """Records oldest first: all, or those "pending", "done" or "dead"."""
+        return [RecordStatus._from(d) for d in self._native.list(state, int(limit))]
+
+    def head(self) -> Optional[RecordStatus]:
+        """The pending record delivered next, with why it waits (`last_error`,
+        `next_attempt_ms`), or None."""
+        d = self._native.head()
+        return RecordStatus._from(d) if d else None
+
+    def events(self, after: int = 0, limit: int = 1000) -> List[Event]:
+        """Delivery events after position `after`, in order: keep the last `seq` you handled
+        (in your own database) and pass it next time. They survive restarts."""
+        return [Event._from(d) for d in self._native.events(int(after), int(limit))]
+
+    def close(self) -> None:
+        """Stops the senders started here (after their records in flight) and closes the
+        database; later calls raise ConfigError. Idempotent."""
+        for sender in self._senders:
+            sender.stop()
+        self._senders.clear()
+        self._native = cast(_pyun.Outbox, _Closed("Outbox"))  # any use raises ConfigError
+
+    def __enter__(self) -> "Outbox":
+        return self
+
+    def __exit__(
+        self, kind: Optional[Type[BaseException]], value: Optional[BaseException], tb: Optional[TracebackType]
+    ) -> None:
+        self.close()
 
     def purge_done(self, older_than_days: Optional[float] = None) -> int:
         """Drops accepted records older than the audit period (or `older_than_days`; 0 drops
