@@ -25,14 +25,12 @@ impl Outbox {
         audit_days: f64,
         max_backoff: f64,
     ) -> PyResult<Self> {
-        let defaults = OutboxOptions::default();
         let max_backoff = seconds(py, max_backoff, "max_backoff")?;
         let options = OutboxOptions {
             carry_enter_fields,
             audit_period: days(py, audit_days, "audit_days", false)?,
             max_backoff,
-            initial_backoff: defaults.initial_backoff.min(max_backoff),
-            ..defaults
+            initial_backoff: OutboxOptions::default().initial_backoff.min(max_backoff),
         };
         let inner = py.detach(|| CoreOutbox::open(path, options)).or_raise(py)?;
         Ok(Outbox { inner })
