@@ -147,6 +147,18 @@ typedef struct pyun_outbox pyun_outbox;
  */
 typedef struct pyun_request pyun_request;
 
+/**
+ * Called with each log record: `level` 1 error, 2 warn, 3 info, 4 debug, 5 trace; `target`
+ * the module (ASCII) and `message` NUL-terminated in the charset given when it was set. Both
+ * strings are valid only during the call. It is called on the thread that logs: any thread,
+ * the outbox's sender thread included, so it must be thread-safe and must not block long.
+ * A pyun call made from inside it does not log (no recursion).
+ */
+typedef void (*pyun_log_callback)(void *userdata,
+                                  uint32_t level,
+                                  const char *target,
+                                  const char *message);
+
 #ifdef __cplusplus
 extern "C" {
 #endif  /* __cplusplus */
@@ -341,6 +353,34 @@ pyun_result pyun_request_body(const pyun_request *request, uint8_t **out_body, s
  * `request` must be NULL or a request from pyun, not yet freed.
  */
 void pyun_request_free(pyun_request *request);
+
+/**
+ * Sends pyun's log records up to `max_level` (1 error ... 5 trace; 0 or a NULL `callback`
+ * turns it off) to `callback` with `userdata`, messages in `charset_code`. Replaces an
+ * earlier callback. Process-wide; see [`pyun_log_callback`] for the rules of the callback.
+ *
+ * # Safety
+ * `callback` must stay callable, and `userdata` valid for it, until it is replaced or the
+ * process ends (unset it before unloading the code it points to).
+ */
+pyun_result pyun_log_set_callback(pyun_log_callback callback,
+                                  void *userdata,
+                                  uint32_t max_level,
+                                  uint32_t charset_code);
+
+/**
+ * Appends pyun's log records up to `max_level` (1 error ... 5 trace; 0 or a NULL `path` turns
+ * it off) to the file `path` (in `charset_code`), one line each, UTF-8. When the file would
+ * pass `max_bytes` it is renamed `<path>.1` (replacing the previous one) and a new file is
+ * started. Process-wide; replaces an earlier file sink.
+ *
+ * # Safety
+ * `path` must be NULL or NUL-terminated.
+ */
+pyun_result pyun_log_set_file(const char *path,
+                              uint32_t max_level,
+                              uint64_t max_bytes,
+                              uint32_t charset_code);
 
 /**
  * Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on

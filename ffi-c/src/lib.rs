@@ -21,10 +21,12 @@
 mod charset;
 mod error;
 mod export;
+mod log_sink;
 mod outbox;
 #[cfg(feature = "test-panic")]
 mod test_panic;
 
 pub use error::{pyun_last_error_message, pyun_result};
 pub use export::*;
+pub use log_sink::*;
 pub use outbox::*;

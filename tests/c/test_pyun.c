@@ -683,6 +683,75 @@ static void test_explain(void) {
 
 /* ---------------------------------------------------------------- clients */
 
+
+/* The log sink: a callback and a size-capped file get pyun's records, never a URL password. */
+static char log_seen[16384];
+static size_t log_len;
+static unsigned log_records;
+
+static void collect_log(void *userdata, uint32_t level, const char *target, const char *message) {
+    size_t n = strlen(message);
+    (void)target;
+    log_records += userdata == (void *)&log_seen && level >= 1 && level <= 5;
+    if (log_len + n + 2 < sizeof log_seen) {
+        memcpy(log_seen + log_len, message, n);
+        log_len += n;
+        log_seen[log_len++] = '\n';
+        log_seen[log_len] = '\0';
+    }
+}
+
+static void test_log_sink(void) {
+    const char *update = "{\"park_uuid\":\"p\",\"flow_no\":\"F-L\",\"parking_serial\":\"S-L\","
+                         "\"plate\":\"P\"}";
+    const char *config = "{\"app_secret\":\"" LOCAL_SECRET "\",\"max_attempts\":2,"
+                         "\"initial_backoff_ms\":1,\"base_url\":\"http://gw:Hunter2pw@127.0.0.1:1\"}";
+    char *path = cat(work_dir, "/pyun-c-test.log", (const char *)NULL);
+    char *old = cat(path, ".1", (const char *)NULL);
+    pyun_client *c = NULL;
+    pyun_outcome outcome;
+    FILE *f;
+    long size = 0, old_size = 0;
+    int i;
+
+    FAILS(pyun_log_set_callback(collect_log, log_seen, 6, 0), PYUN_RESULT_INVALID_ARGUMENT,
+          "max_level");
+    FAILS(pyun_log_set_file(path, 4, 100, 0), PYUN_RESULT_INVALID_ARGUMENT, "max_bytes");
+    remove(path);
+    remove(old);
+    CHECK(OK(pyun_log_set_callback(collect_log, log_seen, 4, 0)));
+    CHECK(OK(pyun_log_set_file(path, 4, 2048, 0)));
+    if (CHECK(OK(pyun_client_new(config, 0, &c)))) {
+        for (i = 0; i < 10; i++)
+            pyun_client_push(c, "update", update, NULL, &outcome, NULL);
+        pyun_client_free(c);
+    }
+    CHECK(OK(pyun_log_set_callback(NULL, NULL, 0, 0)));
+    CHECK(OK(pyun_log_set_file(NULL, 0, 0, 0)));
+    CHECK(log_records > 10);
+    CHECK(strstr(log_seen, "POST http://***@127.0.0.1:1") != NULL);
+    CHECK(strstr(log_seen, "Hunter2pw") == NULL && strstr(log_seen, LOCAL_SECRET) == NULL);
+    f = fopen(path, "rb");
+    if (CHECK(f != NULL)) {
+        char buf[4096];
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = '\0';
+        size = (long)n;
+        CHECK(strstr(buf, "Hunter2pw") == NULL);
+        fclose(f);
+    }
+    f = fopen(old, "rb");
+    if (CHECK(f != NULL)) { /* rotated: the cap was passed */
+        fseek(f, 0, SEEK_END);
+        old_size = ftell(f);
+        fclose(f);
+    }
+    CHECK(size > 0 && size <= 2048 && old_size > 0 && old_size <= 2048);
+    log_len = 0;
+    free(path);
+    free(old);
+}
+
 /* A password in base_url (a gateway with basic auth) is never in a last error, whatever the
  * URL's spelling; a missing ca_file is a config error naming the file. */
 static void test_url_password_and_ca_file(void) {
@@ -1318,6 +1387,7 @@ int main(int argc, char **argv) {
     test_explain();
     test_client_new();
     test_url_password_and_ca_file();
+    test_log_sink();
     test_number_extremes();
     client = new_client(sandbox_secret, "", 0);
     CHECK(client != NULL);
