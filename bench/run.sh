@@ -35,6 +35,9 @@ target/release/push_throughput "$url" "$N"
 echo "== durable outbox: enqueues/s, and draining a 10,000-record backlog vs pushing it directly"
 target/release/outbox "$url"
 
+echo "== the background sender: enqueue latency with and without it, enqueue -> accepted at 10/s"
+target/release/sender_latency "$url" 200
+
 echo "== pyun.sign vs sorted + hashlib.md5 (Python, the installed wheel)"
 .venv-bench/bin/pip install -q ./bindings-python
 .venv-bench/bin/python bench/python_sign.py
