@@ -69,6 +69,10 @@ typedef enum {
   PYUN_RESULT_REJECTED = 10,
   // The outbox database failed (disk full or read-only, damaged file); nothing was stored.
   PYUN_RESULT_STORE = 11,
+  // A handle argument is not NULL but not a live handle of its type either: freed already,
+  // a handle of another type, or a pointer pyun never handed out. The message names the call,
+  // the argument and what the pointer is. Nothing was read through it.
+  PYUN_RESULT_INVALID_HANDLE = 12,
   // A bug inside pyun (a caught panic). Please report it with the last error message.
   PYUN_RESULT_PANIC = 99,
 } pyun_result;
@@ -99,16 +103,24 @@ size_t pyun_last_error_message(char *buf, size_t len);
 // The library version, e.g. `"0.1.0"`; static, never freed.
 const char *pyun_version(void);
 
-// Releases a string returned by pyun. NULL is ignored.
+// Releases a string returned by pyun. NULL is ignored. Only a string pyun returned and has
+// not freed yet is freed (whole, even if the caller wrote into it); any other pointer (freed
+// already, the caller's own memory, `pyun_version()`, a pointer into a string) is ignored,
+// never passed to the allocator, and reported in the last error. A body from
+// `pyun_request_body` is freed too, and the mix-up reported. On success the last error is
+// left as it was.
 //
 // # Safety
-// `s` must be NULL or a string returned by pyun and not yet freed.
+// None beyond the call itself: `s` is only compared with what pyun handed out, never read.
 void pyun_string_free(char *s);
 
-// Releases bytes returned by pyun (a request body). NULL is ignored.
+// Releases bytes returned by pyun (a request body). NULL is ignored. Only a body pyun returned
+// and has not freed yet is freed; any other pointer is ignored, never passed to the allocator,
+// and reported in the last error. A `len` other than the one returned is reported, and the
+// body freed with its own length; a string from pyun is freed too, and the mix-up reported.
 //
 // # Safety
-// `bytes` and `len` must be exactly as returned by pyun, not yet freed.
+// None beyond the call itself: `bytes` is only compared with what pyun handed out, never read.
 void pyun_bytes_free(uint8_t *bytes, size_t len);
 
 // Signs a flat JSON object of string fields: `*out_sign` receives the 32-character uppercase
@@ -186,10 +198,14 @@ pyun_result pyun_client_new(const char *config_json,
                             uint32_t charset_code,
                             pyun_client **out_client);
 
-// Releases a client. NULL is ignored. No call on it may be running.
+// Releases a client. NULL is ignored. If other threads are inside calls on it, this waits
+// until they have returned, then frees it; calls made after it has begun return
+// PYUN_RESULT_INVALID_HANDLE. A client freed already, a handle of another type or any other
+// pointer is ignored and reported in the last error (a second free is harmless). On success
+// the last error is left as it was.
 //
 // # Safety
-// `client` must be NULL or a client from `pyun_client_new`, not yet freed.
+// None beyond the call itself: `client` is only compared with the handles pyun handed out.
 void pyun_client_free(pyun_client *client);
 
 // Validates, signs and sends a record. `endpoint` is "enter", "leave", "release" or "update";
@@ -239,10 +255,11 @@ pyun_result pyun_request_info(const pyun_request *request, char **out_json);
 // `request` must be a live request; `out_body` and `out_len` must be writable.
 pyun_result pyun_request_body(const pyun_request *request, uint8_t **out_body, size_t *out_len);
 
-// Releases a request. NULL is ignored.
+// Releases a request. NULL is ignored. As `pyun_client_free`: it waits for calls running on
+// it; anything but a live request is ignored and reported.
 //
 // # Safety
-// `request` must be NULL or a request from pyun, not yet freed.
+// None beyond the call itself: `request` is only compared with the handles pyun handed out.
 void pyun_request_free(pyun_request *request);
 
 // Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
@@ -256,10 +273,12 @@ pyun_result pyun_outbox_open(const char *path,
                              uint32_t charset_code,
                              pyun_outbox **out_outbox);
 
-// Closes an outbox. NULL is ignored. No call on it may be running.
+// Closes an outbox. NULL is ignored. As `pyun_client_free`: it waits for calls running on it
+// (a drain in progress), then closes the database; anything but a live outbox is ignored and
+// reported.
 //
 // # Safety
-// `outbox` must be NULL or from `pyun_outbox_open`, not yet freed.
+// None beyond the call itself: `outbox` is only compared with the handles pyun handed out.
 void pyun_outbox_free(pyun_outbox *outbox);
 
 // Validates a record and stores it durably with copies of its photos; `*out_id` receives its

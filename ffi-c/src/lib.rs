@@ -21,6 +21,7 @@
 mod charset;
 mod error;
 mod export;
+mod handle;
 mod outbox;
 #[cfg(feature = "test-panic")]
 mod test_panic;
