@@ -77,7 +77,8 @@ typedef enum {
   PYUN_RESULT_PANIC = 99,
 } pyun_result;
 
-// A client for one parking lot and secret. Opaque; thread-safe.
+// A client for one parking lot and secret. Opaque; thread-safe. The `pyun_client *` a caller
+// holds is a handle pyun looks up on every call, never an address it reads.
 typedef struct pyun_client pyun_client;
 
 // A durable queue of records on a SQLite file. Opaque; thread-safe; several processes may
@@ -221,7 +222,8 @@ void pyun_client_free(pyun_client *client);
 //
 // # Safety
 // Strings must be NUL-terminated (`files_json` may be NULL); `out_outcome` must be writable;
-// `out_result_json` must be NULL or writable.
+// `out_result_json` must be NULL or writable. (`client` is checked: anything but a live client
+// is PYUN_RESULT_INVALID_HANDLE.)
 pyun_result pyun_client_push(const pyun_client *client,
                              const char *endpoint_name,
                              const char *record_json,
@@ -246,13 +248,15 @@ pyun_result pyun_client_build_request(const pyun_client *client,
 // `POST url` with that `Content-Type` and the bytes of `pyun_request_body`.
 //
 // # Safety
-// `request` must be a live request; `out_json` must be writable.
+// `out_json` must be writable. (`request` is checked: anything but a live request is
+// PYUN_RESULT_INVALID_HANDLE.)
 pyun_result pyun_request_info(const pyun_request *request, char **out_json);
 
 // The exact request body (photos included), in memory. Release with `pyun_bytes_free`.
 //
 // # Safety
-// `request` must be a live request; `out_body` and `out_len` must be writable.
+// `out_body` and `out_len` must be writable. (`request` is checked: anything but a live
+// request is PYUN_RESULT_INVALID_HANDLE.)
 pyun_result pyun_request_body(const pyun_request *request, uint8_t **out_body, size_t *out_len);
 
 // Releases a request. NULL is ignored. As `pyun_client_free`: it waits for calls running on
@@ -287,6 +291,7 @@ void pyun_outbox_free(pyun_outbox *outbox);
 //
 // # Safety
 // Strings must be NUL-terminated (`files_json` may be NULL); `out_id` must be writable.
+// (`outbox` is checked: anything but a live outbox is PYUN_RESULT_INVALID_HANDLE.)
 pyun_result pyun_outbox_enqueue(const pyun_outbox *outbox,
                                 const char *endpoint_name,
                                 const char *record_json,
@@ -298,7 +303,8 @@ pyun_result pyun_outbox_enqueue(const pyun_outbox *outbox,
 // Retryable failures stay queued with a backoff; permanent refusals become dead letters.
 //
 // # Safety
-// Handles must be live; `out_report_json` must be writable.
+// `out_report_json` must be writable. (Both handles are checked: anything but a live outbox
+// and a live client is PYUN_RESULT_INVALID_HANDLE.)
 pyun_result pyun_outbox_drain(const pyun_outbox *outbox,
                               const pyun_client *client,
                               char **out_report_json);
@@ -306,21 +312,21 @@ pyun_result pyun_outbox_drain(const pyun_outbox *outbox,
 // `*out_json` receives the counts `{"pending", "in_flight", "done", "dead"}`.
 //
 // # Safety
-// `outbox` must be live; `out_json` must be writable.
+// `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
 pyun_result pyun_outbox_counts(const pyun_outbox *outbox, char **out_json);
 
 // `*out_json` receives the dead letters: `[{"id", "endpoint", "key", "attempts", "error",
 // "response", "diagnosis"}]`.
 //
 // # Safety
-// `outbox` must be live; `out_json` must be writable.
+// `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
 pyun_result pyun_outbox_dead_letters(const pyun_outbox *outbox, char **out_json);
 
 // Re-queues dead letters after their cause was fixed: the one with `id`, or all when `id` is
 // negative. `*out_count` receives how many.
 //
 // # Safety
-// `outbox` must be live; `out_count` must be writable.
+// `out_count` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
 pyun_result pyun_outbox_retry_dead(const pyun_outbox *outbox, int64_t id, uint64_t *out_count);
 
 #ifdef __cplusplus

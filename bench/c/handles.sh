@@ -15,14 +15,16 @@ rm -rf "$out"
 mkdir -p "$out/after"
 sides=after
 if [ -n "${BASE:-}" ]; then
-  # The other revision is built in a temporary copy, into the same target directory (the
-  # dependencies are shared; only pyun-core and pyun-ffi are rebuilt), and copied out at once.
+  # The other revision is built in a temporary copy, into a target directory of its own
+  # (target/bench-base, kept for the next run): sharing target/ would leave the other
+  # revision's libpyun.so in target/release, which cargo does not replace while it thinks this
+  # tree's build is fresh.
   src=$(mktemp -d)
   trap 'rm -rf "$src"' EXIT
   git archive "$BASE" | tar -x -C "$src"
-  (cd "$src" && CARGO_TARGET_DIR="$root/target" cargo build -q --release -p pyun-ffi)
+  (cd "$src" && CARGO_TARGET_DIR="$root/target/bench-base" cargo build -q --release -p pyun-ffi)
   mkdir -p "$out/before"
-  cp "$root/target/release/libpyun.so" "$out/before/"
+  cp "$root/target/bench-base/release/libpyun.so" "$out/before/"
   sides="before after"
 fi
 cargo build -q --release -p pyun-ffi

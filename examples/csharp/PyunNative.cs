@@ -25,6 +25,7 @@ namespace Pyun.Native
         Transport = 9,
         Rejected = 10,
         Store = 11,
+        InvalidHandle = 12,
         Panic = 99,
     }
 

@@ -16,7 +16,8 @@ use crate::charset::Charset;
 use crate::error::{guard_charset, pyun_result, FfiError};
 use crate::handle::{self, release, with_handle, Handle, Registry};
 
-/// A client for one parking lot and secret. Opaque; thread-safe.
+/// A client for one parking lot and secret. Opaque; thread-safe. The `pyun_client *` a caller
+/// holds is a handle pyun looks up on every call, never an address it reads.
 #[allow(non_camel_case_types)]
 pub struct pyun_client {
     client: Client,
@@ -498,7 +499,8 @@ unsafe fn read_record(
 ///
 /// # Safety
 /// Strings must be NUL-terminated (`files_json` may be NULL); `out_outcome` must be writable;
-/// `out_result_json` must be NULL or writable.
+/// `out_result_json` must be NULL or writable. (`client` is checked: anything but a live client
+/// is PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_client_push(
     client: *const pyun_client,
@@ -625,7 +627,8 @@ pub unsafe extern "C" fn pyun_client_build_request(
 /// `POST url` with that `Content-Type` and the bytes of `pyun_request_body`.
 ///
 /// # Safety
-/// `request` must be a live request; `out_json` must be writable.
+/// `out_json` must be writable. (`request` is checked: anything but a live request is
+/// PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_request_info(
     request: *const pyun_request,
@@ -657,7 +660,8 @@ pub unsafe extern "C" fn pyun_request_info(
 /// The exact request body (photos included), in memory. Release with `pyun_bytes_free`.
 ///
 /// # Safety
-/// `request` must be a live request; `out_body` and `out_len` must be writable.
+/// `out_body` and `out_len` must be writable. (`request` is checked: anything but a live
+/// request is PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_request_body(
     request: *const pyun_request,

@@ -6,7 +6,7 @@
 //! What the caller holds as a `pyun_client *`, `pyun_request *` or `pyun_outbox *` is not the
 //! address of anything: it is a number, `BASE + (id << 3 | kind)`, where `id` comes from one
 //! process-wide counter and `kind` names the type. pyun never dereferences it; it looks it up.
-//! Ids are never reused (on 32-bit, not before 2^29 handles have been made), so a stale handle
+//! Ids are never reused (on 32-bit, not before 234 million handles have been made), so a stale handle
 //! never reaches a newer object, and a handle of one type is never found in the registry of
 //! another. On 64-bit the numbers are not canonical addresses, so no real pointer (a string,
 //! a stack or heap address of the host) ever equals one.
@@ -64,11 +64,15 @@ struct Padded<T>(T);
 /// differ), so no pointer to real memory is ever a handle.
 #[cfg(target_pointer_width = "64")]
 const BASE: usize = 0x7079_756e_0000_0000;
-#[cfg(not(target_pointer_width = "64"))]
-const BASE: usize = 0x7079_0000;
-
 /// The largest id before the counter wraps (ids lose their top 3 bits to the kind).
+#[cfg(target_pointer_width = "64")]
 const MAX_ID: usize = usize::MAX >> 3;
+/// On 32-bit, handles start above the first 256 MiB (not a small number a host might hold by
+/// mistake) and stay below 2^31, so that a VB6 `Long` or a C# `int` sees them positive.
+#[cfg(not(target_pointer_width = "64"))]
+const BASE: usize = 0x1000_0000;
+#[cfg(not(target_pointer_width = "64"))]
+const MAX_ID: usize = (0x8000_0000 - BASE) / 8 - 1;
 
 /// The next id, for every type. Starts at 1: no handle is `BASE` itself.
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -101,9 +105,12 @@ fn kind_info(kind: usize, key: usize) -> Option<(&'static str, bool)> {
     }
 }
 
+/// One shard of a registry: handle number to object.
+type Shard<T> = RwLock<BTreeMap<usize, Arc<T>>>;
+
 /// The objects of one type, by handle. See the module documentation.
 pub(crate) struct Registry<T> {
-    shards: [Padded<RwLock<BTreeMap<usize, Arc<T>>>>; SHARDS],
+    shards: [Padded<Shard<T>>; SHARDS],
 }
 
 impl<T: Handle> Registry<T> {
@@ -114,7 +121,7 @@ impl<T: Handle> Registry<T> {
         }
     }
 
-    fn shard(&self, key: usize) -> &RwLock<BTreeMap<usize, Arc<T>>> {
+    fn shard(&self, key: usize) -> &Shard<T> {
         &self.shards[(key >> 3) % SHARDS].0
     }
 
@@ -126,7 +133,7 @@ impl<T: Handle> Registry<T> {
             if raw > MAX_ID {
                 WRAPPED.store(true, Ordering::Relaxed);
             }
-            let id = raw & MAX_ID;
+            let id = raw % (MAX_ID + 1);
             if id == 0 {
                 continue;
             }

@@ -78,6 +78,7 @@ pub unsafe extern "C" fn pyun_outbox_free(outbox: *mut pyun_outbox) {
 ///
 /// # Safety
 /// Strings must be NUL-terminated (`files_json` may be NULL); `out_id` must be writable.
+/// (`outbox` is checked: anything but a live outbox is PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_enqueue(
     outbox: *const pyun_outbox,
@@ -102,7 +103,8 @@ pub unsafe extern "C" fn pyun_outbox_enqueue(
 /// Retryable failures stay queued with a backoff; permanent refusals become dead letters.
 ///
 /// # Safety
-/// Handles must be live; `out_report_json` must be writable.
+/// `out_report_json` must be writable. (Both handles are checked: anything but a live outbox
+/// and a live client is PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_drain(
     outbox: *const pyun_outbox,
@@ -126,7 +128,7 @@ pub unsafe extern "C" fn pyun_outbox_drain(
 /// `*out_json` receives the counts `{"pending", "in_flight", "done", "dead"}`.
 ///
 /// # Safety
-/// `outbox` must be live; `out_json` must be writable.
+/// `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_counts(
     outbox: *const pyun_outbox,
@@ -148,7 +150,7 @@ pub unsafe extern "C" fn pyun_outbox_counts(
 /// "response", "diagnosis"}]`.
 ///
 /// # Safety
-/// `outbox` must be live; `out_json` must be writable.
+/// `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_dead_letters(
     outbox: *const pyun_outbox,
@@ -170,7 +172,7 @@ pub unsafe extern "C" fn pyun_outbox_dead_letters(
 /// negative. `*out_count` receives how many.
 ///
 /// # Safety
-/// `outbox` must be live; `out_count` must be writable.
+/// `out_count` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_retry_dead(
     outbox: *const pyun_outbox,
