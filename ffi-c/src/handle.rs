@@ -492,4 +492,43 @@ mod tests {
             release::<Probe>(std::ptr::without_provenance_mut(k), "p", "f");
         }
     }
+
+    /// What the registries add, in isolation (docs/BENCHMARKS.md):
+    /// `cargo test --release -p pyun-ffi handle_costs -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn handle_costs() {
+        const N: u32 = 1_000_000;
+        let per_call = |t: Instant| t.elapsed().as_nanos() as f64 / f64::from(N);
+        let sign = b"F58EDB51E299C99BE0E24D84739994CA";
+        for _ in 0..3 {
+            let t = Instant::now();
+            for _ in 0..N {
+                let s = out_string(sign.to_vec());
+                free_buffer(std::hint::black_box(s) as *mut u8);
+            }
+            let recorded = per_call(t);
+            let t = Instant::now();
+            for _ in 0..N {
+                let mut v = sign.to_vec();
+                v.push(0);
+                let p = Box::into_raw(v.into_boxed_slice());
+                // SAFETY: `p` was made by `Box::into_raw` just above and is freed once.
+                drop(unsafe { Box::from_raw(std::hint::black_box(p)) });
+            }
+            let bare = per_call(t);
+            let h = TESTS.insert(Probe(0));
+            let t = Instant::now();
+            for _ in 0..N {
+                drop(std::hint::black_box(lookup(h as *const Probe, "p", "f")));
+            }
+            let looked_up = per_call(t);
+            release(h, "p", "f");
+            println!(
+                "a string handed out and freed: {:.1} ns recorded, {:.1} ns bare; a handle \
+                 looked up and let go: {:.1} ns",
+                recorded, bare, looked_up
+            );
+        }
+    }
 }
