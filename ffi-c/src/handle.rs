@@ -510,8 +510,9 @@ mod tests {
             let recorded = per_call(t);
             let t = Instant::now();
             for _ in 0..N {
+                // As `out_string` makes it: the bytes, then the NUL pushed.
                 let mut v = sign.to_vec();
-                v.push(0);
+                v.extend_from_slice(b"\0");
                 let p = Box::into_raw(v.into_boxed_slice());
                 // SAFETY: `p` was made by `Box::into_raw` just above and is freed once.
                 drop(unsafe { Box::from_raw(std::hint::black_box(p)) });
