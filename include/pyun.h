@@ -6,11 +6,8 @@
 #ifndef PYUN_H
 #define PYUN_H
 
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #define PYUN_VERSION_MAJOR 0
 #define PYUN_VERSION_MINOR 1
 #define PYUN_VERSION_PATCH 0
@@ -23,207 +20,301 @@
 #define PYUN_CHARSET_GB18030 54936
 
 
-// What the platform's answer means for a pushed record.
+/**
+ * What the platform's answer means for a pushed record.
+ */
 typedef enum {
-  // The platform took the record.
+  /**
+   * The platform took the record.
+   */
   PYUN_OUTCOME_ACCEPTED = 0,
-  // Success code with a hint: the platform dropped the record (usually a bad signature).
-  // Returned as PYUN_RESULT_OK unless the client is strict; see the diagnosis.
+  /**
+   * Success code with a hint: the platform dropped the record (usually a bad signature).
+   * Returned as PYUN_RESULT_OK unless the client is strict; see the diagnosis.
+   */
   PYUN_OUTCOME_IGNORED = 1,
-  // 400: a parameter is missing or malformed.
+  /**
+   * 400: a parameter is missing or malformed.
+   */
   PYUN_OUTCOME_PARAMETER_ERROR = 2,
-  // 401: the signature was rejected.
+  /**
+   * 401: the signature was rejected.
+   */
   PYUN_OUTCOME_SIGNATURE_REJECTED = 3,
-  // 403: blocked.
+  /**
+   * 403: blocked.
+   */
   PYUN_OUTCOME_BLOCKED = 4,
-  // 500/503 that persisted through the retries.
+  /**
+   * 500/503 that persisted through the retries.
+   */
   PYUN_OUTCOME_SERVER_ERROR = 5,
-  // Any other answer.
+  /**
+   * The platform's answer with a code pyun does not know: not retried.
+   */
   PYUN_OUTCOME_UNKNOWN = 6,
+  /**
+   * HTTP 429 that persisted through the retries (the result JSON's `retry_after_s` says how
+   * long the answer asked to wait); retryable: the outbox keeps the record.
+   */
+  PYUN_OUTCOME_RATE_LIMITED = 7,
+  /**
+   * Not the platform's answer (no platform JSON with a `code`, or a 3xx): a proxy, gateway
+   * or captive portal answered; the record did not reach the platform. Retryable.
+   */
+  PYUN_OUTCOME_NOT_PLATFORM = 8
 } pyun_outcome;
 
-// The result of every call. Numbers are fixed and never reused.
+/**
+ * The result of every call. Numbers are fixed and never reused.
+ */
 typedef enum {
-  // Success.
+  /**
+   * Success.
+   */
   PYUN_RESULT_OK = 0,
-  // A required pointer argument was NULL.
+  /**
+   * A required pointer argument was NULL.
+   */
   PYUN_RESULT_NULL_ARGUMENT = 1,
-  // An argument is out of range: unknown endpoint, charset or file field.
+  /**
+   * An argument is out of range: unknown endpoint, charset or file field.
+   */
   PYUN_RESULT_INVALID_ARGUMENT = 2,
-  // A string is not valid in the charset given (UTF-8 by default), or a text output holds a
-  // character that charset cannot represent (or a NUL); the message names the field.
+  /**
+   * A string is not valid in the charset given (UTF-8 by default), or a text output holds a
+   * character that charset cannot represent (or a NUL); the message names the field.
+   */
   PYUN_RESULT_INVALID_ENCODING = 3,
-  // A JSON argument is not JSON, or not the expected shape.
+  /**
+   * A JSON argument is not JSON, or not the expected shape.
+   */
   PYUN_RESULT_MALFORMED_JSON = 4,
-  // The record is invalid (missing or malformed fields); nothing was sent.
+  /**
+   * The record is invalid (missing or malformed fields); nothing was sent.
+   */
   PYUN_RESULT_VALIDATION = 5,
-  // A file (photo) could not be read.
+  /**
+   * A file (photo) could not be read.
+   */
   PYUN_RESULT_FILE = 6,
-  // Bad configuration: empty secret, bad base URL or proxy, app_id without api_type.
+  /**
+   * Bad configuration: empty secret, bad base URL or proxy, app_id without api_type.
+   */
   PYUN_RESULT_CONFIG = 7,
-  // A received push's signature does not verify.
+  /**
+   * A received push's signature does not verify.
+   */
   PYUN_RESULT_SIGNATURE_INVALID = 8,
-  // No answer from the platform: connection, timeout, TLS (after the retries).
+  /**
+   * No answer from the platform: connection, timeout, TLS (after the retries).
+   */
   PYUN_RESULT_TRANSPORT = 9,
-  // The platform answered and refused the record (see the outcome and result JSON).
+  /**
+   * The platform answered and refused the record (see the outcome and result JSON).
+   */
   PYUN_RESULT_REJECTED = 10,
-  // The outbox database failed (disk full or read-only, damaged file); nothing was stored.
+  /**
+   * The outbox database failed (disk full or read-only, damaged file); nothing was stored.
+   */
   PYUN_RESULT_STORE = 11,
-  // A handle argument is not NULL but not a live handle of its type either: freed already,
-  // a handle of another type, or a pointer pyun never handed out. The message names the call,
-  // the argument and what the pointer is. Nothing was read through it.
-  PYUN_RESULT_INVALID_HANDLE = 12,
-  // A bug inside pyun (a caught panic). Please report it with the last error message.
-  PYUN_RESULT_PANIC = 99,
+  /**
+   * `pyun_outbox_open`: committed records are missing from the outbox database (its WAL
+   * journal was damaged, or an older copy of the file was put back). The last error names
+   * them (ids, endpoint and key); they are now dead letters whose error starts with `LOST`,
+   * and the next open succeeds. Send them again from their source.
+   */
+  PYUN_RESULT_RECORDS_LOST = 12,
+  /**
+   * A handle argument is not NULL but not a live handle of its type either: freed already,
+   * a handle of another type, or a pointer pyun never handed out. The message names the call,
+   * the argument and what the pointer is. Nothing was read through it.
+   */
+  PYUN_RESULT_INVALID_HANDLE = 13,
+  /**
+   * A bug inside pyun (a caught panic). Please report it with the last error message.
+   */
+  PYUN_RESULT_PANIC = 99
 } pyun_result;
 
-// A client for one parking lot and secret. Opaque; thread-safe. The `pyun_client *` a caller
-// holds is a handle pyun looks up on every call, never an address it reads.
+/**
+ * A client for one parking lot and secret. Opaque; thread-safe. The `pyun_client *` a caller
+ * holds is a handle pyun looks up on every call, never an address it reads.
+ */
 typedef struct pyun_client pyun_client;
 
-// A durable queue of records on a SQLite file. Opaque; thread-safe; several processes may
-// open the same file.
+/**
+ * A durable queue of records on a SQLite file. Opaque; thread-safe; several processes may
+ * open the same file.
+ */
 typedef struct pyun_outbox pyun_outbox;
 
-// A signed request that was built but not sent. Opaque.
+/**
+ * A signed request that was built but not sent. Opaque.
+ */
 typedef struct pyun_request pyun_request;
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif  /* __cplusplus */
 
-// Copies the calling thread's last error message into `buf` (NUL-terminated, in the charset
-// of the call that failed) and returns its length without the NUL. If `buf` is NULL or
-// `len` is too small, nothing is written and the length needed (minus the NUL) is returned;
-// an empty message means the last call succeeded. Never fails.
-//
-// # Safety
-// `buf` must be NULL or point to `len` writable bytes.
+/**
+ * Copies the calling thread's last error message into `buf` (NUL-terminated, in the charset
+ * of the call that failed) and returns its length without the NUL. If `buf` is NULL or
+ * `len` is too small, nothing is written and the length needed (minus the NUL) is returned;
+ * an empty message means the last call succeeded. Never fails.
+ *
+ * # Safety
+ * `buf` must be NULL or point to `len` writable bytes.
+ */
 size_t pyun_last_error_message(char *buf, size_t len);
 
-// The library version, e.g. `"0.1.0"`; static, never freed.
+/**
+ * The library version, e.g. `"0.1.0"`; static, never freed.
+ */
 const char *pyun_version(void);
 
-// Releases a string returned by pyun. NULL is ignored. Only a string pyun returned and has
-// not freed yet is freed (whole, even if the caller wrote into it); any other pointer (freed
-// already, the caller's own memory, `pyun_version()`, a pointer into a string) is ignored,
-// never passed to the allocator, and reported in the last error. A body from
-// `pyun_request_body` is freed too, and the mix-up reported. On success the last error is
-// left as it was.
-//
-// # Safety
-// None beyond the call itself: `s` is only compared with what pyun handed out, never read.
+/**
+ * Releases a string returned by pyun. NULL is ignored. Only a string pyun returned and has
+ * not freed yet is freed (whole, even if the caller wrote into it); any other pointer (freed
+ * already, the caller's own memory, `pyun_version()`, a pointer into a string) is ignored,
+ * never passed to the allocator, and reported in the last error. A body from
+ * `pyun_request_body` is freed too, and the mix-up reported. On success the last error is
+ * left as it was.
+ *
+ * # Safety
+ * None beyond the call itself: `s` is only compared with what pyun handed out, never read.
+ */
 void pyun_string_free(char *s);
 
-// Releases bytes returned by pyun (a request body). NULL is ignored. Only a body pyun returned
-// and has not freed yet is freed; any other pointer is ignored, never passed to the allocator,
-// and reported in the last error. A `len` other than the one returned is reported, and the
-// body freed with its own length; a string from pyun is freed too, and the mix-up reported.
-//
-// # Safety
-// None beyond the call itself: `bytes` is only compared with what pyun handed out, never read.
+/**
+ * Releases bytes returned by pyun (a request body). NULL is ignored. Only a body pyun returned
+ * and has not freed yet is freed; any other pointer is ignored, never passed to the allocator,
+ * and reported in the last error. A `len` other than the one returned is reported, and the
+ * body freed with its own length; a string from pyun is freed too, and the mix-up reported.
+ *
+ * # Safety
+ * None beyond the call itself: `bytes` is only compared with what pyun handed out, never read.
+ */
 void pyun_bytes_free(uint8_t *bytes, size_t len);
 
-// Signs a flat JSON object of string fields: `*out_sign` receives the 32-character uppercase
-// MD5 sign. A `sign` field in the object is ignored. An empty `app_secret` is
-// PYUN_RESULT_CONFIG.
-//
-// # Safety
-// Strings must be NUL-terminated; `out_sign` must be writable.
+/**
+ * Signs a flat JSON object of string fields: `*out_sign` receives the 32-character uppercase
+ * MD5 sign. A `sign` field in the object is ignored. An empty `app_secret` is
+ * PYUN_RESULT_CONFIG.
+ *
+ * # Safety
+ * Strings must be NUL-terminated; `out_sign` must be writable.
+ */
 pyun_result pyun_sign(const char *fields_json,
                       const char *app_secret,
                       uint32_t charset_code,
                       char **out_sign);
 
-// The canonical string of a flat JSON object of fields, with `&app_secret=***` appended,
-// exactly as the platform prints it in a hint. Safe to log.
-//
-// # Safety
-// Strings must be NUL-terminated; `out_canonical` must be writable.
+/**
+ * The canonical string of a flat JSON object of fields, with `&app_secret=***` appended,
+ * exactly as the platform prints it in a hint. Safe to log.
+ *
+ * # Safety
+ * Strings must be NUL-terminated; `out_canonical` must be writable.
+ */
 pyun_result pyun_canonical_string(const char *fields_json,
                                   uint32_t charset_code,
                                   char **out_canonical);
 
-// Verifies a push received from the platform, given as a JSON object of fields or as the raw
-// `application/x-www-form-urlencoded` body. Returns PYUN_RESULT_OK when the signature holds
-// (`*out_rule` = 1: empty values signed, the current rule; 2: empty values skipped, the older
-// rule) and PYUN_RESULT_SIGNATURE_INVALID when it does not (also when it has no `sign`). An
-// empty `app_secret` is PYUN_RESULT_CONFIG.
-//
-// # Safety
-// Strings must be NUL-terminated; `out_rule` must be writable.
+/**
+ * Verifies a push received from the platform, given as a JSON object of fields or as the raw
+ * `application/x-www-form-urlencoded` body. Returns PYUN_RESULT_OK when the signature holds
+ * (`*out_rule` = 1: empty values signed, the current rule; 2: empty values skipped, the older
+ * rule) and PYUN_RESULT_SIGNATURE_INVALID when it does not (also when it has no `sign`). An
+ * empty `app_secret` is PYUN_RESULT_CONFIG.
+ *
+ * # Safety
+ * Strings must be NUL-terminated; `out_rule` must be writable.
+ */
 pyun_result pyun_verify(const char *push,
                         const char *app_secret,
                         uint32_t charset_code,
                         int32_t *out_rule);
 
-// Produces a correctly signed platform push (adds `app_id`, `sign_type`, `timestamp`, `sign`)
-// from a flat JSON object, for testing a receiver. `*out_json` receives the signed fields.
-// An empty `app_secret` is PYUN_RESULT_CONFIG.
-//
-// # Safety
-// Strings must be NUL-terminated; `out_json` must be writable.
+/**
+ * Produces a correctly signed platform push (adds `app_id`, `sign_type`, `timestamp`, `sign`)
+ * from a flat JSON object, for testing a receiver. `*out_json` receives the signed fields.
+ * An empty `app_secret` is PYUN_RESULT_CONFIG.
+ *
+ * # Safety
+ * Strings must be NUL-terminated; `out_json` must be writable.
+ */
 pyun_result pyun_sign_push(const char *fields_json,
                            const char *app_secret,
                            const char *app_id,
                            uint32_t charset_code,
                            char **out_json);
 
-// Explains a platform `hint` (from an ignored or rejected push) against the record that was
-// sent. `endpoint` ("enter", "leave", "release", "update") reads `record_json` as a typed
-// record; NULL reads it as flat fields. `*out_json` receives
-// `{"cause": "wrong_secret"|"fields_differ"|"missing_parameter"|"unrecognised", "summary": ...,
-// "differing": [...], "only_local": [...], "only_platform": [...], ...}`.
-//
-// # Safety
-// Strings must be NUL-terminated (`endpoint` may be NULL); `out_json` must be writable.
+/**
+ * Explains a platform `hint` (from an ignored or rejected push) against the record that was
+ * sent. `endpoint` ("enter", "leave", "release", "update") reads `record_json` as a typed
+ * record; NULL reads it as flat fields. `*out_json` receives
+ * `{"cause": "wrong_secret"|"fields_differ"|"missing_parameter"|"unrecognised", "summary": ...,
+ * "differing": [...], "only_local": [...], "only_platform": [...], ...}`.
+ *
+ * # Safety
+ * Strings must be NUL-terminated (`endpoint` may be NULL); `out_json` must be writable.
+ */
 pyun_result pyun_explain(const char *hint,
                          const char *endpoint_name,
                          const char *record_json,
                          uint32_t charset_code,
                          char **out_json);
 
-// Creates a client from a JSON configuration:
-// `{"app_secret": "...", "base_url": "https://api.4pyun.com", "app_id": null, "api_type": null,
-// "url_encoding": false, "strict": false, "timeout_ms": 30000, "connect_timeout_ms": 10000,
-// "max_attempts": 4, "initial_backoff_ms": 200, "max_backoff_ms": 5000, "proxy": null,
-// "ca_file": null}` (only `app_secret` is required). `ca_file` is a PEM file of extra CA
-// certificates trusted besides Mozilla's roots (a network that re-signs TLS); a
-// `user:password@` in `base_url` is sent as an `Authorization` header and never shown.
-// `charset` applies to this JSON and to every string later passed to or returned by this
-// client. No connection is made here.
-//
-// # Safety
-// `config_json` must be NUL-terminated; `out_client` must be writable.
+/**
+ * Creates a client from a JSON configuration:
+ * `{"app_secret": "...", "base_url": "https://api.4pyun.com", "app_id": null, "api_type": null,
+ * "url_encoding": false, "strict": false, "timeout_ms": 30000, "connect_timeout_ms": 10000,
+ * "max_attempts": 4, "initial_backoff_ms": 200, "max_backoff_ms": 5000, "proxy": null,
+ * "ca_file": null}` (only `app_secret` is required). `ca_file` is a PEM file of extra CA
+ * certificates trusted besides Mozilla's roots (a network that re-signs TLS); a
+ * `user:password@` in `base_url` is sent as an `Authorization` header and never shown.
+ * `charset` applies to this JSON and to every string later passed to or returned by this
+ * client. No connection is made here.
+ *
+ * # Safety
+ * `config_json` must be NUL-terminated; `out_client` must be writable.
+ */
 pyun_result pyun_client_new(const char *config_json,
                             uint32_t charset_code,
                             pyun_client **out_client);
 
-// Releases a client. NULL is ignored. If other threads are inside calls on it, this waits
-// until they have returned, then frees it; calls made after it has begun return
-// PYUN_RESULT_INVALID_HANDLE. A client freed already, a handle of another type or any other
-// pointer is ignored and reported in the last error (a second free is harmless). On success
-// the last error is left as it was.
-//
-// # Safety
-// None beyond the call itself: `client` is only compared with the handles pyun handed out.
+/**
+ * Releases a client. NULL is ignored. If other threads are inside calls on it, this waits
+ * until they have returned, then frees it; calls made after it has begun return
+ * PYUN_RESULT_INVALID_HANDLE. A client freed already, a handle of another type or any other
+ * pointer is ignored and reported in the last error (a second free is harmless). On success
+ * the last error is left as it was.
+ *
+ * # Safety
+ * None beyond the call itself: `client` is only compared with the handles pyun handed out.
+ */
 void pyun_client_free(pyun_client *client);
 
-// Validates, signs and sends a record. `endpoint` is "enter", "leave", "release" or "update";
-// `record_json` a JSON object with the platform's field names; `files_json` NULL or an object
-// of photo paths, e.g. `{"leave_image_file": "C:\\photos\\1.jpg"}` (the `*_hash` fields are
-// computed). Blocks until the platform answers or the retries are exhausted.
-//
-// Returns PYUN_RESULT_OK when the record was accepted (or ignored, outside strict mode), and
-// PYUN_RESULT_REJECTED when the platform refused it; in both cases `*out_outcome` and (unless
-// `out_result_json` is NULL) `*out_result_json` are written: `{"endpoint", "outcome", "code",
-// "message", "hint", "seqno", "http_status", "attempts", "elapsed_ms", "canonical", "sign",
-// "diagnosis", "response"}`. Other codes write nothing; nothing was accepted.
-//
-// # Safety
-// Strings must be NUL-terminated (`files_json` may be NULL); `out_outcome` must be writable;
-// `out_result_json` must be NULL or writable. (`client` is checked: anything but a live client
-// is PYUN_RESULT_INVALID_HANDLE.)
+/**
+ * Validates, signs and sends a record. `endpoint` is "enter", "leave", "release" or "update";
+ * `record_json` a JSON object with the platform's field names; `files_json` NULL or an object
+ * of photo paths, e.g. `{"leave_image_file": "C:\\photos\\1.jpg"}` (the `*_hash` fields are
+ * computed). Blocks until the platform answers or the retries are exhausted.
+ *
+ * Returns PYUN_RESULT_OK when the record was accepted (or ignored, outside strict mode), and
+ * PYUN_RESULT_REJECTED when the platform refused it; in both cases `*out_outcome` and (unless
+ * `out_result_json` is NULL) `*out_result_json` are written: `{"endpoint", "outcome", "code",
+ * "message", "hint", "seqno", "http_status", "attempts", "elapsed_ms", "canonical", "sign",
+ * "diagnosis", "response"}` (a refusal adds "raw_body", "retry_after_s" and "error"). Other
+ * codes write nothing; nothing was accepted.
+ *
+ * # Safety
+ * Strings must be NUL-terminated (`files_json` may be NULL); `out_outcome` must be writable;
+ * `out_result_json` must be NULL or writable. (`client` is checked: anything but a live client
+ * is PYUN_RESULT_INVALID_HANDLE.)
+ */
 pyun_result pyun_client_push(const pyun_client *client,
                              const char *endpoint_name,
                              const char *record_json,
@@ -231,106 +322,133 @@ pyun_result pyun_client_push(const pyun_client *client,
                              pyun_outcome *out_outcome,
                              char **out_result_json);
 
-// Validates and signs a record with this client's secret and options without sending it, for
-// applications that keep their own HTTP code. Read it with `pyun_request_info` and
-// `pyun_request_body`; release it with `pyun_request_free`.
-//
-// # Safety
-// As `pyun_client_push`; `out_request` must be writable.
+/**
+ * Validates and signs a record with this client's secret and options without sending it, for
+ * applications that keep their own HTTP code. Read it with `pyun_request_info` and
+ * `pyun_request_body`; release it with `pyun_request_free`.
+ *
+ * # Safety
+ * As `pyun_client_push`; `out_request` must be writable.
+ */
 pyun_result pyun_client_build_request(const pyun_client *client,
                                       const char *endpoint_name,
                                       const char *record_json,
                                       const char *files_json,
                                       pyun_request **out_request);
 
-// Describes a built request: `*out_json` receives `{"url", "path", "content_type",
-// "content_length", "sign", "canonical" (secret masked), "fields"}`. Send it as
-// `POST url` with that `Content-Type` and the bytes of `pyun_request_body`.
-//
-// # Safety
-// `out_json` must be writable. (`request` is checked: anything but a live request is
-// PYUN_RESULT_INVALID_HANDLE.)
+/**
+ * Describes a built request: `*out_json` receives `{"url", "path", "content_type",
+ * "content_length", "sign", "canonical" (secret masked), "fields"}`. Send it as
+ * `POST url` with that `Content-Type` and the bytes of `pyun_request_body`.
+ *
+ * # Safety
+ * `out_json` must be writable. (`request` is checked: anything but a live request is
+ * PYUN_RESULT_INVALID_HANDLE.)
+ */
 pyun_result pyun_request_info(const pyun_request *request, char **out_json);
 
-// The exact request body (photos included), in memory. Release with `pyun_bytes_free`.
-//
-// # Safety
-// `out_body` and `out_len` must be writable. (`request` is checked: anything but a live
-// request is PYUN_RESULT_INVALID_HANDLE.)
+/**
+ * The exact request body (photos included), in memory. Release with `pyun_bytes_free`.
+ *
+ * # Safety
+ * `out_body` and `out_len` must be writable. (`request` is checked: anything but a live
+ * request is PYUN_RESULT_INVALID_HANDLE.)
+ */
 pyun_result pyun_request_body(const pyun_request *request, uint8_t **out_body, size_t *out_len);
 
-// Releases a request. NULL is ignored. As `pyun_client_free`: it waits for calls running on
-// it; anything but a live request is ignored and reported.
-//
-// # Safety
-// None beyond the call itself: `request` is only compared with the handles pyun handed out.
+/**
+ * Releases a request. NULL is ignored. As `pyun_client_free`: it waits for calls running on
+ * it; anything but a live request is ignored and reported.
+ *
+ * # Safety
+ * None beyond the call itself: `request` is only compared with the handles pyun handed out.
+ */
 void pyun_request_free(pyun_request *request);
 
-// Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
-// page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields. A file
-// that is not an outbox, or a damaged one, fails with PYUN_RESULT_STORE and is left untouched.
-//
-// # Safety
-// `path` must be NUL-terminated; `out_outbox` must be writable.
+/**
+ * Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
+ * page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields. A file
+ * that is not an outbox, or a damaged one, fails with PYUN_RESULT_STORE and is left untouched.
+ * Committed records the database lost (a damaged WAL journal) fail the open once with
+ * PYUN_RESULT_RECORDS_LOST, the last error naming them; they are then dead letters.
+ *
+ * # Safety
+ * `path` must be NUL-terminated; `out_outbox` must be writable.
+ */
 pyun_result pyun_outbox_open(const char *path,
                              int32_t carry_enter_fields,
                              uint32_t charset_code,
                              pyun_outbox **out_outbox);
 
-// Closes an outbox. NULL is ignored. As `pyun_client_free`: it waits for calls running on it
-// (a drain in progress), then closes the database; anything but a live outbox is ignored and
-// reported.
-//
-// # Safety
-// None beyond the call itself: `outbox` is only compared with the handles pyun handed out.
+/**
+ * Closes an outbox. NULL is ignored. As `pyun_client_free`: it waits for calls running on it
+ * (a drain in progress), then closes the database; anything but a live outbox is ignored and
+ * reported.
+ *
+ * # Safety
+ * None beyond the call itself: `outbox` is only compared with the handles pyun handed out.
+ */
 void pyun_outbox_free(pyun_outbox *outbox);
 
-// Validates a record and stores it durably with copies of its photos; `*out_id` receives its
-// id. Returns only once it is on disk; on any error nothing was stored (PYUN_RESULT_VALIDATION,
-// PYUN_RESULT_FILE for a missing photo, PYUN_RESULT_STORE for a full or read-only disk).
-//
-// # Safety
-// Strings must be NUL-terminated (`files_json` may be NULL); `out_id` must be writable.
-// (`outbox` is checked: anything but a live outbox is PYUN_RESULT_INVALID_HANDLE.)
+/**
+ * Validates a record and stores it durably with copies of its photos; `*out_id` receives its
+ * id. Returns only once it is on disk; on any error nothing was stored (PYUN_RESULT_VALIDATION,
+ * PYUN_RESULT_FILE for a missing photo, PYUN_RESULT_STORE for a full or read-only disk).
+ *
+ * # Safety
+ * Strings must be NUL-terminated (`files_json` may be NULL); `out_id` must be writable.
+ * (`outbox` is checked: anything but a live outbox is PYUN_RESULT_INVALID_HANDLE.)
+ */
 pyun_result pyun_outbox_enqueue(const pyun_outbox *outbox,
                                 const char *endpoint_name,
                                 const char *record_json,
                                 const char *files_json,
                                 int64_t *out_id);
 
-// Delivers what is due through `client` (oldest first, enters before the rest of their
-// serial); `*out_report_json` receives `{"accepted", "dead", "retried", "pending"}`.
-// Retryable failures stay queued with a backoff; permanent refusals become dead letters.
-//
-// # Safety
-// `out_report_json` must be writable. (Both handles are checked: anything but a live outbox
-// and a live client is PYUN_RESULT_INVALID_HANDLE.)
+/**
+ * Delivers what is due through `client` (oldest first, enters before the rest of their
+ * serial); `*out_report_json` receives `{"accepted", "dead", "retried", "pending",
+ * "last_error", "paused"}`. Network and TLS failures, 5xx, 429 and answers that are not the
+ * platform's stay queued with a backoff (`last_error` says why); only the platform's refusal
+ * of a record makes it a dead letter, and when records in a row are refused the same way
+ * (401, 403: a wrong secret) delivery pauses instead (`paused` says why; null otherwise).
+ *
+ * # Safety
+ * `out_report_json` must be writable. (Both handles are checked: anything but a live outbox
+ * and a live client is PYUN_RESULT_INVALID_HANDLE.)
+ */
 pyun_result pyun_outbox_drain(const pyun_outbox *outbox,
                               const pyun_client *client,
                               char **out_report_json);
 
-// `*out_json` receives the counts `{"pending", "in_flight", "done", "dead"}`.
-//
-// # Safety
-// `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
+/**
+ * `*out_json` receives the counts `{"pending", "in_flight", "done", "dead"}`.
+ *
+ * # Safety
+ * `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
+ */
 pyun_result pyun_outbox_counts(const pyun_outbox *outbox, char **out_json);
 
-// `*out_json` receives the dead letters: `[{"id", "endpoint", "key", "attempts", "error",
-// "response", "diagnosis"}]`.
-//
-// # Safety
-// `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
+/**
+ * `*out_json` receives the dead letters: `[{"id", "endpoint", "key", "attempts", "error",
+ * "response", "diagnosis"}]`.
+ *
+ * # Safety
+ * `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
+ */
 pyun_result pyun_outbox_dead_letters(const pyun_outbox *outbox, char **out_json);
 
-// Re-queues dead letters after their cause was fixed: the one with `id`, or all when `id` is
-// negative. `*out_count` receives how many.
-//
-// # Safety
-// `out_count` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
+/**
+ * Re-queues dead letters after their cause was fixed: the one with `id`, or all when `id` is
+ * negative. `*out_count` receives how many.
+ *
+ * # Safety
+ * `out_count` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
+ */
 pyun_result pyun_outbox_retry_dead(const pyun_outbox *outbox, int64_t id, uint64_t *out_count);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif  /* __cplusplus */
 
 #endif  /* PYUN_H */

@@ -14,6 +14,10 @@ tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 cbindgen --quiet --config ffi-c/cbindgen.toml --crate pyun-ffi --output "$tmp" ffi-c
 sed -i "s/@MAJOR@/$major/; s/@MINOR@/$minor/; s/@PATCH@/$patch/; s/@VERSION@/$version/" "$tmp"
+# cbindgen writes `// __cplusplus` after its own #endif and `}`: C89 has no // comments.
+# and a comma after an enum's last value, which C89 and C++98 refuse.
+sed -i 's#^\(\#endif\|}\) *// \(.*\)$#\1  /* \2 */#' "$tmp"
+sed -i -z 's/,\(\n} [a-z_]*;\)/\1/g' "$tmp"
 if [ "${1:-}" = "--check" ]; then
   if ! diff -u include/pyun.h "$tmp"; then
     echo "include/pyun.h is stale: run scripts/gen-header.sh and commit it" >&2

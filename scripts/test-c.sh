@@ -47,6 +47,13 @@ echo "== compile (gcc -std=c99 / g++ -std=c++11 -Wall -Wextra -Werror; mcs -lang
 make -s -C examples/c OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc
 make -s -C tests/c all thread-exit OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc CXX=g++
 mcs -langversion:4 -warnaserror -nologo -out:"$out/PyunSample.exe" examples/csharp/*.cs
+# The header as old compilers read it: C89 and C++98, pedantic, no warnings.
+printf '#include "pyun.h"\nint main(void) { return pyun_version()[0] != 0 ? 0 : 1; }\n' >"$work/header.c"
+cp "$work/header.c" "$work/header.cpp"
+gcc -std=c89 -pedantic -Wall -Wextra -Werror -Iinclude -fsyntax-only "$work/header.c"
+gcc -std=c99 -pedantic -Wall -Wextra -Werror -Iinclude -fsyntax-only "$work/header.c"
+g++ -std=c++98 -pedantic -Wall -Wextra -Werror -Iinclude -fsyntax-only "$work/header.cpp"
+echo "include/pyun.h compiles as C89, C99 and C++98 (-pedantic -Werror)"
 # The complete example of docs/c-api.md compiles as printed.
 awk '/^```c$/{f=1; next} /^```$/{f=0} f' docs/c-api.md | sed -n '/^#include <stdio.h>/,$p' >"$work/doc_example.c"
 grep -q pyun_client_push "$work/doc_example.c"

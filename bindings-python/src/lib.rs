@@ -53,10 +53,12 @@ fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
                 "hint": f.response.hint, "seqno": f.response.seqno, "outcome": f.outcome.name(),
                 "attempts": f.attempts, "http_status": f.http_status,
                 "canonical": f.canonical_masked,
+                "retry_after_s": f.retry_after.map(|d| d.as_secs()),
                 "diagnosis": f.diagnosis.as_ref().map(diagnosis_json),
             }),
         ),
         Error::Store(_) => ("StoreError", json!({})),
+        Error::RecordsLost(l) => ("RecordsLostError", json!({ "lost": l.records })),
         // `Error` is non-exhaustive: a variant added later still maps to the base class.
         _ => ("PyunError", json!({})),
     };

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -52,5 +53,34 @@ def test_receiver_verifies_the_sandbox_pushes(kind: str) -> None:
         assert sent.returncode == 0, sent.stderr
         assert receiver.wait(timeout=20) == 0
         assert f"{kind} push" in receiver.stdout.read()
+    finally:
+        receiver.kill()
+
+
+def test_receiver_always_answers_a_verified_push() -> None:
+    # discounts="null" is an empty list; a list that cannot be read is a handler error,
+    # logged and answered with a non-ack status (the platform sends it again), never silence.
+    receiver = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / "receiver.py"), "--port", "0", "--max-pushes", "1"],
+        env={**os.environ, "PYUN_APP_SECRET": SECRET}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert receiver.stdout is not None and receiver.stderr is not None
+        url = receiver.stdout.readline().split()[-1]
+
+        def post(discounts: str) -> urllib.request.Request:
+            fields = pyun.sign_push({"pay_serial": f"PAY-{len(discounts)}", "discounts": discounts}, SECRET, "app")
+            body = urllib.parse.urlencode(fields).encode()
+            return urllib.request.Request(url, data=body)
+
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            urllib.request.urlopen(post("[{broken"), timeout=10)
+        assert failed.value.code == 500
+        assert b"1001" not in failed.value.read()
+        with urllib.request.urlopen(post("null"), timeout=10) as acked:
+            assert acked.status == 200 and b"1001" in acked.read()
+        assert receiver.wait(timeout=20) == 0
+        assert "payment push PAY-4" in receiver.stdout.read()
+        assert "discounts" in receiver.stderr.read()
     finally:
         receiver.kill()

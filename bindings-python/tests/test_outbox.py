@@ -98,3 +98,38 @@ def test_purge_days_at_the_extremes_keep_everything(sandbox: Sandbox, tmp_path: 
             pyun.Outbox(tmp_path / "o.db", audit_days=bad)
     assert box.counts()["done"] == 1
     assert box.purge_done(0) == 1
+
+
+def test_records_lost_from_a_damaged_wal_are_reported_not_silently_dropped(tmp_path: pathlib.Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "outbox.db"
+    box = pyun.Outbox(db)
+    # Another reader holds an old snapshot: no checkpoint can move the records out of the WAL.
+    reader = sqlite3.connect(db, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM records").fetchone()
+    for i in range(10):
+        record = load("leave.json")
+        record["parking_serial"] = f"L-{i}"
+        box.enqueue("leave", record)
+    # The files as a power cut leaves them, with one bit flipped in the WAL's second frame.
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for suffix in ("", "-wal", "-enqueued"):
+        shutil.copy(f"{db}{suffix}", f"{copy / 'outbox.db'}{suffix}")
+    wal = bytearray((copy / "outbox.db-wal").read_bytes())
+    wal[32 + (24 + 4096) + 24 + 100] ^= 0x10
+    (copy / "outbox.db-wal").write_bytes(bytes(wal))
+    reader.close()
+
+    with pytest.raises(pyun.RecordsLostError) as lost:
+        pyun.Outbox(copy / "outbox.db")
+    assert isinstance(lost.value, pyun.StoreError)
+    assert "LOST" in str(lost.value)
+    assert lost.value.lost and lost.value.lost[-1]["key"] == "L-9"
+    # Reported once: the lost records are dead letters now.
+    again = pyun.Outbox(copy / "outbox.db")
+    counts = again.counts()
+    assert counts["pending"] + counts["dead"] == 10
+    assert all(d["error"].startswith("LOST") for d in again.dead_letters())

@@ -127,3 +127,10 @@ def test_parse_form_and_parse_push() -> None:
     with pytest.raises(pyun.ConfigError, match="unknown push kind"):
         pyun.parse_push("exit", fields, "k")
     assert pyun.ACK_BODY == '{"code":"1001"}'
+
+
+@pytest.mark.parametrize("empty", ["", "null", "{}", "[]"])
+def test_a_list_sent_as_null_empty_or_an_empty_object_parses_as_empty(empty: str) -> None:
+    signed = pyun.sign_push({"pay_serial": "P1", "discounts": empty, "mcoupons": empty}, "s3cret", "app")
+    push = pyun.parse_push("payment", signed, "s3cret")
+    assert push["discounts"] == [] and push["mcoupons"] == []

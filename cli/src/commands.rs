@@ -25,7 +25,18 @@ pub struct PushArgs {
     /// A photo to attach, as NAME=PATH (enter_image_file, leave_image_file, ...). Repeatable.
     #[arg(long = "file", value_name = "NAME=PATH")]
     files: Vec<String>,
-    /// Base URL of the platform (or of a sandbox).
+    #[command(flatten)]
+    client: ClientArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// How to reach the platform: the options of every command that sends records.
+#[derive(Args)]
+pub struct ClientArgs {
+    /// Base URL of the platform (or of a sandbox). A `user:password@` in it (a gateway with
+    /// basic auth) is sent as an Authorization header and never printed.
     #[arg(long, env = "PYUN_BASE_URL", default_value = pyun_core::client::PRODUCTION_URL)]
     base_url: String,
     #[command(flatten)]
@@ -45,6 +56,9 @@ pub struct PushArgs {
     /// Seconds allowed per attempt.
     #[arg(long, default_value_t = 30.0)]
     timeout: f64,
+    /// Seconds allowed to connect.
+    #[arg(long, default_value_t = 10.0)]
+    connect_timeout: f64,
     /// Attempts in all (retries happen only on network errors and 500/503).
     #[arg(long, default_value_t = 4)]
     attempts: u32,
@@ -52,9 +66,28 @@ pub struct PushArgs {
     /// re-signs TLS). Certificate checks are never turned off.
     #[arg(long, env = "PYUN_CA_FILE", value_name = "PEM")]
     ca_file: Option<std::path::PathBuf>,
-    /// Print the result as JSON.
-    #[arg(long)]
-    json: bool,
+}
+
+impl ClientArgs {
+    /// The client these options describe.
+    pub fn client(self) -> Result<Client, Failure> {
+        let mut config = ClientConfig::new(self.secret.app_secret.as_str());
+        config.base_url = self.base_url;
+        config.build = BuildOptions {
+            app_id: self.app_id,
+            api_type: self.api_type,
+            url_encoding: self.url_encoding,
+        };
+        config.strict = self.strict;
+        config.timeout = seconds(self.timeout, "--timeout")?;
+        config.connect_timeout = seconds(self.connect_timeout, "--connect-timeout")?;
+        config.ca_file = self.ca_file;
+        config.retry = RetryPolicy {
+            max_attempts: self.attempts.max(1),
+            ..RetryPolicy::default()
+        };
+        Ok(Client::new(config)?)
+    }
 }
 
 fn seconds(s: f64, what: &str) -> Result<Duration, Failure> {
@@ -77,21 +110,7 @@ pub fn push(a: PushArgs) -> Result<u8, Failure> {
         .iter()
         .map(|f| file_arg(f))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut config = ClientConfig::new(a.secret.app_secret.as_str());
-    config.base_url = a.base_url;
-    config.build = BuildOptions {
-        app_id: a.app_id,
-        api_type: a.api_type,
-        url_encoding: a.url_encoding,
-    };
-    config.strict = a.strict;
-    config.timeout = seconds(a.timeout, "--timeout")?;
-    config.ca_file = a.ca_file;
-    config.retry = RetryPolicy {
-        max_attempts: a.attempts.max(1),
-        ..RetryPolicy::default()
-    };
-    let client = Client::new(config)?;
+    let client = a.client.client()?;
     let r = client.push(&record, &files)?;
     if a.json {
         let v = serde_json::json!({
@@ -212,6 +231,9 @@ pub struct SandboxArgs {
     /// Milliseconds added before each answer.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Milliseconds allowed to receive a request's headers, and then its body.
+    #[arg(long, default_value_t = 30_000)]
+    read_timeout_ms: u64,
 }
 
 fn fraction(v: f64, what: &str) -> Result<f64, Failure> {
@@ -239,6 +261,7 @@ pub fn sandbox(a: SandboxArgs) -> Result<u8, Failure> {
         app_secret: a.app_secret,
         addr: std::net::SocketAddr::new(a.host, a.port),
         faults,
+        read_timeout: Duration::from_millis(a.read_timeout_ms.max(1)),
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start(config)

@@ -109,7 +109,7 @@ impl From<pyun_core::Error> for Failure {
         let code = match &e {
             E::Api(_) | E::Signature(_) => 1,
             E::Transport(_) => 3,
-            E::Store(_) => 4,
+            E::Store(_) | E::RecordsLost(_) => 4,
             _ => 2,
         };
         Failure::new(code, e.to_string())

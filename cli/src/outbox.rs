@@ -1,14 +1,17 @@
 //! `pyun outbox`: a durable queue on a SQLite file, for lots whose network drops.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use clap::{Args, Subcommand};
-use pyun_core::outbox::{Outbox, OutboxOptions};
-use pyun_core::{AnyRecord, Client, ClientConfig, Endpoint};
+use pyun_core::outbox::{Event, Outbox, OutboxOptions, RecordStatus};
+use pyun_core::{AnyRecord, Endpoint};
 
+use crate::commands::ClientArgs;
 use crate::input::{file_arg, read_text};
-use crate::{Failure, SecretArg};
+use crate::Failure;
 
 /// `pyun outbox`.
 #[derive(Args)]
@@ -16,13 +19,16 @@ pub struct OutboxArgs {
     /// The outbox database file (created if missing).
     #[arg(long, env = "PYUN_OUTBOX")]
     db: PathBuf,
+    /// Print JSON (one object, or one per line for events and `drain --follow`).
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: OutboxCommand,
 }
 
 #[derive(Subcommand)]
 enum OutboxCommand {
-    /// Counts: pending, done, dead.
+    /// Counts (pending, done, dead) and why the next record waits.
     Status,
     /// Validate and store a record durably (photos are copied into the outbox).
     Enqueue {
@@ -34,25 +40,47 @@ enum OutboxCommand {
         #[arg(long = "file", value_name = "NAME=PATH")]
         files: Vec<String>,
     },
-    /// Deliver what is due; with --follow, keep delivering until interrupted.
+    /// Deliver what is due; with --follow, keep delivering (woken by new records) and print
+    /// each acceptance and dead letter until Ctrl+C or SIGTERM.
     Drain {
-        /// Base URL of the platform (or of a sandbox).
-        #[arg(long, env = "PYUN_BASE_URL", default_value = pyun_core::client::PRODUCTION_URL)]
-        base_url: String,
         #[command(flatten)]
-        secret: SecretArg,
-        /// Keep running, draining every --interval-ms.
+        client: ClientArgs,
+        /// Keep running until interrupted; the record in flight is finished first.
         #[arg(long)]
         follow: bool,
-        /// Milliseconds between drains with --follow.
+        /// With --follow: milliseconds between looks for records another process enqueued.
         #[arg(long, default_value_t = 1000)]
         interval_ms: u64,
         /// Carry a dead-lettered enter's fields on its leave (page 001 note 8).
         #[arg(long)]
         carry_enter_fields: bool,
-        /// A PEM file of extra CA certificates to trust besides Mozilla's roots.
-        #[arg(long, env = "PYUN_CA_FILE", value_name = "PEM")]
-        ca_file: Option<std::path::PathBuf>,
+        /// The longest wait, in seconds, before a failed record is tried again (the wait
+        /// doubles from 1 s up to this).
+        #[arg(long, default_value_t = 300.0)]
+        max_backoff: f64,
+    },
+    /// One record's status, by its id or its parking_serial / flow_no.
+    Show {
+        /// The record's id, or its key.
+        record: String,
+    },
+    /// Records, oldest first.
+    List {
+        /// Only those in this state: pending, done or dead.
+        #[arg(long)]
+        state: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Delivery events (accepted, dead, requeued) after a position, in order.
+    Events {
+        /// The last position already handled (0: from the start).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// At most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
     },
     /// List the dead letters.
     Dead,
@@ -71,24 +99,38 @@ enum OutboxCommand {
 
 /// Runs an outbox subcommand.
 pub fn run(a: OutboxArgs) -> Result<u8, Failure> {
-    let carry = matches!(
-        a.command,
-        OutboxCommand::Drain {
-            carry_enter_fields: true,
-            ..
+    let mut options = OutboxOptions::default();
+    if let OutboxCommand::Drain {
+        carry_enter_fields,
+        max_backoff,
+        ..
+    } = &a.command
+    {
+        options.carry_enter_fields = *carry_enter_fields;
+        if !(max_backoff.is_finite() && *max_backoff > 0.0) {
+            return Err(Failure::usage(format!(
+                "--max-backoff must be a positive number of seconds, got {}",
+                max_backoff
+            )));
         }
-    );
-    let outbox = Outbox::open(
-        &a.db,
-        OutboxOptions {
-            carry_enter_fields: carry,
-            ..OutboxOptions::default()
-        },
-    )?;
+        // Saturating: a number of seconds past any date means "as long as possible".
+        options.max_backoff = Duration::try_from_secs_f64(*max_backoff).unwrap_or(Duration::MAX);
+        options.initial_backoff = options.initial_backoff.min(options.max_backoff);
+    }
+    let outbox = Outbox::open(&a.db, options)?;
+    let json = a.json;
     match a.command {
         OutboxCommand::Status => {
             let c = outbox.counts()?;
-            println!("pending {}  done {}  dead {}", c.pending, c.done, c.dead);
+            let head = outbox.head()?;
+            if json {
+                println!("{}", serde_json::json!({"counts": c, "head": head}));
+            } else {
+                println!("pending {}  done {}  dead {}", c.pending, c.done, c.dead);
+                if let Some(h) = head {
+                    println!("next: {}", waiting(&h));
+                }
+            }
         }
         OutboxCommand::Enqueue {
             endpoint,
@@ -102,36 +144,65 @@ pub fn run(a: OutboxArgs) -> Result<u8, Failure> {
                 .map(|f| file_arg(f))
                 .collect::<Result<Vec<_>, _>>()?;
             let id = outbox.enqueue(&record, &files)?;
-            println!("stored as #{}", id);
+            if json {
+                println!("{}", serde_json::json!({ "id": id }));
+            } else {
+                println!("stored as #{}", id);
+            }
         }
         OutboxCommand::Drain {
-            base_url,
-            secret,
-            follow,
+            client,
+            follow: true,
             interval_ms,
-            ca_file,
             ..
-        } => {
-            let mut config = ClientConfig::new(secret.app_secret.as_str());
-            config.base_url = base_url;
-            config.ca_file = ca_file;
-            let client = Client::new(config)?;
-            loop {
-                let r = outbox.drain(&client)?;
-                if r.accepted + r.dead + r.retried > 0 || !follow {
-                    println!(
-                        "accepted {}  dead {}  retried {}  still pending {}",
-                        r.accepted, r.dead, r.retried, r.pending
-                    );
+        } => return follow(&outbox, client, interval_ms, json),
+        OutboxCommand::Drain { client, .. } => {
+            let r = outbox.drain(&client.client()?)?;
+            if json {
+                println!("{}", serde_json::json!(r));
+            } else {
+                println!(
+                    "accepted {}  dead {}  retried {}  still pending {}",
+                    r.accepted, r.dead, r.retried, r.pending
+                );
+                if let Some(why) = r.paused.as_deref().or(r.last_error.as_deref()) {
+                    println!("    {}", why);
                 }
-                if !follow {
-                    return Ok(if r.dead > 0 { 1 } else { 0 });
-                }
-                std::thread::sleep(Duration::from_millis(interval_ms));
+            }
+            return Ok(if r.dead > 0 { 1 } else { 0 });
+        }
+        OutboxCommand::Show { record } => {
+            let by_id = match record.parse::<i64>() {
+                Ok(id) => outbox.record(id)?.into_iter().collect(),
+                Err(_) => Vec::new(),
+            };
+            let found = if by_id.is_empty() {
+                outbox.find(&record)?
+            } else {
+                by_id
+            };
+            if found.is_empty() {
+                return Err(Failure::new(
+                    1,
+                    format!("no record {:?} in {}", record, a.db.display()),
+                ));
+            }
+            print_statuses(&found, json);
+        }
+        OutboxCommand::List { state, limit } => {
+            print_statuses(&outbox.list(state.as_deref(), limit)?, json)
+        }
+        OutboxCommand::Events { after, limit } => {
+            for e in outbox.events(after, limit)? {
+                print_event(&e, json);
             }
         }
         OutboxCommand::Dead => {
             for d in outbox.dead_letters()? {
+                if json {
+                    println!("{}", serde_json::json!(d));
+                    continue;
+                }
                 println!(
                     "#{} {} {} after {} attempt(s): {}",
                     d.id, d.endpoint, d.key, d.attempts, d.error
@@ -149,4 +220,157 @@ pub fn run(a: OutboxArgs) -> Result<u8, Failure> {
         }
     }
     Ok(0)
+}
+
+/// `drain --follow`: the outbox's background sender delivers (woken by enqueues in this
+/// process, looking for other processes' records every `interval_ms`, backing off on network
+/// and database errors); this thread prints each event with a timestamp until Ctrl+C /
+/// SIGTERM, then stops the sender after the record in flight and exits 0.
+fn follow(
+    outbox: &Outbox,
+    client: ClientArgs,
+    interval_ms: u64,
+    json: bool,
+) -> Result<u8, Failure> {
+    let (stop_tx, stop_rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .map_err(|e| Failure::new(4, format!("cannot handle Ctrl+C: {}", e)))?;
+    let mut after = outbox.last_event_seq()?;
+    let sender = outbox.start_sender(
+        Arc::new(client.client()?),
+        Duration::from_millis(interval_ms.max(10)),
+    );
+    say(
+        json,
+        "started",
+        &format!("delivering from {}", outbox.path().display()),
+    );
+    let (mut last_wait, mut last_error) = (String::new(), String::new());
+    loop {
+        let stopping = stop_rx.recv_timeout(Duration::from_millis(200)).is_ok();
+        // A database error here (a busy or full disk) is reported and tried again.
+        match outbox.events(after, 1000) {
+            Ok(events) => {
+                for e in events {
+                    after = e.seq;
+                    print_event(&e, json);
+                }
+            }
+            // Said once per change, not every look.
+            Err(e) if e.to_string() != last_error => {
+                last_error = e.to_string();
+                say(json, "error", &last_error);
+            }
+            Err(_) => {}
+        }
+        if let Ok(Some(head)) = outbox.head() {
+            let why = waiting(&head);
+            if head.attempts > 0 && why != last_wait {
+                say(json, "waiting", &why);
+                last_wait = why;
+            }
+        }
+        if stopping {
+            break;
+        }
+    }
+    sender.stop();
+    // The record that was in flight when the signal came is written down by now.
+    for e in outbox.events(after, 1000).unwrap_or_default() {
+        print_event(&e, json);
+    }
+    let pending = outbox.counts().map(|c| c.pending).unwrap_or(0);
+    say(
+        json,
+        "stopped",
+        &format!("{} record(s) still pending, kept for the next run", pending),
+    );
+    Ok(0)
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+fn say(json: bool, what: &str, message: &str) {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"time": now(), "kind": what, "message": message})
+        );
+    } else {
+        println!("{} {} {}", now(), what, message);
+    }
+}
+
+fn print_event(e: &Event, json: bool) {
+    if json {
+        println!("{}", serde_json::json!(e));
+        return;
+    }
+    let at = SystemTime::UNIX_EPOCH + Duration::from_millis(e.at_ms.max(0) as u64);
+    let detail = match (&e.seqno, &e.reason) {
+        (Some(seqno), _) => format!("seqno {}", seqno),
+        (None, Some(reason)) => reason.clone(),
+        (None, None) => String::new(),
+    };
+    println!(
+        "{} {} #{} {} {} {}",
+        humantime::format_rfc3339_millis(at),
+        e.kind,
+        e.record_id,
+        e.endpoint,
+        e.key,
+        detail
+    );
+}
+
+/// Why a pending record waits, in one line.
+fn waiting(r: &RecordStatus) -> String {
+    let next = r.next_attempt_ms.unwrap_or(0);
+    let when = if next > 0 {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(next as u64);
+        format!("next attempt at {}", humantime::format_rfc3339_millis(at))
+    } else {
+        "due now".to_string()
+    };
+    format!(
+        "#{} {} {} ({}, {} attempt(s)){}",
+        r.id,
+        r.endpoint,
+        r.key,
+        when,
+        r.attempts,
+        r.last_error
+            .as_deref()
+            .map(|e| format!(": {}", e))
+            .unwrap_or_default()
+    )
+}
+
+fn print_statuses(records: &[RecordStatus], json: bool) {
+    if json {
+        println!("{}", serde_json::json!(records));
+        return;
+    }
+    for r in records {
+        let mut line = format!(
+            "#{} {} {} {} after {} attempt(s)",
+            r.id, r.endpoint, r.key, r.state, r.attempts
+        );
+        if let Some(s) = &r.seqno {
+            line.push_str(&format!(", seqno {}", s));
+        }
+        println!("{}", line);
+        if r.state != "done" {
+            if let Some(e) = &r.last_error {
+                println!("    last error: {}", e);
+            }
+        }
+        if let Some(d) = &r.diagnosis {
+            println!("    diagnosis: {}", d);
+        }
+    }
 }

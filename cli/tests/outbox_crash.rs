@@ -133,7 +133,24 @@ fn killed_fifty_times_loses_nothing() {
         .map(|r| (r.endpoint.clone(), r.key.clone()))
         .collect();
     let unique: BTreeSet<&(String, String)> = keys.iter().collect();
-    assert_eq!(unique.len(), keys.len(), "a record was accepted twice");
+    // What the platform saw, before the sandbox's de-duplication: a record may arrive again
+    // (its answer was lost, or the process was killed before it wrote "done"), but every
+    // arrival under one key must be the same signed record, so the platform takes it once.
+    let received = sb.received();
+    let arrivals: u64 = received.iter().map(|r| r.count).sum();
+    for r in &received {
+        assert_eq!(
+            r.distinct, 1,
+            "{} {} arrived as {} different records: the platform would take one and drop the others",
+            r.endpoint, r.key, r.distinct
+        );
+    }
+    assert_eq!(
+        received.len(),
+        keys.len(),
+        "the sandbox stored a different set than what arrived"
+    );
+    assert!(arrivals > keys.len() as u64, "no record was ever resent");
     for r in &reported {
         assert!(unique.contains(r), "{:?} was stored but never delivered", r);
     }
@@ -155,12 +172,13 @@ fn killed_fifty_times_loses_nothing() {
     }
     let c = sb.counters();
     eprintln!(
-        "crash test: {} runs, {} records stored ({} reported before the kill), {} accepted ({} while being killed), {} duplicates dropped by the sandbox, {} faults, {} dropped connections, {:?}",
+        "crash test: {} runs, {} records stored ({} reported before the kill), {} accepted ({} while being killed), {} arrivals, {} duplicates dropped by the sandbox, {} faults, {} dropped connections, {:?}",
         RUNS,
         counts.done,
         reported.len(),
         keys.len(),
         delivered_while_killing,
+        arrivals,
         c.duplicates,
         c.faults_injected,
         c.dropped,
@@ -174,5 +192,120 @@ fn killed_fifty_times_loses_nothing() {
         delivered_while_killing > 0 && c.duplicates > 0,
         "no kill landed while records were being delivered"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `drain --follow` when the database fails under it: it keeps running (a busy or full disk
+/// passes), logs the error naming the file with a growing backoff instead of spinning, stops
+/// cleanly (exit 0) on SIGTERM, and the record is still queued for the next start.
+#[test]
+fn drain_follow_survives_a_store_error_and_loses_nothing() {
+    if !Command::new("python3")
+        .args(["-c", "import sqlite3"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("skipped: python3 with sqlite3 is needed to break the database");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("pyun-follow-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("outbox.db");
+    let data = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
+    let sb = Sandbox::start(SandboxConfig {
+        app_secret: SECRET.into(),
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    // A gateway in front of the platform: the record stays pending and is tried every second.
+    sb.set_faults(Faults {
+        gateway_first: 1_000_000,
+        gateway_status: 502,
+        ..Faults::default()
+    });
+    let pyun = env!("CARGO_BIN_EXE_pyun");
+    let enqueued = Command::new(pyun)
+        .args(["outbox", "--db"])
+        .arg(&db)
+        .args(["enqueue", "leave"])
+        .arg(data.join("leave.json"))
+        .arg(format!(
+            "--file=leave_image_file={}",
+            data.join("leave.bmp").display()
+        ))
+        .output()
+        .unwrap();
+    assert!(enqueued.status.success(), "{:?}", enqueued);
+    let mut follow = Command::new(pyun)
+        .args(["outbox", "--db"])
+        .arg(&db)
+        .args([
+            "drain",
+            "--follow",
+            "--interval-ms",
+            "50",
+            "--max-backoff",
+            "0.1",
+        ])
+        .arg("--base-url")
+        .arg(sb.url())
+        .env("PYUN_APP_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(sb.counters().requests > 0, "the sender never tried");
+    // Another program breaks the database: the photos' table is gone.
+    let broke = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('DROP TABLE files'); c.commit()",
+        ])
+        .arg(&db)
+        .status()
+        .unwrap();
+    assert!(broke.success());
+    // It keeps running through the error (the record is due every 0.1 s), and backs off
+    // instead of spinning.
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(
+        follow.try_wait().unwrap().is_none(),
+        "drain --follow ended on a store error"
+    );
+    // SAFETY: kill(2) on the child's pid, which is still ours to signal (not yet waited for).
+    unsafe {
+        libc::kill(follow.id() as i32, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = follow.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "drain --follow did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    follow
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{}", err);
+    let errors = err.lines().filter(|l| l.contains("files")).count();
+    assert!(
+        errors >= 1 && err.contains(&db.display().to_string()),
+        "the store error was not reported: {}",
+        err
+    );
+    assert!(errors < 20, "{} error lines in 5 s: no backoff", errors);
+    // Nothing was lost: the next start finds the record still pending.
+    let outbox = Outbox::open(&db, OutboxOptions::default()).unwrap();
+    assert_eq!(outbox.counts().unwrap().pending, 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }

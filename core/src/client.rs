@@ -1,7 +1,8 @@
 //! The blocking HTTP client (feature `http`): one per parking lot and secret, shared by threads.
 //!
-//! Retries with exponential backoff and jitter happen only on connection errors, timeouts and
-//! `500`/`503`, never on `400`/`401`/`403` or an ignored-with-hint reply. Resending is safe
+//! Retries with exponential backoff and jitter happen only on connection errors, timeouts,
+//! `500`/`503`, `429` (after its `Retry-After`) and answers that are not the platform's, never
+//! on `400`/`401`/`403` or an ignored-with-hint reply. Resending is safe
 //! because the platform drops a repeated `parking_serial` (or `flow_no` for updates): a record
 //! whose first attempt did arrive is not stored twice.
 
@@ -22,7 +23,7 @@ use crate::form::{FileField, FileSource};
 use crate::record::{EnterRecord, LeaveRecord, Record, ReleaseRecord, UpdateRecord};
 use crate::request::{build_request, BuildOptions, SignedRequest};
 use crate::response::{
-    classify, ApiFailure, Outcome, Response, TransportError, TransportErrorKind,
+    classify, parse_retry_after, ApiFailure, Outcome, Response, TransportError, TransportErrorKind,
 };
 use crate::secret::AppSecret;
 use crate::Endpoint;
@@ -387,20 +388,9 @@ impl Client {
                 req.canonical_masked()
             );
             let result = self.attempt(&url, &shown, req);
-            let retry_reason = match &result {
-                Err(AttemptError::Transport(kind, msg)) if is_retryable_kind(*kind) => {
-                    Some(msg.clone())
-                }
-                Ok((status, parsed, _))
-                    if classify(req.endpoint(), *status, parsed.as_ref()).is_retryable() =>
-                {
-                    Some(format!("HTTP {}", status))
-                }
-                _ => None,
-            };
-            if let Some(reason) = retry_reason {
+            if let Some((reason, wait)) = retry_decision(req.endpoint(), &result, &policy) {
                 if attempt < policy.max_attempts {
-                    let delay = policy.delay(attempt);
+                    let delay = policy.delay(attempt).max(wait);
                     log::warn!(
                         "{} {} attempt {} failed ({}); retrying in {} ms",
                         req.endpoint(),
@@ -422,7 +412,7 @@ impl Client {
         url: &str,
         shown: &str,
         req: &SignedRequest,
-    ) -> std::result::Result<(u16, Option<Response>, Vec<u8>), AttemptError> {
+    ) -> std::result::Result<Answer, AttemptError> {
         let body_error: Rc<RefCell<Option<Error>>> = Rc::new(RefCell::new(None));
         let mut body = CapturingReader {
             body: req.body_reader(),
@@ -446,6 +436,11 @@ impl Client {
             AttemptError::Transport(kind, describe(&e, shown))
         })?;
         let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         let mut bytes = Vec::new();
         if let Err(e) = resp
             .body_mut()
@@ -463,17 +458,17 @@ impl Client {
                 format!("reading the answer of {}: {}", shown, e),
             ));
         }
-        Ok((status, Response::parse(&bytes), bytes))
+        Ok((status, Response::parse(&bytes), bytes, retry_after))
     }
 
     fn finish(
         &self,
         req: &SignedRequest,
-        result: std::result::Result<(u16, Option<Response>, Vec<u8>), AttemptError>,
+        result: std::result::Result<Answer, AttemptError>,
         attempts: u32,
         elapsed: Duration,
     ) -> Result<PushResult> {
-        let (status, parsed, raw) = match result {
+        let (status, parsed, raw, retry_after) = match result {
             Ok(ok) => ok,
             Err(AttemptError::Body(e)) => return Err(e),
             Err(AttemptError::Transport(kind, message)) => {
@@ -528,7 +523,36 @@ impl Client {
             diagnosis,
             attempts,
             canonical_masked: req.canonical_masked().to_string(),
+            retry_after,
         })))
+    }
+}
+
+/// An HTTP answer: status, the platform's JSON if it was that, the raw body, `Retry-After`.
+type Answer = (u16, Option<Response>, Vec<u8>, Option<Duration>);
+
+/// Whether an attempt is worth another one within this call: why, and the least wait. Not
+/// when the answer's `Retry-After` asks for more than the policy's longest backoff: the call
+/// returns then, and a caller with a queue (the outbox) sends again after that time.
+fn retry_decision(
+    endpoint: Endpoint,
+    result: &std::result::Result<Answer, AttemptError>,
+    policy: &RetryPolicy,
+) -> Option<(String, Duration)> {
+    match result {
+        Err(AttemptError::Transport(kind, msg)) if is_retryable_kind(*kind) => {
+            Some((msg.clone(), Duration::ZERO))
+        }
+        Ok((status, parsed, _, retry_after)) => {
+            let outcome = classify(endpoint, *status, parsed.as_ref());
+            let wait = retry_after.unwrap_or_default();
+            if outcome.is_retryable() && wait <= policy.max_backoff {
+                Some((format!("HTTP {} ({})", status, outcome), wait))
+            } else {
+                None
+            }
+        }
+        _ => None,
     }
 }
 

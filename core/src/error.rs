@@ -135,6 +135,52 @@ pub enum Error {
     /// The outbox database failed (disk full or read-only, damaged file): what was being
     /// stored was not stored.
     Store(String),
+    /// Records the outbox had committed are missing from its database (a damaged WAL journal,
+    /// an older copy of the file put back): they are lost. Reported by the open that finds it;
+    /// from then on they are dead letters whose error starts with `LOST`.
+    RecordsLost(RecordsLost),
+}
+
+/// Committed records an outbox database lost; see [`Error::RecordsLost`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordsLost {
+    /// The outbox database.
+    pub path: PathBuf,
+    /// The lost records, by id.
+    pub records: Vec<LostRecord>,
+}
+
+/// One lost record: its id, and its endpoint and key (`parking_serial`, or `flow_no` for an
+/// update) when the outbox still knows them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LostRecord {
+    /// Its id in the outbox.
+    pub id: i64,
+    /// `enter`, `leave`, `release` or `update`, when known.
+    pub endpoint: Option<String>,
+    /// `parking_serial` or `flow_no`, when known.
+    pub key: Option<String>,
+}
+
+impl fmt::Display for RecordsLost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "outbox {}: {} committed record(s) were LOST from the database (its WAL journal was damaged, or an older copy of the file was put back):",
+            self.path.display(),
+            self.records.len()
+        )?;
+        for r in self.records.iter().take(20) {
+            write!(f, " #{}", r.id)?;
+            if let (Some(e), Some(k)) = (&r.endpoint, &r.key) {
+                write!(f, " ({} {})", e, k)?;
+            }
+        }
+        if self.records.len() > 20 {
+            write!(f, " and {} more", self.records.len() - 20)?;
+        }
+        f.write_str("; send them again from their source. They are listed among the dead letters; the outbox opens normally from now on")
+    }
 }
 
 impl fmt::Display for Error {
@@ -156,6 +202,7 @@ impl fmt::Display for Error {
             Error::Transport(e) => e.fmt(f),
             Error::Api(e) => e.fmt(f),
             Error::Store(e) => f.write_str(e),
+            Error::RecordsLost(e) => e.fmt(f),
         }
     }
 }

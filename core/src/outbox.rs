@@ -6,9 +6,11 @@
 //!   a queued record), and returns only once the transaction is committed with
 //!   `synchronous=FULL`.
 //! - [`Outbox::drain`] delivers: oldest first, and for one `parking_serial` strictly in queue
-//!   order with the enter first. A retryable failure (network, 500/503) backs off and keeps the
-//!   record; a permanent one (400/401/403, or an ignored-with-hint reply) moves it to the dead
-//!   letters with the platform's answer and the diagnosis, and delivery goes on. An accepted
+//!   order with the enter first. Only the platform's refusal of a record (400/401/403, or an
+//!   ignored-with-hint reply) moves it to the dead letters, with the platform's answer and the
+//!   diagnosis, and delivery goes on; everything else (network, TLS, 5xx, 429, an answer that
+//!   is not the platform's) backs off and keeps the record, the reason in `last_error`. The
+//!   same refusal for [`PAUSE_AFTER`] records in a row pauses delivery instead. An accepted
 //!   record is marked done with its `seqno` and kept for the audit period with its fields and
 //!   photo MD5s; its photo bytes are freed at once.
 //! - A file that is not an outbox (another program's database) or is damaged is refused, not
@@ -19,7 +21,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -27,13 +28,22 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::client::{Client, PushResult};
-use crate::error::{Error, Result};
+use crate::error::{Error, LostRecord, RecordsLost, Result};
 use crate::form::{FileField, FileSource};
 use crate::record::{AnyRecord, Record};
 use crate::request::{build_request, BuildOptions};
 use crate::response::Outcome;
 use crate::secret::AppSecret;
 use crate::Endpoint;
+
+mod enqueued;
+mod sender;
+mod status;
+use enqueued::Enqueued;
+pub use sender::Sender;
+use sender::Wake;
+use status::add_event;
+pub use status::{Event, RecordStatus};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
@@ -62,6 +72,16 @@ CREATE TABLE IF NOT EXISTS files (
     PRIMARY KEY (record_id, field)
 );
 CREATE VIEW IF NOT EXISTS dead_letters AS SELECT * FROM records WHERE state = 'dead';
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('accepted', 'dead', 'requeued')),
+    endpoint TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    seqno TEXT,
+    reason TEXT
+);
 ";
 
 /// `PRAGMA application_id` of an outbox database ("PYOB"), so that another program's SQLite
@@ -139,13 +159,44 @@ pub struct DrainReport {
     pub retried: u64,
     /// Records still pending afterwards.
     pub pending: u64,
+    /// Why the last retryable attempt failed (network, TLS, 5xx, 429, a gateway's answer).
+    pub last_error: Option<String>,
+    /// Set when delivery is paused: records in a row were refused the same way (see
+    /// [`PAUSE_AFTER`]), so the cause is not one record; they stay pending.
+    pub paused: Option<String>,
+}
+
+/// After this many records in a row are refused the same way (`401`, `403`, or ignored with a
+/// hint), the cause is taken to be not about the records (a wrong secret, a blocked lot) and
+/// delivery pauses, with backoff, instead of dead-lettering the queue one record at a time.
+pub const PAUSE_AFTER: usize = 3;
+
+/// The refusals in a row of one cause, and the pause they led to. Kept in memory: a new
+/// process (or `Outbox`) starts a new row.
+#[derive(Default)]
+struct Streak {
+    cause: Option<Outcome>,
+    /// The records of the row dead-lettered so far: put back in the queue when it pauses.
+    ids: Vec<i64>,
+    /// How many of `ids` the current drain counted as dead.
+    counted: u64,
+    /// Pauses in a row (each one twice as long), until when, and why.
+    pauses: u32,
+    until_ms: i64,
+    reason: String,
 }
 
 struct Inner {
     conn: Mutex<Connection>,
     path: PathBuf,
     options: OutboxOptions,
-    in_flight: AtomicU64,
+    /// The records being sent by this process right now.
+    in_flight: Mutex<Vec<i64>>,
+    streak: Mutex<Streak>,
+    /// The side file of enqueued ids; `None` when it could not be opened (logged).
+    enqueued: Option<Enqueued>,
+    /// Wakes this outbox's senders on enqueue.
+    wake: Wake,
 }
 
 /// A durable queue of records on a SQLite file. Cheap to clone; share it between threads.
@@ -217,8 +268,8 @@ impl Outbox {
                 "SELECT (SELECT application_id FROM pragma_application_id),
                         (SELECT COUNT(*) FROM sqlite_master),
                         (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('records', 'files')),
-                        (SELECT COUNT(*) = 5 FROM sqlite_master
-                         WHERE name IN ('records', 'files', 'records_pending', 'records_queue', 'dead_letters'))",
+                        (SELECT COUNT(*) = 6 FROM sqlite_master
+                         WHERE name IN ('records', 'files', 'records_pending', 'records_queue', 'dead_letters', 'events'))",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
@@ -237,23 +288,164 @@ impl Outbox {
             .map_err(|e| err("WAL journal", e))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| err("foreign keys", e))?;
+
+        // The tag that binds the `-enqueued` side file to this database (see `enqueued`).
+        let mut tag: i32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| err("reading the schema", e))?;
         // Written only when something is missing: opening an outbox on a full disk must work,
         // if only to drain it.
-        if app_id != APPLICATION_ID || !current {
+        if app_id != APPLICATION_ID || !current || tag == 0 {
+            if tag == 0 {
+                tag = new_tag();
+            }
             conn.execute_batch(&format!(
-                "BEGIN; PRAGMA application_id = {}; {} COMMIT;",
-                APPLICATION_ID, SCHEMA
+                "BEGIN; PRAGMA application_id = {}; PRAGMA user_version = {}; {} COMMIT;",
+                APPLICATION_ID, tag, SCHEMA
             ))
             .map_err(|e| err("creating the schema", e))?;
+            // Into the main file at once: a damaged WAL must not take the schema and the tag
+            // (and with them the means to notice the loss) along.
+            checkpoint(&conn, "TRUNCATE");
         }
-        Ok(Outbox {
+        let enqueued = Enqueued::open(&path, tag as u32)
+            .map_err(|e| {
+                log::warn!(
+                    "outbox {}: cannot open {}: {}; records the database might lose would not be noticed",
+                    path.display(),
+                    enqueued::path_for(&path).display(),
+                    e
+                )
+            })
+            .ok();
+        let outbox = Outbox {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
                 path,
                 options,
-                in_flight: AtomicU64::new(0),
+                in_flight: Mutex::new(Vec::new()),
+                streak: Mutex::new(Streak::default()),
+                enqueued,
+                wake: Wake::default(),
             }),
-        })
+        };
+        outbox.find_lost()?;
+        Ok(outbox)
+    }
+
+    /// Compares the side file's highest enqueued id with the database's: committed records
+    /// missing from the database are recorded as dead letters (`LOST: ...`) and reported with
+    /// [`Error::RecordsLost`], once.
+    fn find_lost(&self) -> Result<()> {
+        let slots = match self.inner.enqueued.as_ref().map(Enqueued::read) {
+            Some(Ok(slots)) => slots,
+            Some(Err(e)) => {
+                log::warn!(
+                    "outbox {}: cannot read its -enqueued file: {}",
+                    self.inner.path.display(),
+                    e
+                );
+                return Ok(());
+            }
+            None => return Ok(()),
+        };
+        let highest = match slots.iter().map(|s| s.id).max() {
+            Some(h) => h,
+            None => return Ok(()),
+        };
+        let err = |e| self.err("looking for lost records", e);
+        let mut conn = self.conn();
+        // AUTOINCREMENT's counter: the highest id ever committed, purged records included.
+        let seq: i64 = conn
+            .query_row(
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'records'), 0)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if highest <= seq {
+            return Ok(());
+        }
+        let present = {
+            let mut st = conn
+                .prepare("SELECT id FROM records WHERE id > ?1")
+                .map_err(err)?;
+            let ids = st.query_map([seq], |r| r.get(0)).map_err(err)?;
+            ids.collect::<rusqlite::Result<std::collections::HashSet<i64>>>()
+                .map_err(err)?
+        };
+        let records: Vec<LostRecord> = (seq + 1..=highest)
+            .filter(|id| !present.contains(id))
+            .take(100_000)
+            .map(|id| {
+                let slot = slots.iter().find(|s| s.id == id);
+                LostRecord {
+                    id,
+                    endpoint: slot.and_then(|s| s.endpoint).map(|e| e.name().to_string()),
+                    key: slot.map(|s| s.key.clone()),
+                }
+            })
+            .collect();
+        if records.is_empty() {
+            return Ok(());
+        }
+        let lost = RecordsLost {
+            path: self.inner.path.clone(),
+            records,
+        };
+        log::error!("{}", lost);
+        // The loss stays visible where an operator looks (the dead letters), and the ids are
+        // taken, so the next open does not report it again.
+        let noted = (|| {
+            set_synchronous(&conn, true)?;
+            let tx = conn.transaction()?;
+            for r in &lost.records {
+                let endpoint = r.endpoint.as_deref().unwrap_or("?");
+                let key = r.key.as_deref().unwrap_or("");
+                let serial = if endpoint == "update" { "" } else { key };
+                tx.execute(
+                    "INSERT INTO records (id, endpoint, serial, dedup_key, record_json, state, created_ms, finished_ms, last_error)
+                     VALUES (?1, ?2, ?3, ?4, '{}', 'dead', ?5, ?5, ?6)",
+                    params![
+                        r.id,
+                        endpoint,
+                        serial,
+                        key,
+                        now_ms(),
+                        "LOST: this committed record is missing from the database (its WAL journal was damaged, or an older copy of the file was put back); send it again from its source"
+                    ],
+                )?;
+                add_event(
+                    &tx,
+                    r.id,
+                    "dead",
+                    None,
+                    Some("LOST: missing from the database"),
+                )?;
+            }
+            tx.commit()
+        })();
+        if let Err(e) = noted {
+            log::error!(
+                "outbox {}: cannot record the lost records: {}",
+                self.inner.path.display(),
+                e
+            );
+        }
+        checkpoint(&conn, "TRUNCATE");
+        Err(Error::RecordsLost(lost))
+    }
+
+    fn in_flight(&self) -> std::sync::MutexGuard<'_, Vec<i64>> {
+        self.inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The ids of the records this process is sending right now.
+    fn in_flight_ids(&self) -> Vec<i64> {
+        self.in_flight().clone()
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -338,14 +530,46 @@ impl Outbox {
             }
         }
         tx.commit().map_err(not_stored)?;
+        drop(conn);
+        if let Some(e) = &self.inner.enqueued {
+            // The record is committed whatever happens here: only its loss would go unnoticed.
+            if let Err(e) = e.write(id, endpoint, get(endpoint.dedup_field())) {
+                log::error!(
+                    "outbox {}: record #{} is stored, but its id could not be written to the -enqueued file: {}",
+                    self.inner.path.display(),
+                    id,
+                    e
+                );
+            }
+        }
+        self.inner.wake.notify();
         Ok(id)
+    }
+
+    /// When the next pending record is due (its backoff, or the end of a pause), if any.
+    fn next_due_ms(&self) -> Option<i64> {
+        let next: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT MIN(next_attempt_ms) FROM records WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .ok()
+            .flatten();
+        let paused_until = self.streak().until_ms;
+        next.map(|n| n.max(paused_until))
     }
 
     /// Up to `limit` records to send, oldest first: pending ones whose backoff has passed and
     /// that have no pending record of the same serial that goes before them (their enter, or an
     /// earlier one). Two records of one serial are therefore never in the same batch, so the
     /// batch can be sent in any order without breaking the per-serial order.
-    fn due(&self, conn: &Connection, limit: usize) -> Result<Vec<Due>> {
+    ///
+    /// Due means due before `since`, the start of the drain: a record that failed during this
+    /// drain waits for the next one even when its backoff is shorter than the drain, so a drain
+    /// sends each record at most once and never loops on a failing gateway.
+    fn due(&self, conn: &Connection, limit: usize, since: i64) -> Result<Vec<Due>> {
         let err = |e| self.err("reading the queue", e);
         // `records_queue (state, id)` lets this walk the pending records in id order and stop
         // after `limit`; without it SQLite sorted every pending record on each call, which made
@@ -353,7 +577,7 @@ impl Outbox {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT r.id, r.endpoint, r.record_json, r.attempts FROM records r
-                 WHERE r.state = 'pending' AND r.next_attempt_ms <= ?1
+                 WHERE r.state = 'pending' AND r.next_attempt_ms < ?1
                    AND NOT EXISTS (SELECT 1 FROM records e WHERE e.state = 'pending' AND e.serial = r.serial
                        AND r.serial != '' AND e.id != r.id
                        AND ((e.endpoint = 'enter') > (r.endpoint = 'enter')
@@ -362,7 +586,7 @@ impl Outbox {
             )
             .map_err(err)?;
         let rows = stmt
-            .query_map(params![now_ms(), limit as i64], |row| {
+            .query_map(params![since, limit as i64], |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
                     row.get::<_, String>(1)?,
@@ -470,12 +694,17 @@ impl Outbox {
 
     fn drain_until(&self, client: &Client, stop: impl Fn() -> bool) -> Result<DrainReport> {
         let mut report = DrainReport::default();
+        self.streak().counted = 0;
         let mut marks = Vec::new();
         let delivered = self.deliver(client, &stop, &mut marks, &mut report);
         // Whatever stopped the delivery, what was delivered is written down.
         let written = self.write_marks(&mut marks);
         delivered?;
         written?;
+        if report.accepted + report.dead + report.retried > 0 {
+            // The outcomes, written with synchronous=NORMAL, reach the main file now.
+            checkpoint(&self.conn(), "PASSIVE");
+        }
         report.pending = self.counts()?.pending;
         Ok(report)
     }
@@ -490,8 +719,12 @@ impl Outbox {
         report: &mut DrainReport,
     ) -> Result<()> {
         let mut since = Instant::now();
+        let started = now_ms();
         while !stop() {
-            let batch = self.due(&self.conn(), BATCH)?;
+            if self.paused(report) {
+                break;
+            }
+            let batch = self.due(&self.conn(), BATCH, started)?;
             if batch.is_empty() {
                 break;
             }
@@ -501,7 +734,7 @@ impl Outbox {
                 attempts,
             } in batch
             {
-                if stop() {
+                if stop() || self.paused(report) {
                     return Ok(());
                 }
                 let result = match record {
@@ -525,9 +758,9 @@ impl Outbox {
                                 e
                             ))),
                             Ok(()) => {
-                                self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
+                                self.in_flight().push(id);
                                 let result = client.push(&record, &files);
-                                self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+                                self.in_flight().retain(|&i| i != id);
                                 result
                             }
                         }
@@ -537,7 +770,7 @@ impl Outbox {
                     + result
                         .as_ref()
                         .map_or_else(failure_attempts, |r| r.attempts);
-                marks.push(self.mark(id, attempts, result, report));
+                self.mark(id, attempts, result, report, marks);
                 if marks.len() >= BATCH || since.elapsed() >= MARK_EVERY {
                     self.write_marks(marks)?;
                     since = Instant::now();
@@ -550,31 +783,50 @@ impl Outbox {
         Ok(())
     }
 
+    fn streak(&self) -> std::sync::MutexGuard<'_, Streak> {
+        self.inner.streak.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether delivery is paused now; if so the report says why.
+    fn paused(&self, report: &mut DrainReport) -> bool {
+        let s = self.streak();
+        if s.until_ms > now_ms() {
+            report.paused = Some(s.reason.clone());
+            return true;
+        }
+        false
+    }
+
     /// What to write about a record after one delivery attempt.
+    ///
+    /// The rule: only the platform's refusal of this record dead-letters it. Network and TLS
+    /// failures, 5xx, 429 and answers that are not the platform's keep it pending with backoff
+    /// and the reason in `last_error`; refusals that repeat for every record pause delivery.
     fn mark(
         &self,
         id: i64,
         attempts: u32,
         result: Result<PushResult>,
         report: &mut DrainReport,
-    ) -> Mark {
+        marks: &mut Vec<Mark>,
+    ) {
         let now = now_ms();
         match result {
             Ok(r) if r.outcome == Outcome::Accepted => {
+                *self.streak() = Streak::default();
                 report.accepted += 1;
-                Mark::Done {
+                marks.push(Mark::Done {
                     id,
                     attempts,
                     at: now,
                     seqno: r.response.seqno.clone(),
                     response: serde_json::to_string(&r.response).ok(),
-                }
+                });
             }
             Ok(r) => {
                 // Ignored with a hint (production mode): not accepted, and resending would be
                 // ignored again. Dead-letter it so it is seen, and go on.
-                report.dead += 1;
-                Mark::Dead {
+                let dead = Mark::Dead {
                     id,
                     attempts,
                     at: now,
@@ -582,27 +834,36 @@ impl Outbox {
                     response: serde_json::to_string(&r.response).ok(),
                     diagnosis: r.diagnosis.as_ref().map(|d| d.summary()),
                     error: "ignored by the platform".into(),
-                }
+                };
+                self.refused(Some(Outcome::Ignored), dead, report, marks);
             }
             Err(e) if is_retryable(&e) => {
                 report.retried += 1;
-                Mark::Retry {
+                let wait = match &e {
+                    Error::Api(f) => f.retry_after.unwrap_or_default(),
+                    _ => Duration::ZERO,
+                };
+                // A Retry-After beyond a day is taken as a day: the record is not parked forever.
+                let wait = wait.min(Duration::from_secs(86_400)).as_millis() as i64;
+                let error = e.to_string();
+                report.last_error = Some(error.clone());
+                marks.push(Mark::Retry {
                     id,
                     attempts,
-                    next_ms: now.saturating_add(self.backoff(attempts)),
-                    error: e.to_string(),
-                }
+                    next_ms: now.saturating_add(self.backoff(attempts).max(wait)),
+                    error,
+                });
             }
             Err(e) => {
-                report.dead += 1;
-                let (response, diagnosis) = match &e {
+                let (response, diagnosis, cause) = match &e {
                     Error::Api(f) => (
                         serde_json::to_string(&f.response).ok(),
                         f.diagnosis.as_ref().map(|d| d.summary()),
+                        Some(f.outcome),
                     ),
-                    _ => (None, None),
+                    _ => (None, None, None),
                 };
-                Mark::Dead {
+                let dead = Mark::Dead {
                     id,
                     attempts,
                     at: now,
@@ -610,9 +871,79 @@ impl Outbox {
                     response,
                     diagnosis,
                     error: e.to_string(),
-                }
+                };
+                self.refused(cause, dead, report, marks);
             }
         }
+    }
+
+    /// A record the platform refused: dead-lettered, unless records in a row were refused the
+    /// same way, for a cause that can be about every record (`401`, `403`, ignored); then
+    /// delivery pauses and the records of the row go back to the queue.
+    fn refused(
+        &self,
+        cause: Option<Outcome>,
+        dead: Mark,
+        report: &mut DrainReport,
+        marks: &mut Vec<Mark>,
+    ) {
+        let (id, attempts, at, error) = match &dead {
+            Mark::Dead {
+                id,
+                attempts,
+                at,
+                error,
+                ..
+            } => (*id, *attempts, *at, error.clone()),
+            _ => unreachable!("refused() takes a dead mark"),
+        };
+        let mut s = self.streak();
+        let shared = matches!(
+            cause,
+            Some(Outcome::SignatureRejected | Outcome::Blocked | Outcome::Ignored)
+        );
+        if !shared || s.cause != cause {
+            *s = Streak {
+                cause: cause.filter(|_| shared),
+                ..Streak::default()
+            };
+        }
+        if !shared || (s.ids.len() + 1 < PAUSE_AFTER && s.pauses == 0) {
+            if shared {
+                s.ids.push(id);
+                s.counted += 1;
+            }
+            report.dead += 1;
+            marks.push(dead);
+            return;
+        }
+        s.pauses += 1;
+        let wait = self.backoff(s.pauses);
+        s.until_ms = at + wait;
+        s.reason = format!(
+            "delivery paused for {} s: {} records in a row were refused the same way ({}), so the cause is not one record (a wrong app_secret? the lot blocked?); they stay pending. Last: {}",
+            (wait + 999) / 1000,
+            s.ids.len() + 1,
+            cause.map_or("?", Outcome::name),
+            error
+        );
+        log::error!("outbox {}: {}", self.inner.path.display(), s.reason);
+        report.dead = report.dead.saturating_sub(s.counted);
+        report.retried += 1;
+        report.paused = Some(s.reason.clone());
+        let (until, reason) = (s.until_ms, s.reason.clone());
+        marks.extend(s.ids.drain(..).map(|earlier| Mark::Requeue {
+            id: earlier,
+            next_ms: until,
+            error: reason.clone(),
+        }));
+        s.counted = 0;
+        marks.push(Mark::Retry {
+            id,
+            attempts,
+            next_ms: s.until_ms,
+            error: s.reason.clone(),
+        });
     }
 
     /// Writes the outcomes of delivered records in one transaction, with `synchronous=NORMAL`.
@@ -644,10 +975,16 @@ impl Outbox {
                     seqno,
                     response,
                 } => tx
+                    // Only a pending record: another handle on the file may have marked it
+                    // already, and its event must not be written twice.
                     .prepare_cached(
-                        "UPDATE records SET state = 'done', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5 WHERE id = ?1",
+                        "UPDATE records SET state = 'done', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5 WHERE id = ?1 AND state = 'pending'",
                     )
                     .and_then(|mut s| s.execute(params![id, attempts, at, seqno, response]))
+                    .and_then(|changed| match changed {
+                        0 => Ok(0),
+                        _ => add_event(&tx, id, "accepted", seqno.as_deref(), None),
+                    })
                     .and_then(|_| {
                         // The platform has the photo now; the record keeps its MD5 (in its
                         // `*_hash` field and here) for the audit period, not its bytes.
@@ -664,10 +1001,14 @@ impl Outbox {
                     error,
                 } => tx
                     .prepare_cached(
-                        "UPDATE records SET state = 'dead', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5, diagnosis = ?6, last_error = ?7 WHERE id = ?1",
+                        "UPDATE records SET state = 'dead', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5, diagnosis = ?6, last_error = ?7 WHERE id = ?1 AND state = 'pending'",
                     )
                     .and_then(|mut s| {
                         s.execute(params![id, attempts, at, seqno, response, diagnosis, error])
+                    })
+                    .and_then(|changed| match changed {
+                        0 => Ok(0),
+                        _ => add_event(&tx, id, "dead", None, Some(&error)),
                     }),
                 Mark::Retry {
                     id,
@@ -679,34 +1020,19 @@ impl Outbox {
                         "UPDATE records SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1",
                     )
                     .and_then(|mut s| s.execute(params![id, attempts, next_ms, error])),
+                Mark::Requeue { id, next_ms, error } => tx
+                    .prepare_cached(
+                        "UPDATE records SET state = 'pending', finished_ms = NULL, next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1 AND state = 'dead'",
+                    )
+                    .and_then(|mut s| s.execute(params![id, next_ms, error]))
+                    .and_then(|changed| match changed {
+                        0 => Ok(0),
+                        _ => add_event(&tx, id, "requeued", None, Some(&error)),
+                    }),
             }
             .map_err(err)?;
         }
         tx.commit().map_err(err)
-    }
-
-    /// Starts a background thread that drains every `interval` until stopped.
-    pub fn start_sender(&self, client: Arc<Client>, interval: Duration) -> Sender {
-        let stop = Arc::new(AtomicBool::new(false));
-        let outbox = self.clone();
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::SeqCst) {
-                if let Err(e) = outbox.drain_until(&client, || flag.load(Ordering::SeqCst)) {
-                    log::error!("outbox sender: {}", e);
-                }
-                let mut waited = Duration::ZERO;
-                while waited < interval && !flag.load(Ordering::SeqCst) {
-                    let step = Duration::from_millis(50).min(interval - waited);
-                    std::thread::sleep(step);
-                    waited += step;
-                }
-            }
-        });
-        Sender {
-            stop,
-            thread: Some(thread),
-        }
     }
 
     /// Counts by state.
@@ -726,7 +1052,7 @@ impl Outbox {
         let get = |s: &str| by.get(s).copied().unwrap_or(0);
         Ok(OutboxCounts {
             pending: get("pending"),
-            in_flight: self.inner.in_flight.load(Ordering::SeqCst),
+            in_flight: self.in_flight().len() as u64,
             done: get("done"),
             dead: get("dead"),
         })
@@ -758,13 +1084,25 @@ impl Outbox {
     /// Puts dead letters back in the queue (after the cause was fixed): one by id, or all with
     /// `None`. Returns how many were re-queued.
     pub fn retry_dead(&self, id: Option<i64>) -> Result<u64> {
-        let conn = self.conn();
-        let n = conn
+        let err = |e| self.err("re-queueing", e);
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, reason)
+             SELECT id, 'requeued', endpoint, dedup_key, ?2, 'retry requested' FROM records
+             WHERE state = 'dead' AND (?1 IS NULL OR id = ?1) ORDER BY id",
+            params![id, now_ms()],
+        )
+        .map_err(err)?;
+        let n = tx
             .execute(
                 "UPDATE records SET state = 'pending', attempts = 0, next_attempt_ms = 0, finished_ms = NULL WHERE state = 'dead' AND (?1 IS NULL OR id = ?1)",
                 params![id],
             )
-            .map_err(|e| self.err("re-queueing", e))?;
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        drop(conn);
+        self.inner.wake.notify();
         Ok(n as u64)
     }
 
@@ -781,6 +1119,8 @@ impl Outbox {
                 params![cutoff],
             )
             .map_err(|e| self.err("purging", e))?;
+        conn.execute("DELETE FROM events WHERE at_ms <= ?1", params![cutoff])
+            .map_err(|e| self.err("purging events", e))?;
         Ok(n as u64)
     }
 }
@@ -825,18 +1165,58 @@ enum Mark {
         next_ms: i64,
         error: String,
     },
+    /// A dead letter back in the queue (delivery paused: its refusal was not about it).
+    Requeue {
+        id: i64,
+        next_ms: i64,
+        error: String,
+    },
 }
 
-/// `PRAGMA synchronous` for what follows on this connection: `FULL` (the commit waits for the
-/// WAL to reach the disk) or `NORMAL` (it does not; only checkpoints sync). A cached
-/// statement, so switching costs next to nothing.
+/// A random tag for a new outbox (`PRAGMA user_version`): positive, never 0.
+fn new_tag() -> i32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    (h.finish() % (i32::MAX as u64)) as i32 + 1
+}
+
+/// Copies the WAL into the main file (`PASSIVE`: what no reader holds; `TRUNCATE`: all, and
+/// empty the WAL). Best effort: a busy database is checkpointed by a later call.
+fn checkpoint(conn: &Connection, mode: &str) {
+    let sql = format!("PRAGMA wal_checkpoint({})", mode);
+    if let Err(e) = conn.query_row(&sql, [], |_| Ok(())) {
+        log::debug!("checkpoint: {}", e);
+    }
+}
+
+/// How durable what follows on this connection is. `full`: `synchronous=FULL` (the commit
+/// waits for the WAL to reach the disk) and a checkpoint once the WAL holds 64 pages (256 KB)
+/// instead of SQLite's 1000: committed records that live only in the WAL are lost when one bit
+/// of it flips (SQLite reads a bad frame as the end of the log), so enqueues keep that window
+/// to a few records. Otherwise `NORMAL` (only checkpoints sync) and the default 1000 pages:
+/// a lost outcome only means a resend. docs/BENCHMARKS.md has the cost. Cached statements,
+/// so switching costs next to nothing.
 fn set_synchronous(conn: &Connection, full: bool) -> rusqlite::Result<()> {
-    let sql = if full {
-        "PRAGMA synchronous = FULL"
+    let (sync, pages) = if full {
+        (
+            "PRAGMA synchronous = FULL",
+            "PRAGMA wal_autocheckpoint = 64",
+        )
     } else {
-        "PRAGMA synchronous = NORMAL"
+        (
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA wal_autocheckpoint = 1000",
+        )
     };
-    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+    conn.prepare_cached(sync)?.execute([])?;
+    // `wal_autocheckpoint` answers with a row.
+    conn.prepare_cached(pages)?.query_row([], |_| Ok(()))
 }
 
 fn failure_attempts(e: &Error) -> u32 {
@@ -847,38 +1227,14 @@ fn failure_attempts(e: &Error) -> u32 {
     }
 }
 
+/// Whether a failed delivery keeps the record pending. Every transport failure does, TLS and
+/// proxy problems included: they are about the network, not the record, and dead-lettering
+/// would stop delivery until someone runs `retry`.
 fn is_retryable(e: &Error) -> bool {
     match e {
-        Error::Transport(t) => t.is_retryable(),
+        Error::Transport(_) => true,
         Error::Api(f) => f.outcome.is_retryable(),
         _ => false,
-    }
-}
-
-/// A background sender; [`Sender::stop`] (or dropping it) ends it cleanly after the record in
-/// flight.
-pub struct Sender {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Sender {
-    /// Stops and waits for the thread.
-    pub fn stop(mut self) {
-        self.halt();
-    }
-
-    fn halt(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Sender {
-    fn drop(&mut self) {
-        self.halt();
     }
 }
 
@@ -929,6 +1285,118 @@ mod tests {
             .unwrap();
         let ids = st.query_map([], |r| r.get(0)).unwrap();
         ids.collect::<rusqlite::Result<Vec<i64>>>().unwrap()
+    }
+
+    /// Copies the outbox's files as they are on the disk now, as a power cut leaves them.
+    fn snapshot(path: &Path, name: &str) -> PathBuf {
+        let copy = tmp(name);
+        for suffix in ["", "-wal", "-enqueued"] {
+            let from = PathBuf::from(format!("{}{}", path.display(), suffix));
+            if from.exists() {
+                std::fs::copy(&from, format!("{}{}", copy.display(), suffix)).unwrap();
+            }
+        }
+        copy
+    }
+
+    fn flip_bit(path: &Path, offset: usize) {
+        let mut bytes = std::fs::read(path).unwrap();
+        bytes[offset] ^= 0x10;
+        std::fs::write(path, &bytes).unwrap();
+    }
+
+    /// Opens a damaged copy: either every committed record is there, or the open says which
+    /// were lost. Never a quietly smaller queue.
+    fn all_or_a_clear_report(copy: &Path, committed: u64, what: &str) -> bool {
+        match Outbox::open(copy, OutboxOptions::default()) {
+            Ok(ob) => {
+                let c = ob.counts().unwrap();
+                assert_eq!(
+                    c.pending + c.dead,
+                    committed,
+                    "{}: committed records vanished silently",
+                    what
+                );
+                false
+            }
+            Err(e) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("lost") || text.contains("damaged") || text.contains("corrupt"),
+                    "{}: {}",
+                    what,
+                    text
+                );
+                true
+            }
+        }
+    }
+
+    #[test]
+    fn a_flipped_bit_in_the_wal_never_loses_committed_records_silently() {
+        let path = tmp("walflip");
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+        // A reader of another process holds an old snapshot, so no checkpoint can move the
+        // records out of the WAL: the worst case.
+        let reader = Connection::open(&path).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        let _: i64 = reader
+            .query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))
+            .unwrap();
+        for i in 0..30 {
+            ob.enqueue(&leave(&format!("W-{:02}", i)), &photo())
+                .unwrap();
+        }
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let frame = 24 + 4096;
+        let frames = (std::fs::metadata(&wal).unwrap().len() as usize - 32) / frame;
+        assert!(frames > 30, "{} frames", frames);
+        let mut reported = 0;
+        for f in (0..frames).step_by(frames / 12) {
+            let copy = snapshot(&path, &format!("walflip-{}", f));
+            flip_bit(
+                Path::new(&format!("{}-wal", copy.display())),
+                32 + f * frame + 24 + 2000,
+            );
+            if all_or_a_clear_report(&copy, 30, &format!("WAL frame {} of {}", f, frames)) {
+                reported += 1;
+                // Reported once, loudly; the loss stays visible among the dead letters.
+                let ob = Outbox::open(&copy, OutboxOptions::default()).unwrap();
+                let c = ob.counts().unwrap();
+                assert_eq!(c.pending + c.dead, 30, "{:?}", c);
+                let dead = ob.dead_letters().unwrap();
+                assert!(
+                    dead.iter()
+                        .all(|d| d.error.starts_with("LOST") && d.key.starts_with("W-")),
+                    "{:?}",
+                    dead
+                );
+                assert_eq!(
+                    dead.last().map(|d| (d.id, d.key.as_str())),
+                    Some((30, "W-29"))
+                );
+            }
+        }
+        assert!(reported > 0, "no flip was reported");
+        drop(reader);
+    }
+
+    #[test]
+    fn a_flipped_bit_in_the_database_file_never_loses_committed_records_silently() {
+        let path = tmp("dbflip");
+        {
+            let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+            for i in 0..30 {
+                ob.enqueue(&leave(&format!("D-{:02}", i)), &photo())
+                    .unwrap();
+            }
+        } // closed: everything is in the main file
+        let len = std::fs::metadata(&path).unwrap().len() as usize;
+        for (n, offset) in (0..len).step_by(len / 97).enumerate() {
+            let copy = snapshot(&path, &format!("dbflip-{}", n));
+            flip_bit(&copy, offset);
+            all_or_a_clear_report(&copy, 30, &format!("main file offset {}", offset));
+        }
     }
 
     #[test]

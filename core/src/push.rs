@@ -1,8 +1,10 @@
 //! Pushes the platform sends to subscribers (pages 000 and 004): verification, typed views,
 //! the acknowledgement, and [`sign_push`] for testing a receiver.
 //!
-//! Every field arrives as a string (empty strings occur); lists arrive as JSON text. Receivers
-//! must be idempotent: the platform resends until it reads `{"code":"1001"}`.
+//! Every field arrives as a string (empty strings occur); lists arrive as JSON text, and an
+//! empty list may arrive as `[]`, `""`, `null` or `{}` (all parsed as empty). Receivers must
+//! be idempotent: the platform resends until it reads `{"code":"1001"}`, so they must also
+//! always answer: a push they cannot handle gets a non-ack status and comes again.
 
 use std::collections::BTreeMap;
 
@@ -122,7 +124,8 @@ macro_rules! push_struct {
             const KNOWN: &'static [&'static str] = &[$(stringify!($field),)* $(stringify!($list),)* SIGN_FIELD];
 
             /// Verifies the signature, then reads the fields. A bad signature is
-            /// [`Error::Signature`]; a malformed list is [`Error::Json`].
+            /// [`Error::Signature`]; a malformed list is [`Error::Json`] (a list sent as `""`,
+            /// `null` or `{}` is empty).
             pub fn verify_and_parse(fields: &[(String, String)], app_secret: &AppSecret) -> Result<Self> {
                 let rule = sign::verify(fields, app_secret)?;
                 Ok($name {
@@ -136,15 +139,27 @@ macro_rules! push_struct {
     };
 }
 
+/// A list field (JSON text). The platform sends an empty list as `[]`, but also as `""`,
+/// `null`, `{}` or `""` in quotes (seen from PHP and Java encoders): all of those are the empty
+/// list, so a receiver does not refuse (and get resent forever) a push with no discounts.
+/// Anything else that is not a list is an error naming the field.
 fn parse_list<T: for<'de> Deserialize<'de>>(
     fields: &[(String, String)],
     key: &str,
 ) -> Result<Vec<T>> {
     let text = get(fields, key);
-    if text.trim().is_empty() {
-        return Ok(Vec::new());
+    let value: Value = match text.trim() {
+        "" => return Ok(Vec::new()),
+        t => serde_json::from_str(t)
+            .map_err(|e| Error::Json(format!("`{}` is not a valid list: {}", key, e)))?,
+    };
+    match &value {
+        Value::Null => return Ok(Vec::new()),
+        Value::Object(o) if o.is_empty() => return Ok(Vec::new()),
+        Value::String(s) if s.trim().is_empty() => return Ok(Vec::new()),
+        _ => {}
     }
-    serde_json::from_str(&text)
+    serde_json::from_value(value)
         .map_err(|e| Error::Json(format!("`{}` is not a valid list: {}", key, e)))
 }
 
@@ -308,6 +323,31 @@ mod tests {
 
     fn secret() -> AppSecret {
         AppSecret::new("s3cret")
+    }
+
+    #[test]
+    fn empty_lists_arrive_as_null_empty_or_an_empty_object() {
+        for empty in ["", " ", "null", " null ", "{}", "[]", "\"\""] {
+            let fields = vec![
+                ("pay_serial".to_string(), "P".to_string()),
+                ("discounts".into(), empty.into()),
+                ("mcoupons".into(), empty.into()),
+            ];
+            let signed = sign_push(&fields, &secret(), "app", None);
+            let p = PaymentPush::verify_and_parse(&signed, &secret())
+                .unwrap_or_else(|e| panic!("discounts={:?}: {}", empty, e));
+            assert!(
+                p.discounts.is_empty() && p.mcoupons.is_empty(),
+                "{:?}",
+                empty
+            );
+        }
+        // Anything else that is not a list is still an error, naming the field.
+        let fields = vec![("discounts".to_string(), "{\"a\":1}".to_string())];
+        let err =
+            PaymentPush::verify_and_parse(&sign_push(&fields, &secret(), "app", None), &secret())
+                .unwrap_err();
+        assert!(err.to_string().contains("discounts"), "{}", err);
     }
 
     #[test]

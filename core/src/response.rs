@@ -75,8 +75,15 @@ pub enum Outcome {
     Blocked,
     /// `500`/`503` or an HTTP 5xx without a body: worth retrying.
     ServerError,
-    /// Anything else.
+    /// The platform's answer with a code pyun does not know (HTTP 200): not retried.
     Unknown,
+    /// HTTP 429, from the platform or a gateway in front of it: retried, after its
+    /// `Retry-After` ([`ApiFailure::retry_after`]) when it gives one.
+    RateLimited,
+    /// An answer that is not the platform's: no platform JSON body with a `code` (an HTML page
+    /// with 200, a 404 from a proxy), or a 3xx (a captive portal's redirect). The record never
+    /// reached the platform, so it is retried.
+    NotPlatform,
 }
 
 impl Outcome {
@@ -90,13 +97,18 @@ impl Outcome {
             Outcome::Blocked => "blocked",
             Outcome::ServerError => "server_error",
             Outcome::Unknown => "unknown",
+            Outcome::RateLimited => "rate_limited",
+            Outcome::NotPlatform => "not_platform",
         }
     }
 
-    /// Whether sending the same record again may succeed. Only server errors: resending after a
-    /// 400/401/403/ignored would get the same answer.
+    /// Whether sending the same record again may succeed: server errors, 429 and answers that
+    /// are not the platform's. Resending after a 400/401/403/ignored would get the same answer.
     pub fn is_retryable(self) -> bool {
-        self == Outcome::ServerError
+        matches!(
+            self,
+            Outcome::ServerError | Outcome::RateLimited | Outcome::NotPlatform
+        )
     }
 }
 
@@ -106,13 +118,23 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// Classifies an answer for an endpoint. `response` is `None` when the body was not the
-/// platform's JSON; then the HTTP status decides (5xx retryable, else unknown).
+/// Classifies an answer for an endpoint. `response` is `None` when the body was not JSON.
+///
+/// Only the platform's own answer (a JSON body with a `code`) can refuse a record. Whatever a
+/// proxy, load balancer or captive portal in front of it says (429, a 3xx, a 404 page, an
+/// HTML page with 200) is retryable: the record never reached the platform, and dead-lettering
+/// it would stop delivery over a network condition.
 pub fn classify(endpoint: Endpoint, http_status: u16, response: Option<&Response>) -> Outcome {
+    if http_status == 429 {
+        return Outcome::RateLimited;
+    }
+    if (300..400).contains(&http_status) {
+        return Outcome::NotPlatform;
+    }
     let r = match response {
         Some(r) if !r.code.is_empty() => r,
         _ if http_status >= 500 => return Outcome::ServerError,
-        _ => return Outcome::Unknown,
+        _ => return Outcome::NotPlatform,
     };
     if endpoint.success_codes().contains(&r.code.as_str()) {
         return if r.hint().is_some() {
@@ -127,8 +149,23 @@ pub fn classify(endpoint: Endpoint, http_status: u16, response: Option<&Response
         "403" => Outcome::Blocked,
         "500" | "503" => Outcome::ServerError,
         _ if http_status >= 500 => Outcome::ServerError,
+        // The platform answers its unknown codes with HTTP 200; a code pyun does not know with
+        // another status is a gateway's JSON error page.
+        _ if http_status != 200 => Outcome::NotPlatform,
         _ => Outcome::Unknown,
     }
+}
+
+/// The delay a `Retry-After` header asks for: delay-seconds (`120`) or an HTTP date
+/// (`Wed, 21 Oct 2015 07:28:00 GMT`, RFC 9110 section 10.2.3), counted from `now`. A date in
+/// the past is no delay; an unreadable value is `None`.
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<std::time::Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(std::time::Duration::from_secs(secs));
+    }
+    let at = crate::time::parse_http_date(value)?;
+    Some(at.duration_since(now).unwrap_or_default())
 }
 
 /// Why no answer arrived.
@@ -199,19 +236,32 @@ pub struct ApiFailure {
     pub attempts: u32,
     /// The signed string we sent, secret masked.
     pub canonical_masked: String,
+    /// How long the answer's `Retry-After` header asked to wait before sending again.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "platform answered {} to {}: code {:?} {:?} (HTTP {})",
-            self.outcome,
-            self.endpoint,
-            self.response.code,
-            self.response.message,
-            self.http_status
-        )?;
+        if self.outcome == Outcome::NotPlatform {
+            write!(
+                f,
+                "HTTP {} to {} is not the platform's answer (a proxy, gateway or captive portal answered; the record did not reach the platform)",
+                self.http_status, self.endpoint
+            )?;
+        } else {
+            write!(
+                f,
+                "platform answered {} to {}: code {:?} {:?} (HTTP {})",
+                self.outcome,
+                self.endpoint,
+                self.response.code,
+                self.response.message,
+                self.http_status
+            )?;
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, ", retry after {} s", wait.as_secs())?;
+        }
         if let Some(seqno) = &self.response.seqno {
             write!(f, ", seqno {}", seqno)?;
         }
@@ -271,7 +321,20 @@ mod tests {
             Outcome::ServerError
         );
         assert_eq!(classify(Endpoint::Leave, 502, None), Outcome::ServerError);
-        assert_eq!(classify(Endpoint::Leave, 404, None), Outcome::Unknown);
+        assert_eq!(classify(Endpoint::Leave, 404, None), Outcome::NotPlatform);
+        assert_eq!(classify(Endpoint::Leave, 200, None), Outcome::NotPlatform);
+        assert_eq!(classify(Endpoint::Leave, 302, None), Outcome::NotPlatform);
+        assert_eq!(classify(Endpoint::Leave, 429, None), Outcome::RateLimited);
+        // A gateway's JSON error page: no code, or a code the platform does not use.
+        assert_eq!(
+            classify(Endpoint::Leave, 200, Some(&r(r#"{"error":"x"}"#))),
+            Outcome::NotPlatform
+        );
+        assert_eq!(
+            classify(Endpoint::Leave, 404, Some(&r(r#"{"code":404}"#))),
+            Outcome::NotPlatform
+        );
+        assert!(Outcome::NotPlatform.is_retryable() && Outcome::RateLimited.is_retryable());
         assert_eq!(
             classify(Endpoint::Leave, 200, Some(&r(r#"{"code":"999"}"#))),
             Outcome::Unknown
@@ -279,5 +342,26 @@ mod tests {
         assert!(Response::parse(b"<html>").is_none());
         let extra = r(r#"{"code":"200","new":1}"#);
         assert_eq!(extra.extra.get("new"), Some(&Value::from(1)));
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        use std::time::{Duration, SystemTime, UNIX_EPOCH};
+        let now = UNIX_EPOCH + Duration::from_secs(1_445_412_400); // 2015-10-21 07:26:40 UTC
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(80))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert!(SystemTime::now() > now);
     }
 }

@@ -53,6 +53,36 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the HTTP date of a `Retry-After` header.
+pub(crate) fn parse_http_date(s: &str) -> Option<std::time::SystemTime> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    if parts.len() != 6 || !parts[0].ends_with(',') || parts[5] != "GMT" {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mo = MONTHS.iter().position(|m| *m == parts[2])? as u32 + 1;
+    let hms: Vec<u32> = parts[4]
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    if hms.len() != 3 || hms[0] > 23 || hms[1] > 59 || hms[2] > 59 {
+        return None;
+    }
+    let ms = civil_to_ms(
+        parts[3].parse().ok()?,
+        mo,
+        parts[1].parse().ok()?,
+        hms[0],
+        hms[1],
+        hms[2],
+        0,
+    )
+    .ok()?;
+    Some(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms as u64))
+}
+
 /// Epoch milliseconds of a civil date-time taken as UTC, after range checks.
 fn civil_to_ms(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32) -> Result<i64, String> {
     if !(1970..=9999).contains(&y) || !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo)

@@ -4,8 +4,10 @@
     pyun send-push leave --to http://127.0.0.1:9000/notify --app-secret ...   # try it
 
 Every push is verified before it is trusted, handled once (the platform resends until it gets
-{"code":"1001"}, so the same push can arrive again), and acknowledged. A push that fails
-verification is answered 401 and not acknowledged. Standard library only, besides pyun.
+{"code":"1001"}, so the same push can arrive again), and acknowledged. Every push gets an
+answer: one that fails verification is answered 401, one the handler fails on (a field it
+cannot read, a database down) is logged and answered 500; neither is acknowledged, so the
+platform sends it again. Standard library only, besides pyun.
 """
 from __future__ import annotations
 
@@ -57,7 +59,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except pyun.PyunError as e:
             log.warning("rejected push: %s", e)
             return self.answer(401, json.dumps({"code": "401", "message": str(e)}))
-        done = self.server.handle_push(fields)
+        try:
+            done = self.server.handle_push(fields)
+        except Exception as e:  # never leave the platform without an answer: it would resend anyway
+            log.exception("push not handled (answered 500, the platform will send it again): %s", e)
+            return self.answer(500, json.dumps({"code": "500", "message": "not handled"}))
         self.answer(200, pyun.ACK_BODY)
         if done:  # only once the acknowledgement is out, or the platform would send it again
             threading.Thread(target=self.server.shutdown).start()

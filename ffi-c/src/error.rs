@@ -37,10 +37,15 @@ pub enum pyun_result {
     Rejected = 10,
     /// The outbox database failed (disk full or read-only, damaged file); nothing was stored.
     Store = 11,
+    /// `pyun_outbox_open`: committed records are missing from the outbox database (its WAL
+    /// journal was damaged, or an older copy of the file was put back). The last error names
+    /// them (ids, endpoint and key); they are now dead letters whose error starts with `LOST`,
+    /// and the next open succeeds. Send them again from their source.
+    RecordsLost = 12,
     /// A handle argument is not NULL but not a live handle of its type either: freed already,
     /// a handle of another type, or a pointer pyun never handed out. The message names the call,
     /// the argument and what the pointer is. Nothing was read through it.
-    InvalidHandle = 12,
+    InvalidHandle = 13,
     /// A bug inside pyun (a caught panic). Please report it with the last error message.
     Panic = 99,
 }
@@ -76,6 +81,7 @@ impl From<pyun_core::Error> for FfiError {
             E::Transport(_) => pyun_result::Transport,
             E::Api(_) => pyun_result::Rejected,
             E::Store(_) => pyun_result::Store,
+            E::RecordsLost(_) => pyun_result::RecordsLost,
             _ => pyun_result::InvalidArgument,
         };
         FfiError::new(code, e.to_string())

@@ -77,8 +77,14 @@ pub enum pyun_outcome {
     Blocked = 4,
     /// 500/503 that persisted through the retries.
     ServerError = 5,
-    /// Any other answer.
+    /// The platform's answer with a code pyun does not know: not retried.
     Unknown = 6,
+    /// HTTP 429 that persisted through the retries (the result JSON's `retry_after_s` says how
+    /// long the answer asked to wait); retryable: the outbox keeps the record.
+    RateLimited = 7,
+    /// Not the platform's answer (no platform JSON with a `code`, or a 3xx): a proxy, gateway
+    /// or captive portal answered; the record did not reach the platform. Retryable.
+    NotPlatform = 8,
 }
 
 impl From<pyun_core::Outcome> for pyun_outcome {
@@ -92,6 +98,8 @@ impl From<pyun_core::Outcome> for pyun_outcome {
             O::Blocked => pyun_outcome::Blocked,
             O::ServerError => pyun_outcome::ServerError,
             O::Unknown => pyun_outcome::Unknown,
+            O::RateLimited => pyun_outcome::RateLimited,
+            O::NotPlatform => pyun_outcome::NotPlatform,
         }
     }
 }
@@ -495,7 +503,8 @@ unsafe fn read_record(
 /// PYUN_RESULT_REJECTED when the platform refused it; in both cases `*out_outcome` and (unless
 /// `out_result_json` is NULL) `*out_result_json` are written: `{"endpoint", "outcome", "code",
 /// "message", "hint", "seqno", "http_status", "attempts", "elapsed_ms", "canonical", "sign",
-/// "diagnosis", "response"}`. Other codes write nothing; nothing was accepted.
+/// "diagnosis", "response"}` (a refusal adds "raw_body", "retry_after_s" and "error"). Other
+/// codes write nothing; nothing was accepted.
 ///
 /// # Safety
 /// Strings must be NUL-terminated (`files_json` may be NULL); `out_outcome` must be writable;
@@ -547,6 +556,7 @@ pub unsafe extern "C" fn pyun_client_push(
                     "diagnosis": f.diagnosis.as_ref().map(diagnosis_json),
                     "response": f.response,
                     "raw_body": f.raw_body,
+                    "retry_after_s": f.retry_after.map(|d| d.as_secs()),
                     "error": f.to_string(),
                 });
                 // Recorded for pyun_last_error_message too, like every failure.

@@ -35,6 +35,8 @@ impl Handle for pyun_outbox {
 /// Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
 /// page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields. A file
 /// that is not an outbox, or a damaged one, fails with PYUN_RESULT_STORE and is left untouched.
+/// Committed records the database lost (a damaged WAL journal) fail the open once with
+/// PYUN_RESULT_RECORDS_LOST, the last error naming them; they are then dead letters.
 ///
 /// # Safety
 /// `path` must be NUL-terminated; `out_outbox` must be writable.
@@ -99,8 +101,11 @@ pub unsafe extern "C" fn pyun_outbox_enqueue(
 }
 
 /// Delivers what is due through `client` (oldest first, enters before the rest of their
-/// serial); `*out_report_json` receives `{"accepted", "dead", "retried", "pending"}`.
-/// Retryable failures stay queued with a backoff; permanent refusals become dead letters.
+/// serial); `*out_report_json` receives `{"accepted", "dead", "retried", "pending",
+/// "last_error", "paused"}`. Network and TLS failures, 5xx, 429 and answers that are not the
+/// platform's stay queued with a backoff (`last_error` says why); only the platform's refusal
+/// of a record makes it a dead letter, and when records in a row are refused the same way
+/// (401, 403: a wrong secret) delivery pauses instead (`paused` says why; null otherwise).
 ///
 /// # Safety
 /// `out_report_json` must be writable. (Both handles are checked: anything but a live outbox

@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use pusher::{sample_leave_push, sample_payment_push};
-pub use state::{AcceptedRecord, Counters, FileInfo};
+pub use state::{AcceptedRecord, Counters, FileInfo, Received};
 
 /// Faults to inject, applied to each request before anything else.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -42,6 +42,15 @@ pub struct Faults {
     /// Drop connections only *after* the record was checked and stored: the platform got it,
     /// the answer was lost. This is what proves resending is safe.
     pub drop_after_store: bool,
+    /// Answer the N requests after `drop_first` and `fail_first` the way a gateway, proxy or
+    /// captive portal in front of the platform does: without the platform's JSON. Which answer
+    /// is `gateway_status`.
+    pub gateway_first: u32,
+    /// The gateway's HTTP status: 429 (with `retry_after`), a 3xx (a redirect to a login
+    /// page), 404, or 200 (an HTML page); other statuses get the HTML page too.
+    pub gateway_status: u16,
+    /// The `Retry-After` header of the gateway's answers (seconds or an HTTP date), if any.
+    pub retry_after: Option<String>,
     /// Seed for the random faults, for repeatable runs.
     pub seed: Option<u64>,
 }
@@ -70,6 +79,9 @@ pub struct SandboxConfig {
     pub faults: Faults,
     /// The `data_node` the answers carry.
     pub data_node: String,
+    /// Time allowed to receive a request's headers, and then its body: a client that claims
+    /// a 1 GB body and sends it slowly (or never) does not hold a connection forever.
+    pub read_timeout: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -79,6 +91,7 @@ impl Default for SandboxConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             faults: Faults::default(),
             data_node: "SANDBOX/LOCAL-1".into(),
+            read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -90,6 +103,7 @@ impl fmt::Debug for SandboxConfig {
             .field("addr", &self.addr)
             .field("faults", &self.faults)
             .field("data_node", &self.data_node)
+            .field("read_timeout", &self.read_timeout)
             .finish()
     }
 }
@@ -142,6 +156,12 @@ impl Sandbox {
     /// The accepted records, in acceptance order.
     pub fn records(&self) -> Vec<AcceptedRecord> {
         self.state.records()
+    }
+
+    /// Every record key that arrived with a valid signature, with how often, before
+    /// de-duplication (also `GET /_sandbox/received`).
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received()
     }
 
     /// The counters.

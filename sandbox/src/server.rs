@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State as AxState};
@@ -12,7 +12,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use md5::{Digest, Md5};
 use pyun_core::sign::upper_hex;
 use pyun_core::Endpoint;
@@ -30,20 +30,51 @@ type Shared = Arc<State>;
 #[derive(Clone)]
 struct Killer(Arc<Notify>);
 
+/// The first wait after a failed accept; doubled per failure in a row up to [`ACCEPT_MAX`].
+const ACCEPT_MIN: Duration = Duration::from_millis(10);
+const ACCEPT_MAX: Duration = Duration::from_secs(1);
+/// At most one log line per this period about failing accepts.
+const ACCEPT_LOG_EVERY: Duration = Duration::from_secs(10);
+
 /// Serves until `stopped` fires.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Shared,
     mut stopped: tokio::sync::oneshot::Receiver<()>,
 ) {
+    let read_timeout = state.read_timeout;
     let router = router(state);
+    // Out of descriptors (EMFILE), accept fails at once until a connection closes: retrying
+    // at once spins and floods the log, so wait, longer each time, and log at a bounded rate.
+    let mut wait = ACCEPT_MIN;
+    let mut logged: Option<Instant> = None;
+    let mut unlogged = 0u64;
     loop {
         let stream = tokio::select! {
             _ = &mut stopped => return,
             accepted = listener.accept() => match accepted {
-                Ok((s, _)) => s,
+                Ok((s, _)) => {
+                    wait = ACCEPT_MIN;
+                    s
+                }
                 Err(e) => {
-                    log::warn!("sandbox accept failed: {}", e);
+                    if logged.is_none_or(|t| t.elapsed() >= ACCEPT_LOG_EVERY) {
+                        log::warn!(
+                            "sandbox accept failed: {} (retrying with backoff up to {} ms; {} more failures since the last message)",
+                            e,
+                            ACCEPT_MAX.as_millis(),
+                            unlogged
+                        );
+                        logged = Some(Instant::now());
+                        unlogged = 0;
+                    } else {
+                        unlogged += 1;
+                    }
+                    tokio::select! {
+                        _ = &mut stopped => return,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    wait = (wait * 2).min(ACCEPT_MAX);
                     continue;
                 }
             },
@@ -62,7 +93,11 @@ pub async fn serve(
                         )
                     }
                 });
+            // A client that never finishes its headers is cut off by hyper, one that never
+            // finishes its body by `read_body`.
             let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(read_timeout)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::select! {
                 _ = conn => {}
@@ -79,6 +114,7 @@ fn router(state: Shared) -> Router {
     }
     r.route("/_sandbox/records", get(records))
         .route("/_sandbox/counters", get(counters))
+        .route("/_sandbox/received", get(received))
         .route("/_sandbox/faults", post(set_faults))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/health", get(|| async { "ok" }))
@@ -88,6 +124,10 @@ fn router(state: Shared) -> Router {
 
 async fn records(AxState(s): AxState<Shared>) -> Json<Value> {
     Json(serde_json::to_value(s.records()).unwrap_or(Value::Null))
+}
+
+async fn received(AxState(s): AxState<Shared>) -> Json<Value> {
+    Json(serde_json::to_value(s.received()).unwrap_or(Value::Null))
 }
 
 async fn counters(AxState(s): AxState<Shared>) -> Json<Value> {
@@ -239,11 +279,28 @@ async fn push(
             let http = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             return answer(&state, endpoint, http, code, message, None, &seqno());
         }
+        FaultAction::Gateway {
+            status,
+            retry_after,
+        } => {
+            state.count_fault();
+            return gateway_answer(status, retry_after);
+        }
         FaultAction::None => false,
     };
-    let (fields, files) = match read_body(req).await {
-        Ok(b) => b,
-        Err(e) => return bad_request(&state, endpoint, e),
+    // A client that claims a large body and sends it slowly, or never, is cut off.
+    let (fields, files) = match tokio::time::timeout(state.read_timeout, read_body(req)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return bad_request(&state, endpoint, e),
+        Err(_) => {
+            log::warn!(
+                "sandbox: a {} body was not received within {} ms; connection closed",
+                endpoint,
+                state.read_timeout.as_millis()
+            );
+            killer.0.notify_one();
+            return std::future::pending::<Response>().await;
+        }
     };
     let seq = seqno();
     match check(endpoint, &fields, &files, &state.secret) {
@@ -323,6 +380,32 @@ async fn push(
         None,
         &seq,
     )
+}
+
+/// What a gateway, proxy or captive portal in front of the platform answers: never the
+/// platform's JSON.
+fn gateway_answer(status: u16, retry_after: Option<String>) -> Response {
+    let http = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut resp = if http.is_redirection() {
+        (
+            http,
+            [(header::LOCATION, "http://portal.invalid/login")],
+            "",
+        )
+            .into_response()
+    } else if http == StatusCode::TOO_MANY_REQUESTS {
+        (http, "Too Many Requests").into_response()
+    } else {
+        let page = format!(
+            "<html><head><title>{}</title></head><body><h1>{}</h1><p>Please log in to use the network.</p><hr>nginx</body></html>",
+            http, http
+        );
+        (http, axum::response::Html(page)).into_response()
+    };
+    if let Some(v) = retry_after.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 /// Closes the connection without an answer: the handler never returns.

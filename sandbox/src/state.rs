@@ -40,6 +40,24 @@ pub struct AcceptedRecord {
     pub received_at_ms: u64,
 }
 
+/// How often one record (endpoint, parking lot, key) arrived with a valid signature, before
+/// the de-duplication that stores it once: the platform's view of resends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Received {
+    /// `enter`, `leave`, `release` or `update`.
+    pub endpoint: String,
+    /// `park_uuid` (or `merchant`).
+    pub park: String,
+    /// `parking_serial`, or `flow_no` for an update.
+    pub key: String,
+    /// Times it arrived and passed the checks.
+    pub count: u64,
+    /// Distinct signed bodies among them (by `sign`): 1 when every arrival was a resend of the
+    /// same record; more means different records under one key, which the platform would
+    /// take as one and drop the others.
+    pub distinct: u64,
+}
+
 /// Request counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counters {
@@ -53,7 +71,7 @@ pub struct Counters {
     pub ignored: u64,
     /// `400` and `401` answers.
     pub rejected: u64,
-    /// Injected 500/503 answers.
+    /// Injected 500/503 and gateway answers.
     pub faults_injected: u64,
     /// Connections closed without an answer.
     pub dropped: u64,
@@ -67,6 +85,11 @@ pub enum FaultAction {
     Fail(u16),
     /// Close the connection; before or after storing.
     Drop { after_store: bool },
+    /// Answer as a gateway in front of the platform: this status, no platform JSON.
+    Gateway {
+        status: u16,
+        retry_after: Option<String>,
+    },
 }
 
 struct FaultState {
@@ -90,9 +113,13 @@ struct Counts {
 pub struct State {
     pub secret: AppSecret,
     pub data_node: String,
+    /// Time allowed for a request's headers, and for its body.
+    pub read_timeout: Duration,
     faults: Mutex<FaultState>,
     records: Mutex<Vec<AcceptedRecord>>,
     keys: Mutex<HashSet<(String, String, String)>>,
+    /// Per record key: the `sign` of each arrival.
+    received: Mutex<BTreeMap<(String, String, String), Vec<String>>>,
     counts: Counts,
 }
 
@@ -108,6 +135,7 @@ impl State {
         State {
             secret: AppSecret::new(config.app_secret.clone()),
             data_node: config.data_node.clone(),
+            read_timeout: config.read_timeout,
             faults: Mutex::new(FaultState {
                 rng: rng_for(&config.faults),
                 faults: config.faults.clone(),
@@ -115,6 +143,7 @@ impl State {
             }),
             records: Mutex::new(Vec::new()),
             keys: Mutex::new(HashSet::new()),
+            received: Mutex::new(BTreeMap::new()),
             counts: Counts::default(),
         }
     }
@@ -146,8 +175,16 @@ impl State {
                 latency,
             );
         }
-        if n <= faults.drop_first as u64 + faults.fail_first as u64 {
+        let failing = faults.drop_first as u64 + faults.fail_first as u64;
+        if n <= failing {
             return (FaultAction::Fail(503), latency);
+        }
+        if n <= failing + faults.gateway_first as u64 {
+            let action = FaultAction::Gateway {
+                status: faults.gateway_status,
+                retry_after: faults.retry_after.clone(),
+            };
+            return (action, latency);
         }
         if faults.error_rate > 0.0 && f.rng.gen_bool(faults.error_rate.min(1.0)) {
             let status = if f.rng.gen_bool(0.5) { 500 } else { 503 };
@@ -179,6 +216,13 @@ impl State {
             park.to_string(),
             record.key.clone(),
         );
+        let sign = record.fields.get("sign").cloned().unwrap_or_default();
+        self.received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.clone())
+            .or_default()
+            .push(sign);
         // One lock order (keys, then records) so concurrent stores keep both in step.
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         if !keys.insert(key) {
@@ -200,6 +244,21 @@ impl State {
             .clone()
     }
 
+    /// Every record key that arrived, with how often.
+    pub fn received(&self) -> Vec<Received> {
+        let received = self.received.lock().unwrap_or_else(|e| e.into_inner());
+        received
+            .iter()
+            .map(|((endpoint, park, key), signs)| Received {
+                endpoint: endpoint.clone(),
+                park: park.clone(),
+                key: key.clone(),
+                count: signs.len() as u64,
+                distinct: signs.iter().collect::<HashSet<_>>().len() as u64,
+            })
+            .collect()
+    }
+
     pub fn counters(&self) -> Counters {
         let c = &self.counts;
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -217,6 +276,10 @@ impl State {
     pub fn reset(&self) {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         keys.clear();
+        self.received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.records
             .lock()
             .unwrap_or_else(|e| e.into_inner())

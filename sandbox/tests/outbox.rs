@@ -545,3 +545,150 @@ fn a_real_full_then_read_only_disk_at_enqueue_loses_nothing() {
     drop(ob);
     drop(fs);
 }
+
+/// Drains until nothing is pending (or a limit), sleeping a little between drains.
+fn drain_all(ob: &Outbox, c: &Client) {
+    for _ in 0..400 {
+        ob.drain(c).unwrap();
+        if ob.counts().unwrap().pending == 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn gateway_answers_keep_records_pending_until_the_platform_answers_again() {
+    // A proxy or captive portal in front of the platform: 429, a redirect, a 404, an HTML page
+    // with 200. None of them is the platform refusing a record.
+    let sb = sandbox();
+    let c = client(&sb, SECRET);
+    for status in [429u16, 302, 404, 200] {
+        let ob = Outbox::open(tmp(&format!("gw-{}", status)).join("q.db"), fast()).unwrap();
+        for k in 0..3 {
+            ob.enqueue(
+                &record(Endpoint::Update, &format!("G{}-{}", status, k)),
+                &[],
+            )
+            .unwrap();
+        }
+        ob.enqueue(&record(Endpoint::Enter, &format!("GE{}", status)), &[])
+            .unwrap();
+        sb.reset();
+        sb.set_faults(Faults {
+            gateway_first: 1_000,
+            gateway_status: status,
+            ..Faults::default()
+        });
+        for _ in 0..3 {
+            let report = ob.drain(&c).unwrap();
+            // The reason is visible; each record was sent at most once per drain.
+            let why = report.last_error.unwrap_or_default();
+            assert!(why.contains(&format!("HTTP {}", status)), "{}", why);
+            assert_eq!(report.dead, 0);
+            std::thread::sleep(Duration::from_millis(6));
+        }
+        assert!(sb.counters().requests <= 3 * 4 * 2, "{:?}", sb.counters());
+        let counts = ob.counts().unwrap();
+        assert_eq!(
+            (counts.pending, counts.dead, counts.done),
+            (4, 0, 0),
+            "HTTP {}: {:?} {:?}",
+            status,
+            counts,
+            ob.dead_letters().unwrap().first()
+        );
+        // The gateway recovers: everything is delivered, nothing was dead-lettered.
+        sb.set_faults(Faults::default());
+        drain_all(&ob, &c);
+        let counts = ob.counts().unwrap();
+        assert_eq!(
+            (counts.pending, counts.dead, counts.done),
+            (0, 0, 4),
+            "HTTP {}: {:?}",
+            status,
+            counts
+        );
+    }
+}
+
+#[test]
+fn a_429_is_honoured_with_its_retry_after() {
+    let sb = sandbox();
+    let c = client(&sb, SECRET);
+    let ob = Outbox::open(tmp("retry-after").join("q.db"), fast()).unwrap();
+    ob.enqueue(&record(Endpoint::Update, "RA-1"), &[]).unwrap();
+    sb.set_faults(Faults {
+        gateway_first: 1,
+        gateway_status: 429,
+        retry_after: Some("1".into()),
+        ..Faults::default()
+    });
+    ob.drain(&c).unwrap();
+    // Not retried within the push, nor by the next drains, before the second has passed.
+    for _ in 0..5 {
+        ob.drain(&c).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(sb.counters().requests, 1, "{:?}", sb.counters());
+    assert_eq!(ob.counts().unwrap().pending, 1);
+    std::thread::sleep(Duration::from_millis(1_000));
+    ob.drain(&c).unwrap();
+    let counts = ob.counts().unwrap();
+    assert_eq!((counts.pending, counts.done), (0, 1), "{:?}", counts);
+    assert_eq!(sb.counters().requests, 2);
+}
+
+#[test]
+fn the_same_refusal_for_every_record_pauses_delivery_instead_of_dead_lettering_the_queue() {
+    // A wrong secret: every update is refused with 401. That is not about one record.
+    let sb = sandbox();
+    let ob = Outbox::open(tmp("pause").join("q.db"), fast()).unwrap();
+    for k in 0..8 {
+        ob.enqueue(&record(Endpoint::Update, &format!("W-{}", k)), &[])
+            .unwrap();
+    }
+    let wrong = client(&sb, "wrong-secret");
+    let report = ob.drain(&wrong).unwrap();
+    let why = report.paused.unwrap_or_default();
+    assert!(
+        why.contains("3 records in a row") && why.contains("signature_rejected"),
+        "{}",
+        why
+    );
+    assert_eq!(report.dead, 0);
+    // Paused: the next drain sends nothing.
+    assert!(ob.drain(&wrong).unwrap().paused.is_some());
+    let counts = ob.counts().unwrap();
+    assert_eq!((counts.pending, counts.dead), (8, 0), "{:?}", counts);
+    assert!(sb.counters().requests <= 4, "{:?}", sb.counters());
+    // The secret is fixed: after the pause, everything is delivered.
+    std::thread::sleep(Duration::from_millis(10));
+    drain_all(&ob, &client(&sb, SECRET));
+    let counts = ob.counts().unwrap();
+    assert_eq!(
+        (counts.pending, counts.dead, counts.done),
+        (0, 0, 8),
+        "{:?}",
+        counts
+    );
+}
+
+#[test]
+fn a_tls_failure_keeps_the_record_pending() {
+    // https:// to a plain HTTP server: the TLS handshake fails. A network condition, not the
+    // record: it stays pending with the reason.
+    let sb = sandbox();
+    let mut config = ClientConfig::new(SECRET);
+    config.base_url = format!("https://{}", sb.addr());
+    config.retry.max_attempts = 1;
+    let tls = Client::new(config).unwrap();
+    let ob = Outbox::open(tmp("tls").join("q.db"), fast()).unwrap();
+    ob.enqueue(&record(Endpoint::Update, "TLS-1"), &[]).unwrap();
+    let report = ob.drain(&tls).unwrap();
+    assert_eq!((report.dead, report.pending), (0, 1), "{:?}", report);
+    assert!(report.last_error.is_some());
+    std::thread::sleep(Duration::from_millis(6));
+    drain_all(&ob, &client(&sb, SECRET));
+    assert_eq!(ob.counts().unwrap().done, 1);
+}

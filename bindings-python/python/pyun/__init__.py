@@ -19,6 +19,7 @@ from .errors import (
     ConfigError,
     FileError,
     PyunError,
+    RecordsLostError,
     SignatureError,
     StoreError,
     TransportError,
@@ -59,7 +60,7 @@ FileLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 __all__ = [
     "ACK_BODY", "ApiError", "BEIJING", "CarColor", "CarType", "Client", "ConfigError", "Diagnosis",
     "DiscountType", "EnterRecord", "FileError", "LeaveRecord", "Outbox", "PRODUCTION_URL", "Payment",
-    "PayType", "PlateColor", "PlateType", "PushResult", "PyunError", "ReleaseMethod", "ReleaseRecord",
+    "PayType", "PlateColor", "PlateType", "PushResult", "PyunError", "RecordsLostError", "ReleaseMethod", "ReleaseRecord",
     "ReleaseType", "Request", "SignatureError", "StoreError", "TEST_URL", "TransportError",
     "UpdateRecord", "ValidationError", "VehicleType", "build_request", "canonical_string",
     "epoch_ms", "explain", "parse_form", "parse_push", "sign", "sign_push", "utc_time", "verify",
@@ -135,7 +136,9 @@ def parse_form(body: bytes) -> Dict[str, str]:
 
 def parse_push(kind: str, fields: Mapping[str, str], app_secret: str) -> Dict[str, Any]:
     """Verifies and reads a push: `kind` is `"leave"` (page 000) or `"payment"` (page 004, with
-    `discounts` and `mcoupons` parsed from their JSON text). Raises `SignatureError`."""
+    `discounts` and `mcoupons` parsed from their JSON text; a list the platform sends as "",
+    "null" or "{}" is an empty list). Raises `SignatureError`, or `ValidationError` for a list
+    that cannot be read: answer such a push with a non-ack status, never with silence."""
     return _pyun.parse_push(kind, fields, app_secret)
 
 
@@ -273,8 +276,10 @@ class Client:
 
 class Outbox:
     """A durable queue on a SQLite file: a record is on disk before `enqueue` returns, and is
-    delivered (oldest first, enter before leave for one serial) by `drain`. Refused records
-    become dead letters with the platform's answer; fix the cause and `retry_dead`."""
+    delivered (oldest first, enter before leave for one serial) by `drain`. Records the
+    platform refused become dead letters with its answer; fix the cause and `retry_dead`.
+    Network and TLS failures, 5xx, 429 and answers that are not the platform's (a proxy's or
+    captive portal's page, a redirect) never dead-letter a record: it stays pending."""
 
     def __init__(self, path: Union[str, "os.PathLike[str]"], carry_enter_fields: bool = False, audit_days: float = 30.0) -> None:
         self._native = _pyun.Outbox(os.fspath(path), bool(carry_enter_fields), float(audit_days))
@@ -284,8 +289,10 @@ class Outbox:
         ep = _endpoint(record, endpoint)
         return self._native.enqueue(ep, _record_json(record, ep), _files(files))
 
-    def drain(self, client: Client) -> Dict[str, int]:
-        """Delivers what is due; returns {accepted, dead, retried, pending}."""
+    def drain(self, client: Client) -> Dict[str, Any]:
+        """Delivers what is due; returns {accepted, dead, retried, pending, last_error, paused}:
+        `last_error` is why the last retried attempt failed, `paused` (else None) why delivery
+        is paused (records in a row refused the same way, e.g. 401 for a wrong secret)."""
         return self._native.drain(client._native)
 
     def counts(self) -> Dict[str, int]:

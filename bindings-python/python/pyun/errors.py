@@ -38,7 +38,10 @@ class SignatureError(PyunError):
 
 class ApiError(PyunError):
     """The platform answered and refused the record (or, with `strict=True`, ignored it: then
-    `diagnosis` says why). `seqno` is what the platform's support asks for."""
+    `diagnosis` says why). `seqno` is what the platform's support asks for. With `outcome`
+    "rate_limited" (HTTP 429; `retry_after_s` is what its Retry-After asked for) or
+    "not_platform" (a proxy's or captive portal's answer, not the platform's) the record did
+    not reach the platform: send it again later."""
 
     code: str = ""
     message: str = ""
@@ -49,6 +52,7 @@ class ApiError(PyunError):
     http_status: int = 0
     canonical: str = ""
     diagnosis: Optional[Diagnosis] = None
+    retry_after_s: Optional[int] = None
 
     @staticmethod
     def _convert(details: Dict[str, Any]) -> Dict[str, Any]:
@@ -77,3 +81,13 @@ class FileError(PyunError, OSError):
 
 class StoreError(PyunError):
     """The outbox database failed (disk full or read-only, damaged file); nothing was stored."""
+
+
+class RecordsLostError(StoreError):
+    """Opening an outbox found committed records missing from its database (its WAL journal
+    was damaged, or an older copy of the file was put back). `lost` lists them:
+    `{"id", "endpoint", "key"}` (endpoint and key None when unknown). Raised once: they are
+    then dead letters whose error starts with "LOST", and the next open succeeds. Send them
+    again from their source."""
+
+    lost: List[Dict[str, Any]] = []

@@ -1,0 +1,126 @@
+//! The background sender: a thread that delivers an outbox's records as soon as they are
+//! enqueued (no polling delay), backs off with the records, and stops cleanly.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use super::{now_ms, Outbox};
+use crate::client::Client;
+
+/// Wakes a sender when this process enqueues (or stops it). A generation counter, so a wake
+/// that arrives while the sender is draining is not lost: it drains again at once.
+#[derive(Default)]
+pub(super) struct Wake {
+    generation: Mutex<u64>,
+    changed: Condvar,
+}
+
+impl Wake {
+    pub(super) fn notify(&self) {
+        *self.generation.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.changed.notify_all();
+    }
+
+    fn current(&self) -> u64 {
+        *self.generation.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until the generation moves past `seen`, or `timeout`.
+    fn wait(&self, seen: u64, timeout: Duration) {
+        let guard = self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self
+            .changed
+            .wait_timeout_while(guard, timeout, |g| *g == seen);
+    }
+}
+
+/// A background sender; [`Sender::stop`] (or dropping it) ends it cleanly: the record in
+/// flight is finished and written down, records never sent stay pending for the next start.
+pub struct Sender {
+    stop: Arc<AtomicBool>,
+    outbox: Outbox,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Outbox {
+    /// Starts a thread that delivers through `client`: at once when a record is enqueued
+    /// through this `Outbox` (or a clone), when a backoff or pause ends, and at least every
+    /// `poll` (for records another process enqueued into the same file). Errors of the database
+    /// are logged and retried after a backoff, never end the thread. Several senders may run
+    /// on several outboxes in one process; they share nothing.
+    pub fn start_sender(&self, client: Arc<Client>, poll: Duration) -> Sender {
+        let stop = Arc::new(AtomicBool::new(false));
+        let outbox = self.clone();
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("pyun-outbox-sender".into())
+            .spawn(move || run(&outbox, &client, &flag, poll));
+        let thread = match thread {
+            Ok(t) => Some(t),
+            Err(e) => {
+                log::error!("outbox sender: cannot start a thread: {}", e);
+                None
+            }
+        };
+        Sender {
+            stop,
+            outbox: self.clone(),
+            thread,
+        }
+    }
+}
+
+fn run(outbox: &Outbox, client: &Client, stop: &AtomicBool, poll: Duration) {
+    let wake = &outbox.inner.wake;
+    let mut failures = 0u32;
+    while !stop.load(Ordering::SeqCst) {
+        let seen = wake.current();
+        let wait = match outbox.drain_until(client, || stop.load(Ordering::SeqCst)) {
+            Ok(_) => {
+                failures = 0;
+                // Until the next record is due (backoff, pause), at most `poll`.
+                outbox
+                    .next_due_ms()
+                    .map(|due| Duration::from_millis(due.saturating_sub(now_ms()).max(0) as u64))
+                    .unwrap_or(poll)
+                    .min(poll)
+            }
+            Err(e) => {
+                // A busy or full disk: keep the thread, back off up to a minute.
+                failures = failures.saturating_add(1);
+                log::error!("outbox sender: {}", e);
+                Duration::from_millis(100 << failures.min(9)).min(Duration::from_secs(60))
+            }
+        };
+        if !stop.load(Ordering::SeqCst) {
+            wake.wait(seen, wait);
+        }
+    }
+}
+
+impl Sender {
+    /// Whether the thread runs (it could not be started when the system refused a thread).
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Stops and waits for the thread (after the record in flight).
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.outbox.inner.wake.notify();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Sender {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}

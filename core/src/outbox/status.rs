@@ -1,0 +1,204 @@
+//! What happened to a record: its status, looked up by id or key, lists by state, and the
+//! delivery events (accepted, dead-lettered, re-queued) a host follows with a cursor to mark
+//! its own database "uploaded". Events are rows of the outbox's database, written in the same
+//! transaction as the outcome they report, so they survive restarts and a crash never yields
+//! an event without its outcome (or the reverse).
+
+use rusqlite::{params, Connection, Row};
+use serde::Serialize;
+
+use super::{now_ms, Outbox};
+use crate::error::{Error, Result};
+
+/// A record's state and history, as [`Outbox::record`] and [`Outbox::list`] report it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordStatus {
+    /// Its id in the outbox.
+    pub id: i64,
+    /// enter, leave, release or update.
+    pub endpoint: String,
+    /// `parking_serial`, or `flow_no` for an update.
+    pub key: String,
+    /// `pending`, `in_flight` (being sent by this process), `paused` (pending while delivery
+    /// is paused), `done` (accepted) or `dead` (refused for good).
+    pub state: String,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// When it was enqueued (ms since 1970).
+    pub created_ms: i64,
+    /// For a pending record: not sent again before this time (ms since 1970; 0: at once).
+    pub next_attempt_ms: Option<i64>,
+    /// When it was accepted or dead-lettered.
+    pub finished_ms: Option<i64>,
+    /// Why the last attempt failed (never holds a secret or a URL password).
+    pub last_error: Option<String>,
+    /// The platform's `seqno`, once accepted.
+    pub seqno: Option<String>,
+    /// The platform's last answer (JSON), when there was one.
+    pub response: Option<String>,
+    /// What the platform's hint says about the request, for a refusal with a hint.
+    pub diagnosis: Option<String>,
+}
+
+/// One delivery event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// Its position: strictly increasing; pass the last one seen to [`Outbox::events`].
+    pub seq: i64,
+    /// `accepted`, `dead` (refused for good, or found lost) or `requeued` (a dead letter put
+    /// back in the queue: by `retry`, or by a pause that found the refusal was not about it).
+    pub kind: String,
+    /// The record's id.
+    pub record_id: i64,
+    /// Its endpoint.
+    pub endpoint: String,
+    /// Its `parking_serial` or `flow_no`.
+    pub key: String,
+    /// When (ms since 1970).
+    pub at_ms: i64,
+    /// The platform's `seqno`, for `accepted`.
+    pub seqno: Option<String>,
+    /// Why, for `dead` and `requeued`.
+    pub reason: Option<String>,
+}
+
+const STATUS_COLUMNS: &str = "id, endpoint, dedup_key, state, attempts, created_ms, next_attempt_ms, finished_ms, last_error, seqno, response_json, diagnosis";
+
+/// Writes an event for a record, in the caller's transaction.
+pub(super) fn add_event(
+    conn: &Connection,
+    record_id: i64,
+    kind: &str,
+    seqno: Option<&str>,
+    reason: Option<&str>,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, seqno, reason)
+         SELECT id, ?2, endpoint, dedup_key, ?3, ?4, ?5 FROM records WHERE id = ?1",
+    )?
+    .execute(params![record_id, kind, now_ms(), seqno, reason])
+}
+
+impl Outbox {
+    fn status_from(&self, r: &Row) -> rusqlite::Result<RecordStatus> {
+        let id: i64 = r.get(0)?;
+        let state: String = r.get(3)?;
+        let pending = state == "pending";
+        let state = if pending && self.in_flight_ids().contains(&id) {
+            "in_flight".to_string()
+        } else if pending && self.streak().until_ms > now_ms() {
+            "paused".to_string()
+        } else {
+            state
+        };
+        Ok(RecordStatus {
+            id,
+            endpoint: r.get(1)?,
+            key: r.get(2)?,
+            state,
+            attempts: r.get(4)?,
+            created_ms: r.get(5)?,
+            next_attempt_ms: if pending { Some(r.get(6)?) } else { None },
+            finished_ms: r.get(7)?,
+            last_error: r.get(8)?,
+            seqno: r.get(9)?,
+            response: r.get(10)?,
+            diagnosis: r.get(11)?,
+        })
+    }
+
+    fn statuses(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<RecordStatus>> {
+        let err = |e| self.err("reading record status", e);
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql).map_err(err)?;
+        let rows = stmt.query_map(args, |r| self.status_from(r)).map_err(err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
+    }
+
+    /// The status of the record with this id, if the outbox has it (accepted records are
+    /// kept for the audit period).
+    pub fn record(&self, id: i64) -> Result<Option<RecordStatus>> {
+        let sql = format!("SELECT {} FROM records WHERE id = ?1", STATUS_COLUMNS);
+        Ok(self.statuses(&sql, params![id])?.pop())
+    }
+
+    /// The records whose `parking_serial` or `flow_no` is `key`, oldest first (an enter and
+    /// its leave share a serial).
+    pub fn find(&self, key: &str) -> Result<Vec<RecordStatus>> {
+        let sql = format!(
+            "SELECT {} FROM records WHERE dedup_key = ?1 OR (serial = ?1 AND serial != '') ORDER BY id",
+            STATUS_COLUMNS
+        );
+        self.statuses(&sql, params![key])
+    }
+
+    /// Up to `limit` records, oldest first: all, or those in one stored state (`pending`,
+    /// `done`, `dead`).
+    pub fn list(&self, state: Option<&str>, limit: usize) -> Result<Vec<RecordStatus>> {
+        if let Some(s) = state {
+            if !["pending", "done", "dead"].contains(&s) {
+                return Err(Error::Config(format!(
+                    "state {:?}: must be pending, done or dead",
+                    s
+                )));
+            }
+        }
+        let sql = format!(
+            "SELECT {} FROM records WHERE (?1 IS NULL OR state = ?1) ORDER BY id LIMIT ?2",
+            STATUS_COLUMNS
+        );
+        self.statuses(&sql, params![state, limit.min(i64::MAX as usize) as i64])
+    }
+
+    /// The pending record delivered next, with why it waits (its last error, its next
+    /// attempt), if any.
+    pub fn head(&self) -> Result<Option<RecordStatus>> {
+        let sql = format!(
+            "SELECT {} FROM records WHERE state = 'pending' ORDER BY next_attempt_ms, id LIMIT 1",
+            STATUS_COLUMNS
+        );
+        Ok(self.statuses(&sql, [])?.pop())
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.inner.path
+    }
+
+    /// The position of the latest event (0 when there is none): to follow only what happens
+    /// from now on.
+    pub fn last_event_seq(&self) -> Result<i64> {
+        self.conn()
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
+            .map_err(|e| self.err("reading events", e))
+    }
+
+    /// Up to `limit` events after position `after` (0: from the start), in order. A host keeps
+    /// the last `seq` it handled and passes it next time; events are kept until
+    /// [`Outbox::purge_done`] drops those older than the audit period.
+    pub fn events(&self, after: i64, limit: usize) -> Result<Vec<Event>> {
+        let err = |e| self.err("reading events", e);
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT seq, kind, record_id, endpoint, dedup_key, at_ms, seqno, reason FROM events
+                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![after, limit.min(i64::MAX as usize) as i64], |r| {
+                Ok(Event {
+                    seq: r.get(0)?,
+                    kind: r.get(1)?,
+                    record_id: r.get(2)?,
+                    endpoint: r.get(3)?,
+                    key: r.get(4)?,
+                    at_ms: r.get(5)?,
+                    seqno: r.get(6)?,
+                    reason: r.get(7)?,
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
+    }
+}
