@@ -146,7 +146,7 @@ echo "== C# sample (mono, P/Invoke through DllImport(\"pyun\"))"
 mono "$out/PyunSample.exe" "$url" "$root/examples/data"
 
 if [ -z "${PYUN_C_NO_VALGRIND:-}" ]; then
-  run valgrind valgrind -q --error-exitcode=1 --leak-check=full \
+  run valgrind valgrind -q --num-callers=50 --error-exitcode=1 --leak-check=full \
     --suppressions="$root/tests/c/valgrind.supp"
 fi
 
