@@ -126,13 +126,20 @@ typedef enum {
    */
   PYUN_RESULT_RECORDS_LOST = 12,
   /**
+   * A handle argument is not NULL but not a live handle of its type either: freed already,
+   * a handle of another type, or a pointer pyun never handed out. The message names the call,
+   * the argument and what the pointer is. Nothing was read through it.
+   */
+  PYUN_RESULT_INVALID_HANDLE = 13,
+  /**
    * A bug inside pyun (a caught panic). Please report it with the last error message.
    */
   PYUN_RESULT_PANIC = 99
 } pyun_result;
 
 /**
- * A client for one parking lot and secret. Opaque; thread-safe.
+ * A client for one parking lot and secret. Opaque; thread-safe. The `pyun_client *` a caller
+ * holds is a handle pyun looks up on every call, never an address it reads.
  */
 typedef struct pyun_client pyun_client;
 
@@ -180,18 +187,26 @@ size_t pyun_last_error_message(char *buf, size_t len);
 const char *pyun_version(void);
 
 /**
- * Releases a string returned by pyun. NULL is ignored.
+ * Releases a string returned by pyun. NULL is ignored. Only a string pyun returned and has
+ * not freed yet is freed (whole, even if the caller wrote into it); any other pointer (freed
+ * already, the caller's own memory, `pyun_version()`, a pointer into a string) is ignored,
+ * never passed to the allocator, and reported in the last error. A body from
+ * `pyun_request_body` is freed too, and the mix-up reported. On success the last error is
+ * left as it was.
  *
  * # Safety
- * `s` must be NULL or a string returned by pyun and not yet freed.
+ * None beyond the call itself: `s` is only compared with what pyun handed out, never read.
  */
 void pyun_string_free(char *s);
 
 /**
- * Releases bytes returned by pyun (a request body). NULL is ignored.
+ * Releases bytes returned by pyun (a request body). NULL is ignored. Only a body pyun returned
+ * and has not freed yet is freed; any other pointer is ignored, never passed to the allocator,
+ * and reported in the last error. A `len` other than the one returned is reported, and the
+ * body freed with its own length; a string from pyun is freed too, and the mix-up reported.
  *
  * # Safety
- * `bytes` and `len` must be exactly as returned by pyun, not yet freed.
+ * None beyond the call itself: `bytes` is only compared with what pyun handed out, never read.
  */
 void pyun_bytes_free(uint8_t *bytes, size_t len);
 
@@ -283,10 +298,14 @@ pyun_result pyun_client_new(const char *config_json,
                             pyun_client **out_client);
 
 /**
- * Releases a client. NULL is ignored. No call on it may be running.
+ * Releases a client. NULL is ignored. If other threads are inside calls on it, this waits
+ * until they have returned, then frees it; calls made after it has begun return
+ * PYUN_RESULT_INVALID_HANDLE. A client freed already, a handle of another type or any other
+ * pointer is ignored and reported in the last error (a second free is harmless). On success
+ * the last error is left as it was.
  *
  * # Safety
- * `client` must be NULL or a client from `pyun_client_new`, not yet freed.
+ * None beyond the call itself: `client` is only compared with the handles pyun handed out.
  */
 void pyun_client_free(pyun_client *client);
 
@@ -305,7 +324,8 @@ void pyun_client_free(pyun_client *client);
  *
  * # Safety
  * Strings must be NUL-terminated (`files_json` may be NULL); `out_outcome` must be writable;
- * `out_result_json` must be NULL or writable.
+ * `out_result_json` must be NULL or writable. (`client` is checked: anything but a live client
+ * is PYUN_RESULT_INVALID_HANDLE.)
  */
 pyun_result pyun_client_push(const pyun_client *client,
                              const char *endpoint_name,
@@ -334,7 +354,8 @@ pyun_result pyun_client_build_request(const pyun_client *client,
  * `POST url` with that `Content-Type` and the bytes of `pyun_request_body`.
  *
  * # Safety
- * `request` must be a live request; `out_json` must be writable.
+ * `out_json` must be writable. (`request` is checked: anything but a live request is
+ * PYUN_RESULT_INVALID_HANDLE.)
  */
 pyun_result pyun_request_info(const pyun_request *request, char **out_json);
 
@@ -342,15 +363,17 @@ pyun_result pyun_request_info(const pyun_request *request, char **out_json);
  * The exact request body (photos included), in memory. Release with `pyun_bytes_free`.
  *
  * # Safety
- * `request` must be a live request; `out_body` and `out_len` must be writable.
+ * `out_body` and `out_len` must be writable. (`request` is checked: anything but a live
+ * request is PYUN_RESULT_INVALID_HANDLE.)
  */
 pyun_result pyun_request_body(const pyun_request *request, uint8_t **out_body, size_t *out_len);
 
 /**
- * Releases a request. NULL is ignored.
+ * Releases a request. NULL is ignored. As `pyun_client_free`: it waits for calls running on
+ * it; anything but a live request is ignored and reported.
  *
  * # Safety
- * `request` must be NULL or a request from pyun, not yet freed.
+ * None beyond the call itself: `request` is only compared with the handles pyun handed out.
  */
 void pyun_request_free(pyun_request *request);
 
@@ -398,10 +421,12 @@ pyun_result pyun_outbox_open(const char *path,
                              pyun_outbox **out_outbox);
 
 /**
- * Closes an outbox. NULL is ignored. No call on it may be running.
+ * Closes an outbox. NULL is ignored. As `pyun_client_free`: it waits for calls running on it
+ * (a drain in progress), then closes the database; anything but a live outbox is ignored and
+ * reported.
  *
  * # Safety
- * `outbox` must be NULL or from `pyun_outbox_open`, not yet freed.
+ * None beyond the call itself: `outbox` is only compared with the handles pyun handed out.
  */
 void pyun_outbox_free(pyun_outbox *outbox);
 
@@ -412,6 +437,7 @@ void pyun_outbox_free(pyun_outbox *outbox);
  *
  * # Safety
  * Strings must be NUL-terminated (`files_json` may be NULL); `out_id` must be writable.
+ * (`outbox` is checked: anything but a live outbox is PYUN_RESULT_INVALID_HANDLE.)
  */
 pyun_result pyun_outbox_enqueue(const pyun_outbox *outbox,
                                 const char *endpoint_name,
@@ -428,7 +454,8 @@ pyun_result pyun_outbox_enqueue(const pyun_outbox *outbox,
  * (401, 403: a wrong secret) delivery pauses instead (`paused` says why; null otherwise).
  *
  * # Safety
- * Handles must be live; `out_report_json` must be writable.
+ * `out_report_json` must be writable. (Both handles are checked: anything but a live outbox
+ * and a live client is PYUN_RESULT_INVALID_HANDLE.)
  */
 pyun_result pyun_outbox_drain(const pyun_outbox *outbox,
                               const pyun_client *client,
@@ -438,7 +465,7 @@ pyun_result pyun_outbox_drain(const pyun_outbox *outbox,
  * `*out_json` receives the counts `{"pending", "in_flight", "done", "dead"}`.
  *
  * # Safety
- * `outbox` must be live; `out_json` must be writable.
+ * `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
  */
 pyun_result pyun_outbox_counts(const pyun_outbox *outbox, char **out_json);
 
@@ -447,7 +474,7 @@ pyun_result pyun_outbox_counts(const pyun_outbox *outbox, char **out_json);
  * "response", "diagnosis"}]`.
  *
  * # Safety
- * `outbox` must be live; `out_json` must be writable.
+ * `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
  */
 pyun_result pyun_outbox_dead_letters(const pyun_outbox *outbox, char **out_json);
 
@@ -456,7 +483,7 @@ pyun_result pyun_outbox_dead_letters(const pyun_outbox *outbox, char **out_json)
  * negative. `*out_count` receives how many.
  *
  * # Safety
- * `outbox` must be live; `out_count` must be writable.
+ * `out_count` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
  */
 pyun_result pyun_outbox_retry_dead(const pyun_outbox *outbox, int64_t id, uint64_t *out_count);
 

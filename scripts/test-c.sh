@@ -121,6 +121,13 @@ run() {
   [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C tests failed" >&2; exit 1; }
   total_passed=$((total_passed + ${BASH_REMATCH[1]}))
 
+  echo "== C tests: stale, freed, foreign and mistyped pointers ($label)"
+  PYUN_RUN_ID="$label" "$@" "$out/test_handles" "$url" "$root/examples/data" "$work" \
+    | tee "$work/handles.out"
+  line=$(tail -n 1 "$work/handles.out")
+  [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C handle tests failed" >&2; exit 1; }
+  total_passed=$((total_passed + ${BASH_REMATCH[1]}))
+
   echo "== C++ calls at thread exit ($label)"
   # thread_local and pthread key destructors call pyun: every call returns, nothing aborts.
   "$@" "$out/test_thread_exit" "$url" "$work" | tee "$work/thread_exit.out"
@@ -139,7 +146,7 @@ echo "== C# sample (mono, P/Invoke through DllImport(\"pyun\"))"
 mono "$out/PyunSample.exe" "$url" "$root/examples/data"
 
 if [ -z "${PYUN_C_NO_VALGRIND:-}" ]; then
-  run valgrind valgrind -q --error-exitcode=1 --leak-check=full \
+  run valgrind valgrind -q --num-callers=50 --error-exitcode=1 --leak-check=full \
     --suppressions="$root/tests/c/valgrind.supp"
 fi
 

@@ -25,6 +25,8 @@ namespace Pyun.Native
         Transport = 9,
         Rejected = 10,
         Store = 11,
+        RecordsLost = 12,
+        InvalidHandle = 13,
         Panic = 99,
     }
 

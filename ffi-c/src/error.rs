@@ -42,6 +42,10 @@ pub enum pyun_result {
     /// them (ids, endpoint and key); they are now dead letters whose error starts with `LOST`,
     /// and the next open succeeds. Send them again from their source.
     RecordsLost = 12,
+    /// A handle argument is not NULL but not a live handle of its type either: freed already,
+    /// a handle of another type, or a pointer pyun never handed out. The message names the call,
+    /// the argument and what the pointer is. Nothing was read through it.
+    InvalidHandle = 13,
     /// A bug inside pyun (a caught panic). Please report it with the last error message.
     Panic = 99,
 }
@@ -132,6 +136,7 @@ where
     F: FnOnce() -> Result<pyun_result, FfiError>,
 {
     quiet_panics_in_guard();
+    let outer = IN_GUARD.try_with(Cell::get).unwrap_or(false);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let _ = IN_GUARD.try_with(|g| g.set(true));
         match f() {
@@ -139,7 +144,7 @@ where
             Err(e) => (e.code, charset.message(&e.message)),
         }
     }));
-    let _ = IN_GUARD.try_with(|g| g.set(false));
+    let _ = IN_GUARD.try_with(|g| g.set(outer));
     let (code, message) = outcome.unwrap_or_else(|panic| {
         let message = catch_unwind(AssertUnwindSafe(move || {
             let what = panic
@@ -153,6 +158,38 @@ where
     });
     set_last_error(message);
     code
+}
+
+/// Runs the body of a release function (`pyun_*_free`): catches panics. A misuse it reports
+/// (`Err`: a pointer that is not a live handle or buffer of pyun's) goes to the thread's last
+/// error and to the log; success leaves the last error as it was, as a release always has.
+/// `f` is told whether this thread is already inside a pyun call (a release made from a
+/// callback), when it must not wait for calls in flight.
+pub(crate) fn release_guard<F>(f: F)
+where
+    F: FnOnce(bool) -> Result<(), FfiError>,
+{
+    quiet_panics_in_guard();
+    let nested = IN_GUARD.try_with(Cell::get).unwrap_or(false);
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let _ = IN_GUARD.try_with(|g| g.set(true));
+        f(nested).err().map(|e| {
+            log::warn!("{}", e.message);
+            Charset::Utf8.message(&e.message)
+        })
+    }));
+    let _ = IN_GUARD.try_with(|g| g.set(nested));
+    match outcome {
+        Ok(None) => {}
+        Ok(Some(message)) => set_last_error(message),
+        Err(payload) => {
+            // Dropping a payload runs its code: inside a boundary too.
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+            set_last_error(
+                b"internal error in pyun (please report): a panic in a release function".to_vec(),
+            )
+        }
+    }
 }
 
 /// [`guard`] for a call that takes a `charset_code`: the code is checked inside the guard (an

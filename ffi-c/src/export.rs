@@ -1,6 +1,5 @@
 //! The exported functions.
 
-use std::ffi::CString;
 use std::os::raw::c_char;
 use std::time::Duration;
 
@@ -14,9 +13,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::charset::Charset;
-use crate::error::{guard, guard_charset, pyun_result, FfiError};
+use crate::error::{guard_charset, pyun_result, FfiError};
+use crate::handle::{self, release, with_handle, Handle, Registry};
 
-/// A client for one parking lot and secret. Opaque; thread-safe.
+/// A client for one parking lot and secret. Opaque; thread-safe. The `pyun_client *` a caller
+/// holds is a handle pyun looks up on every call, never an address it reads.
 #[allow(non_camel_case_types)]
 pub struct pyun_client {
     client: Client,
@@ -29,6 +30,33 @@ pub struct pyun_request {
     request: SignedRequest,
     base_url: String,
     charset: Charset,
+}
+
+/// The live clients, by handle.
+static CLIENTS: Registry<pyun_client> = Registry::new();
+/// The live requests, by handle.
+static REQUESTS: Registry<pyun_request> = Registry::new();
+
+impl Handle for pyun_client {
+    const KIND: usize = 1;
+    const TYPE: &'static str = "pyun_client";
+    fn registry() -> &'static Registry<Self> {
+        &CLIENTS
+    }
+    fn charset(&self) -> Charset {
+        self.charset
+    }
+}
+
+impl Handle for pyun_request {
+    const KIND: usize = 2;
+    const TYPE: &'static str = "pyun_request";
+    fn registry() -> &'static Registry<Self> {
+        &REQUESTS
+    }
+    fn charset(&self) -> Charset {
+        self.charset
+    }
 }
 
 /// What the platform's answer means for a pushed record.
@@ -107,14 +135,16 @@ pub(crate) fn text_c_string(cs: Charset, s: &str, name: &str) -> Result<*mut c_c
     c_string(cs.text(s, name)?, name)
 }
 
+/// A string handed out (recorded for `pyun_string_free`).
 fn c_string(bytes: Vec<u8>, name: &str) -> Result<*mut c_char, FfiError> {
     // Both encoders above keep NUL out (JSON escapes it, text refuses it): this is a backstop.
-    CString::new(bytes).map(CString::into_raw).map_err(|_| {
-        FfiError::new(
+    if bytes.contains(&0) {
+        return Err(FfiError::new(
             pyun_result::InvalidEncoding,
             format!("`{}` cannot be written: it holds a NUL character", name),
-        )
-    })
+        ));
+    }
+    Ok(handle::out_string(bytes))
 }
 
 pub(crate) fn endpoint(s: &str) -> Result<Endpoint, FfiError> {
@@ -160,31 +190,30 @@ pub extern "C" fn pyun_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
 }
 
-/// Releases a string returned by pyun. NULL is ignored.
+/// Releases a string returned by pyun. NULL is ignored. Only a string pyun returned and has
+/// not freed yet is freed (whole, even if the caller wrote into it); any other pointer (freed
+/// already, the caller's own memory, `pyun_version()`, a pointer into a string) is ignored,
+/// never passed to the allocator, and reported in the last error. A body from
+/// `pyun_request_body` is freed too, and the mix-up reported. On success the last error is
+/// left as it was.
 ///
 /// # Safety
-/// `s` must be NULL or a string returned by pyun and not yet freed.
+/// None beyond the call itself: `s` is only compared with what pyun handed out, never read.
 #[no_mangle]
 pub unsafe extern "C" fn pyun_string_free(s: *mut c_char) {
-    if !s.is_null() {
-        let _ =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(CString::from_raw(s))));
-    }
+    handle::release_string(s)
 }
 
-/// Releases bytes returned by pyun (a request body). NULL is ignored.
+/// Releases bytes returned by pyun (a request body). NULL is ignored. Only a body pyun returned
+/// and has not freed yet is freed; any other pointer is ignored, never passed to the allocator,
+/// and reported in the last error. A `len` other than the one returned is reported, and the
+/// body freed with its own length; a string from pyun is freed too, and the mix-up reported.
 ///
 /// # Safety
-/// `bytes` and `len` must be exactly as returned by pyun, not yet freed.
+/// None beyond the call itself: `bytes` is only compared with what pyun handed out, never read.
 #[no_mangle]
 pub unsafe extern "C" fn pyun_bytes_free(bytes: *mut u8, len: usize) {
-    if !bytes.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
-                bytes, len,
-            )))
-        }));
-    }
+    handle::release_bytes(bytes, len)
 }
 
 /// Signs a flat JSON object of string fields: `*out_sign` receives the 32-character uppercase
@@ -431,32 +460,25 @@ pub unsafe extern "C" fn pyun_client_new(
             config.retry.max_backoff = Duration::from_millis(ms);
         }
         let client = Client::new(config)?;
-        *out_client = Box::into_raw(Box::new(pyun_client {
+        *out_client = CLIENTS.insert(pyun_client {
             client,
             charset: cs,
-        }));
+        });
         Ok(pyun_result::Ok)
     })
 }
 
-/// Releases a client. NULL is ignored. No call on it may be running.
+/// Releases a client. NULL is ignored. If other threads are inside calls on it, this waits
+/// until they have returned, then frees it; calls made after it has begun return
+/// PYUN_RESULT_INVALID_HANDLE. A client freed already, a handle of another type or any other
+/// pointer is ignored and reported in the last error (a second free is harmless). On success
+/// the last error is left as it was.
 ///
 /// # Safety
-/// `client` must be NULL or a client from `pyun_client_new`, not yet freed.
+/// None beyond the call itself: `client` is only compared with the handles pyun handed out.
 #[no_mangle]
 pub unsafe extern "C" fn pyun_client_free(client: *mut pyun_client) {
-    if !client.is_null() {
-        let _ =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(Box::from_raw(client))));
-    }
-}
-
-pub(crate) unsafe fn client_ref<'a>(
-    client: *const pyun_client,
-) -> Result<&'a pyun_client, FfiError> {
-    client
-        .as_ref()
-        .ok_or_else(|| FfiError::new(pyun_result::NullArgument, "`client` is NULL"))
+    release(client, "client", "pyun_client_free")
 }
 
 unsafe fn read_record(
@@ -486,7 +508,8 @@ unsafe fn read_record(
 ///
 /// # Safety
 /// Strings must be NUL-terminated (`files_json` may be NULL); `out_outcome` must be writable;
-/// `out_result_json` must be NULL or writable.
+/// `out_result_json` must be NULL or writable. (`client` is checked: anything but a live client
+/// is PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_client_push(
     client: *const pyun_client,
@@ -496,9 +519,8 @@ pub unsafe extern "C" fn pyun_client_push(
     out_outcome: *mut pyun_outcome,
     out_result_json: *mut *mut c_char,
 ) -> pyun_result {
-    let cs = client.as_ref().map_or(Charset::Utf8, |c| c.charset);
-    guard(cs, || {
-        let c = client_ref(client)?;
+    with_handle(client, "client", "pyun_client_push", |c| {
+        let cs = c.charset;
         check_out(out_outcome, "out_outcome")?;
         let (record, files) = read_record(c, endpoint_name, record_json, files_json)?;
         let (code, outcome, result) = match c.client.push(&record, &files) {
@@ -596,18 +618,16 @@ pub unsafe extern "C" fn pyun_client_build_request(
     files_json: *const c_char,
     out_request: *mut *mut pyun_request,
 ) -> pyun_result {
-    let cs = client.as_ref().map_or(Charset::Utf8, |c| c.charset);
-    guard(cs, || {
-        let c = client_ref(client)?;
+    with_handle(client, "client", "pyun_client_build_request", |c| {
         check_out(out_request, "out_request")?;
         let (record, files) = read_record(c, endpoint_name, record_json, files_json)?;
         let request = c.client.build(&record, &files)?;
         let base_url = c.client.config().base_url.trim_end_matches('/').to_string();
-        *out_request = Box::into_raw(Box::new(pyun_request {
+        *out_request = REQUESTS.insert(pyun_request {
             request,
             base_url,
-            charset: cs,
-        }));
+            charset: c.charset,
+        });
         Ok(pyun_result::Ok)
     })
 }
@@ -617,17 +637,15 @@ pub unsafe extern "C" fn pyun_client_build_request(
 /// `POST url` with that `Content-Type` and the bytes of `pyun_request_body`.
 ///
 /// # Safety
-/// `request` must be a live request; `out_json` must be writable.
+/// `out_json` must be writable. (`request` is checked: anything but a live request is
+/// PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_request_info(
     request: *const pyun_request,
     out_json: *mut *mut c_char,
 ) -> pyun_result {
-    let cs = request.as_ref().map_or(Charset::Utf8, |r| r.charset);
-    guard(cs, || {
-        let r = request
-            .as_ref()
-            .ok_or_else(|| FfiError::new(pyun_result::NullArgument, "`request` is NULL"))?;
+    with_handle(request, "request", "pyun_request_info", |r| {
+        let cs = r.charset;
         check_out(out_json, "out_json")?;
         let req = &r.request;
         let fields: serde_json::Map<String, Value> = req
@@ -652,37 +670,40 @@ pub unsafe extern "C" fn pyun_request_info(
 /// The exact request body (photos included), in memory. Release with `pyun_bytes_free`.
 ///
 /// # Safety
-/// `request` must be a live request; `out_body` and `out_len` must be writable.
+/// `out_body` and `out_len` must be writable. (`request` is checked: anything but a live
+/// request is PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_request_body(
     request: *const pyun_request,
     out_body: *mut *mut u8,
     out_len: *mut usize,
 ) -> pyun_result {
-    let cs = request.as_ref().map_or(Charset::Utf8, |r| r.charset);
-    guard(cs, || {
-        let r = request
-            .as_ref()
-            .ok_or_else(|| FfiError::new(pyun_result::NullArgument, "`request` is NULL"))?;
+    with_handle(request, "request", "pyun_request_body", |r| {
         check_out(out_body, "out_body")?;
         check_out(out_len, "out_len")?;
-        let bytes = r.request.body_bytes()?.into_boxed_slice();
-        *out_len = bytes.len();
-        *out_body = Box::into_raw(bytes) as *mut u8;
+        let (body, len) = handle::out_bytes(r.request.body_bytes()?);
+        *out_len = len;
+        *out_body = body;
         Ok(pyun_result::Ok)
     })
 }
 
-/// Releases a request. NULL is ignored.
+/// Releases a request. NULL is ignored. As `pyun_client_free`: it waits for calls running on
+/// it; anything but a live request is ignored and reported.
 ///
 /// # Safety
-/// `request` must be NULL or a request from pyun, not yet freed.
+/// None beyond the call itself: `request` is only compared with the handles pyun handed out.
 #[no_mangle]
 pub unsafe extern "C" fn pyun_request_free(request: *mut pyun_request) {
-    if !request.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(Box::from_raw(request))
-        }));
+    release(request, "request", "pyun_request_free")
+}
+
+/// A client for the unit tests (no connection is made).
+#[cfg(test)]
+pub(crate) fn test_client() -> pyun_client {
+    pyun_client {
+        client: Client::new(ClientConfig::new("s".to_string())).unwrap(),
+        charset: Charset::Utf8,
     }
 }
 

@@ -12,8 +12,15 @@
 //! 54936 (GB18030); output strings come back in the same charset. Any other charset number is
 //! an error (`PYUN_RESULT_INVALID_ARGUMENT`), never a silent fallback to UTF-8.
 //!
-//! Threads: there is no global state. A `pyun_client` may be used from many threads at once;
-//! it must not be freed while a call on it is running. Calls made at thread exit (C++
+//! Handles (`pyun_client *`, `pyun_request *`, `pyun_outbox *`) are numbers pyun looks up in
+//! a registry on every call, never addresses it reads: a freed handle, a handle of another type
+//! or any other pointer is `PYUN_RESULT_INVALID_HANDLE`; a `_free` waits for the calls running
+//! on its handle; a second `_free`, or a free of a string pyun did not hand out, is ignored and
+//! reported (`handle` module).
+//!
+//! Threads: no state ties clients together. A `pyun_client` may be used from many threads at
+//! once; the registries are process-wide but sharded, so calls on different handles do not
+//! wait for each other. Calls made at thread exit (C++
 //! `thread_local` or pthread key destructors) return their code like any other; only the
 //! message may be dropped, because the thread-local storage it is kept in may be gone.
 #![allow(clippy::missing_safety_doc)]
@@ -21,6 +28,7 @@
 mod charset;
 mod error;
 mod export;
+mod handle;
 mod log_sink;
 mod outbox;
 #[cfg(feature = "test-panic")]

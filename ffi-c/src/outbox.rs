@@ -6,8 +6,9 @@ use pyun_core::outbox::{Outbox, OutboxOptions};
 use pyun_core::AnyRecord;
 
 use crate::charset::Charset;
-use crate::error::{guard, guard_charset, pyun_result, FfiError};
-use crate::export::{check_out, client_ref, endpoint, files, json_c_string, pyun_client};
+use crate::error::{guard_charset, pyun_result};
+use crate::export::{check_out, endpoint, files, json_c_string, pyun_client};
+use crate::handle::{lookup, release, with_handle, Handle, Registry};
 
 /// A durable queue of records on a SQLite file. Opaque; thread-safe; several processes may
 /// open the same file.
@@ -17,10 +18,18 @@ pub struct pyun_outbox {
     charset: Charset,
 }
 
-unsafe fn outbox_ref<'a>(outbox: *const pyun_outbox) -> Result<&'a pyun_outbox, FfiError> {
-    outbox
-        .as_ref()
-        .ok_or_else(|| FfiError::new(pyun_result::NullArgument, "`outbox` is NULL"))
+/// The open outboxes, by handle.
+static OUTBOXES: Registry<pyun_outbox> = Registry::new();
+
+impl Handle for pyun_outbox {
+    const KIND: usize = 3;
+    const TYPE: &'static str = "pyun_outbox";
+    fn registry() -> &'static Registry<Self> {
+        &OUTBOXES
+    }
+    fn charset(&self) -> Charset {
+        self.charset
+    }
 }
 
 /// Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
@@ -46,24 +55,23 @@ pub unsafe extern "C" fn pyun_outbox_open(
             ..OutboxOptions::default()
         };
         let outbox = Outbox::open(path, options)?;
-        *out_outbox = Box::into_raw(Box::new(pyun_outbox {
+        *out_outbox = OUTBOXES.insert(pyun_outbox {
             outbox,
             charset: cs,
-        }));
+        });
         Ok(pyun_result::Ok)
     })
 }
 
-/// Closes an outbox. NULL is ignored. No call on it may be running.
+/// Closes an outbox. NULL is ignored. As `pyun_client_free`: it waits for calls running on it
+/// (a drain in progress), then closes the database; anything but a live outbox is ignored and
+/// reported.
 ///
 /// # Safety
-/// `outbox` must be NULL or from `pyun_outbox_open`, not yet freed.
+/// None beyond the call itself: `outbox` is only compared with the handles pyun handed out.
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_free(outbox: *mut pyun_outbox) {
-    if !outbox.is_null() {
-        let _ =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(Box::from_raw(outbox))));
-    }
+    release(outbox, "outbox", "pyun_outbox_free")
 }
 
 /// Validates a record and stores it durably with copies of its photos; `*out_id` receives its
@@ -72,6 +80,7 @@ pub unsafe extern "C" fn pyun_outbox_free(outbox: *mut pyun_outbox) {
 ///
 /// # Safety
 /// Strings must be NUL-terminated (`files_json` may be NULL); `out_id` must be writable.
+/// (`outbox` is checked: anything but a live outbox is PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_enqueue(
     outbox: *const pyun_outbox,
@@ -80,9 +89,8 @@ pub unsafe extern "C" fn pyun_outbox_enqueue(
     files_json: *const c_char,
     out_id: *mut i64,
 ) -> pyun_result {
-    let cs = outbox.as_ref().map_or(Charset::Utf8, |o| o.charset);
-    guard(cs, || {
-        let o = outbox_ref(outbox)?;
+    with_handle(outbox, "outbox", "pyun_outbox_enqueue", |o| {
+        let cs = o.charset;
         check_out(out_id, "out_id")?;
         let ep = endpoint(&cs.input(endpoint_name, "endpoint")?)?;
         let record = AnyRecord::from_json(ep, &cs.input(record_json, "record_json")?)?;
@@ -100,17 +108,17 @@ pub unsafe extern "C" fn pyun_outbox_enqueue(
 /// (401, 403: a wrong secret) delivery pauses instead (`paused` says why; null otherwise).
 ///
 /// # Safety
-/// Handles must be live; `out_report_json` must be writable.
+/// `out_report_json` must be writable. (Both handles are checked: anything but a live outbox
+/// and a live client is PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_drain(
     outbox: *const pyun_outbox,
     client: *const pyun_client,
     out_report_json: *mut *mut c_char,
 ) -> pyun_result {
-    let cs = outbox.as_ref().map_or(Charset::Utf8, |o| o.charset);
-    guard(cs, || {
-        let o = outbox_ref(outbox)?;
-        let c = client_ref(client)?;
+    with_handle(outbox, "outbox", "pyun_outbox_drain", |o| {
+        let cs = o.charset;
+        let c = lookup(client, "client", "pyun_outbox_drain")?;
         check_out(out_report_json, "out_report_json")?;
         let report = o.outbox.drain(c.client())?;
         *out_report_json = json_c_string(
@@ -125,15 +133,14 @@ pub unsafe extern "C" fn pyun_outbox_drain(
 /// `*out_json` receives the counts `{"pending", "in_flight", "done", "dead"}`.
 ///
 /// # Safety
-/// `outbox` must be live; `out_json` must be writable.
+/// `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_counts(
     outbox: *const pyun_outbox,
     out_json: *mut *mut c_char,
 ) -> pyun_result {
-    let cs = outbox.as_ref().map_or(Charset::Utf8, |o| o.charset);
-    guard(cs, || {
-        let o = outbox_ref(outbox)?;
+    with_handle(outbox, "outbox", "pyun_outbox_counts", |o| {
+        let cs = o.charset;
         check_out(out_json, "out_json")?;
         *out_json = json_c_string(
             cs,
@@ -148,15 +155,14 @@ pub unsafe extern "C" fn pyun_outbox_counts(
 /// "response", "diagnosis"}]`.
 ///
 /// # Safety
-/// `outbox` must be live; `out_json` must be writable.
+/// `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_dead_letters(
     outbox: *const pyun_outbox,
     out_json: *mut *mut c_char,
 ) -> pyun_result {
-    let cs = outbox.as_ref().map_or(Charset::Utf8, |o| o.charset);
-    guard(cs, || {
-        let o = outbox_ref(outbox)?;
+    with_handle(outbox, "outbox", "pyun_outbox_dead_letters", |o| {
+        let cs = o.charset;
         check_out(out_json, "out_json")?;
         *out_json = json_c_string(
             cs,
@@ -171,16 +177,14 @@ pub unsafe extern "C" fn pyun_outbox_dead_letters(
 /// negative. `*out_count` receives how many.
 ///
 /// # Safety
-/// `outbox` must be live; `out_count` must be writable.
+/// `out_count` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_retry_dead(
     outbox: *const pyun_outbox,
     id: i64,
     out_count: *mut u64,
 ) -> pyun_result {
-    let cs = outbox.as_ref().map_or(Charset::Utf8, |o| o.charset);
-    guard(cs, || {
-        let o = outbox_ref(outbox)?;
+    with_handle(outbox, "outbox", "pyun_outbox_retry_dead", |o| {
         check_out(out_count, "out_count")?;
         *out_count = o.outbox.retry_dead(if id < 0 { None } else { Some(id) })?;
         Ok(pyun_result::Ok)

@@ -1,0 +1,535 @@
+//! Handles and returned buffers: how a stale, freed, foreign or mistyped pointer becomes a
+//! reported error (`PYUN_RESULT_INVALID_HANDLE`, or an ignored and reported release) instead of
+//! undefined behaviour.
+//!
+//! # Handles
+//! What the caller holds as a `pyun_client *`, `pyun_request *` or `pyun_outbox *` is not the
+//! address of anything: it is a number, `BASE + (id << 3 | kind)`, where `id` comes from one
+//! process-wide counter and `kind` names the type. pyun never dereferences it; it looks it up.
+//! Ids are never reused (on 32-bit, not before 234 million handles have been made), so a stale handle
+//! never reaches a newer object, and a handle of one type is never found in the registry of
+//! another. On 64-bit the numbers are not canonical addresses, so no real pointer (a string,
+//! a stack or heap address of the host) ever equals one.
+//!
+//! The objects live in one registry per type, keyed by that number, each held by an [`Arc`].
+//! A call looks its handle up and holds its own `Arc` for the length of the call, with no lock
+//! held while it runs. A `_free` takes the entry out of the registry first (every later call
+//! finds nothing), then waits until the calls still in flight on that object have returned,
+//! then drops it on its own thread. A `_free` made from inside a pyun call on the same thread
+//! (a callback) does not wait, which would deadlock: that call's own `Arc` keeps the object
+//! alive, and it is dropped when the call returns.
+//!
+//! # Buffers
+//! Every string and body pyun hands out is recorded, address to length, in a registry of
+//! buffers. `pyun_string_free` and `pyun_bytes_free` take the address out of it and free
+//! exactly the allocation recorded, with its recorded length (the caller may have written into
+//! the string); an address that is not there (foreign, static, inside a buffer, freed before)
+//! is ignored and reported, never passed to the allocator.
+//!
+//! # Nothing is serialised
+//! The registries are process-wide, but they tie nothing together. Each is split into
+//! [`SHARDS`] shards, each with its own lock on its own cache line. Handles with consecutive
+//! ids fall into different shards, and buffers are spread by a hash of their address. A
+//! handle call takes its shard's lock only to look the handle up (a read lock: calls reading
+//! one shard do not wait for each other) and never holds it while it works; creating and
+//! freeing take the write lock of one shard for one map operation. Calls on different handles
+//! therefore do not wait for each other; `bench/c/handles.c` measures it (docs/BENCHMARKS.md).
+//!
+//! The maps are `BTreeMap`s: a lookup in a shard of a few entries is a short scan, and their
+//! nodes are pointed at from their start, so valgrind calls what a registry still holds at
+//! exit "reachable" (a hash table is held through an interior pointer: "possibly lost").
+
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
+use std::os::raw::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Duration;
+
+use crate::charset::Charset;
+use crate::error::{guard, pyun_result, release_guard, FfiError};
+use crate::export::{pyun_client, pyun_request};
+use crate::outbox::pyun_outbox;
+
+/// Shards per registry: a power of two.
+pub(crate) const SHARDS: usize = 64;
+
+/// Keeps each shard's lock on a cache line of its own, so that threads working in different
+/// shards never contend for one line.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+/// The start of the handle numbers. On 64-bit it is not a canonical address (bits 47 to 63
+/// differ), so no pointer to real memory is ever a handle.
+#[cfg(target_pointer_width = "64")]
+const BASE: usize = 0x7079_756e_0000_0000;
+/// The largest id before the counter wraps (ids lose their top 3 bits to the kind).
+#[cfg(target_pointer_width = "64")]
+const MAX_ID: usize = usize::MAX >> 3;
+/// On 32-bit, handles start above the first 256 MiB (not a small number a host might hold by
+/// mistake) and stay below 2^31, so that a VB6 `Long` or a C# `int` sees them positive.
+#[cfg(not(target_pointer_width = "64"))]
+const BASE: usize = 0x1000_0000;
+#[cfg(not(target_pointer_width = "64"))]
+const MAX_ID: usize = (0x8000_0000 - BASE) / 8 - 1;
+
+/// The next id, for every type. Starts at 1: no handle is `BASE` itself.
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+/// Set once the counter has wrapped (only reachable on 32-bit): from then on an unknown handle
+/// of the right kind may be freed or foreign, and the message says so.
+static WRAPPED: AtomicBool = AtomicBool::new(false);
+
+/// A type handed out as a handle.
+pub(crate) trait Handle: Send + Sync + Sized + 'static {
+    /// The kind in the handle's low 3 bits: 1 to 6, unique per type.
+    const KIND: usize;
+    /// The C name of the type, for messages: `pyun_client`.
+    const TYPE: &'static str;
+    /// The registry of this type.
+    fn registry() -> &'static Registry<Self>;
+    /// The charset of the strings passed to and returned by this object.
+    fn charset(&self) -> Charset;
+}
+
+/// The C name of the type of `kind`, and whether a handle of that kind is live.
+fn kind_info(kind: usize, key: usize) -> Option<(&'static str, bool)> {
+    fn info<T: Handle>(key: usize) -> Option<(&'static str, bool)> {
+        Some((T::TYPE, T::registry().get(key).is_some()))
+    }
+    match kind {
+        pyun_client::KIND => info::<pyun_client>(key),
+        pyun_request::KIND => info::<pyun_request>(key),
+        pyun_outbox::KIND => info::<pyun_outbox>(key),
+        _ => None,
+    }
+}
+
+/// One shard of a registry: handle number to object.
+type Shard<T> = RwLock<BTreeMap<usize, Arc<T>>>;
+
+/// The objects of one type, by handle. See the module documentation.
+pub(crate) struct Registry<T> {
+    shards: [Padded<Shard<T>>; SHARDS],
+}
+
+impl<T: Handle> Registry<T> {
+    /// An empty registry (for a `static`).
+    pub(crate) const fn new() -> Self {
+        Registry {
+            shards: [const { Padded(RwLock::new(BTreeMap::new())) }; SHARDS],
+        }
+    }
+
+    fn shard(&self, key: usize) -> &Shard<T> {
+        &self.shards[(key >> 3) % SHARDS].0
+    }
+
+    /// Registers a new object and returns its handle.
+    pub(crate) fn insert(&self, object: T) -> *mut T {
+        let object = Arc::new(object);
+        loop {
+            let raw = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            if raw > MAX_ID {
+                WRAPPED.store(true, Ordering::Relaxed);
+            }
+            let id = raw % (MAX_ID + 1);
+            if id == 0 {
+                continue;
+            }
+            let key = BASE.wrapping_add(id << 3 | T::KIND);
+            let mut map = self
+                .shard(key)
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            // Only after a wrap can the number still be in use: then the next one is taken.
+            if let Entry::Vacant(slot) = map.entry(key) {
+                slot.insert(object);
+                return std::ptr::without_provenance_mut(key);
+            }
+        }
+    }
+
+    /// The live object with this handle, to hold for the length of a call.
+    pub(crate) fn get(&self, key: usize) -> Option<Arc<T>> {
+        self.shard(key)
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned()
+    }
+
+    /// Takes the object with this handle out of the registry.
+    fn remove(&self, key: usize) -> Option<Arc<T>> {
+        self.shard(key)
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&key)
+    }
+}
+
+/// The error for a handle argument `name` of `func` that is not a live `T`: it says what the
+/// pointer is, as far as pyun can tell without reading it.
+fn not_live<T: Handle>(key: usize, name: &str, func: &str) -> FfiError {
+    let offset = key.wrapping_sub(BASE);
+    let (kind, id) = (offset & 7, offset >> 3);
+    let issued =
+        id != 0 && !WRAPPED.load(Ordering::Relaxed) && id < NEXT_ID.load(Ordering::Relaxed);
+    let never = || {
+        format!(
+            "is not a {} handle: pyun never handed out this pointer (a stale, foreign or \
+             corrupted value)",
+            T::TYPE
+        )
+    };
+    let what = if kind == T::KIND && issued {
+        format!("is a {} that was already freed", T::TYPE)
+    } else if kind == T::KIND && id != 0 && WRAPPED.load(Ordering::Relaxed) {
+        format!(
+            "is not a live {}: it was freed, or pyun never handed it out",
+            T::TYPE
+        )
+    } else if kind == T::KIND {
+        never()
+    } else {
+        match kind_info(kind, key) {
+            Some((other, true)) => format!("is not a {}: it is a live {}", T::TYPE, other),
+            Some((other, false)) if issued => format!(
+                "is not a {}: it is a {} that was already freed",
+                T::TYPE,
+                other
+            ),
+            _ => never(),
+        }
+    };
+    FfiError::new(
+        pyun_result::InvalidHandle,
+        format!("{}: `{}` {}", func, name, what),
+    )
+}
+
+/// The live object behind the handle argument `name` of `func`, held for the length of the
+/// call: NULL is PYUN_RESULT_NULL_ARGUMENT, anything else that is not a live `T` (freed, of
+/// another type, never a handle) PYUN_RESULT_INVALID_HANDLE. The pointer is only compared,
+/// never read.
+pub(crate) fn lookup<T: Handle>(ptr: *const T, name: &str, func: &str) -> Result<Arc<T>, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::new(
+            pyun_result::NullArgument,
+            format!("`{}` is NULL", name),
+        ));
+    }
+    let key = ptr.addr();
+    T::registry()
+        .get(key)
+        .ok_or_else(|| not_live::<T>(key, name, func))
+}
+
+/// Runs the body of the export `func` on the object behind its handle argument `name`, inside
+/// the panic boundary ([`guard`]); the message of a failure is in the object's charset. The
+/// object cannot be dropped before `f` returns, even when another thread frees the handle.
+pub(crate) fn with_handle<T: Handle, F>(ptr: *const T, name: &str, func: &str, f: F) -> pyun_result
+where
+    F: FnOnce(&T) -> Result<pyun_result, FfiError>,
+{
+    // A lookup does not panic (a map read under a lock that is never poisoned for good); the
+    // boundary is there all the same, as for everything in an export.
+    let found = catch_unwind(AssertUnwindSafe(|| lookup(ptr, name, func))).unwrap_or_else(|_| {
+        Err(FfiError::new(
+            pyun_result::Panic,
+            format!(
+                "internal error in pyun (please report): {}: handle lookup",
+                func
+            ),
+        ))
+    });
+    let charset = found.as_ref().map_or(Charset::Utf8, |o| o.charset());
+    guard(charset, move || f(&*found?))
+}
+
+/// The body of the release function `func` of `T`: NULL is ignored; a live handle is taken out
+/// of the registry, and freed once no call is running on it; anything else is ignored and
+/// reported (last error, log).
+pub(crate) fn release<T: Handle>(ptr: *mut T, name: &str, func: &str) {
+    if ptr.is_null() {
+        return;
+    }
+    release_guard(|nested| {
+        let key = ptr.addr();
+        let object = T::registry().remove(key).ok_or_else(|| {
+            let e = not_live::<T>(key, name, func);
+            FfiError::new(e.code, format!("{}; ignored, nothing was freed", e.message))
+        })?;
+        drop_when_idle(object, nested);
+        Ok(())
+    })
+}
+
+/// Drops an object taken out of its registry once the calls still running on it have
+/// returned (they hold the other references). `nested`: this thread is itself inside a pyun
+/// call, which may be one on this object: waiting would never end, so this reference is let
+/// go and the last call to return drops the object.
+fn drop_when_idle<T>(mut object: Arc<T>, nested: bool) {
+    if nested {
+        return;
+    }
+    let mut pause = Duration::from_micros(50);
+    loop {
+        match Arc::try_unwrap(object) {
+            Ok(last) => return drop(last),
+            Err(shared) => {
+                object = shared;
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------- buffers
+
+/// What a buffer handed out is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Buffer {
+    /// A string for `pyun_string_free`: its length with the NUL.
+    Str(usize),
+    /// A body for `pyun_bytes_free`: the length the caller was given.
+    Bytes(usize),
+}
+
+impl Buffer {
+    /// The length of the allocation (an empty body is a 1-byte allocation, so that it has an
+    /// address of its own).
+    fn allocation(self) -> usize {
+        match self {
+            Buffer::Str(n) => n,
+            Buffer::Bytes(n) => n.max(1),
+        }
+    }
+}
+
+type BufferShard = Padded<Mutex<BTreeMap<usize, Buffer>>>;
+
+/// Every buffer handed out and not yet freed, by address.
+static BUFFERS: [BufferShard; SHARDS] = [const { Padded(Mutex::new(BTreeMap::new())) }; SHARDS];
+
+/// The shard of an address: a multiplicative hash, because allocations are aligned and close.
+fn buffers(addr: usize) -> MutexGuard<'static, BTreeMap<usize, Buffer>> {
+    const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+    let h = (addr as u64 >> 4).wrapping_mul(GOLDEN) >> (64 - SHARDS.trailing_zeros());
+    BUFFERS[h as usize]
+        .0
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Hands out `bytes` (which hold no NUL) as a NUL-terminated string for `pyun_string_free`.
+pub(crate) fn out_string(mut bytes: Vec<u8>) -> *mut c_char {
+    bytes.push(0);
+    let len = bytes.len();
+    let ptr = Box::into_raw(bytes.into_boxed_slice()) as *mut u8;
+    buffers(ptr.addr()).insert(ptr.addr(), Buffer::Str(len));
+    ptr as *mut c_char
+}
+
+/// Hands out `bytes` as a body for `pyun_bytes_free`: the pointer and the length.
+pub(crate) fn out_bytes(mut bytes: Vec<u8>) -> (*mut u8, usize) {
+    let len = bytes.len();
+    if len == 0 {
+        bytes.push(0);
+    }
+    let ptr = Box::into_raw(bytes.into_boxed_slice()) as *mut u8;
+    buffers(ptr.addr()).insert(ptr.addr(), Buffer::Bytes(len));
+    (ptr, len)
+}
+
+/// Takes a buffer out of the registry and frees it; `None` when `ptr` is not one.
+fn free_buffer(ptr: *mut u8) -> Option<Buffer> {
+    let buffer = buffers(ptr.addr()).remove(&ptr.addr())?;
+    // SAFETY: the address was in the registry, so it is the start of a live allocation made by
+    // `out_string` / `out_bytes` as a `Box<[u8]>` of `buffer.allocation()` bytes, and taking it
+    // out under the lock makes this the only release of it.
+    drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, buffer.allocation())) });
+    Some(buffer)
+}
+
+/// `pyun_string_free`.
+pub(crate) fn release_string(s: *mut c_char) {
+    if s.is_null() {
+        return;
+    }
+    release_guard(|_| match free_buffer(s as *mut u8) {
+        Some(Buffer::Str(_)) => Ok(()),
+        Some(Buffer::Bytes(_)) => Err(misuse(
+            "pyun_string_free: `s` is a body from pyun_request_body: it was freed, but bodies \
+             are released with pyun_bytes_free",
+        )),
+        None => Err(misuse(
+            "pyun_string_free: `s` is not a string pyun returned, or it was freed already; \
+             ignored, nothing was freed",
+        )),
+    })
+}
+
+/// `pyun_bytes_free`.
+pub(crate) fn release_bytes(bytes: *mut u8, len: usize) {
+    if bytes.is_null() {
+        return;
+    }
+    release_guard(|_| match free_buffer(bytes) {
+        Some(Buffer::Bytes(n)) if n == len => Ok(()),
+        Some(Buffer::Bytes(n)) => Err(misuse(format!(
+            "pyun_bytes_free: `len` is {} but the body is {} bytes long; it was freed with its \
+             own length",
+            len, n
+        ))),
+        Some(Buffer::Str(_)) => Err(misuse(
+            "pyun_bytes_free: `bytes` is a string from pyun: it was freed, but strings are \
+             released with pyun_string_free",
+        )),
+        None => Err(misuse(
+            "pyun_bytes_free: `bytes` is not a body pyun returned, or it was freed already; \
+             ignored, nothing was freed",
+        )),
+    })
+}
+
+fn misuse(message: impl Into<String>) -> FfiError {
+    FfiError::new(pyun_result::InvalidHandle, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU32;
+    use std::time::Instant;
+
+    static DROPS: AtomicU32 = AtomicU32::new(0);
+    static TESTS: Registry<Probe> = Registry::new();
+
+    struct Probe(u32);
+    impl Drop for Probe {
+        fn drop(&mut self) {
+            DROPS.fetch_add(self.0, Ordering::SeqCst);
+        }
+    }
+    impl Handle for Probe {
+        const KIND: usize = 6;
+        const TYPE: &'static str = "probe";
+        fn registry() -> &'static Registry<Self> {
+            &TESTS
+        }
+        fn charset(&self) -> Charset {
+            Charset::Utf8
+        }
+    }
+
+    /// A free while a call holds the object waits for the call, then drops it; a second free
+    /// and a call after it are reported.
+    #[test]
+    fn free_waits_for_the_call_in_flight() {
+        let h = TESTS.insert(Probe(1000));
+        let key = h.addr();
+        assert_ne!(key % 8, 0);
+        let held = lookup(h as *const Probe, "p", "f").unwrap();
+        let start = Instant::now();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            drop(held);
+        });
+        release(h, "p", "probe_free");
+        assert!(start.elapsed() >= Duration::from_millis(140));
+        assert_eq!(DROPS.load(Ordering::SeqCst), 1000);
+        t.join().unwrap();
+        let e = lookup(h as *const Probe, "p", "probe_call").err().unwrap();
+        assert_eq!(e.code, pyun_result::InvalidHandle);
+        assert!(e.message.contains("already freed"), "{}", e.message);
+        assert!(e.message.starts_with("probe_call: `p`"), "{}", e.message);
+        // Not a handle at all, and a number of the right kind never issued.
+        let e = not_live::<Probe>(0x1234, "p", "f");
+        assert!(e.message.contains("never handed out"), "{}", e.message);
+        let e = not_live::<Probe>(BASE.wrapping_add((MAX_ID - 1) << 3 | 6), "p", "f");
+        assert!(e.message.contains("never handed out"), "{}", e.message);
+        // A live handle of another type.
+        let c = pyun_client::registry().insert(crate::export::test_client());
+        let e = not_live::<Probe>(c.addr(), "p", "f");
+        assert!(
+            e.message
+                .ends_with("is not a probe: it is a live pyun_client"),
+            "{}",
+            e.message
+        );
+        release(c, "client", "f");
+        let e = not_live::<Probe>(c.addr(), "p", "f");
+        assert!(
+            e.message.contains("a pyun_client that was already freed"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn buffers_are_freed_once_and_only_when_ours() {
+        let s = out_string(b"abc".to_vec());
+        let (b, n) = out_bytes(Vec::new());
+        assert_eq!(n, 0);
+        assert!(free_buffer(s.wrapping_add(1) as *mut u8).is_none());
+        assert_eq!(free_buffer(s as *mut u8), Some(Buffer::Str(4)));
+        assert_eq!(free_buffer(s as *mut u8), None);
+        let mut local = 0u8;
+        assert_eq!(free_buffer(&mut local), None);
+        assert_eq!(free_buffer(b), Some(Buffer::Bytes(0)));
+    }
+
+    #[test]
+    fn ids_spread_over_the_shards() {
+        let keys: Vec<usize> = (0..SHARDS).map(|_| TESTS.insert(Probe(0)).addr()).collect();
+        let mut shards: Vec<usize> = keys.iter().map(|k| (k >> 3) % SHARDS).collect();
+        shards.sort_unstable();
+        shards.dedup();
+        assert!(shards.len() > SHARDS / 2, "{:?}", shards);
+        for k in keys {
+            release::<Probe>(std::ptr::without_provenance_mut(k), "p", "f");
+        }
+    }
+
+    /// What the registries add, in isolation (docs/BENCHMARKS.md):
+    /// `cargo test --release -p pyun-ffi handle_costs -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn handle_costs() {
+        const N: u32 = 1_000_000;
+        let per_call = |t: Instant| t.elapsed().as_nanos() as f64 / f64::from(N);
+        let sign = b"F58EDB51E299C99BE0E24D84739994CA";
+        for _ in 0..3 {
+            let t = Instant::now();
+            for _ in 0..N {
+                let s = out_string(sign.to_vec());
+                free_buffer(std::hint::black_box(s) as *mut u8);
+            }
+            let recorded = per_call(t);
+            let t = Instant::now();
+            for _ in 0..N {
+                // As `out_string` makes it: the bytes, then the NUL pushed.
+                let mut v = sign.to_vec();
+                v.extend_from_slice(b"\0");
+                let p = Box::into_raw(v.into_boxed_slice());
+                // SAFETY: `p` was made by `Box::into_raw` just above and is freed once.
+                drop(unsafe { Box::from_raw(std::hint::black_box(p)) });
+            }
+            let bare = per_call(t);
+            let h = TESTS.insert(Probe(0));
+            let t = Instant::now();
+            for _ in 0..N {
+                drop(std::hint::black_box(lookup(h as *const Probe, "p", "f")));
+            }
+            let looked_up = per_call(t);
+            release(h, "p", "f");
+            println!(
+                "a string handed out and freed: {:.1} ns recorded, {:.1} ns bare; a handle \
+                 looked up and let go: {:.1} ns",
+                recorded, bare, looked_up
+            );
+        }
+    }
+}
