@@ -40,6 +40,8 @@ namespace Pyun.Native
         Blocked = 4,
         ServerError = 5,
         Unknown = 6,
+        RateLimited = 7,
+        NotPlatform = 8,
     }
 
     /// <summary>The exports of pyun.h, one to one.</summary>
