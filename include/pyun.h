@@ -155,6 +155,20 @@ typedef struct pyun_outbox pyun_outbox;
 typedef struct pyun_request pyun_request;
 
 /**
+ * A running background sender of an outbox. Opaque; stop it with `pyun_sender_stop`.
+ */
+typedef struct pyun_sender pyun_sender;
+
+/**
+ * Called by the sender thread with each delivery event, as JSON in the outbox's charset:
+ * `{"seq", "kind", "record_id", "endpoint", "key", "at_ms", "seqno", "reason"}`, `kind`
+ * `accepted`, `dead` or `requeued`. The string is valid only during the call. It runs on the
+ * sender's thread (not the thread that started it): post a message to your UI thread rather
+ * than touching the UI; delivery waits while it runs. Do not stop the sender from inside it.
+ */
+typedef void (*pyun_event_callback)(void *userdata, const char *event_json);
+
+/**
  * Called with each log record: `level` 1 error, 2 warn, 3 info, 4 debug, 5 trace; `target`
  * the module (ASCII) and `message` NUL-terminated in the charset given when it was set. Both
  * strings are valid only during the call. It is called on the thread that logs: any thread,
@@ -169,6 +183,83 @@ typedef void (*pyun_log_callback)(void *userdata,
 #ifdef __cplusplus
 extern "C" {
 #endif  /* __cplusplus */
+
+/**
+ * Starts delivering `outbox`'s records in the background through `client`: a record enqueued
+ * through this outbox handle is sent at once (no polling), a record backing off when its
+ * backoff ends, and records another process enqueued into the file are found every
+ * `poll_ms` (at least 10). Network and database errors back off and never end the sender.
+ * When `callback` is not NULL it is called with each event after position `after_seq` (0:
+ * all; keep the last `seq` you handled and pass it at the next start to see each event
+ * once). `*out_sender` receives the handle; stop it with `pyun_sender_stop` before the
+ * process unloads the DLL, never from `DllMain` (stopping joins a thread). Several senders
+ * on several outboxes may run in one process.
+ *
+ * # Safety
+ * `out_sender` must be writable; `callback` must stay callable with `userdata` until the
+ * sender is stopped. (Both handles are checked: PYUN_RESULT_INVALID_HANDLE.)
+ */
+pyun_result pyun_outbox_start_sender(const pyun_outbox *outbox,
+                                     const pyun_client *client,
+                                     uint32_t poll_ms,
+                                     pyun_event_callback callback,
+                                     void *userdata,
+                                     int64_t after_seq,
+                                     pyun_sender **out_sender);
+
+/**
+ * Stops a sender and frees it: the record in flight is finished and written down; records
+ * never sent stay pending for the next start. Waits for that (seconds at most, unless the
+ * platform is slow to answer). NULL is ignored; anything but a live sender is ignored and
+ * reported (last error).
+ *
+ * # Safety
+ * None beyond passing what `pyun_outbox_start_sender` gave (anything else is checked).
+ */
+void pyun_sender_stop(pyun_sender *sender);
+
+/**
+ * `*out_json` receives the status of the record with `id`, or `null` when the outbox has no
+ * such record: `{"id", "endpoint", "key", "state", "attempts", "created_ms",
+ * "next_attempt_ms", "finished_ms", "last_error", "seqno", "response", "diagnosis"}`, `state`
+ * `pending`, `in_flight`, `paused`, `done` or `dead`.
+ *
+ * # Safety
+ * `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
+ */
+pyun_result pyun_outbox_record(const pyun_outbox *outbox, int64_t id, char **out_json);
+
+/**
+ * `*out_json` receives the statuses (as `pyun_outbox_record`, in an array, oldest first) of
+ * the records whose `parking_serial` or `flow_no` is `key`.
+ *
+ * # Safety
+ * `key` must be NUL-terminated; `out_json` writable. (`outbox` is checked.)
+ */
+pyun_result pyun_outbox_find(const pyun_outbox *outbox, const char *key, char **out_json);
+
+/**
+ * `*out_json` receives the status of the record delivered next, with why it waits
+ * (`last_error`, `next_attempt_ms`), or `null` when nothing is pending.
+ *
+ * # Safety
+ * `out_json` must be writable. (`outbox` is checked.)
+ */
+pyun_result pyun_outbox_head(const pyun_outbox *outbox, char **out_json);
+
+/**
+ * `*out_json` receives up to `limit` delivery events after position `after_seq` (0: from the
+ * start), in order, as an array of the objects `pyun_event_callback` describes. Keep the last
+ * `seq` you handled (in your own database, with the "uploaded" mark) and pass it next time:
+ * a VB6 program calls this from a `Timer`. Events survive restarts.
+ *
+ * # Safety
+ * `out_json` must be writable. (`outbox` is checked.)
+ */
+pyun_result pyun_outbox_events(const pyun_outbox *outbox,
+                               int64_t after_seq,
+                               uint32_t limit,
+                               char **out_json);
 
 /**
  * Copies the calling thread's last error message into `buf` (NUL-terminated, in the charset

@@ -36,9 +36,9 @@ test -f "$lib/libpyun.so"
 out="$root/target/c"
 mkdir -p "$out"
 work=$(mktemp -d)
-sandbox_pid=
+sandbox_pids=()
 cleanup() {
-  if [ -n "$sandbox_pid" ]; then kill "$sandbox_pid" 2>/dev/null || true; fi
+  for pid in ${sandbox_pids[@]+"${sandbox_pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -64,26 +64,37 @@ echo "== sandbox"
 # printed). Port 0: the OS picks a free loopback port; the sandbox prints its URL first.
 PYUN_APP_SECRET="c-test-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 export PYUN_APP_SECRET
-"$lib/pyun" sandbox --port 0 --host 127.0.0.1 >"$work/sandbox.log" 2>&1 &
-sandbox_pid=$!
-url=
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^pyun sandbox listening on \(http:[^ ]*\).*/\1/p' "$work/sandbox.log")
-  [ -n "$url" ] && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$work/sandbox.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "the sandbox did not start" >&2; exit 1; }
-port=${url##*:}
-# It answers? (bash's /dev/tcp: no curl needed)
-answer=
-for _ in $(seq 1 50); do
-  answer=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" &&
-    printf 'GET /_sandbox/health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && cat <&3) 2>/dev/null || true)
-  case "$answer" in *ok) break ;; esac
-  sleep 0.1
-done
-case "$answer" in *ok) echo "sandbox at $url" ;; *) echo "the sandbox does not answer" >&2; exit 1 ;; esac
+# start_sandbox NAME [FAULT OPTIONS...]: a sandbox process on a free port; its URL goes to
+# $started_url (not printed: a subshell would lose the pid that cleanup kills).
+start_sandbox() {
+  local name=$1 url= answer= port
+  shift
+  "$lib/pyun" sandbox --port 0 --host 127.0.0.1 "$@" >"$work/$name.log" 2>&1 &
+  sandbox_pids+=("$!")
+  for _ in $(seq 1 100); do
+    url=$(sed -n 's/^pyun sandbox listening on \(http:[^ ]*\).*/\1/p' "$work/$name.log")
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || { cat "$work/$name.log" >&2; echo "the sandbox did not start" >&2; return 1; }
+  port=${url##*:}
+  # It answers? (bash's /dev/tcp: no curl needed)
+  for _ in $(seq 1 50); do
+    answer=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" &&
+      printf 'GET /_sandbox/health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && cat <&3) 2>/dev/null || true)
+    case "$answer" in *ok) started_url=$url; return 0 ;; esac
+    sleep 0.1
+  done
+  echo "the sandbox $name does not answer" >&2
+  return 1
+}
+start_sandbox sandbox
+url=$started_url
+echo "sandbox at $url"
+# For the background sender: one that fails and drops a twentieth of the requests each.
+start_sandbox faulty --error-rate 0.05 --drop-rate 0.05
+faulty_url=$started_url
+echo "faulty sandbox at $faulty_url"
 
 export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 total_passed=0
@@ -128,6 +139,13 @@ run() {
   [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C handle tests failed" >&2; exit 1; }
   total_passed=$((total_passed + ${BASH_REMATCH[1]}))
 
+  echo "== C: enqueue and forget, the background sender through faults ($label)"
+  PYUN_DELIVERY_RECORDS=$delivery_records "$@" "$out/test_delivery" "$faulty_url" "$work" \
+    | tee "$work/delivery.out"
+  line=$(tail -n 1 "$work/delivery.out")
+  [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C delivery test failed" >&2; exit 1; }
+  total_passed=$((total_passed + ${BASH_REMATCH[1]}))
+
   echo "== C++ calls at thread exit ($label)"
   # thread_local and pthread key destructors call pyun: every call returns, nothing aborts.
   "$@" "$out/test_thread_exit" "$url" "$work" | tee "$work/thread_exit.out"
@@ -140,12 +158,14 @@ run() {
   total_passed=$((total_passed + 1))
 }
 
+delivery_records=1000
 run plain
 
 echo "== C# sample (mono, P/Invoke through DllImport(\"pyun\"))"
 mono "$out/PyunSample.exe" "$url" "$root/examples/data"
 
 if [ -z "${PYUN_C_NO_VALGRIND:-}" ]; then
+  delivery_records=200  # under valgrind: the same paths, fewer rounds
   run valgrind valgrind -q --num-callers=50 --error-exitcode=1 --leak-check=full \
     --suppressions="$root/tests/c/valgrind.supp"
 fi

@@ -40,8 +40,8 @@ mod enqueued;
 mod sender;
 mod status;
 use enqueued::Enqueued;
-pub use sender::Sender;
 use sender::Wake;
+pub use sender::{OnEvent, Sender};
 use status::add_event;
 pub use status::{Event, RecordStatus};
 

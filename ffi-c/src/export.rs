@@ -20,7 +20,8 @@ use crate::handle::{self, release, with_handle, Handle, Registry};
 /// holds is a handle pyun looks up on every call, never an address it reads.
 #[allow(non_camel_case_types)]
 pub struct pyun_client {
-    client: Client,
+    /// Shared with the outbox senders started with this client.
+    client: std::sync::Arc<Client>,
     charset: Charset,
 }
 
@@ -459,7 +460,7 @@ pub unsafe extern "C" fn pyun_client_new(
         if let Some(ms) = c.max_backoff_ms {
             config.retry.max_backoff = Duration::from_millis(ms);
         }
-        let client = Client::new(config)?;
+        let client = std::sync::Arc::new(Client::new(config)?);
         *out_client = CLIENTS.insert(pyun_client {
             client,
             charset: cs,
@@ -594,6 +595,10 @@ fn result_json(
 
 impl pyun_client {
     pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn client_arc(&self) -> &std::sync::Arc<Client> {
         &self.client
     }
 }

@@ -48,6 +48,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::charset::Charset;
+use crate::delivery::pyun_sender;
 use crate::error::{guard, pyun_result, release_guard, FfiError};
 use crate::export::{pyun_client, pyun_request};
 use crate::outbox::pyun_outbox;
@@ -101,6 +102,7 @@ fn kind_info(kind: usize, key: usize) -> Option<(&'static str, bool)> {
         pyun_client::KIND => info::<pyun_client>(key),
         pyun_request::KIND => info::<pyun_request>(key),
         pyun_outbox::KIND => info::<pyun_outbox>(key),
+        pyun_sender::KIND => info::<pyun_sender>(key),
         _ => None,
     }
 }

@@ -26,6 +26,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod charset;
+mod delivery;
 mod error;
 mod export;
 mod handle;
@@ -34,6 +35,7 @@ mod outbox;
 #[cfg(feature = "test-panic")]
 mod test_panic;
 
+pub use delivery::*;
 pub use error::{pyun_last_error_message, pyun_result};
 pub use export::*;
 pub use log_sink::*;

@@ -14,8 +14,8 @@ use crate::handle::{lookup, release, with_handle, Handle, Registry};
 /// open the same file.
 #[allow(non_camel_case_types)]
 pub struct pyun_outbox {
-    outbox: Outbox,
-    charset: Charset,
+    pub(crate) outbox: Outbox,
+    pub(crate) charset: Charset,
 }
 
 /// The open outboxes, by handle.

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use super::{now_ms, Outbox};
+use super::{now_ms, Event, Outbox};
 use crate::client::Client;
 
 /// Wakes a sender when this process enqueues (or stops it). A generation counter, so a wake
@@ -50,12 +50,25 @@ impl Outbox {
     /// are logged and retried after a backoff, never end the thread. Several senders may run
     /// on several outboxes in one process; they share nothing.
     pub fn start_sender(&self, client: Arc<Client>, poll: Duration) -> Sender {
+        self.start_sender_following(client, poll, None)
+    }
+
+    /// [`Outbox::start_sender`], and the sender thread also calls `follow.1` with each delivery
+    /// event after position `follow.0`, in order, after each round of delivery: a host that
+    /// keeps the last position it handled and passes it at the next start sees every event
+    /// once, across restarts. The callback runs on the sender thread; delivery waits for it.
+    pub fn start_sender_following(
+        &self,
+        client: Arc<Client>,
+        poll: Duration,
+        follow: Option<(i64, OnEvent)>,
+    ) -> Sender {
         let stop = Arc::new(AtomicBool::new(false));
         let outbox = self.clone();
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("pyun-outbox-sender".into())
-            .spawn(move || run(&outbox, &client, &flag, poll));
+            .spawn(move || run(&outbox, &client, &flag, poll, follow));
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
@@ -71,9 +84,42 @@ impl Outbox {
     }
 }
 
-fn run(outbox: &Outbox, client: &Client, stop: &AtomicBool, poll: Duration) {
+/// What [`Outbox::start_sender_following`] calls with each event.
+pub type OnEvent = Box<dyn FnMut(&Event) + Send>;
+
+/// Hands the events after the cursor to the callback; an error reading them is logged and
+/// tried again next round.
+fn hand_over(outbox: &Outbox, follow: &mut Option<(i64, OnEvent)>) {
+    let Some((cursor, on_event)) = follow.as_mut() else {
+        return;
+    };
+    loop {
+        match outbox.events(*cursor, 256) {
+            Ok(events) if events.is_empty() => return,
+            Ok(events) => {
+                for e in &events {
+                    on_event(e);
+                    *cursor = e.seq;
+                }
+            }
+            Err(e) => {
+                log::error!("outbox sender: reading events: {}", e);
+                return;
+            }
+        }
+    }
+}
+
+fn run(
+    outbox: &Outbox,
+    client: &Client,
+    stop: &AtomicBool,
+    poll: Duration,
+    mut follow: Option<(i64, OnEvent)>,
+) {
     let wake = &outbox.inner.wake;
     let mut failures = 0u32;
+    hand_over(outbox, &mut follow);
     while !stop.load(Ordering::SeqCst) {
         let seen = wake.current();
         let wait = match outbox.drain_until(client, || stop.load(Ordering::SeqCst)) {
@@ -93,6 +139,7 @@ fn run(outbox: &Outbox, client: &Client, stop: &AtomicBool, poll: Duration) {
                 Duration::from_millis(100 << failures.min(9)).min(Duration::from_secs(60))
             }
         };
+        hand_over(outbox, &mut follow);
         if !stop.load(Ordering::SeqCst) {
             wake.wait(seen, wait);
         }
@@ -114,7 +161,11 @@ impl Sender {
         self.stop.store(true, Ordering::SeqCst);
         self.outbox.inner.wake.notify();
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            // Stopped from its own thread (an event callback): the flag ends it after the
+            // callback returns; joining itself would never end.
+            if t.thread().id() != std::thread::current().id() {
+                let _ = t.join();
+            }
         }
     }
 }
