@@ -707,7 +707,7 @@ pub unsafe extern "C" fn pyun_request_free(request: *mut pyun_request) {
 #[cfg(test)]
 pub(crate) fn test_client() -> pyun_client {
     pyun_client {
-        client: Client::new(ClientConfig::new("s".to_string())).unwrap(),
+        client: std::sync::Arc::new(Client::new(ClientConfig::new("s".to_string())).unwrap()),
         charset: Charset::Utf8,
     }
 }
