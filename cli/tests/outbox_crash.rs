@@ -159,6 +159,27 @@ fn killed_fifty_times_loses_nothing() {
         counts.done,
         "the platform holds exactly what the outbox marked done"
     );
+    // The delivery events, written with their outcomes: through every kill -9, each record
+    // accepted exactly one `accepted` event, no more, no less.
+    let mut accepted: BTreeMap<i64, u32> = BTreeMap::new();
+    let mut cursor = 0;
+    loop {
+        let events = outbox.events(cursor, 500).unwrap();
+        let Some(last) = events.last() else { break };
+        cursor = last.seq;
+        for e in events.iter().filter(|e| e.kind == "accepted") {
+            *accepted.entry(e.record_id).or_default() += 1;
+        }
+    }
+    assert_eq!(
+        accepted.len() as u64,
+        counts.done,
+        "an accepted record without its event"
+    );
+    assert!(
+        accepted.values().all(|&n| n == 1),
+        "a record's acceptance was reported twice"
+    );
     let mut first_seen: BTreeMap<&str, &str> = BTreeMap::new();
     for (endpoint, key) in &keys {
         first_seen.entry(key.as_str()).or_insert(endpoint.as_str());
