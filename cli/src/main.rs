@@ -46,11 +46,14 @@ enum Command {
         #[arg(default_value = "-")]
         file: String,
     },
-    /// Verify a push received from the platform (JSON object or urlencoded body).
+    /// Verify a push received from the platform (urlencoded, multipart or JSON body).
     /// Exit 0 valid, 1 invalid, 2 unusable input.
     Verify {
         #[command(flatten)]
         secret: SecretArg,
+        /// The request's Content-Type; without it the encoding is sniffed from the body.
+        #[arg(long)]
+        content_type: Option<String>,
         /// File, or `-` for standard input.
         #[arg(default_value = "-")]
         file: String,
@@ -140,7 +143,11 @@ fn main() -> ExitCode {
             canonical,
             file,
         } => commands::sign(&secret.app_secret, canonical, &file),
-        Command::Verify { secret, file } => commands::verify(&secret.app_secret, &file),
+        Command::Verify {
+            secret,
+            content_type,
+            file,
+        } => commands::verify(&secret.app_secret, content_type.as_deref(), &file),
         Command::Explain {
             hint,
             endpoint,
