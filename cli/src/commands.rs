@@ -297,6 +297,9 @@ pub struct SendPushArgs {
     /// Milliseconds between attempts.
     #[arg(long, default_value_t = 1000)]
     interval_ms: u64,
+    /// The body's encoding: form (urlencoded), multipart or json.
+    #[arg(long, default_value = "form", value_parser = ["form", "multipart", "json"])]
+    encoding: String,
 }
 
 /// Sends a platform push to a receiver.
@@ -312,13 +315,19 @@ pub fn send_push(a: SendPushArgs) -> Result<u8, Failure> {
             )))
         }
     };
-    let d = pusher::send_push(
+    let encoding = match a.encoding.as_str() {
+        "multipart" => pyun_core::receive::BodyEncoding::Multipart,
+        "json" => pyun_core::receive::BodyEncoding::Json,
+        _ => pyun_core::receive::BodyEncoding::Form,
+    };
+    let d = pusher::send_push_encoded(
         &a.to,
         &fields,
         &a.secret.app_secret,
         &a.app_id,
         a.max_attempts.max(1),
         Duration::from_millis(a.interval_ms),
+        encoding,
     )
     .map_err(|e| Failure::new(3, e))?;
     if d.acknowledged {
