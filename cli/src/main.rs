@@ -7,7 +7,9 @@
 mod commands;
 mod demo;
 mod input;
+mod listen;
 mod outbox;
+mod pushes;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -76,6 +78,11 @@ enum Command {
     SendPush(commands::SendPushArgs),
     /// A durable queue that never loses a record: enqueue, drain, status, dead, retry, purge.
     Outbox(outbox::OutboxArgs),
+    /// Receive the platform's pushes: verify, store durably (de-duplicated), hand each to a
+    /// handler once, and acknowledge only then. Stops on Ctrl+C / SIGTERM.
+    Listen(listen::ListenArgs),
+    /// The pushes `pyun listen` received: list, show.
+    Pushes(pushes::PushesArgs),
 }
 
 /// The app secret, from the option or the environment.
@@ -156,6 +163,8 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => commands::sandbox(args),
         Command::SendPush(args) => commands::send_push(args),
         Command::Outbox(args) => outbox::run(args),
+        Command::Listen(args) => listen::run(args),
+        Command::Pushes(args) => pushes::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

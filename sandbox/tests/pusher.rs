@@ -97,7 +97,11 @@ fn every_encoding_reads_back_and_verifies() {
     let mut fields = sample_payment_push();
     fields.push(("car_desc".into(), String::new()));
     let signed = pyun_core::push::sign_push(&fields, &secret, "app", None);
-    for enc in [BodyEncoding::Form, BodyEncoding::Multipart, BodyEncoding::Json] {
+    for enc in [
+        BodyEncoding::Form,
+        BodyEncoding::Multipart,
+        BodyEncoding::Json,
+    ] {
         let (ct, body) = pusher::encode_push(&signed, enc);
         let p = verify_request(Some(&ct), &body, &secret).unwrap();
         assert_eq!(p.encoding, enc);
