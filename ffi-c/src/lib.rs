@@ -22,9 +22,11 @@ mod charset;
 mod error;
 mod export;
 mod outbox;
+mod receive;
 #[cfg(feature = "test-panic")]
 mod test_panic;
 
 pub use error::{pyun_last_error_message, pyun_result};
 pub use export::*;
 pub use outbox::*;
+pub use receive::*;
