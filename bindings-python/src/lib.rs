@@ -311,6 +311,9 @@ fn parse_request(
     pyun_core::receive::parse_request(content_type, body).or_raise(py)
 }
 
+/// A verified push for Python: (kind, key, encoding, fields).
+type PushTuple = (&'static str, String, &'static str, Vec<(String, String)>);
+
 /// Parses and verifies a received push: (kind, key, encoding, fields). A push with no `sign`
 /// raises SignatureError saying so.
 #[pyfunction]
@@ -320,7 +323,7 @@ fn verify_request(
     content_type: Option<&str>,
     body: &[u8],
     app_secret: &Bound<'_, PyAny>,
-) -> PyResult<(&'static str, String, &'static str, Vec<(String, String)>)> {
+) -> PyResult<PushTuple> {
     let secret = secret(app_secret)?;
     let p = py
         .detach(|| pyun_core::receive::verify_request(content_type, body, &secret))
