@@ -291,3 +291,49 @@ fn sigterm_stops_cleanly() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn oversized_and_unreadable_bodies_are_refused() {
+    let dir = tmp("limits");
+    let l = Listener::start(&dir.join("p.db"), &["--max-body", "1000"]);
+    let big = vec![b'a'; 5000];
+    let r = agent()
+        .post(&l.url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(&big[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let mut r = agent()
+        .post(&l.url)
+        .header("Content-Type", "text/xml")
+        .send("<push/>")
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.body_mut().read_to_string().unwrap().contains("text/xml"));
+    // A declared charset is honoured: GBK 中 is D6 D0.
+    let fields = signed(vec![("parking_serial".into(), "中1".into())]);
+    let body: String = fields
+        .iter()
+        .map(|(k, v)| {
+            let (bytes, _, _) = encoding_rs::GBK.encode(v);
+            format!(
+                "{}={}",
+                k,
+                bytes
+                    .iter()
+                    .map(|b| format!("%{:02X}", b))
+                    .collect::<String>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut r = agent()
+        .post(&l.url)
+        .header(
+            "Content-Type",
+            "application/x-www-form-urlencoded; charset=GBK",
+        )
+        .send(body.as_str())
+        .unwrap();
+    assert_eq!(r.body_mut().read_to_string().unwrap(), r#"{"code":"1001"}"#);
+}
