@@ -578,6 +578,44 @@ pyun_result pyun_outbox_dead_letters(const pyun_outbox *outbox, char **out_json)
  */
 pyun_result pyun_outbox_retry_dead(const pyun_outbox *outbox, int64_t id, uint64_t *out_count);
 
+/**
+ * Reads a received push's fields. `content_type` is the request's `Content-Type` header (NULL
+ * or empty: sniffed from the body); `body`/`body_len` its bytes as received (not converted:
+ * the charset of a urlencoded body comes from its Content-Type). `*out_json` receives
+ * `{"encoding": "form"|"multipart"|"json", "kind": "payment"|"leave"|"unknown", "key": ...,
+ * "fields": {...}}` in `charset_code`'s charset. Nothing is verified: see
+ * [`pyun_verify_push_request`].
+ *
+ * # Safety
+ * `content_type` must be NULL or NUL-terminated; `body` must be NULL (with `body_len` 0) or
+ * point to `body_len` bytes; `out_json` must be writable.
+ */
+pyun_result pyun_parse_push_request(const char *content_type,
+                                    const uint8_t *body,
+                                    size_t body_len,
+                                    uint32_t charset_code,
+                                    char **out_json);
+
+/**
+ * Reads and verifies a received push (see [`pyun_parse_push_request`] for the arguments).
+ * On success `*out_rule` is 1 (empty values signed, the current rule) or 2 (skipped, the
+ * older rule), and `*out_json` (when `out_json` is not NULL) the push as
+ * [`pyun_parse_push_request`] gives it. A wrong secret or altered fields, or a push with no
+ * `sign`, is PYUN_RESULT_SIGNATURE_INVALID, and the message says which. Answer the platform
+ * `{"code":"1001"}` only after the push is handled.
+ *
+ * # Safety
+ * As [`pyun_parse_push_request`]; `app_secret` must be NUL-terminated; `out_rule` writable;
+ * `out_json` NULL or writable.
+ */
+pyun_result pyun_verify_push_request(const char *content_type,
+                                     const uint8_t *body,
+                                     size_t body_len,
+                                     const char *app_secret,
+                                     uint32_t charset_code,
+                                     int32_t *out_rule,
+                                     char **out_json);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif  /* __cplusplus */

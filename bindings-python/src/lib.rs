@@ -41,6 +41,10 @@ fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
         ),
         Error::File { role, path, .. } => ("FileError", json!({ "field": role, "path": path })),
         Error::Config(_) => ("ConfigError", json!({})),
+        Error::Body(_) => (
+            "ValidationError",
+            json!({ "problems": [["<body>", e.to_string()]] }),
+        ),
         Error::Signature(_) => ("SignatureError", json!({})),
         Error::Transport(t) => (
             "TransportError",
@@ -299,6 +303,38 @@ fn parse_form(py: Python<'_>, body: &[u8]) -> PyResult<Vec<(String, String)>> {
     core_push::parse_form_body(body).or_raise(py)
 }
 
+/// The fields of a received push from its Content-Type (None: sniffed) and body: urlencoded
+/// (declared charset honoured), multipart/form-data, or a JSON object of strings.
+#[pyfunction]
+#[pyo3(signature = (content_type, body))]
+fn parse_request(
+    py: Python<'_>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> PyResult<Vec<(String, String)>> {
+    pyun_core::receive::parse_request(content_type, body).or_raise(py)
+}
+
+/// A verified push for Python: (kind, key, encoding, fields).
+type PushTuple = (&'static str, String, &'static str, Vec<(String, String)>);
+
+/// Parses and verifies a received push: (kind, key, encoding, fields). A push with no `sign`
+/// raises SignatureError saying so.
+#[pyfunction]
+#[pyo3(signature = (content_type, body, app_secret))]
+fn verify_request(
+    py: Python<'_>,
+    content_type: Option<&str>,
+    body: &[u8],
+    app_secret: &Bound<'_, PyAny>,
+) -> PyResult<PushTuple> {
+    let secret = secret(app_secret)?;
+    let p = py
+        .detach(|| pyun_core::receive::verify_request(content_type, body, &secret))
+        .or_raise(py)?;
+    Ok((p.kind.name(), p.key, p.encoding.name(), p.fields))
+}
+
 /// Verifies a push of the given kind (`leave` = page 000, `payment` = 004) and reads it.
 #[pyfunction]
 fn parse_push(
@@ -505,6 +541,8 @@ fn _pyun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(canonical_string, m)?)?;
     m.add_function(wrap_pyfunction!(verify_rule, m)?)?;
     m.add_function(wrap_pyfunction!(parse_form, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_request, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_request, m)?)?;
     m.add_function(wrap_pyfunction!(parse_push, m)?)?;
     m.add_function(wrap_pyfunction!(sign_push, m)?)?;
     m.add_function(wrap_pyfunction!(record_fields, m)?)?;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use pyun_core::push::{fields_from_json, parse_form_body};
+use pyun_core::push::fields_from_json;
 use pyun_core::sign::{
     masked_canonical_string, sign as sign_fields, verify as verify_fields, EmptyRule,
 };
@@ -157,15 +157,11 @@ pub fn sign(secret: &str, canonical: bool, file: &str) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// Verifies a received push.
-pub fn verify(secret: &str, file: &str) -> Result<u8, Failure> {
-    let text = read_text(file)?;
-    let trimmed = text.trim();
-    let fields = if trimmed.starts_with('{') {
-        fields_from_json(trimmed)?
-    } else {
-        parse_form_body(trimmed.as_bytes())?
-    };
+/// Verifies a received push: its encoding (urlencoded, multipart, JSON) from `content_type`,
+/// or sniffed from the body.
+pub fn verify(secret: &str, content_type: Option<&str>, file: &str) -> Result<u8, Failure> {
+    let body = crate::input::read_bytes(file)?;
+    let fields = pyun_core::receive::parse_request(content_type, &body)?;
     match verify_fields(&fields, &AppSecret::new(secret)) {
         Ok(EmptyRule::Included) => println!("valid"),
         Ok(EmptyRule::Skipped) => println!("valid (empty values skipped: the older rule)"),
@@ -301,6 +297,9 @@ pub struct SendPushArgs {
     /// Milliseconds between attempts.
     #[arg(long, default_value_t = 1000)]
     interval_ms: u64,
+    /// The body's encoding: form (urlencoded), multipart or json.
+    #[arg(long, default_value = "form", value_parser = ["form", "multipart", "json"])]
+    encoding: String,
 }
 
 /// Sends a platform push to a receiver.
@@ -316,13 +315,19 @@ pub fn send_push(a: SendPushArgs) -> Result<u8, Failure> {
             )))
         }
     };
-    let d = pusher::send_push(
+    let encoding = match a.encoding.as_str() {
+        "multipart" => pyun_core::receive::BodyEncoding::Multipart,
+        "json" => pyun_core::receive::BodyEncoding::Json,
+        _ => pyun_core::receive::BodyEncoding::Form,
+    };
+    let d = pusher::send_push_encoded(
         &a.to,
         &fields,
         &a.secret.app_secret,
         &a.app_id,
         a.max_attempts.max(1),
         Duration::from_millis(a.interval_ms),
+        encoding,
     )
     .map_err(|e| Failure::new(3, e))?;
     if d.acknowledged {

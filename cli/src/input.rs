@@ -39,3 +39,17 @@ pub fn file_arg(arg: &str) -> Result<(FileField, FileSource), Failure> {
     })?;
     Ok((field, FileSource::Path(PathBuf::from(path))))
 }
+
+/// Reads a file's bytes, or standard input's for `-`.
+pub fn read_bytes(path: &str) -> Result<Vec<u8>, Failure> {
+    let mut b = Vec::new();
+    if path == "-" {
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| Failure::usage(format!("cannot read standard input: {}", e)))?;
+    } else {
+        b = std::fs::read(path)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {}", path, e)))?;
+    }
+    Ok(b)
+}

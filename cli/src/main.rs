@@ -7,7 +7,9 @@
 mod commands;
 mod demo;
 mod input;
+mod listen;
 mod outbox;
+mod pushes;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,11 +48,14 @@ enum Command {
         #[arg(default_value = "-")]
         file: String,
     },
-    /// Verify a push received from the platform (JSON object or urlencoded body).
+    /// Verify a push received from the platform (urlencoded, multipart or JSON body).
     /// Exit 0 valid, 1 invalid, 2 unusable input.
     Verify {
         #[command(flatten)]
         secret: SecretArg,
+        /// The request's Content-Type; without it the encoding is sniffed from the body.
+        #[arg(long)]
+        content_type: Option<String>,
         /// File, or `-` for standard input.
         #[arg(default_value = "-")]
         file: String,
@@ -73,6 +78,11 @@ enum Command {
     SendPush(commands::SendPushArgs),
     /// A durable queue that never loses a record: enqueue, drain, status, dead, retry, purge.
     Outbox(outbox::OutboxArgs),
+    /// Receive the platform's pushes: verify, store durably (de-duplicated), hand each to a
+    /// handler once, and acknowledge only then. Stops on Ctrl+C / SIGTERM.
+    Listen(listen::ListenArgs),
+    /// The pushes `pyun listen` received: list, show.
+    Pushes(pushes::PushesArgs),
 }
 
 /// The app secret, from the option or the environment.
@@ -140,7 +150,11 @@ fn main() -> ExitCode {
             canonical,
             file,
         } => commands::sign(&secret.app_secret, canonical, &file),
-        Command::Verify { secret, file } => commands::verify(&secret.app_secret, &file),
+        Command::Verify {
+            secret,
+            content_type,
+            file,
+        } => commands::verify(&secret.app_secret, content_type.as_deref(), &file),
         Command::Explain {
             hint,
             endpoint,
@@ -149,6 +163,8 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => commands::sandbox(args),
         Command::SendPush(args) => commands::send_push(args),
         Command::Outbox(args) => outbox::run(args),
+        Command::Listen(args) => listen::run(args),
+        Command::Pushes(args) => pushes::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

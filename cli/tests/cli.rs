@@ -206,3 +206,76 @@ fn a_password_in_the_base_url_is_never_printed() {
         .failure();
     assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("no-such-corporate-ca.pem"));
 }
+
+/// Issue 13/15: `pyun verify` reads multipart and JSON bodies (sniffed, or named with
+/// `--content-type`), and says when a push has no `sign`.
+#[test]
+fn verify_every_encoding() {
+    let secret = pyun_core::AppSecret::new("s");
+    let signed = pyun_core::push::sign_push(
+        &[
+            ("plate".to_string(), "川A660P1".to_string()),
+            ("car_desc".to_string(), String::new()),
+        ],
+        &secret,
+        "op1",
+        None,
+    );
+    let mut multipart = String::new();
+    for (k, v) in &signed {
+        multipart.push_str(&format!(
+            "--B0undary\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{}\r\n",
+            k, v
+        ));
+    }
+    multipart.push_str("--B0undary--\r\n");
+    let json = serde_json::to_string(
+        &signed
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    )
+    .unwrap();
+    for (body, ct) in [
+        (multipart.clone(), None),
+        (
+            multipart.clone(),
+            Some("multipart/form-data; boundary=B0undary"),
+        ),
+        (json.clone(), None),
+        (json.clone(), Some("application/json")),
+        (
+            form_body(&signed),
+            Some("application/x-www-form-urlencoded"),
+        ),
+    ] {
+        let mut cmd = pyun();
+        cmd.args(["verify", "--app-secret", "s"]);
+        if let Some(ct) = ct {
+            cmd.args(["--content-type", ct]);
+        }
+        cmd.write_stdin(body).assert().code(0);
+    }
+    // A JSON list where a string is expected names the field.
+    pyun()
+        .args(["verify", "--app-secret", "s"])
+        .write_stdin(r#"{"discounts":[],"sign":"X"}"#)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("`discounts`"));
+    // A body that is none of the three is refused, naming what was seen.
+    pyun()
+        .args(["verify", "--app-secret", "s", "--content-type", "text/xml"])
+        .write_stdin("<push/>")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("text/xml"));
+    // A multipart body without `sign` says so.
+    let unsigned = "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B--\r\n";
+    pyun()
+        .args(["verify", "--app-secret", "s"])
+        .write_stdin(unsigned)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no `sign`"));
+}

@@ -126,6 +126,9 @@ pub enum Error {
     },
     /// A bad argument or configuration (empty secret, unknown endpoint, bad URL...).
     Config(String),
+    /// A received push body that cannot be read: unknown encoding, bad charset, a malformed
+    /// multipart body, a field given twice.
+    Body(String),
     /// A received push failed verification.
     Signature(VerifyError),
     /// The request did not get an answer: connection refused or dropped, DNS, TLS, timeout.
@@ -198,6 +201,7 @@ impl fmt::Display for Error {
                 )
             }
             Error::Config(e) => write!(f, "invalid configuration: {}", e),
+            Error::Body(e) => write!(f, "unreadable push body: {}", e),
             Error::Signature(e) => e.fmt(f),
             Error::Transport(e) => e.fmt(f),
             Error::Api(e) => e.fmt(f),

@@ -26,6 +26,7 @@ pub mod form;
 pub mod outbox;
 pub mod payment;
 pub mod push;
+pub mod receive;
 pub mod record;
 pub mod request;
 pub mod response;

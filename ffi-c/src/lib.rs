@@ -32,6 +32,7 @@ mod export;
 mod handle;
 mod log_sink;
 mod outbox;
+mod receive;
 #[cfg(feature = "test-panic")]
 mod test_panic;
 
@@ -40,3 +41,4 @@ pub use error::{pyun_last_error_message, pyun_result};
 pub use export::*;
 pub use log_sink::*;
 pub use outbox::*;
+pub use receive::*;

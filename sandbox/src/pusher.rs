@@ -5,6 +5,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use pyun_core::push::sign_push;
+use pyun_core::receive::BodyEncoding;
 use pyun_core::AppSecret;
 
 /// How a push delivery went.
@@ -44,6 +45,79 @@ pub fn send_push(
     max_attempts: u32,
     interval: Duration,
 ) -> Result<PushDelivery, String> {
+    send_push_encoded(
+        receiver_url,
+        fields,
+        app_secret,
+        app_id,
+        max_attempts,
+        interval,
+        BodyEncoding::Form,
+    )
+}
+
+/// A push body in the given encoding, and its Content-Type.
+pub fn encode_push(fields: &[(String, String)], encoding: BodyEncoding) -> (String, Vec<u8>) {
+    match encoding {
+        BodyEncoding::Form => {
+            let mut ser = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in fields {
+                ser.append_pair(k, v);
+            }
+            (
+                "application/x-www-form-urlencoded; charset=UTF-8".into(),
+                ser.finish().into_bytes(),
+            )
+        }
+        BodyEncoding::Multipart => {
+            // Field names and values are the platform's (ASCII names, text values); a boundary
+            // that occurs in no value is picked.
+            let mut n = 0u32;
+            let boundary = loop {
+                let b = format!("----pyunPushBoundary{:08x}", n);
+                if !fields.iter().any(|(k, v)| k.contains(&b) || v.contains(&b)) {
+                    break b;
+                }
+                n += 1;
+            };
+            let mut body = Vec::new();
+            for (k, v) in fields {
+                body.extend_from_slice(
+                    format!(
+                        "--{}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                        boundary, k
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(v.as_bytes());
+                body.extend_from_slice(b"\r\n");
+            }
+            body.extend_from_slice(format!("--{}--\r\n", boundary).as_bytes());
+            (format!("multipart/form-data; boundary={}", boundary), body)
+        }
+        BodyEncoding::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = fields
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            (
+                "application/json".into(),
+                serde_json::Value::Object(map).to_string().into_bytes(),
+            )
+        }
+    }
+}
+
+/// [`send_push`] with the body in `encoding` (form, multipart or JSON).
+pub fn send_push_encoded(
+    receiver_url: &str,
+    fields: &[(String, String)],
+    app_secret: &str,
+    app_id: &str,
+    max_attempts: u32,
+    interval: Duration,
+    encoding: BodyEncoding,
+) -> Result<PushDelivery, String> {
     if app_secret.is_empty() {
         return Err("app_secret is empty".into());
     }
@@ -54,11 +128,7 @@ pub fn send_push(
         ));
     }
     let signed = sign_push(fields, &AppSecret::new(app_secret), app_id, None);
-    let mut ser = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &signed {
-        ser.append_pair(k, v);
-    }
-    let body = ser.finish();
+    let (content_type, body) = encode_push(&signed, encoding);
     let agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(10)))
         .http_status_as_error(false)
@@ -77,11 +147,8 @@ pub fn send_push(
         delivery.attempts += 1;
         let result = agent
             .post(receiver_url)
-            .header(
-                "Content-Type",
-                "application/x-www-form-urlencoded; charset=UTF-8",
-            )
-            .send(body.as_str());
+            .header("Content-Type", content_type.as_str())
+            .send(&body[..]);
         let mut resp = match result {
             Ok(r) => r,
             Err(e) => {

@@ -89,3 +89,27 @@ fn gives_up_after_max_attempts() {
     assert_eq!((d.attempts, d.last_status), (3, Some(200)));
     assert!(got.lock().unwrap().is_empty());
 }
+
+#[test]
+fn every_encoding_reads_back_and_verifies() {
+    use pyun_core::receive::{verify_request, BodyEncoding};
+    let secret = AppSecret::new("sub-secret");
+    let mut fields = sample_payment_push();
+    fields.push(("car_desc".into(), String::new()));
+    let signed = pyun_core::push::sign_push(&fields, &secret, "app", None);
+    for enc in [
+        BodyEncoding::Form,
+        BodyEncoding::Multipart,
+        BodyEncoding::Json,
+    ] {
+        let (ct, body) = pusher::encode_push(&signed, enc);
+        let p = verify_request(Some(&ct), &body, &secret).unwrap();
+        assert_eq!(p.encoding, enc);
+        assert_eq!(p.key, "20210421164242075523115813");
+        let mut got = p.fields.clone();
+        let mut want = signed.clone();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{:?}", enc);
+    }
+}

@@ -69,8 +69,8 @@ __all__ = [
     "PayType", "PlateColor", "PlateType", "PushResult", "PyunError", "RecordStatus", "RecordsLostError", "ReleaseMethod", "ReleaseRecord",
     "ReleaseType", "Request", "Sender", "SignatureError", "StoreError", "TEST_URL", "TransportError",
     "UpdateRecord", "ValidationError", "VehicleType", "build_request", "canonical_string",
-    "epoch_ms", "explain", "parse_form", "parse_push", "sign", "sign_push", "utc_time", "verify",
-    "verify_or_raise",
+    "ReceivedPush", "epoch_ms", "explain", "parse_form", "parse_push", "parse_request", "sign", "sign_push", "utc_time", "verify",
+    "verify_or_raise", "verify_request",
 ]
 
 
@@ -130,9 +130,38 @@ def verify_or_raise(fields: Mapping[str, str], app_secret: str) -> str:
     """Like `verify`, but raises `SignatureError`; returns the empty-value rule that matched
     (`"included"` or `"skipped"`)."""
     rule = _pyun.verify_rule(fields, app_secret)
+    if rule is None and "sign" not in fields:
+        raise SignatureError("the push has no `sign` field")
     if rule is None:
         raise SignatureError("the push's signature does not verify (wrong secret, or altered fields)")
     return rule
+
+
+def parse_request(content_type: Optional[str], body: bytes) -> Dict[str, str]:
+    """The fields of a received push, from the request's Content-Type (None: sniffed from the
+    body) and its body bytes: `application/x-www-form-urlencoded` (a declared charset honoured),
+    `multipart/form-data`, or a JSON object of strings (any other JSON value is an error naming
+    the field). A body that is none of these raises `ValidationError`, never a guess."""
+    return dict(_pyun.parse_request(content_type, bytes(body)))
+
+
+@dataclasses.dataclass(frozen=True)
+class ReceivedPush:
+    """A verified push: `kind` is "payment" (key `pay_serial`), "leave" (key `parking_serial`)
+    or "unknown" (key: its sign); `encoding` is "form", "multipart" or "json"."""
+
+    kind: str
+    key: str
+    encoding: str
+    fields: Dict[str, str]
+
+
+def verify_request(content_type: Optional[str], body: bytes, app_secret: str) -> ReceivedPush:
+    """Parses (see `parse_request`) and verifies a received push. Raises `SignatureError` (a
+    wrong secret or altered fields, or no `sign` field: the message says which) or
+    `ValidationError` (an unreadable body)."""
+    kind, key, encoding, fields = _pyun.verify_request(content_type, bytes(body), app_secret)
+    return ReceivedPush(kind, key, encoding, dict(fields))
 
 
 def parse_form(body: bytes) -> Dict[str, str]:

@@ -1,0 +1,339 @@
+//! `pyun listen` over real HTTP: every encoding, resends, bad signatures, a failing handler,
+//! and kill -9 between storing a push and acknowledging it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use pyun_core::push::sign_push;
+use pyun_core::receive::BodyEncoding;
+use pyun_core::AppSecret;
+use pyun_sandbox::pusher::encode_push;
+use pyun_sandbox::{sample_leave_push, sample_payment_push};
+
+const SECRET: &str = "listen-secret";
+
+struct Listener {
+    child: Child,
+    url: String,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Listener {
+    fn start(db: &Path, extra: &[&str]) -> Listener {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pyun"))
+            .args(["listen", "--port", "0", "--db"])
+            .arg(db)
+            .args(extra)
+            .env("PYUN_APP_SECRET", SECRET)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = mpsc::channel();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+        let addr = first
+            .split("http://")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {:?}", first));
+        Listener {
+            child,
+            url: format!("http://{}/notify", addr),
+            lines: rx,
+        }
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
+}
+
+/// POSTs the fields in an encoding; (status, body).
+fn post(url: &str, fields: &[(String, String)], enc: BodyEncoding) -> (u16, String) {
+    let (ct, body) = encode_push(fields, enc);
+    let mut r = agent()
+        .post(url)
+        .header("Content-Type", ct.as_str())
+        .send(&body[..])
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.body_mut().read_to_string().unwrap())
+}
+
+fn acked(r: &(u16, String)) -> bool {
+    r.0 == 200 && r.1 == r#"{"code":"1001"}"#
+}
+
+fn signed(fields: Vec<(String, String)>) -> Vec<(String, String)> {
+    sign_push(&fields, &AppSecret::new(SECRET), "op1", None)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "pyun-listen-{}-{}-{}",
+        name,
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn with_key(mut f: Vec<(String, String)>, field: &str, key: &str) -> Vec<(String, String)> {
+    for (k, v) in f.iter_mut() {
+        if k == field {
+            *v = key.to_string();
+        }
+    }
+    f
+}
+
+/// The handler appends one line per run to `runs`; with `fail` present it fails instead.
+fn exec_handler(dir: &Path) -> String {
+    format!(
+        "if [ -e {d}/fail ]; then exit 3; fi; cat >> {d}/runs; echo \" $PYUN_PUSH_KIND $PYUN_PUSH_KEY\" >> {d}/runs",
+        d = dir.display()
+    )
+}
+
+fn runs(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("runs"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn pushes_json(db: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_pyun"))
+        .args(["pushes", "--db"])
+        .arg(db)
+        .args(["list", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn every_encoding_resend_and_bad_pushes() {
+    let dir = tmp("enc");
+    let db = dir.join("pushes.db");
+    let l = Listener::start(&db, &["--exec", &exec_handler(&dir)]);
+    let encs = [
+        BodyEncoding::Form,
+        BodyEncoding::Multipart,
+        BodyEncoding::Json,
+    ];
+    for (i, enc) in encs.iter().enumerate() {
+        // A payment with an empty-string field and a field this library does not know.
+        let mut f = with_key(sample_payment_push(), "pay_serial", &format!("PAY{}", i));
+        f.push(("car_desc".into(), String::new()));
+        f.push(("new_platform_field".into(), "x".into()));
+        let p = signed(f);
+        assert!(acked(&post(&l.url, &p, *enc)), "{:?}", enc);
+        // The resend, in another encoding, is acked without running the handler again.
+        assert!(acked(&post(&l.url, &p, encs[(i + 1) % 3])));
+        let leave = signed(with_key(
+            sample_leave_push(),
+            "parking_serial",
+            &format!("L{}", i),
+        ));
+        assert!(acked(&post(&l.url, &leave, *enc)));
+    }
+    let r = runs(&dir);
+    assert_eq!(r.len(), 6, "{:?}", r);
+    assert!(r.iter().any(|l| l.ends_with(" payment PAY0")), "{:?}", r);
+    assert!(r.iter().any(|l| l.ends_with(" leave L2")), "{:?}", r);
+    // The handler got the fields as JSON, empty and unknown ones included.
+    let first: serde_json::Value =
+        serde_json::from_str(r[0].rsplitn(3, ' ').last().unwrap()).unwrap();
+    assert_eq!(first["car_desc"], "");
+    assert_eq!(first["new_platform_field"], "x");
+
+    // Wrong secret, tampered field: 401, not stored, not handled.
+    let wrong = sign_push(
+        &with_key(sample_payment_push(), "pay_serial", "BAD1"),
+        &AppSecret::new("other"),
+        "op1",
+        None,
+    );
+    let r1 = post(&l.url, &wrong, BodyEncoding::Form);
+    assert_eq!(r1.0, 401, "{:?}", r1);
+    let mut tampered = signed(with_key(sample_payment_push(), "pay_serial", "BAD2"));
+    for (k, v) in tampered.iter_mut() {
+        if k == "pay_value" {
+            *v = "1".into();
+        }
+    }
+    assert_eq!(post(&l.url, &tampered, BodyEncoding::Json).0, 401);
+    // No sign: 400, saying so.
+    let nosign: Vec<_> = tampered
+        .iter()
+        .filter(|(k, _)| k != "sign")
+        .cloned()
+        .collect();
+    let r3 = post(&l.url, &nosign, BodyEncoding::Multipart);
+    assert_eq!(r3.0, 400);
+    assert!(r3.1.contains("no `sign`"), "{}", r3.1);
+    assert_eq!(runs(&dir).len(), 6);
+    let stored = pushes_json(&db);
+    assert_eq!(stored.as_array().unwrap().len(), 6, "{}", stored);
+    assert!(stored.to_string().contains("\"deliveries\":2"));
+    // One log line per push, never the secret.
+    std::thread::sleep(Duration::from_millis(200));
+    let log = l.log().join("\n");
+    assert!(log.contains("NOT VERIFIED"), "{}", log);
+    assert!(log.contains("duplicate"), "{}", log);
+    assert!(!log.contains(SECRET), "{}", log);
+}
+
+#[test]
+fn failing_handler_is_not_acked_then_acked_on_resend() {
+    let dir = tmp("fail");
+    let db = dir.join("pushes.db");
+    let l = Listener::start(&db, &["--exec", &exec_handler(&dir)]);
+    let p = signed(sample_payment_push());
+    std::fs::write(dir.join("fail"), "").unwrap();
+    let r = post(&l.url, &p, BodyEncoding::Form);
+    assert_eq!(r.0, 500, "{:?}", r);
+    assert!(runs(&dir).is_empty());
+    std::fs::remove_file(dir.join("fail")).unwrap();
+    assert!(acked(&post(&l.url, &p, BodyEncoding::Form)));
+    assert!(acked(&post(&l.url, &p, BodyEncoding::Form)));
+    assert_eq!(runs(&dir).len(), 1);
+    let stored = pushes_json(&db);
+    assert_eq!(stored[0]["handler_failures"], 1, "{}", stored);
+}
+
+#[test]
+fn kill_9_between_store_and_ack_handles_the_resend_once() {
+    let dir = tmp("kill");
+    let db = dir.join("pushes.db");
+    let handler = exec_handler(&dir);
+    let l = Listener::start(&db, &["--exec", &handler, "--ack-delay-ms", "60000"]);
+    let p = signed(sample_payment_push());
+    let url = l.url.clone();
+    let sent = p.clone();
+    // This request waits for the ack that never comes.
+    std::thread::spawn(move || post(&url, &sent, BodyEncoding::Form));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = if db.exists() {
+            pushes_json(&db)
+        } else {
+            serde_json::json!([])
+        };
+        if s[0]["handled_at"].is_i64() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never stored: {}", s);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // kill -9: no chance to answer.
+    let pid = l.child.id() as i32;
+    // SAFETY: signalling a child process this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    drop(l);
+    let l2 = Listener::start(&db, &["--exec", &handler]);
+    assert!(acked(&post(&l2.url, &p, BodyEncoding::Multipart)));
+    assert_eq!(runs(&dir).len(), 1, "{:?}", runs(&dir));
+    let stored = pushes_json(&db);
+    assert_eq!(stored.as_array().unwrap().len(), 1);
+    assert_eq!(stored[0]["deliveries"], 2, "{}", stored);
+}
+
+#[test]
+fn sigterm_stops_cleanly() {
+    let dir = tmp("term");
+    let l = Listener::start(&dir.join("p.db"), &[]);
+    assert!(acked(&post(
+        &l.url,
+        &signed(sample_leave_push()),
+        BodyEncoding::Json
+    )));
+    let pid = l.child.id() as i32;
+    // SAFETY: signalling a child process this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let mut l = l;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(st) = l.child.try_wait().unwrap() {
+            assert!(st.success(), "{:?}", st);
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn oversized_and_unreadable_bodies_are_refused() {
+    let dir = tmp("limits");
+    let l = Listener::start(&dir.join("p.db"), &["--max-body", "1000"]);
+    let big = vec![b'a'; 5000];
+    let r = agent()
+        .post(&l.url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(&big[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let mut r = agent()
+        .post(&l.url)
+        .header("Content-Type", "text/xml")
+        .send("<push/>")
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.body_mut().read_to_string().unwrap().contains("text/xml"));
+    // A declared charset is honoured: GBK 中 is D6 D0.
+    let fields = signed(vec![("parking_serial".into(), "中1".into())]);
+    let body: String = fields
+        .iter()
+        .map(|(k, v)| {
+            let (bytes, _, _) = encoding_rs::GBK.encode(v);
+            format!(
+                "{}={}",
+                k,
+                bytes
+                    .iter()
+                    .map(|b| format!("%{:02X}", b))
+                    .collect::<String>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut r = agent()
+        .post(&l.url)
+        .header(
+            "Content-Type",
+            "application/x-www-form-urlencoded; charset=GBK",
+        )
+        .send(body.as_str())
+        .unwrap();
+    assert_eq!(r.body_mut().read_to_string().unwrap(), r#"{"code":"1001"}"#);
+}
