@@ -9,6 +9,7 @@
 //   }
 using System;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace PyunNet
@@ -42,7 +43,7 @@ namespace PyunNet
         public long Enqueue(string endpoint, string recordJson, IDictionary<string, string> files)
         {
             long id;
-            NativeMethods.Check(NativeMethods.pyun_outbox_enqueue(Handle,
+            NativeMethods.Check(NativeMethods.pyun_outbox_enqueue(H,
                 NativeMethods.Utf8(endpoint), NativeMethods.Utf8(recordJson),
                 PyunClient.FilesJson(files), out id));
             return id;
@@ -60,21 +61,21 @@ namespace PyunNet
         public DrainReport Drain(PyunClient client)
         {
             IntPtr s;
-            NativeMethods.Check(NativeMethods.pyun_outbox_drain(Handle, client.Handle, out s));
+            NativeMethods.Check(NativeMethods.pyun_outbox_drain(H, client.H, out s));
             return new DrainReport(NativeMethods.Take(s));
         }
 
         public OutboxCounts Counts()
         {
             IntPtr s;
-            NativeMethods.Check(NativeMethods.pyun_outbox_counts(Handle, out s));
+            NativeMethods.Check(NativeMethods.pyun_outbox_counts(H, out s));
             return new OutboxCounts(NativeMethods.Take(s));
         }
 
         public IList<DeadLetter> DeadLetters()
         {
             IntPtr s;
-            NativeMethods.Check(NativeMethods.pyun_outbox_dead_letters(Handle, out s));
+            NativeMethods.Check(NativeMethods.pyun_outbox_dead_letters(H, out s));
             List<DeadLetter> l = new List<DeadLetter>();
             foreach (object o in Json.Parse(NativeMethods.Take(s)) as IList<object> ?? new List<object>())
                 l.Add(new DeadLetter(new JsonObject(o), Json.Write(o)));
@@ -86,7 +87,7 @@ namespace PyunNet
         {
             if (id < 0) throw new ArgumentOutOfRangeException("id", "use RetryAllDead");
             ulong n;
-            NativeMethods.Check(NativeMethods.pyun_outbox_retry_dead(Handle, id, out n));
+            NativeMethods.Check(NativeMethods.pyun_outbox_retry_dead(H, id, out n));
             return (long)n;
         }
 
@@ -94,7 +95,7 @@ namespace PyunNet
         public long RetryAllDead()
         {
             ulong n;
-            NativeMethods.Check(NativeMethods.pyun_outbox_retry_dead(Handle, -1, out n));
+            NativeMethods.Check(NativeMethods.pyun_outbox_retry_dead(H, -1, out n));
             return (long)n;
         }
 
@@ -102,7 +103,7 @@ namespace PyunNet
         public RecordStatus Record(long id)
         {
             IntPtr s;
-            NativeMethods.Check(NativeMethods.pyun_outbox_record(Handle, id, out s));
+            NativeMethods.Check(NativeMethods.pyun_outbox_record(H, id, out s));
             return RecordStatus.OfJson(NativeMethods.Take(s));
         }
 
@@ -110,7 +111,7 @@ namespace PyunNet
         public IList<RecordStatus> Find(string key)
         {
             IntPtr s;
-            NativeMethods.Check(NativeMethods.pyun_outbox_find(Handle, NativeMethods.Utf8(key), out s));
+            NativeMethods.Check(NativeMethods.pyun_outbox_find(H, NativeMethods.Utf8(key), out s));
             List<RecordStatus> l = new List<RecordStatus>();
             foreach (object o in Json.Parse(NativeMethods.Take(s)) as IList<object> ?? new List<object>())
                 l.Add(new RecordStatus(new JsonObject(o), Json.Write(o)));
@@ -121,7 +122,7 @@ namespace PyunNet
         public RecordStatus Head()
         {
             IntPtr s;
-            NativeMethods.Check(NativeMethods.pyun_outbox_head(Handle, out s));
+            NativeMethods.Check(NativeMethods.pyun_outbox_head(H, out s));
             return RecordStatus.OfJson(NativeMethods.Take(s));
         }
 
@@ -131,7 +132,7 @@ namespace PyunNet
         {
             if (limit < 0) throw new ArgumentOutOfRangeException("limit");
             IntPtr s;
-            NativeMethods.Check(NativeMethods.pyun_outbox_events(Handle, afterSeq, (uint)limit, out s));
+            NativeMethods.Check(NativeMethods.pyun_outbox_events(H, afterSeq, (uint)limit, out s));
             List<DeliveryEvent> l = new List<DeliveryEvent>();
             foreach (object o in Json.Parse(NativeMethods.Take(s)) as IList<object> ?? new List<object>())
                 l.Add(new DeliveryEvent(new JsonObject(o), Json.Write(o)));
@@ -166,8 +167,8 @@ namespace PyunNet
             bool outboxRef = false, clientRef = false;
             try
             {
-                Handle.DangerousAddRef(ref outboxRef);
-                client.Handle.DangerousAddRef(ref clientRef);
+                H.DangerousAddRef(ref outboxRef);
+                client.H.DangerousAddRef(ref clientRef);
                 IntPtr raw;
                 PyunResult rc;
                 // The handle is set inside a constrained region so a thread abort cannot lose it.
@@ -204,10 +205,24 @@ namespace PyunNet
             return StartSender(client, 1000, null, 0);
         }
 
-        public bool IsDisposed { get { return Handle.IsClosed; } }
+        public bool IsDisposed { get { return disposed; } }
+
+        private volatile bool disposed;
+
+        /// <summary>The handle, or ObjectDisposedException once Dispose was called (also while
+        /// a sender still holds the native handle open).</summary>
+        internal OutboxHandle H
+        {
+            get
+            {
+                if (disposed) throw new ObjectDisposedException(GetType().Name);
+                return Handle;
+            }
+        }
+
 
         /// <summary>Closes the outbox (after a running sender stops). Idempotent.</summary>
-        public void Dispose() { Handle.Dispose(); }
+        public void Dispose() { disposed = true; Handle.Dispose(); }
     }
 
     /// <summary>A running background sender; Dispose (or Stop) stops it: the record in flight
@@ -281,7 +296,8 @@ namespace PyunNet
         public string Error { get; private set; }
         /// <summary>The platform's answer, as JSON text (null if none).</summary>
         public string Response { get; private set; }
-        public Explanation Diagnosis { get; private set; }
+        /// <summary>Why the platform refused or ignored it, in words (explain's summary).</summary>
+        public string Diagnosis { get; private set; }
         public string Json { get; private set; }
 
         internal DeadLetter(JsonObject o, string json)
@@ -294,7 +310,8 @@ namespace PyunNet
             Error = o.Str("error");
             Response = o.Str("response");
             object d = o.Raw("diagnosis");
-            if (d is IDictionary<string, object>) Diagnosis = new Explanation(PyunNet.Json.Write(d));
+            IDictionary<string, object> dd = d as IDictionary<string, object>;
+            Diagnosis = dd != null ? new Explanation(PyunNet.Json.Write(d)).Summary : o.Str("diagnosis");
         }
     }
 
@@ -314,7 +331,8 @@ namespace PyunNet
         public string Seqno { get; private set; }
         /// <summary>The platform's answer, as JSON text (null if none).</summary>
         public string Response { get; private set; }
-        public Explanation Diagnosis { get; private set; }
+        /// <summary>Why the platform refused or ignored it, in words (explain's summary).</summary>
+        public string Diagnosis { get; private set; }
         public string Json { get; private set; }
 
         internal static RecordStatus OfJson(string json)
@@ -338,7 +356,8 @@ namespace PyunNet
             Seqno = o.Str("seqno");
             Response = o.Str("response");
             object d = o.Raw("diagnosis");
-            if (d is IDictionary<string, object>) Diagnosis = new Explanation(PyunNet.Json.Write(d));
+            IDictionary<string, object> dd = d as IDictionary<string, object>;
+            Diagnosis = dd != null ? new Explanation(PyunNet.Json.Write(d)).Summary : o.Str("diagnosis");
         }
     }
 

@@ -268,7 +268,7 @@ namespace PyunNet
         {
             PyunOutcome outcome;
             IntPtr json;
-            PyunResult rc = NativeMethods.pyun_client_push(Handle, NativeMethods.Utf8(endpoint),
+            PyunResult rc = NativeMethods.pyun_client_push(H, NativeMethods.Utf8(endpoint),
                 NativeMethods.Utf8(recordJson), FilesJson(files), out outcome, out json);
             if (rc == PyunResult.Ok) return new PushResult(outcome, NativeMethods.Take(json));
             if (rc == PyunResult.Rejected)
@@ -296,7 +296,7 @@ namespace PyunNet
             IDictionary<string, string> files)
         {
             RequestHandle h;
-            PyunResult rc = NativeMethods.pyun_client_build_request(Handle,
+            PyunResult rc = NativeMethods.pyun_client_build_request(H,
                 NativeMethods.Utf8(endpoint), NativeMethods.Utf8(recordJson), FilesJson(files), out h);
             if (rc != PyunResult.Ok)
             {
@@ -307,10 +307,24 @@ namespace PyunNet
             return new PyunRequest(h);
         }
 
-        public bool IsDisposed { get { return Handle.IsClosed; } }
+        public bool IsDisposed { get { return disposed; } }
+
+        private volatile bool disposed;
+
+        /// <summary>The handle, or ObjectDisposedException once Dispose was called (also while
+        /// a sender still holds the native handle open).</summary>
+        internal ClientHandle H
+        {
+            get
+            {
+                if (disposed) throw new ObjectDisposedException(GetType().Name);
+                return Handle;
+            }
+        }
+
 
         /// <summary>Frees the native client (waits for calls running on it). Idempotent.</summary>
-        public void Dispose() { Handle.Dispose(); }
+        public void Dispose() { disposed = true; Handle.Dispose(); }
     }
 
     /// <summary>A signed request that was built but not sent. Dispose it when done.</summary>

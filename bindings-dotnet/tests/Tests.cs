@@ -59,6 +59,13 @@ public static class Tests
             "\"total_parking_space\":\"100\",\"vehicle_type\":\"1\"}";
     }
 
+    /// <summary>An update record of its own serial and flow number.</summary>
+    private static string Update(string serial)
+    {
+        return "{\"park_uuid\":\"p\",\"flow_no\":\"F" + serial + "\",\"parking_serial\":\"" + serial +
+            "\",\"plate\":\"P\"}";
+    }
+
     private static bool WaitFor(Func<bool> cond, int ms)
     {
         DateTime end = DateTime.UtcNow.AddMilliseconds(ms);
@@ -175,8 +182,14 @@ public static class Tests
                 PushResult r = wrong.Push("enter", enterJson, gif);
                 Check(r.Outcome == PyunOutcome.Ignored && r.Diagnosis != null && r.Diagnosis.Cause == "wrong_secret",
                     "a wrong secret: Ignored, diagnosis wrong_secret");
-                Explanation ex = Pyun.Explain(r.Hint, "enter", enterJson);
+                // The fields exactly as sent (photo hash included), from a built request.
+                string sent;
+                using (PyunRequest req = wrong.BuildRequest("enter", enterJson, gif)) sent = Json.Write(req.Info.Fields);
+                Explanation ex = Pyun.Explain(r.Hint, null, sent);
                 Check(ex.Cause == "wrong_secret" && !string.IsNullOrEmpty(ex.Summary), "Pyun.Explain of the hint: " + ex.Cause);
+                Explanation ex2 = Pyun.Explain(r.Hint, "enter", enterJson);
+                Check(ex2.Cause == "fields_differ" && ex2.OnlyPlatform.Count + ex2.Differing.Count > 0,
+                    "Pyun.Explain against the record without its photo hash: fields_differ");
             }
             PyunClientOptions opt = new PyunClientOptions();
             opt.AppSecret = WrongSecret;
@@ -240,12 +253,12 @@ public static class Tests
                 lock (gate) lines.Add(level + " " + target + ": " + message);
             }, PyunLogLevel.Debug);
             string logFile = Path.Combine(work, run + "-pyun.log");
-            PyunLog.SetFile(logFile, PyunLogLevel.Info, 1 << 20);
+            PyunLog.SetFile(logFile, PyunLogLevel.Debug, 1 << 20);
             // Garbage collection must not free the callback pyun holds.
             GC.Collect();
             GC.WaitForPendingFinalizers();
             using (PyunClient client = new PyunClient(secret, url))
-                client.Push("update", "{\"park_uuid\":\"p\",\"parking_serial\":\"" + run + "-log\",\"plate\":\"P\"}");
+                client.Push("update", Update(run + "-log"));
             PyunLog.SetCallback(null, PyunLogLevel.Off);
             PyunLog.SetFile(null, PyunLogLevel.Off, 0);
             int n;
@@ -260,7 +273,7 @@ public static class Tests
             Check(File.Exists(logFile) && new FileInfo(logFile).Length > 0 &&
                 !File.ReadAllText(logFile).Contains(secret), "the log file was written, without the secret");
             using (PyunClient client = new PyunClient(secret, url))
-                client.Push("update", "{\"park_uuid\":\"p\",\"parking_serial\":\"" + run + "-log2\",\"plate\":\"P\"}");
+                client.Push("update", Update(run + "-log2"));
             lock (gate) Check(lines.Count == n, "no records after the callback was turned off");
         });
 
@@ -280,8 +293,7 @@ public static class Tests
                 List<long> ids = new List<long>();
                 ids.Add(first);
                 for (int i = 0; i < N - 1; i++)
-                    ids.Add(outbox.Enqueue("update", "{\"park_uuid\":\"p\",\"parking_serial\":\"" + run + "-u" + i +
-                        "\",\"plate\":\"P\"}"));
+                    ids.Add(outbox.Enqueue("update", Update(run + "-u" + i)));
                 Check(outbox.Counts().Pending == N, "Counts: " + N + " pending");
 
                 Dictionary<long, int> seen = new Dictionary<long, int>();
@@ -335,8 +347,7 @@ public static class Tests
                 Check(outbox.Head() == null, "Head: null when nothing is pending");
 
                 // A wrong secret makes a dead letter; retried and drained with the right one, it goes through.
-                long bad = outbox.Enqueue("update", "{\"park_uuid\":\"p\",\"parking_serial\":\"" + run +
-                    "-dead\",\"plate\":\"P\"}");
+                long bad = outbox.Enqueue("update", Update(run + "-dead"));
                 PyunClientOptions opt = new PyunClientOptions();
                 opt.AppSecret = WrongSecret;
                 opt.BaseUrl = url;
@@ -349,8 +360,8 @@ public static class Tests
                 IList<DeadLetter> dead = outbox.DeadLetters();
                 Check(dead.Count == 1 && dead[0].Id == bad && !string.IsNullOrEmpty(dead[0].Error) &&
                     !dead[0].Json.Contains(WrongSecret), "DeadLetters: the record, without the secret");
-                Check(dead.Count == 1 && dead[0].Diagnosis != null && dead[0].Diagnosis.Cause == "wrong_secret",
-                    "the dead letter's diagnosis: wrong_secret");
+                Check(dead.Count == 1 && dead[0].Diagnosis != null && dead[0].Diagnosis.Contains("app_secret differs") &&
+                    dead[0].Response.Contains("\"401\""), "the dead letter's diagnosis and response: a wrong secret");
                 Check(outbox.Record(bad).State == "dead", "Record: dead");
                 Check(outbox.RetryDead(bad) == 1 && outbox.RetryAllDead() == 0, "RetryDead / RetryAllDead");
                 using (PyunClient right = new PyunClient(secret, url))
@@ -365,8 +376,7 @@ public static class Tests
                 PyunClient c2 = new PyunClient(secret, url);
                 PyunOutbox o2 = new PyunOutbox(db);
                 PyunSender s2 = o2.StartSender(c2, 20, null, 0);
-                long late = o2.Enqueue("update", "{\"park_uuid\":\"p\",\"parking_serial\":\"" + run +
-                    "-late\",\"plate\":\"P\"}");
+                long late = o2.Enqueue("update", Update(run + "-late"));
                 o2.Dispose();
                 c2.Dispose();
                 Throws<ObjectDisposedException>("the disposed outbox refuses calls while its sender runs",
