@@ -503,7 +503,7 @@ done
 if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
   mkdir -p "$STAGE/include" "$STAGE/docs" "$STAGE/examples"
   cp include/pyun.h "$STAGE/include/"
-  cp docs/windows.md docs/c-api.md docs/outbox.md "$STAGE/docs/"
+  cp docs/windows.md docs/c-api.md docs/outbox.md docs/dotnet.md "$STAGE/docs/"
   cp -r examples/c examples/csharp examples/data "$STAGE/examples/"
   cp README.md "$STAGE/"
   {
