@@ -106,6 +106,24 @@ public static class Tests
             Throws<FormatException>("Json.Parse refuses \"{\"", delegate { Json.Parse("{"); });
         });
 
+        Section("assembly", delegate
+        {
+            Check(!PyunLoader.IsWindows && PyunLoader.LoadedPath == null,
+                "on Mono/Linux the loader leaves DllImport(\"pyun\") to find libpyun.so");
+            Check(PyunLoader.Architecture == (IntPtr.Size == 8 ? "x64" : "x86"), "PyunLoader.Architecture");
+            System.Reflection.Assembly asm = typeof(Pyun).Assembly;
+            Check(asm.GetName().Name == "Pyun.Net", "the assembly is Pyun.Net, not pyun");
+            bool only40 = true;
+            string refs = "";
+            foreach (System.Reflection.AssemblyName r in asm.GetReferencedAssemblies())
+            {
+                refs += " " + r.Name + " " + r.Version;
+                if ((r.Name != "mscorlib" && r.Name != "System" && r.Name != "System.Core") ||
+                    r.Version != new Version(4, 0, 0, 0)) only40 = false;
+            }
+            Check(only40, "references only mscorlib/System/System.Core 4.0.0.0:" + refs);
+        });
+
         Section("sign", delegate
         {
             Check(!string.IsNullOrEmpty(Pyun.Version), "Pyun.Version: " + Pyun.Version);
