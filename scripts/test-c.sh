@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The C ABI end to end: builds libpyun, compiles the C examples and tests (-Wall -Wextra
 # -Werror) and the C# sample (mcs), starts a sandbox on a free loopback port, runs them all
-# against it, then runs the C programs again under valgrind. Installs what it needs on a fresh
-# Debian machine (gcc, g++, make, valgrind, mono-mcs, mono-runtime).
+# against it, then runs the C programs again under valgrind. Also builds the C# class library
+# bindings-dotnet/ (Pyun.Net.dll) and runs its tests on Mono (docs/dotnet.md). Installs what it
+# needs on a fresh Debian machine (gcc, g++, make, valgrind, mono-mcs, mono-runtime).
 #
 #   bash scripts/test-c.sh            (scripts/test.sh runs it)
 #   PYUN_C_NO_VALGRIND=1 bash scripts/test-c.sh   skips the valgrind pass (quick local runs)
@@ -46,7 +47,10 @@ trap cleanup EXIT
 echo "== compile (gcc -std=c99 / g++ -std=c++11 -Wall -Wextra -Werror; mcs -langversion:4)"
 make -s -C examples/c OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc
 make -s -C tests/c all thread-exit OUT="$out" PYUN_LIB_DIR="$lib" CC=gcc CXX=g++
-mcs -langversion:4 -warnaserror -nologo -out:"$out/PyunSample.exe" examples/csharp/*.cs
+# Pyun.Net (bindings-dotnet/): C# 4, .NET Framework 4.0 API; never named pyun.dll (the native one).
+mcs -langversion:4 -target:library -warnaserror -nologo -out:"$out/Pyun.Net.dll" bindings-dotnet/src/*.cs
+mcs -langversion:4 -warnaserror -nologo -r:"$out/Pyun.Net.dll" -out:"$out/PyunNetTests.exe" bindings-dotnet/tests/*.cs
+mcs -langversion:4 -warnaserror -nologo -r:"$out/Pyun.Net.dll" -out:"$out/PyunSample.exe" examples/csharp/*.cs
 # The header as old compilers read it: C89 and C++98, pedantic, no warnings.
 printf '#include "pyun.h"\nint main(void) { return pyun_version()[0] != 0 ? 0 : 1; }\n' >"$work/header.c"
 cp "$work/header.c" "$work/header.cpp"
@@ -161,8 +165,14 @@ run() {
 delivery_records=1000
 run plain
 
-echo "== C# sample (mono, P/Invoke through DllImport(\"pyun\"))"
+echo "== C# sample (mono, through Pyun.Net.dll)"
 mono "$out/PyunSample.exe" "$url" "$root/examples/data"
+
+echo "== Pyun.Net tests (mono, libpyun.so, the sandbox and the faulty sandbox)"
+mono "$out/PyunNetTests.exe" "$url" "$faulty_url" "$root/examples/data" "$work" | tee "$work/dotnet.out"
+line=$(tail -n 1 "$work/dotnet.out")
+[[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "Pyun.Net tests failed" >&2; exit 1; }
+total_passed=$((total_passed + ${BASH_REMATCH[1]}))
 
 if [ -z "${PYUN_C_NO_VALGRIND:-}" ]; then
   delivery_records=200  # under valgrind: the same paths, fewer rounds

@@ -12,7 +12,8 @@
 #     x86: a 32-bit wine prefix) against a sandbox on 127.0.0.1
 #   - the panic boundary: a test build whose export panics, in a host that already loaded
 #     MinGW's libgcc_s, must return PYUN_RESULT_PANIC (on i686 this needs rsbegin.o, below)
-# then packs target/pyun-<version>-windows.zip (see docs/windows.md) and checks its contents.
+# then packs target/pyun-<version>-windows.zip (see docs/windows.md) and checks its contents,
+# and the Pyun.Net NuGet package target/Pyun.Net.<version>.nupkg (scripts/dotnet-pack.sh).
 #
 #   bash scripts/windows.sh                 (root on Debian 12; installs what is missing)
 #   PYUN_WINDOWS_ARCHES="x86"               one architecture only
@@ -502,7 +503,7 @@ done
 if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
   mkdir -p "$STAGE/include" "$STAGE/docs" "$STAGE/examples"
   cp include/pyun.h "$STAGE/include/"
-  cp docs/windows.md docs/c-api.md docs/outbox.md "$STAGE/docs/"
+  cp docs/windows.md docs/c-api.md docs/outbox.md docs/dotnet.md "$STAGE/docs/"
   cp -r examples/c examples/csharp examples/data "$STAGE/examples/"
   cp README.md "$STAGE/"
   {
@@ -534,6 +535,13 @@ if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
     pass "release zip $(basename "$ZIP") ($(du -h "$ZIP" | cut -f1)): layout complete, SHA-256 of every file matches build-info.txt"
   else
     fail "release zip: missing ${missing[*]:-nothing}, or a SHA-256 in build-info.txt does not match"
+  fi
+  # The Pyun.Net NuGet package (bindings-dotnet/, docs/dotnet.md) with both DLLs, its layout checked.
+  if bash scripts/dotnet-pack.sh "$STAGE" > "$TMP/dotnet-pack.log" 2>&1; then
+    pass "NuGet package $(sed -n 's/^dotnet-pack: \(.*\.nupkg\) .*/\1/p' "$TMP/dotnet-pack.log" | xargs basename): $(tail -n1 "$TMP/dotnet-pack.log" | sed 's/^dotnet-pack: //')"
+  else
+    cat "$TMP/dotnet-pack.log"
+    fail "NuGet package: scripts/dotnet-pack.sh failed"
   fi
 fi
 

@@ -1,15 +1,17 @@
-// Sample.cs: pushes a vehicle enter and its leave, each with a photo, through PyunClient.
+// Sample.cs: pushes a vehicle enter and its leave, each with a photo, through Pyun.Net
+// (bindings-dotnet/, the Pyun.Net NuGet package), then the same two through an outbox and its
+// background sender. See docs/dotnet.md.
 //
-//   mono PyunSample.exe [BASE_URL [DATA_DIR]]
+//   mcs -langversion:4 -r:Pyun.Net.dll -out:PyunSample.exe Sample.cs
+//   mono PyunSample.exe [BASE_URL [DATA_DIR]]      (on Windows: PyunSample.exe ...)
 //
 // BASE_URL defaults to %PYUN_BASE_URL% (the sandbox: `pyun sandbox --port 8040`), DATA_DIR to
 // %PYUN_DATA_DIR% or examples/data; the secret comes from %PYUN_APP_SECRET% (default "123").
-// Exit code 0 when both records were accepted and the signing vector holds.
+// Exit code 0 when every record was accepted and the signing vector holds.
 using System;
-using System.Collections.Generic;
 using System.IO;
-using Pyun;
-using Pyun.Native;
+using System.Threading;
+using PyunNet;
 
 public static class Sample
 {
@@ -29,7 +31,8 @@ public static class Sample
             Console.Error.WriteLine("usage: PyunSample.exe BASE_URL [DATA_DIR] (or PYUN_BASE_URL)");
             return 2;
         }
-        Console.WriteLine("libpyun " + PyunClient.Version);
+        Console.WriteLine("libpyun " + Pyun.Version);
+        int status = 0;
 
         // Page 001's enter vector: secret "123" gives F58EDB51E299C99BE0E24D84739994CA.
         // (Non-ASCII as \u escapes: csc reads a file without BOM in the ANSI code page.)
@@ -40,41 +43,30 @@ public static class Sample
             "\"park_uuid\":\"49f0cc52-e8c7-41e3-b54d-af666b8cc11a\",\"parking_serial\":\"202106028000000007\"," +
             "\"plate\":\"\u7ca4X44444\",\"plate_color\":\"1\",\"remain_parking_space\":\"10\"," +
             "\"total_parking_space\":\"100\",\"vehicle_type\":\"1\"}";
-        string sign = PyunClient.Sign(vector, "123");
+        string sign = Pyun.Sign(vector, "123");
         Console.WriteLine("vector sign: " + sign);
-        int status = sign == "F58EDB51E299C99BE0E24D84739994CA" ? 0 : 1;
+        if (sign != "F58EDB51E299C99BE0E24D84739994CA") status = 1;
 
-        try
-        {
-            PyunClient.Sign("{\"a\":", "123");
-            status = 1;
-        }
-        catch (PyunException e)
-        {
-            Console.WriteLine("malformed JSON refused: " + e.Code);
-            if (e.Code != PyunResult.MalformedJson) status = 1;
-        }
-
+        string[][] pushes = {
+            new string[] { "enter", "enter_image_file", "enter.gif" },
+            new string[] { "leave", "leave_image_file", "leave.bmp" },
+        };
+        // 1. Push and wait for the answer.
         using (PyunClient client = new PyunClient(secret, url))
         {
-            string[][] pushes = {
-                new string[] { "enter", "enter_image_file", "enter.gif" },
-                new string[] { "leave", "leave_image_file", "leave.bmp" },
-            };
             foreach (string[] p in pushes)
             {
                 string record = File.ReadAllText(Path.Combine(dir, p[0] + ".json"));
-                Dictionary<string, string> files = new Dictionary<string, string>();
-                files.Add(p[1], Path.Combine(dir, p[2]));
                 try
                 {
-                    PushResult r = client.Push(p[0], record, files);
-                    Console.WriteLine(p[0] + ": " + r.Outcome + " " + r.Json);
+                    PushResult r = client.Push(p[0], record, PyunClient.Photo(p[1], Path.Combine(dir, p[2])));
+                    Console.WriteLine(p[0] + ": " + r.Outcome + ", seqno " + r.Seqno + ", attempts " + r.Attempts);
                     if (r.Outcome != PyunOutcome.Accepted) status = 1;
                 }
-                catch (PyunRejectedException e)
+                catch (RejectedException e)
                 {
-                    Console.WriteLine(p[0] + " refused: " + e.Message + " " + e.Result.Json);
+                    Console.WriteLine(p[0] + " refused: " + e.Message + (e.Result.Diagnosis == null ? "" :
+                        " (" + e.Result.Diagnosis.Summary + ")"));
                     status = 1;
                 }
                 catch (PyunException e)
@@ -82,6 +74,36 @@ public static class Sample
                     Console.WriteLine(p[0] + " failed: " + e.Message);
                     status = 1;
                 }
+            }
+
+            // 2. Enqueue and forget: the outbox keeps the records on disk, the sender delivers.
+            string db = Path.Combine(Path.GetTempPath(), "pyun-sample-" + Guid.NewGuid().ToString("N") + ".db");
+            try
+            {
+                int accepted = 0;
+                using (PyunOutbox outbox = new PyunOutbox(db))
+                using (PyunSender sender = outbox.StartSender(client, 1000, delegate(DeliveryEvent e)
+                {
+                    // The sender's thread: a UI program would BeginInvoke to its form here.
+                    Console.WriteLine("event " + e.Seq + ": " + e.Kind + " " + e.Endpoint + " " + e.Key);
+                    if (e.Kind == "accepted") Interlocked.Increment(ref accepted);
+                }, 0))
+                {
+                    foreach (string[] p in pushes)
+                        outbox.Enqueue(p[0], File.ReadAllText(Path.Combine(dir, p[0] + ".json")),
+                            PyunClient.Photo(p[1], Path.Combine(dir, p[2])));
+                    for (int i = 0; i < 300 && outbox.Counts().Done < 2; i++) Thread.Sleep(100);
+                    OutboxCounts c = outbox.Counts();
+                    Console.WriteLine("outbox: " + c.Done + " done, " + c.Pending + " pending, " + c.Dead + " dead");
+                    if (c.Done != 2) status = 1;
+                }
+                if (accepted != 2) status = 1;
+            }
+            finally
+            {
+                foreach (string f in Directory.GetFiles(Path.GetDirectoryName(db), Path.GetFileName(db) + "*"))
+                    try { File.Delete(f); } catch (IOException) { }
+                try { Directory.Delete(db + ".files", true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
         }
         return status;
