@@ -20,11 +20,13 @@
 
 mod charset;
 mod error;
+mod explain;
 mod export;
 mod outbox;
 #[cfg(feature = "test-panic")]
 mod test_panic;
 
 pub use error::{pyun_last_error_message, pyun_result};
+pub use explain::*;
 pub use export::*;
 pub use outbox::*;
