@@ -139,7 +139,7 @@ echo "== C# sample (mono, P/Invoke through DllImport(\"pyun\"))"
 mono "$out/PyunSample.exe" "$url" "$root/examples/data"
 
 if [ -z "${PYUN_C_NO_VALGRIND:-}" ]; then
-  run valgrind valgrind -q --error-exitcode=1 --leak-check=full \
+  run valgrind valgrind -q --error-exitcode=1 --leak-check=full --num-callers=64 \
     --suppressions="$root/tests/c/valgrind.supp"
 fi
 
