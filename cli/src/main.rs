@@ -212,12 +212,15 @@ fn main() -> ExitCode {
     {
         Ok(cli) => cli,
         Err(e) if json_asked && e.use_stderr() => {
-            let message = e.kind().to_string();
+            // The rendered error up to its usage line, as one line.
             let detail = e.render().to_string();
             let first = detail
                 .lines()
-                .next()
-                .unwrap_or(&message)
+                .take_while(|l| !l.starts_with("Usage:"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
                 .trim_start_matches("error: ")
                 .to_string();
             report(&Failure::usage(first), true);

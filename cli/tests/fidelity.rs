@@ -153,6 +153,7 @@ fn json_errors_are_objects_on_stdout() {
     let out = pyun().args(["--json", "push", "nowhere"]).assert().code(2);
     let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(v["kind"], "input", "{}", v);
+    assert!(v["message"].as_str().unwrap().contains("<RECORD>"), "{}", v);
 }
 
 #[test]
