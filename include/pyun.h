@@ -273,6 +273,24 @@ pyun_result pyun_outbox_events(const pyun_outbox *outbox,
 size_t pyun_last_error_message(char *buf, size_t len);
 
 /**
+ * As `pyun_explain`, for a record that was pushed with photos: `files_json` is NULL or the
+ * same object given to `pyun_client_push` (`{"leave_image_file": "C:\\photos\\a.jpg"}`).
+ * Each photo's MD5 becomes the `*_hash` field the platform signed; without them a push
+ * with photos and a wrong secret looks like "the platform saw other fields". When the photos
+ * are no longer at hand, put their `*_hash` fields in `record_json` instead.
+ *
+ * # Safety
+ * Strings must be NUL-terminated (`endpoint_name` and `files_json` may be NULL); `out_json`
+ * must be writable.
+ */
+pyun_result pyun_explain_files(const char *hint,
+                               const char *endpoint_name,
+                               const char *record_json,
+                               const char *files_json,
+                               uint32_t charset_code,
+                               char **out_json);
+
+/**
  * The library version, e.g. `"0.1.0"`; static, never freed.
  */
 const char *pyun_version(void);

@@ -176,7 +176,7 @@ total_passed=$((total_passed + ${BASH_REMATCH[1]}))
 
 if [ -z "${PYUN_C_NO_VALGRIND:-}" ]; then
   delivery_records=200  # under valgrind: the same paths, fewer rounds
-  run valgrind valgrind -q --num-callers=50 --error-exitcode=1 --leak-check=full \
+  run valgrind valgrind -q --error-exitcode=1 --leak-check=full --num-callers=64 \
     --suppressions="$root/tests/c/valgrind.supp"
 fi
 

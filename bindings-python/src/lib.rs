@@ -395,19 +395,23 @@ fn sign_push(
     ))
 }
 
-/// Explains a hint against a record (JSON) of an endpoint, or against flat fields (JSON).
+/// Explains a hint against a record (JSON) of an endpoint, or against flat fields (JSON), and
+/// the photos that were sent with it (their MD5 is the `*_hash` field the platform signed).
 #[pyfunction]
-#[pyo3(signature = (hint, record_json, endpoint_name=None))]
+#[pyo3(signature = (hint, record_json, endpoint_name=None, files_arg=Vec::new()))]
 fn explain(
     py: Python<'_>,
     hint: &str,
     record_json: &str,
     endpoint_name: Option<&str>,
+    files_arg: Vec<FileArg>,
 ) -> PyResult<Py<PyAny>> {
     let fields = match endpoint_name {
         Some(e) => record(py, e, record_json)?.to_fields(),
         None => core_push::fields_from_json(record_json).or_raise(py)?,
     };
+    let fields =
+        pyun_core::explain::with_file_hashes(fields, &files(py, files_arg)?).or_raise(py)?;
     to_py(py, &diagnosis_json(&pyun_core::explain(hint, &fields)))
 }
 

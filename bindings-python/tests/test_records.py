@@ -125,3 +125,17 @@ def test_explain_names_a_wrong_secret_and_a_charset_problem() -> None:
     assert "charset" in garbled.summary.lower() or "encod" in garbled.summary.lower()
     missing = pyun.explain("参数`enter_time`未传递", rec)
     assert missing.missing_parameter == "enter_time"
+
+
+def test_explain_sees_the_photos_sent() -> None:
+    """Issue 13: a push with a photo and a wrong secret is diagnosed as the secret, given the
+    same files as the push (or the hash field), not as "fields differ"."""
+    rec = enter_record()
+    photo = (DATA / "enter.gif").read_bytes()
+    sent = pyun.build_request(None, rec, files={"enter_image_file": photo}, app_secret="s")
+    hint = f"签名验证不通过[{sent.canonical}]"
+    assert pyun.explain(hint, rec).cause == "fields_differ"
+    assert pyun.explain(hint, rec, files={"enter_image_file": photo}).cause == "wrong_secret"
+    assert pyun.explain(hint, rec, files={"enter_image_file": str(DATA / "enter.gif")}).cause == "wrong_secret"
+    with_hash = {**pyun.to_dict(rec), "enter_image_hash": hashlib.md5(photo).hexdigest().upper()}
+    assert pyun.explain(hint, with_hash, endpoint="enter").cause == "wrong_secret"

@@ -13,7 +13,7 @@ use pyun_core::{
 use pyun_sandbox::{pusher, Faults, Sandbox, SandboxConfig};
 
 use crate::input::{file_arg, read_text};
-use crate::{Failure, SecretArg};
+use crate::{print_json, Failure, SecretArg};
 
 /// `pyun push`.
 #[derive(Args)]
@@ -27,9 +27,6 @@ pub struct PushArgs {
     files: Vec<String>,
     #[command(flatten)]
     client: ClientArgs,
-    /// Print the result as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 /// How to reach the platform: the options of every command that sends records.
@@ -102,7 +99,7 @@ fn seconds(s: f64, what: &str) -> Result<Duration, Failure> {
 }
 
 /// Validates, signs and sends a record.
-pub fn push(a: PushArgs) -> Result<u8, Failure> {
+pub fn push(a: PushArgs, json: bool) -> Result<u8, Failure> {
     let endpoint: Endpoint = a.endpoint.parse().map_err(Failure::usage)?;
     let record = AnyRecord::from_json(endpoint, &read_text(&a.record)?)?;
     let files = a
@@ -112,7 +109,7 @@ pub fn push(a: PushArgs) -> Result<u8, Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let client = a.client.client()?;
     let r = client.push(&record, &files)?;
-    if a.json {
+    if json {
         let v = serde_json::json!({
             "endpoint": r.endpoint.name(),
             "outcome": r.outcome.name(),
@@ -124,7 +121,7 @@ pub fn push(a: PushArgs) -> Result<u8, Failure> {
             "sign": r.sign,
             "diagnosis": r.diagnosis,
         });
-        println!("{}", v);
+        print_json(&v);
     } else {
         println!(
             "{} {}: {} (code {}, seqno {}) after {} attempt(s), {} ms",
@@ -144,9 +141,18 @@ pub fn push(a: PushArgs) -> Result<u8, Failure> {
 }
 
 /// Prints the sign (or the masked canonical string) of flat fields.
-pub fn sign(secret: &str, canonical: bool, file: &str) -> Result<u8, Failure> {
+pub fn sign(secret: &str, canonical: bool, file: &str, json: bool) -> Result<u8, Failure> {
     let fields = fields_from_json(&read_text(file)?)?;
-    if canonical {
+    if json {
+        if secret.is_empty() && !canonical {
+            return Err(Failure::usage("--app-secret is empty"));
+        }
+        let mut v = serde_json::json!({ "canonical": masked_canonical_string(&fields) });
+        if !secret.is_empty() {
+            v["sign"] = sign_fields(&fields, &AppSecret::new(secret)).into();
+        }
+        print_json(&v);
+    } else if canonical {
         println!("{}", masked_canonical_string(&fields));
     } else {
         if secret.is_empty() {
@@ -159,15 +165,31 @@ pub fn sign(secret: &str, canonical: bool, file: &str) -> Result<u8, Failure> {
 
 /// Verifies a received push: its encoding (urlencoded, multipart, JSON) from `content_type`,
 /// or sniffed from the body.
-pub fn verify(secret: &str, content_type: Option<&str>, file: &str) -> Result<u8, Failure> {
+pub fn verify(
+    secret: &str,
+    content_type: Option<&str>,
+    file: &str,
+    json: bool,
+) -> Result<u8, Failure> {
     let body = crate::input::read_bytes(file)?;
     let fields = pyun_core::receive::parse_request(content_type, &body)?;
-    match verify_fields(&fields, &AppSecret::new(secret)) {
+    let result = verify_fields(&fields, &AppSecret::new(secret));
+    if let Err(pyun_core::sign::VerifyError::MissingSign) = result {
+        return Err(Failure::usage("the push has no `sign` field"));
+    }
+    if json {
+        print_json(&match &result {
+            Ok(rule) => serde_json::json!({
+                "valid": true,
+                "empty_values": if *rule == EmptyRule::Included { "included" } else { "skipped" },
+            }),
+            Err(e) => serde_json::json!({ "valid": false, "message": e.to_string() }),
+        });
+        return Ok(if result.is_ok() { 0 } else { 1 });
+    }
+    match result {
         Ok(EmptyRule::Included) => println!("valid"),
         Ok(EmptyRule::Skipped) => println!("valid (empty values skipped: the older rule)"),
-        Err(pyun_core::sign::VerifyError::MissingSign) => {
-            return Err(Failure::usage("the push has no `sign` field"));
-        }
         Err(e) => {
             println!("invalid: {}", e);
             return Ok(1);
@@ -176,17 +198,62 @@ pub fn verify(secret: &str, content_type: Option<&str>, file: &str) -> Result<u8
     Ok(0)
 }
 
-/// Explains a hint against a record.
-pub fn explain(hint: &str, endpoint: Option<&str>, record: &str) -> Result<u8, Failure> {
-    let text = read_text(record)?;
-    let fields = match endpoint {
+/// `pyun explain`.
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// The platform's `hint`.
+    #[arg(long)]
+    hint: String,
+    /// The endpoint, to read RECORD as a typed record; without it RECORD is flat fields.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// A photo that was sent with the record, as NAME=PATH (enter_image_file,
+    /// leave_image_file, ...), as given to push. Its MD5 becomes the `*_hash` field the
+    /// platform signed. Repeatable.
+    #[arg(long = "file", value_name = "NAME=PATH")]
+    files: Vec<String>,
+    /// A field that was sent besides the record's, as NAME=VALUE: the `*_hash` of a photo
+    /// (leave_image_hash=3EF4...) when the photo itself is not at hand, or app_id, api_type,
+    /// encoding. Repeatable.
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    fields: Vec<String>,
+    /// The record (JSON), or `-` for standard input.
+    record: String,
+}
+
+/// Explains a hint against a record, its photos and extra fields.
+pub fn explain(a: ExplainArgs, json: bool) -> Result<u8, Failure> {
+    let text = read_text(&a.record)?;
+    let mut fields = match &a.endpoint {
         Some(e) => {
             let endpoint: Endpoint = e.parse().map_err(Failure::usage)?;
             AnyRecord::from_json(endpoint, &text)?.to_fields()
         }
         None => fields_from_json(&text)?,
     };
-    let d = pyun_core::explain(hint, &fields);
+    for f in &a.fields {
+        let (name, value) = f.split_once('=').ok_or_else(|| {
+            Failure::usage(format!(
+                "--field {:?}: expected NAME=VALUE, e.g. leave_image_hash=3EF48C1A8A95DF308EFF872082280815",
+                f
+            ))
+        })?;
+        fields.retain(|(k, _)| k != name.trim());
+        fields.push((name.trim().to_string(), value.to_string()));
+    }
+    let files = a
+        .files
+        .iter()
+        .map(|f| file_arg(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let fields = pyun_core::explain::with_file_hashes(fields, &files)?;
+    let d = pyun_core::explain(&a.hint, &fields);
+    if json {
+        let mut v = serde_json::to_value(&d).unwrap_or_default();
+        v["summary"] = d.summary().into();
+        print_json(&v);
+        return Ok(0);
+    }
     println!("{}", d.summary());
     if let Some(p) = &d.platform_canonical {
         println!("platform: {}", p);
@@ -244,7 +311,7 @@ fn fraction(v: f64, what: &str) -> Result<f64, Failure> {
 }
 
 /// Runs the sandbox until the process is interrupted.
-pub fn sandbox(a: SandboxArgs) -> Result<u8, Failure> {
+pub fn sandbox(a: SandboxArgs, json: bool) -> Result<u8, Failure> {
     let faults = Faults {
         fail_first: a.fail_first,
         error_rate: fraction(a.error_rate, "--error-rate")?,
@@ -262,12 +329,20 @@ pub fn sandbox(a: SandboxArgs) -> Result<u8, Failure> {
     };
     let sandbox = Sandbox::start(config)
         .map_err(|e| Failure::usage(format!("cannot start the sandbox: {}", e)))?;
-    println!("pyun sandbox listening on {}", sandbox.url());
-    println!(
-        "records: GET {}/_sandbox/records · counters: GET {}/_sandbox/counters",
-        sandbox.url(),
-        sandbox.url()
-    );
+    if json {
+        print_json(&serde_json::json!({
+            "url": sandbox.url(),
+            "records": format!("{}/_sandbox/records", sandbox.url()),
+            "counters": format!("{}/_sandbox/counters", sandbox.url()),
+        }));
+    } else {
+        println!("pyun sandbox listening on {}", sandbox.url());
+        println!(
+            "records: GET {}/_sandbox/records · counters: GET {}/_sandbox/counters",
+            sandbox.url(),
+            sandbox.url()
+        );
+    }
     use std::io::Write;
     let _ = std::io::stdout().flush();
     loop {
@@ -303,7 +378,7 @@ pub struct SendPushArgs {
 }
 
 /// Sends a platform push to a receiver.
-pub fn send_push(a: SendPushArgs) -> Result<u8, Failure> {
+pub fn send_push(a: SendPushArgs, json: bool) -> Result<u8, Failure> {
     let fields = match (&a.fields, a.kind.as_str()) {
         (Some(f), _) => fields_from_json(&read_text(f)?)?,
         (None, "leave") => pyun_sandbox::sample_leave_push(),
@@ -330,6 +405,15 @@ pub fn send_push(a: SendPushArgs) -> Result<u8, Failure> {
         encoding,
     )
     .map_err(|e| Failure::new(3, e))?;
+    if json {
+        print_json(&serde_json::json!({
+            "acknowledged": d.acknowledged,
+            "attempts": d.attempts,
+            "last_status": d.last_status,
+            "last_body": d.last_body,
+        }));
+        return Ok(if d.acknowledged { 0 } else { 1 });
+    }
     if d.acknowledged {
         println!("acknowledged after {} attempt(s)", d.attempts);
         Ok(0)

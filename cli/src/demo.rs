@@ -194,8 +194,9 @@ pub fn run(data: Option<PathBuf>) -> Result<u8, Failure> {
         .map(|r| format!("{} {}", r.endpoint, r.key))
         .collect();
     println!(
-        "sandbox accepted {} record(s): {}",
+        "sandbox accepted {} record(s), {} duplicate(s) answered as a success and not stored again: {}",
         records.len(),
+        sandbox.counters().duplicates,
         kinds.join(", ")
     );
     if records.len() != steps.len() - 1 {

@@ -1,8 +1,8 @@
 //! `pyun`: push records to the P云 platform, sign and verify, explain ignored pushes, and run
 //! a local sandbox of the platform.
 //!
-//! Exit codes: 0 success; 1 the platform refused (or a signature is invalid); 2 unusable input
-//! or configuration; 3 network failure; 4 the outbox database failed.
+//! Exit codes: one table for every command, [`EXIT_CODES`] (printed by each `--help` and in
+//! the README).
 
 mod commands;
 mod demo;
@@ -14,7 +14,17 @@ mod pushes;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+/// The exit codes of every command (each `--help` ends with this table; so does the README).
+pub const EXIT_CODES: &str = "\
+Exit codes (the same for every command):
+  0  success: accepted by the platform (or ignored outside --strict), signature valid, done
+  1  refused: the platform refused the record, a push's signature is invalid, a push was not acknowledged
+  2  input: unusable input, arguments or configuration (nothing was sent)
+  3  network: no answer from the platform or receiver (connection, DNS, TLS, timeout)
+  4  outbox: the outbox database failed (disk full, read-only, damaged)
+With --json, an error is a JSON object on standard output: {\"error\":true,\"kind\":\"refused|invalid|input|network|outbox\",\"message\":\"...\",\"exit_code\":N}";
 
 /// Talk to the P云 (4pyun) parking cloud.
 #[derive(Parser)]
@@ -23,6 +33,14 @@ struct Cli {
     /// Log what happens (repeat for more): requests, retries, masked canonical strings.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Print results, and errors, as JSON on standard output (one object; one per line for
+    /// streams such as `outbox events` and `drain --follow`).
+    #[arg(long, global = true)]
+    json: bool,
+    /// The character set of record files read by the command (Notepad's "ANSI" on Chinese
+    /// Windows is gbk): utf-8 (default; a byte order mark is accepted), gbk or gb18030.
+    #[arg(long, global = true, value_name = "CHARSET", default_value = "utf-8")]
+    charset: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,16 +79,10 @@ enum Command {
         file: String,
     },
     /// Explain a hint from an ignored or rejected push, against the record that was sent.
-    Explain {
-        /// The platform's `hint`.
-        #[arg(long)]
-        hint: String,
-        /// The endpoint, to read RECORD as a typed record; without it RECORD is flat fields.
-        #[arg(long)]
-        endpoint: Option<String>,
-        /// The record (JSON), or `-` for standard input.
-        record: String,
-    },
+    /// Give the same photos as the push (--file), or their `*_hash` fields (--field or in the
+    /// record): the platform signs the hashes, so without them it seems to have seen other
+    /// fields.
+    Explain(commands::ExplainArgs),
     /// Run a local sandbox of the platform until interrupted.
     Sandbox(commands::SandboxArgs),
     /// Send a signed platform push (leave record or payment order) to a receiver, resending
@@ -93,16 +105,29 @@ struct SecretArg {
     app_secret: String,
 }
 
-/// A failure with its exit code; printed as one line.
+/// A failure with its exit code; printed as one line (or a JSON object with `--json`).
 pub struct Failure {
     code: u8,
+    kind: &'static str,
     message: String,
+}
+
+/// The `kind` of a failure in `--json` output, from its exit code.
+fn kind_of(code: u8) -> &'static str {
+    match code {
+        1 => "refused",
+        2 => "input",
+        3 => "network",
+        4 => "outbox",
+        _ => "internal",
+    }
 }
 
 impl Failure {
     pub fn new(code: u8, message: impl Into<String>) -> Self {
         Failure {
             code,
+            kind: kind_of(code),
             message: message.into(),
         }
     }
@@ -122,16 +147,103 @@ impl From<pyun_core::Error> for Failure {
             E::Store(_) | E::RecordsLost(_) => 4,
             _ => 2,
         };
-        Failure::new(code, e.to_string())
+        let mut f = Failure::new(code, e.to_string());
+        if matches!(e, E::Signature(_)) {
+            f.kind = "invalid";
+        }
+        f
     }
 }
 
+/// Prints a JSON value as one line on standard output.
+pub fn print_json(v: &serde_json::Value) {
+    println!("{}", v);
+}
+
+/// Prints a failure: one line on standard error, and with `--json` also an object on
+/// standard output.
+fn report(f: &Failure, json: bool) {
+    eprintln!("pyun: {}", f.message);
+    if json {
+        print_json(&serde_json::json!({
+            "error": true,
+            "kind": f.kind,
+            "message": f.message,
+            "exit_code": f.code,
+        }));
+    }
+}
+
+/// The command line, with the exit-code table at the end of every command's help.
+fn command() -> clap::Command {
+    fn with_table(c: clap::Command) -> clap::Command {
+        c.after_help(EXIT_CODES).mut_subcommands(with_table)
+    }
+    with_table(Cli::command())
+}
+
+/// A reader that went away (`pyun explain ... | head -c 10`) ends the command quietly, as it
+/// does other Unix tools: the default SIGPIPE action, which Rust's runtime sets to "ignore"
+/// (then every `println!` would panic). Sockets are not affected: the standard library sends
+/// with MSG_NOSIGNAL (Linux) or SO_NOSIGPIPE (macOS).
+fn quiet_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE and installs no handler code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// Whether a panic is `println!` failing on a closed standard output (Windows has no
+/// SIGPIPE: there the write fails and `println!` panics with this message).
+fn is_closed_stdout(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    let msg = info
+        .payload()
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| info.payload().downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    msg.starts_with("failed printing to stdout")
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     // A bug must still end as one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
+        if is_closed_stdout(info) {
+            std::process::exit(0);
+        }
         eprintln!("pyun: internal error: {} (please report it)", info);
     }));
-    let cli = Cli::parse();
+    let json_asked = std::env::args_os().any(|a| a == "--json");
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) if json_asked && e.use_stderr() => {
+            // The rendered error up to its usage line, as one line.
+            let detail = e.render().to_string();
+            let first = detail
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim_start_matches("error: ")
+                .to_string();
+            report(&Failure::usage(first), true);
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
+    if let Err(f) = input::set_charset(&cli.charset) {
+        report(&f, cli.json);
+        return ExitCode::from(f.code);
+    }
+    let json = cli.json;
     let level = match cli.verbose {
         // The demo's table already shows retries and ignored pushes.
         0 if matches!(cli.command, Command::Demo { .. }) => "error",
@@ -143,33 +255,32 @@ fn main() -> ExitCode {
         .format_timestamp_millis()
         .init();
     let result = match cli.command {
+        Command::Demo { .. } if json => Err(Failure::usage(
+            "demo prints a table for people: it has no --json output",
+        )),
         Command::Demo { data } => demo::run(data),
-        Command::Push(args) => commands::push(args),
+        Command::Push(args) => commands::push(args, json),
         Command::Sign {
             secret,
             canonical,
             file,
-        } => commands::sign(&secret.app_secret, canonical, &file),
+        } => commands::sign(&secret.app_secret, canonical, &file, json),
         Command::Verify {
             secret,
             content_type,
             file,
-        } => commands::verify(&secret.app_secret, content_type.as_deref(), &file),
-        Command::Explain {
-            hint,
-            endpoint,
-            record,
-        } => commands::explain(&hint, endpoint.as_deref(), &record),
-        Command::Sandbox(args) => commands::sandbox(args),
-        Command::SendPush(args) => commands::send_push(args),
-        Command::Outbox(args) => outbox::run(args),
+        } => commands::verify(&secret.app_secret, content_type.as_deref(), &file, json),
+        Command::Explain(args) => commands::explain(args, json),
+        Command::Sandbox(args) => commands::sandbox(args, json),
+        Command::SendPush(args) => commands::send_push(args, json),
+        Command::Outbox(args) => outbox::run(args, json),
         Command::Listen(args) => listen::run(args),
         Command::Pushes(args) => pushes::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("pyun: {}", f.message);
+            report(&f, json);
             ExitCode::from(f.code)
         }
     }

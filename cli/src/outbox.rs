@@ -19,9 +19,6 @@ pub struct OutboxArgs {
     /// The outbox database file (created if missing).
     #[arg(long, env = "PYUN_OUTBOX")]
     db: PathBuf,
-    /// Print JSON (one object, or one per line for events and `drain --follow`).
-    #[arg(long, global = true)]
-    json: bool,
     #[command(subcommand)]
     command: OutboxCommand,
 }
@@ -97,8 +94,9 @@ enum OutboxCommand {
     },
 }
 
-/// Runs an outbox subcommand.
-pub fn run(a: OutboxArgs) -> Result<u8, Failure> {
+/// Runs an outbox subcommand; `json` is the global `--json` (one object, or one per line for
+/// events and `drain --follow`).
+pub fn run(a: OutboxArgs, json: bool) -> Result<u8, Failure> {
     let mut options = OutboxOptions::default();
     if let OutboxCommand::Drain {
         carry_enter_fields,
@@ -118,7 +116,6 @@ pub fn run(a: OutboxArgs) -> Result<u8, Failure> {
         options.initial_backoff = options.initial_backoff.min(options.max_backoff);
     }
     let outbox = Outbox::open(&a.db, options)?;
-    let json = a.json;
     match a.command {
         OutboxCommand::Status => {
             let c = outbox.counts()?;

@@ -147,7 +147,7 @@ fn demo_runs_and_succeeds() {
     let out = pyun().arg("demo").assert().success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(text.contains("every step ended as expected"), "{}", text);
-    assert!(text.contains("sandbox accepted 4 record(s)"), "{}", text);
+    assert!(text.contains("sandbox accepted 4 record(s), "), "{}", text);
 }
 
 /// A password in `--base-url` appears in nothing the command prints, at the most verbose log

@@ -489,7 +489,8 @@ impl Client {
         let diagnosis = response.hint().map(|h| explain(h, req.fields()));
         let accepted =
             outcome == Outcome::Accepted || (outcome == Outcome::Ignored && !self.config.strict);
-        if outcome == Outcome::Ignored {
+        // In strict mode the error carries the diagnosis: logging it too would print it twice.
+        if outcome == Outcome::Ignored && accepted {
             log::warn!(
                 "{} {} was ignored by the platform (seqno {}): {}",
                 req.endpoint(),

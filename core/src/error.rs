@@ -107,6 +107,16 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// The start of an [`Error::Json`] message about an `application/x-www-form-urlencoded`
+/// body rather than JSON text: shown as "malformed urlencoded body: ...".
+pub(crate) const URLENCODED: &str = "urlencoded: ";
+
+/// Text with a leading UTF-8 byte order mark removed (Notepad saves UTF-8 with one): every
+/// place JSON text comes in goes through this.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{FEFF}').unwrap_or(text)
+}
+
 /// Everything that can go wrong in pyun.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -190,7 +200,12 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Validation(e) => e.fmt(f),
-            Error::Json(e) => write!(f, "malformed JSON: {}", e),
+            // The variant also carries errors of urlencoded bodies (kept in it so the C and
+            // Python result codes stay as they are); those messages name their format.
+            Error::Json(e) => match e.strip_prefix(URLENCODED) {
+                Some(rest) => write!(f, "malformed urlencoded body: {}", rest),
+                None => write!(f, "malformed JSON: {}", e),
+            },
             Error::File { role, path, source } => {
                 write!(
                     f,

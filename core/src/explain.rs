@@ -170,6 +170,24 @@ fn charset_suspect(local: &str, platform: &str) -> bool {
             || platform.chars().any(|c| ('\u{80}'..='\u{FF}').contains(&c)))
 }
 
+/// The fields as they were sent with these photos: each file's `*_hash` field set to the
+/// file's MD5, as the request builder does. A diagnosis of a push that carried photos needs
+/// them: without the hashes, the fields the platform signed look different from the record's.
+pub fn with_file_hashes(
+    mut fields: Vec<(String, String)>,
+    files: &[(crate::form::FileField, crate::form::FileSource)],
+) -> crate::error::Result<Vec<(String, String)>> {
+    for (field, source) in files {
+        let Some(hash_field) = field.hash_field() else {
+            continue;
+        };
+        let part = crate::form::FilePart::new(*field, source.clone())?;
+        fields.retain(|(k, _)| k != hash_field);
+        fields.push((hash_field.to_string(), part.md5().to_string()));
+    }
+    Ok(fields)
+}
+
 /// Compares a platform hint with the fields that were sent (a request's fields; `sign` and
 /// empty values are ignored as the builder does) and says what differs.
 pub fn explain(hint: &str, sent: &[(String, String)]) -> Diagnosis {

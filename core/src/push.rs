@@ -23,14 +23,18 @@ pub const ACK_BODY: &str = r#"{"code":"1001"}"#;
 /// A key given twice is an error: which copy the platform signed cannot be known.
 pub fn parse_form_body(body: &[u8]) -> Result<Vec<(String, String)>> {
     if std::str::from_utf8(body).is_err() {
-        return Err(Error::Json("the push body is not UTF-8".into()));
+        return Err(Error::Json(format!(
+            "{}the push body is not UTF-8",
+            crate::error::URLENCODED
+        )));
     }
     let fields: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let mut keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
     keys.sort_unstable();
     if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {
         return Err(Error::Json(format!(
-            "field `{}` appears twice in the push",
+            "{}field `{}` appears twice in the push",
+            crate::error::URLENCODED,
             w[0]
         )));
     }
@@ -41,7 +45,8 @@ pub fn parse_form_body(body: &[u8]) -> Result<Vec<(String, String)>> {
 /// their JSON text (a hand-written JSON push may carry them); `null`, arrays and objects are
 /// refused, since their string form on the platform's side is unknowable.
 pub fn fields_from_json(json: &str) -> Result<Vec<(String, String)>> {
-    let v: Value = serde_json::from_str(json).map_err(|e| Error::Json(e.to_string()))?;
+    let v: Value = serde_json::from_str(crate::error::strip_bom(json))
+        .map_err(|e| Error::Json(e.to_string()))?;
     let obj = match v {
         Value::Object(o) => o,
         other => {
@@ -56,6 +61,13 @@ pub fn fields_from_json(json: &str) -> Result<Vec<(String, String)>> {
             Value::String(s) => Ok((k, s)),
             Value::Number(n) => Ok((k, n.to_string())),
             Value::Bool(b) => Ok((k, b.to_string())),
+            other @ (Value::Array(_) | Value::Object(_)) => Err(Error::Json(format!(
+                "field `{}` must be a string: the platform sends this field as JSON text in a string (e.g. \"{}\": {}), and this holds the JSON value {} itself",
+                k,
+                k,
+                Value::String(other.to_string()),
+                other
+            ))),
             other => Err(Error::Json(format!(
                 "field `{}` must be a string, got {}",
                 k, other

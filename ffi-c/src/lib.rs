@@ -28,6 +28,7 @@
 mod charset;
 mod delivery;
 mod error;
+mod explain;
 mod export;
 mod handle;
 mod log_sink;
@@ -38,6 +39,7 @@ mod test_panic;
 
 pub use delivery::*;
 pub use error::{pyun_last_error_message, pyun_result};
+pub use explain::*;
 pub use export::*;
 pub use log_sink::*;
 pub use outbox::*;

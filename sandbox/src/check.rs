@@ -1,10 +1,10 @@
 //! The platform's checks on a received request, as a pure function of what arrived.
 //!
-//! Order: required fields (`400`), then the signature, then each `*_hash` against its file.
-//! Parameter binding before signature checking is how the platform's framework plausibly
-//! works, and it is what the pages' examples are consistent with: a `400` hint names a
-//! missing field without mentioning the signature. Duplicates are judged by the caller
-//! after these checks pass.
+//! Order: the signature, then the required fields (`400`), then each `*_hash` against its
+//! file. This is what the platform's own answers in the pages show: page 001's hint example
+//! answers a leave that has no `charge_type` with 签名验证不通过, and page 002's `401`
+//! example answers a release that has no `release_type` with `401`; both are replayed in
+//! `tests/fidelity.rs`. Duplicates are judged by the caller after these checks pass.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +46,10 @@ pub fn check(
             .find(|(f, _)| f == k)
             .map(|(_, v)| v.as_str())
     };
+    let given = get("sign").unwrap_or("");
+    if !given.eq_ignore_ascii_case(&sign(fields, secret)) {
+        return Err(Refusal::Signature(masked_canonical_string(fields)));
+    }
     for &name in required(endpoint) {
         let has_merchant = matches!(endpoint, Endpoint::Enter | Endpoint::Leave)
             && get("merchant").is_some_and(|m| !m.is_empty());
@@ -58,10 +62,6 @@ pub fn check(
     }
     if get("app_id").is_some() && get("api_type").is_none_or(str::is_empty) {
         return Err(Refusal::Parameter("参数`api_type`未传递".into()));
-    }
-    let given = get("sign").unwrap_or("");
-    if !given.eq_ignore_ascii_case(&sign(fields, secret)) {
-        return Err(Refusal::Signature(masked_canonical_string(fields)));
     }
     for field in FileField::ALL {
         let hash_field = match field.hash_field() {
@@ -109,8 +109,16 @@ mod tests {
             ("flow_no", "F"),
             ("parking_serial", "S"),
         ]);
-        assert_eq!(
+        // Mis-signed (here: no sign at all) and missing a field: the signature is answered.
+        assert!(matches!(
             check(Endpoint::Update, &missing, &BTreeMap::new(), &secret),
+            Err(Refusal::Signature(_))
+        ));
+        let mut signed_missing = missing.clone();
+        let s = sign(&missing, &secret);
+        signed_missing.push(("sign".into(), s));
+        assert_eq!(
+            check(Endpoint::Update, &signed_missing, &BTreeMap::new(), &secret),
             Err(Refusal::Parameter("参数`plate`未传递".into()))
         );
         let mut ok = f(&[

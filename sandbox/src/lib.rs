@@ -2,7 +2,7 @@
 //!
 //! A local stand-in for the P云 platform, in the spirit of stripe-mock but stateful: it serves
 //! the four upstream endpoints at their real paths on 127.0.0.1, checks what the platform
-//! checks (required fields, signature, image hashes, duplicates) and answers exactly as the
+//! checks (signature, then required fields, image hashes, duplicates) and answers exactly as the
 //! platform's pages show, keeps what it accepted, injects faults on request, and sends signed
 //! platform pushes to a subscriber's receiver ([`pusher`]).
 //!

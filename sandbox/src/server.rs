@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use md5::{Digest, Md5};
+use pyun_core::form::FileField;
 use pyun_core::sign::upper_hex;
 use pyun_core::Endpoint;
 use serde_json::{json, Value};
@@ -218,7 +219,7 @@ async fn read_body(
         .map_err(|e| format!("bad multipart body: {}", e))?
     {
         let name = field.name().unwrap_or_default().to_string();
-        if field.file_name().is_some() {
+        if is_file_part(&name, field.file_name(), field.content_type()) {
             let mut md5 = Md5::new();
             let mut len = 0u64;
             while let Some(chunk) = field
@@ -241,12 +242,45 @@ async fn read_body(
                 .bytes()
                 .await
                 .map_err(|e| format!("field `{}`: {}", name, e))?;
-            let text = String::from_utf8(bytes.to_vec())
-                .map_err(|_| format!("field `{}` is not UTF-8", name))?;
+            let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                format!(
+                    "field `{}` is not UTF-8 (a part is taken as a file when its name is one of the `*_image_file` fields, it has a filename, or a Content-Type other than text/*; any other part is a text field and must be UTF-8)",
+                    name
+                )
+            })?;
             fields.push((name, text));
         }
     }
     Ok((fields, files))
+}
+
+/// Whether a multipart part is a file: by its name (`enter_image_file`, ...: HttpClient's
+/// `addBinaryBody(name, byte[])` sends no filename), its filename, or a non-text Content-Type.
+/// Never by its bytes: a photo may happen to be valid UTF-8.
+fn is_file_part(name: &str, file_name: Option<&str>, content_type: Option<&str>) -> bool {
+    FileField::from_name(name).is_some()
+        || file_name.is_some()
+        || content_type.is_some_and(|c| !c.trim().to_ascii_lowercase().starts_with("text/"))
+}
+
+/// One value of an `encoding=URL` request, decoded as the platform's Java does
+/// (`java.net.URLDecoder`): `+` is a space, then `%XX` escapes as UTF-8. Two lines on top of
+/// percent-encoding, which has no `+` rule of its own.
+fn java_url_decode(v: &str) -> String {
+    let spaced = v.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The key (`parking_serial`, or `flow_no`) of what arrived, for the log.
+fn key_of(endpoint: Endpoint, fields: &[(String, String)]) -> &str {
+    fields
+        .iter()
+        .rev()
+        .find(|(k, _)| k == endpoint.dedup_field())
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("-")
 }
 
 fn now_ms() -> u64 {
@@ -267,7 +301,10 @@ async fn push(
         tokio::time::sleep(latency).await;
     }
     let drop_after_store = match fault {
-        FaultAction::Drop { after_store: false } => return drop_connection(&state, &killer).await,
+        FaultAction::Drop { after_store: false } => {
+            log::info!("{}: connection dropped (fault)", endpoint);
+            return drop_connection(&state, &killer).await;
+        }
         FaultAction::Drop { after_store: true } => true,
         FaultAction::Fail(status) => {
             state.count_fault();
@@ -277,6 +314,7 @@ async fn push(
                 ("500", "服务器内部错误")
             };
             let http = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            log::info!("{}: answered {} (fault)", endpoint, status);
             return answer(&state, endpoint, http, code, message, None, &seqno());
         }
         FaultAction::Gateway {
@@ -284,6 +322,7 @@ async fn push(
             retry_after,
         } => {
             state.count_fault();
+            log::info!("{}: answered {} as a gateway (fault)", endpoint, status);
             return gateway_answer(status, retry_after);
         }
         FaultAction::None => false,
@@ -291,7 +330,10 @@ async fn push(
     // A client that claims a large body and sends it slowly, or never, is cut off.
     let (fields, files) = match tokio::time::timeout(state.read_timeout, read_body(req)).await {
         Ok(Ok(b)) => b,
-        Ok(Err(e)) => return bad_request(&state, endpoint, e),
+        Ok(Err(e)) => {
+            log::info!("{}: 400 unreadable body: {}", endpoint, e);
+            return bad_request(&state, endpoint, e);
+        }
         Err(_) => {
             log::warn!(
                 "sandbox: a {} body was not received within {} ms; connection closed",
@@ -303,9 +345,23 @@ async fn push(
         }
     };
     let seq = seqno();
+    let serial = key_of(endpoint, &fields).to_string();
     match check(endpoint, &fields, &files, &state.secret) {
-        Err(Refusal::Parameter(hint)) => return bad_request(&state, endpoint, hint),
+        Err(Refusal::Parameter(hint)) => {
+            log::info!("{} {}: 400 {}", endpoint, serial, hint);
+            return bad_request(&state, endpoint, hint);
+        }
         Err(Refusal::Signature(canonical)) => {
+            log::info!(
+                "{} {}: signature mismatch ({})",
+                endpoint,
+                serial,
+                if endpoint.signature_failure_is_ignored() {
+                    "answered 200 with the 签名验证不通过 hint"
+                } else {
+                    "answered 401"
+                }
+            );
             return if endpoint.signature_failure_is_ignored() {
                 state.count_ignored();
                 let hint = format!("签名验证不通过[{}]", canonical);
@@ -339,9 +395,7 @@ async fn push(
         .iter()
         .map(|(k, v)| {
             let d = if url_mode {
-                percent_encoding::percent_decode_str(v)
-                    .decode_utf8_lossy()
-                    .into_owned()
+                java_url_decode(v)
             } else {
                 v.clone()
             };
@@ -367,7 +421,18 @@ async fn push(
         received_at_ms: now_ms(),
     };
     // A repeat is answered as a success and not stored again, as the platform does.
-    state.store(&park, record);
+    let new = state.store(&park, record);
+    log::info!(
+        "{} {}: accepted{}, seqno {}",
+        endpoint,
+        serial,
+        if new {
+            ""
+        } else {
+            " (duplicate: answered as a success, not stored again)"
+        },
+        seq
+    );
     if drop_after_store {
         return drop_connection(&state, &killer).await;
     }

@@ -1360,6 +1360,54 @@ static const char *arg_or_env(int argc, char **argv, int i, const char *env, con
     return v != NULL && v[0] != '\0' ? v : dflt;
 }
 
+/* Issue 13: explain sees the photos a push sent (pyun_explain_files); a UTF-8 BOM is accepted. */
+static void test_explain_files(pyun_client *client) {
+    char *gif = files_json("enter_image_file", "enter.gif");
+    char *info = SENT_STR, *hint, *ex = SENT_STR, *bom, *s = SENT_STR;
+    char canonical[4096];
+    pyun_request *req = SENT_REQUEST;
+    const char *prefix = "\347\255\276\345\220\215\351\252\214\350\257\201\344\270\215\351\200"
+                         "\232\350\277\207["; /* 签名验证不通过[ */
+
+    /* What the platform would print for this push with another secret. */
+    CHECK(OK(pyun_client_build_request(client, "enter", ENTER_RECORD_UTF8, gif, &req)) &&
+          req != SENT_REQUEST);
+    if (req == SENT_REQUEST) return;
+    CHECK(OK(pyun_request_info(req, &info)));
+    json_string(info, "canonical", canonical, sizeof canonical);
+    CHECK(strstr(canonical, "enter_image_hash=DF16D33739DEFE9BDA1F4C45D36FD7A7") != NULL);
+    hint = cat(prefix, canonical, "]", (const char *)NULL);
+    /* Without the photo the hash seems "not sent"; with it, the cause is the secret. */
+    CHECK(OK(pyun_explain(hint, "enter", ENTER_RECORD_UTF8, 0, &ex)) &&
+          strstr(ex, "\"cause\":\"fields_differ\"") != NULL);
+    pyun_string_free(ex);
+    ex = SENT_STR;
+    CHECK(OK(pyun_explain_files(hint, "enter", ENTER_RECORD_UTF8, gif, 0, &ex)) &&
+          ex != SENT_STR && strstr(ex, "\"cause\":\"wrong_secret\"") != NULL);
+    if (ex != SENT_STR) pyun_string_free(ex);
+    ex = SENT_STR;
+    CHECK(OK(pyun_explain_files(hint, "enter", ENTER_RECORD_UTF8, NULL, 0, &ex)) &&
+          ex != SENT_STR && strstr(ex, "\"cause\":\"fields_differ\"") != NULL);
+    if (ex != SENT_STR) pyun_string_free(ex);
+    ex = SENT_STR;
+    FAILS(pyun_explain_files(hint, "enter", ENTER_RECORD_UTF8, "{\"enter_image_file\":\"no-such.gif\"}",
+                             0, &ex),
+          PYUN_RESULT_FILE, "no-such.gif");
+    FAILS(pyun_explain_files(hint, "enter", ENTER_RECORD_UTF8, gif, 0, NULL),
+          PYUN_RESULT_NULL_ARGUMENT, "out_json");
+    CHECK(ex == SENT_STR);
+    free(hint);
+    pyun_string_free(info);
+    pyun_request_free(req);
+
+    /* A record saved by Notepad as UTF-8 (with a byte order mark). */
+    bom = cat("\357\273\277", VECTOR_JSON_UTF8, (const char *)NULL);
+    CHECK(OK(pyun_sign(bom, "123", 0, &s)) && s != SENT_STR && strcmp(s, VECTOR_SIGN) == 0);
+    if (s != SENT_STR) pyun_string_free(s);
+    free(bom);
+    free(gif);
+}
+
 int main(int argc, char **argv) {
     pyun_client *client;
     const char *id;
@@ -1395,6 +1443,7 @@ int main(int argc, char **argv) {
         test_push(client);
         test_push_threads(client);
         test_build_request(client);
+        test_explain_files(client);
         test_outbox(client);
         pyun_client_free(client);
     }

@@ -183,11 +183,18 @@ def sign_push(fields: Mapping[str, str], app_secret: str, app_id: str, timestamp
     return dict(_pyun.sign_push(fields, app_secret, app_id, timestamp))
 
 
-def explain(hint: str, record: RecordLike, endpoint: Optional[str] = None) -> Diagnosis:
+def explain(
+    hint: str,
+    record: RecordLike,
+    endpoint: Optional[str] = None,
+    files: Optional[Mapping[str, FileLike]] = None,
+) -> Diagnosis:
     """Compares a platform hint with what was sent: a typed record, a dict record with its
-    `endpoint`, or (no endpoint) the flat str fields of a request."""
+    `endpoint`, or (no endpoint) the flat str fields of a request. `files` are the photos the
+    push sent, as given to `Client.push`: their MD5 is the `*_hash` field the platform signed
+    (or put the `*_hash` fields in the record when the photos are gone)."""
     ep = endpoint or getattr(record, "ENDPOINT", None)
-    return Diagnosis._from(_pyun.explain(hint, _record_json(record, ep), ep))
+    return Diagnosis._from(_pyun.explain(hint, _record_json(record, ep), ep, _files(files)))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,46 @@
+//! `pyun_explain_files`: explain a hint against a record sent with photos.
+
+use std::os::raw::c_char;
+
+use pyun_core::push::fields_from_json;
+use pyun_core::{AnyRecord, Record};
+use serde_json::Value;
+
+use crate::error::{guard_charset, pyun_result};
+use crate::export::{check_out, endpoint, files, json_c_string};
+
+/// As `pyun_explain`, for a record that was pushed with photos: `files_json` is NULL or the
+/// same object given to `pyun_client_push` (`{"leave_image_file": "C:\\photos\\a.jpg"}`).
+/// Each photo's MD5 becomes the `*_hash` field the platform signed; without them a push
+/// with photos and a wrong secret looks like "the platform saw other fields". When the photos
+/// are no longer at hand, put their `*_hash` fields in `record_json` instead.
+///
+/// # Safety
+/// Strings must be NUL-terminated (`endpoint_name` and `files_json` may be NULL); `out_json`
+/// must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_explain_files(
+    hint: *const c_char,
+    endpoint_name: *const c_char,
+    record_json: *const c_char,
+    files_json: *const c_char,
+    charset_code: u32,
+    out_json: *mut *mut c_char,
+) -> pyun_result {
+    guard_charset(charset_code, |cs| {
+        check_out(out_json, "out_json")?;
+        let hint = cs.input(hint, "hint")?;
+        let record = cs.input(record_json, "record_json")?;
+        let fields = match cs.optional(endpoint_name, "endpoint")? {
+            Some(e) => AnyRecord::from_json(endpoint(&e)?, &record)?.to_fields(),
+            None => fields_from_json(&record)?,
+        };
+        let files = files(cs.optional(files_json, "files_json")?)?;
+        let fields = pyun_core::explain::with_file_hashes(fields, &files)?;
+        let d = pyun_core::explain(&hint, &fields);
+        let mut v = serde_json::to_value(&d).unwrap_or(Value::Null);
+        v["summary"] = Value::String(d.summary());
+        *out_json = json_c_string(cs, &v.to_string(), "out_json")?;
+        Ok(pyun_result::Ok)
+    })
+}
