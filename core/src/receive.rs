@@ -154,20 +154,24 @@ pub fn parse_request(content_type: Option<&str>, body: &[u8]) -> Result<Vec<(Str
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(body_err("the body is empty"));
     }
-    let fields = match detect(content_type, body)? {
-        Detected::Form(charset) => parse_form(body, charset.as_deref())?,
-        Detected::Multipart(boundary) => parse_multipart(body, boundary)?,
-        Detected::Json => parse_json(body)?,
+    let (fields, format) = match detect(content_type, body)? {
+        Detected::Form(charset) => (parse_form(body, charset.as_deref())?, "urlencoded"),
+        Detected::Multipart(boundary) => (parse_multipart(body, boundary)?, "multipart"),
+        Detected::Json => (parse_json(body)?, "JSON"),
     };
-    no_duplicates(&fields)?;
+    no_duplicates(&fields, format)?;
     Ok(fields)
 }
 
-fn no_duplicates(fields: &[(String, String)]) -> Result<()> {
+/// A field twice is refused, naming the format that was parsed.
+fn no_duplicates(fields: &[(String, String)], format: &str) -> Result<()> {
     let mut keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
     keys.sort_unstable();
     match keys.windows(2).find(|w| w[0] == w[1]) {
-        Some(w) => Err(body_err(format!("field `{}` appears twice", w[0]))),
+        Some(w) => Err(body_err(format!(
+            "{} body: field `{}` appears twice",
+            format, w[0]
+        ))),
         None => Ok(()),
     }
 }
@@ -221,12 +225,23 @@ fn parse_json(body: &[u8]) -> Result<Vec<(String, String)>> {
     obj.into_iter()
         .map(|(k, v)| match v {
             Value::String(s) => Ok((k, s)),
-            other => Err(Error::Json(format!(
-                "field `{}` must be a string (the platform sends every field, lists too, as a \
-                 string), got {}",
-                k,
-                kind_of_value(&other)
-            ))),
+            other => {
+                // What the field would be as the platform sends it: the same JSON as text.
+                let text = serde_json::to_string(&other).unwrap_or_default();
+                let as_string = serde_json::to_string(&text).unwrap_or_default();
+                Err(Error::Json(format!(
+                    "field `{}` must be a string: the platform sends every field as a string, \
+                     lists and objects as JSON text in a string (here `\"{}\": {}`); got {}",
+                    k,
+                    k,
+                    if as_string.len() > 80 {
+                        "\"...\""
+                    } else {
+                        &as_string
+                    },
+                    kind_of_value(&other)
+                )))
+            }
         })
         .collect()
 }
