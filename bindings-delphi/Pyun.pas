@@ -236,6 +236,8 @@ type
     Json: PyunString;
   end;
 
+  TPyunRequest = class;
+
   TPyunClient = class
   private
     FHandle: PPyunClientHandle;
@@ -249,7 +251,7 @@ type
     function Push(const Endpoint, RecordJson: PyunString;
       const FilesJson: PyunString = ''): TPyunPushResult;
     function BuildRequest(const Endpoint, RecordJson: PyunString;
-      const FilesJson: PyunString = ''): TObject; { a TPyunRequest }
+      const FilesJson: PyunString = ''): TPyunRequest;
     property Handle: PPyunClientHandle read FHandle;
     property Charset: Cardinal read FCharset;
   end;
@@ -666,7 +668,7 @@ begin
   Result.Json := TakeC(P);
 end;
 
-function TPyunClient.BuildRequest(const Endpoint, RecordJson, FilesJson: PyunString): TObject;
+function TPyunClient.BuildRequest(const Endpoint, RecordJson, FilesJson: PyunString): TPyunRequest;
 var
   E, R, F: PyunCStr;
   H: Pointer;

@@ -319,7 +319,7 @@ begin
       R := Client.Push('enter', Record_, Files);
       Check((R.Outcome = PYUN_OUTCOME_ACCEPTED) and Contains(R.Json, '"seqno"'),
         'TPyunClient.Push: enter.json + enter.gif accepted');
-      Req := Client.BuildRequest('enter', Record_, Files) as TPyunRequest;
+      Req := Client.BuildRequest('enter', Record_, Files);
       try
         Body := Req.Info;
         Check(Contains(Body, '"content_type"') and Contains(Body, '"sign"'), 'TPyunRequest.Info');
