@@ -2,8 +2,10 @@
 # The C ABI end to end: builds libpyun, compiles the C examples and tests (-Wall -Wextra
 # -Werror) and the C# sample (mcs), starts a sandbox on a free loopback port, runs them all
 # against it, then runs the C programs again under valgrind. Also builds the C# class library
-# bindings-dotnet/ (Pyun.Net.dll) and runs its tests on Mono (docs/dotnet.md). Installs what it
-# needs on a fresh Debian machine (gcc, g++, make, valgrind, mono-mcs, mono-runtime).
+# bindings-dotnet/ (Pyun.Net.dll) and runs its tests on Mono (docs/dotnet.md), and the Delphi unit
+# bindings-delphi/Pyun.pas with Free Pascal, AnsiString/GBK and UnicodeString/UTF-8 builds
+# (docs/delphi.md). Installs what it needs on a fresh Debian machine (gcc, g++, make, valgrind,
+# mono-mcs, mono-runtime, fpc).
 #
 #   bash scripts/test-c.sh            (scripts/test.sh runs it)
 #   PYUN_C_NO_VALGRIND=1 bash scripts/test-c.sh   skips the valgrind pass (quick local runs)
@@ -21,6 +23,7 @@ command -v make >/dev/null || need+=(make)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v mcs >/dev/null || need+=(mono-mcs)
 command -v mono >/dev/null || need+=(mono-runtime)
+command -v fpc >/dev/null || need+=(fpc)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -173,6 +176,25 @@ mono "$out/PyunNetTests.exe" "$url" "$faulty_url" "$root/examples/data" "$work" 
 line=$(tail -n 1 "$work/dotnet.out")
 [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "Pyun.Net tests failed" >&2; exit 1; }
 total_passed=$((total_passed + ${BASH_REMATCH[1]}))
+
+# Pyun.pas (bindings-delphi/): Free Pascal in {$mode delphi} (AnsiString, GBK 936, as Delphi 7)
+# and {$mode delphiunicode} (UnicodeString, UTF-8, as Delphi 2009+), linked to libpyun.so.
+for mode in ansi unicode; do
+  echo "== Pyun.pas tests (fpc, $mode strings, libpyun.so, the sandbox and the faulty sandbox)"
+  define=
+  [ "$mode" = unicode ] && define=-dPYUN_UNICODE
+  mkdir -p "$out/delphi-$mode"
+  fpc $define -O2 -Fu"$root/bindings-delphi" -Fl"$lib" -FU"$out/delphi-$mode" \
+    -o"$out/test_pyun_delphi_$mode" bindings-delphi/tests/test_pyun.dpr >"$work/fpc-$mode.log" 2>&1 || {
+    cat "$work/fpc-$mode.log" >&2
+    echo "fpc failed to build the Pyun.pas tests ($mode)" >&2
+    exit 1
+  }
+  "$out/test_pyun_delphi_$mode" "$url" "$faulty_url" "$root/examples/data" "$work" | tee "$work/delphi.out"
+  line=$(tail -n 1 "$work/delphi.out")
+  [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "Pyun.pas tests failed ($mode)" >&2; exit 1; }
+  total_passed=$((total_passed + ${BASH_REMATCH[1]}))
+done
 
 if [ -z "${PYUN_C_NO_VALGRIND:-}" ]; then
   delivery_records=200  # under valgrind: the same paths, fewer rounds
