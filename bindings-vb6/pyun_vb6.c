@@ -36,9 +36,11 @@ static void to_bstr(char *s, BSTR *out) {
     pyun_string_free(s);
 }
 
-/* rc, storing the string (when there is one) into *out. */
-static int32_t str_result(pyun_result rc, char *s, BSTR *out) {
-    if (s != NULL) to_bstr(s, out);
+/* rc, storing the string pyun wrote into *s (when it wrote one) into *out. Takes the address,
+ * not the value: `str_result(pyun_x(..., &s), &s, out)` reads s after the call (the order in
+ * which C evaluates arguments is unspecified). */
+static int32_t str_result(pyun_result rc, char **s, BSTR *out) {
+    if (*s != NULL) to_bstr(*s, out);
     return (int32_t)rc;
 }
 
@@ -83,12 +85,12 @@ VB6API pyun_vb6_last_error_message(BSTR *out_message) {
 VB6API pyun_vb6_sign(const char *fields_json, const char *app_secret, uint32_t charset,
                      BSTR *out_sign) {
     char *s = NULL;
-    return str_result(pyun_sign(fields_json, app_secret, charset, &s), s, out_sign);
+    return str_result(pyun_sign(fields_json, app_secret, charset, &s), &s, out_sign);
 }
 
 VB6API pyun_vb6_canonical_string(const char *fields_json, uint32_t charset, BSTR *out_canonical) {
     char *s = NULL;
-    return str_result(pyun_canonical_string(fields_json, charset, &s), s, out_canonical);
+    return str_result(pyun_canonical_string(fields_json, charset, &s), &s, out_canonical);
 }
 
 VB6API pyun_vb6_verify(const char *push, const char *app_secret, uint32_t charset,
@@ -99,13 +101,13 @@ VB6API pyun_vb6_verify(const char *push, const char *app_secret, uint32_t charse
 VB6API pyun_vb6_sign_push(const char *fields_json, const char *app_secret, const char *app_id,
                           uint32_t charset, BSTR *out_json) {
     char *s = NULL;
-    return str_result(pyun_sign_push(fields_json, app_secret, app_id, charset, &s), s, out_json);
+    return str_result(pyun_sign_push(fields_json, app_secret, app_id, charset, &s), &s, out_json);
 }
 
 VB6API pyun_vb6_explain(const char *hint, const char *endpoint, const char *record_json,
                         uint32_t charset, BSTR *out_json) {
     char *s = NULL;
-    return str_result(pyun_explain(hint, endpoint, record_json, charset, &s), s, out_json);
+    return str_result(pyun_explain(hint, endpoint, record_json, charset, &s), &s, out_json);
 }
 
 /* ---- received pushes (body as a Byte array) -------------------------------------------- */
@@ -115,7 +117,7 @@ VB6API pyun_vb6_parse_push_request(const char *content_type, const uint8_t *body
     char *s = NULL;
     if (body_len < 0) return PYUN_RESULT_INVALID_ARGUMENT;
     return str_result(pyun_parse_push_request(content_type, body_len > 0 ? body : NULL,
-                                              (size_t)body_len, charset, &s), s, out_json);
+                                              (size_t)body_len, charset, &s), &s, out_json);
 }
 
 VB6API pyun_vb6_verify_push_request(const char *content_type, const uint8_t *body,
@@ -125,7 +127,7 @@ VB6API pyun_vb6_verify_push_request(const char *content_type, const uint8_t *bod
     if (body_len < 0) return PYUN_RESULT_INVALID_ARGUMENT;
     return str_result(pyun_verify_push_request(content_type, body_len > 0 ? body : NULL,
                                                (size_t)body_len, app_secret, charset, out_rule,
-                                               out_json != NULL ? &s : NULL), s, out_json);
+                                               out_json != NULL ? &s : NULL), &s, out_json);
 }
 
 /* ---- client ------------------------------------------------------------------------------ */
@@ -146,7 +148,7 @@ VB6API pyun_vb6_client_push(const pyun_client *client, const char *endpoint,
     rc = pyun_client_push(client, endpoint, record_json, files_json, &outcome,
                           out_result_json != NULL ? &s : NULL);
     if (rc == PYUN_RESULT_OK || rc == PYUN_RESULT_REJECTED) *out_outcome = (int32_t)outcome;
-    return str_result(rc, s, out_result_json);
+    return str_result(rc, &s, out_result_json);
 }
 
 VB6API pyun_vb6_client_build_request(const pyun_client *client, const char *endpoint,
@@ -158,7 +160,7 @@ VB6API pyun_vb6_client_build_request(const pyun_client *client, const char *endp
 
 VB6API pyun_vb6_request_info(const pyun_request *request, BSTR *out_json) {
     char *s = NULL;
-    return str_result(pyun_request_info(request, &s), s, out_json);
+    return str_result(pyun_request_info(request, &s), &s, out_json);
 }
 
 /* Declare Function pyun_vb6_request_body_len Lib "pyun_vb6.dll" (ByVal request As Long, _
@@ -235,17 +237,17 @@ VB6API pyun_vb6_outbox_enqueue(const pyun_outbox *outbox, const char *endpoint,
 VB6API pyun_vb6_outbox_drain(const pyun_outbox *outbox, const pyun_client *client,
                              BSTR *out_report_json) {
     char *s = NULL;
-    return str_result(pyun_outbox_drain(outbox, client, &s), s, out_report_json);
+    return str_result(pyun_outbox_drain(outbox, client, &s), &s, out_report_json);
 }
 
 VB6API pyun_vb6_outbox_counts(const pyun_outbox *outbox, BSTR *out_json) {
     char *s = NULL;
-    return str_result(pyun_outbox_counts(outbox, &s), s, out_json);
+    return str_result(pyun_outbox_counts(outbox, &s), &s, out_json);
 }
 
 VB6API pyun_vb6_outbox_dead_letters(const pyun_outbox *outbox, BSTR *out_json) {
     char *s = NULL;
-    return str_result(pyun_outbox_dead_letters(outbox, &s), s, out_json);
+    return str_result(pyun_outbox_dead_letters(outbox, &s), &s, out_json);
 }
 
 /* id < 0: all dead letters. */
@@ -260,24 +262,24 @@ VB6API pyun_vb6_outbox_retry_dead(const pyun_outbox *outbox, double id, double *
 
 VB6API pyun_vb6_outbox_record(const pyun_outbox *outbox, double id, BSTR *out_json) {
     char *s = NULL;
-    return str_result(pyun_outbox_record(outbox, to_i64(id), &s), s, out_json);
+    return str_result(pyun_outbox_record(outbox, to_i64(id), &s), &s, out_json);
 }
 
 VB6API pyun_vb6_outbox_find(const pyun_outbox *outbox, const char *key, BSTR *out_json) {
     char *s = NULL;
-    return str_result(pyun_outbox_find(outbox, key, &s), s, out_json);
+    return str_result(pyun_outbox_find(outbox, key, &s), &s, out_json);
 }
 
 VB6API pyun_vb6_outbox_head(const pyun_outbox *outbox, BSTR *out_json) {
     char *s = NULL;
-    return str_result(pyun_outbox_head(outbox, &s), s, out_json);
+    return str_result(pyun_outbox_head(outbox, &s), &s, out_json);
 }
 
 /* Events after position afterSeq (0: from the start), at most `limit`: call it from a Timer. */
 VB6API pyun_vb6_outbox_events(const pyun_outbox *outbox, double after_seq, uint32_t limit,
                               BSTR *out_json) {
     char *s = NULL;
-    return str_result(pyun_outbox_events(outbox, to_i64(after_seq), limit, &s), s, out_json);
+    return str_result(pyun_outbox_events(outbox, to_i64(after_seq), limit, &s), &s, out_json);
 }
 
 /* The background sender, without a callback (its events: pyun_vb6_outbox_events). */

@@ -57,11 +57,20 @@ static int passed, failed;
 static HMODULE dll;
 
 static void check(int ok, const char *what, int line) {
+    char msg[600];
     if (ok) {
         passed++;
     } else {
         failed++;
-        printf("FAIL line %d: %s\n", line, what);
+        /* the library's last error, straight from pyun.dll (cdecl), for the diagnosis */
+        msg[0] = '\0';
+        {
+            HMODULE core = GetModuleHandleA("pyun.dll");
+            size_t (*last)(char *, size_t) = core == NULL ? NULL :
+                (size_t (*)(char *, size_t))(void (*)(void))GetProcAddress(core, "pyun_last_error_message");
+            if (last != NULL && last(msg, sizeof msg) >= sizeof msg) msg[0] = '\0';
+        }
+        printf("FAIL line %d: %s [last error: %s]\n", line, what, msg);
     }
 }
 #define CHECK(c) check((c) != 0, #c, __LINE__)
@@ -109,6 +118,17 @@ static const char *env(const char *name, const char *fallback) {
     return v != NULL && v[0] != '\0' ? v : fallback;
 }
 
+/* An enter record with GBK text (粤B12345, 东门入口, 张三, 临停). */
+static void make_record(char *record, size_t size, const char *serial) {
+    snprintf(record, size,
+             "{\"park_uuid\":\"49f0cc52-e8c7-41e3-b54d-af666b8cc11a\",\"parking_serial\":\"%s\","
+             "\"plate\":\"\324\301B12345\",\"plate_color\":1,\"plate_type\":0,\"enter_time\":\"1763791200000\","
+             "\"enter_gate\":\"\266\253\303\305\310\353\277\332\",\"enter_security\":\"\325\305\310\375\","
+             "\"car_type\":1,\"car_desc\":\"\301\331\315\243\",\"car_color\":4,\"charge_type\":\"1\","
+             "\"vehicle_type\":1,\"total_parking_space\":\"100\",\"remain_parking_space\":\"57\"}",
+             serial);
+}
+
 int main(void) {
     BSTR s = NULL, t = NULL;
     int32_t rule = -1, outcome = -1, len = -1, len2 = -1;
@@ -128,6 +148,21 @@ int main(void) {
         printf("LoadLibrary(pyun_vb6.dll) failed: error %lu\n", (unsigned long)GetLastError());
         printf("0 passed, 1 failed\n");
         return 1;
+    }
+
+    /* the checker itself: a cdecl function of pyun.dll leaves its 8 bytes of arguments on the
+     * stack, which call_stdcall must see (the error VB6 reports as "Bad DLL calling convention") */
+    {
+        void *cdecl_fn = (void *)GetProcAddress(GetModuleHandleA("pyun.dll"), "pyun_last_error_message");
+        const uint32_t args[2] = {0, 0};
+        int32_t moved = 0;
+        CHECK(cdecl_fn != NULL);
+        if (cdecl_fn != NULL) {
+            call_stdcall(cdecl_fn, args, 2, &moved);
+            CHECK(moved == -8);
+            printf("ESP check: a cdecl call through the stdcall thunk leaves %ld bytes: detected\n",
+                   (long)-moved);
+        }
     }
 
     /* version, last error */
@@ -195,13 +230,7 @@ int main(void) {
              secret, url);
     CHECK(CALL("pyun_vb6_client_new", W(buf), GBK, W(&client)) == 0 && client != 0);
     snprintf(serial, sizeof serial, "VB6-%lu", (unsigned long)GetTickCount());
-    snprintf(record, sizeof record,
-             "{\"park_uuid\":\"49f0cc52-e8c7-41e3-b54d-af666b8cc11a\",\"parking_serial\":\"%s\","
-             "\"plate\":\"%s\",\"plate_color\":1,\"plate_type\":0,\"enter_time\":\"1763791200000\","
-             "\"enter_gate\":\"\266\253\303\305\310\353\277\332\",\"enter_security\":\"\325\305\310\375\","
-             "\"car_type\":1,\"car_desc\":\"\301\331\315\243\",\"car_color\":4,\"charge_type\":\"1\","
-             "\"vehicle_type\":1,\"total_parking_space\":\"100\",\"remain_parking_space\":\"57\"}",
-             serial, plate_gbk);
+    make_record(record, sizeof record, serial);
     rc = CALL("pyun_vb6_client_push", W(client), W("enter"), W(record), W(NULL), W(&outcome), W(&s));
     CHECK(rc == 0 && outcome == PYUN_OUTCOME_ACCEPTED);
     CHECK(strstr(bs(s), "\"outcome\":\"accepted\"") != NULL);
@@ -242,12 +271,7 @@ int main(void) {
     snprintf(path, sizeof path, "%s\\vb6-outbox-%lu.db", work, (unsigned long)GetTickCount());
     CHECK(CALL("pyun_vb6_outbox_open", W(path), 0, GBK, W(&outbox)) == 0 && outbox != 0);
     snprintf(serial, sizeof serial, "VB6-OB-%lu", (unsigned long)GetTickCount());
-    snprintf(record, sizeof record,
-             "{\"park_uuid\":\"49f0cc52-e8c7-41e3-b54d-af666b8cc11a\",\"parking_serial\":\"%s\","
-             "\"plate\":\"%s\",\"plate_color\":1,\"enter_time\":\"1763791200000\","
-             "\"enter_gate\":\"\266\253\303\305\310\353\277\332\",\"car_type\":1,"
-             "\"total_parking_space\":\"100\",\"remain_parking_space\":\"57\"}",
-             serial, plate_gbk);
+    make_record(record, sizeof record, serial);
     CHECK(CALL("pyun_vb6_outbox_enqueue", W(outbox), W("enter"), W(record), W(NULL), W(&id)) == 0);
     CHECK(id >= 1 && id == (double)(int64_t)id);
     CHECK(CALL("pyun_vb6_outbox_record", W(outbox), D(id), W(&s)) == 0);
@@ -270,11 +294,7 @@ int main(void) {
 
     /* the background sender (no callback): a second record, delivered without a drain */
     snprintf(serial, sizeof serial, "VB6-SN-%lu", (unsigned long)GetTickCount());
-    snprintf(record, sizeof record,
-             "{\"park_uuid\":\"49f0cc52-e8c7-41e3-b54d-af666b8cc11a\",\"parking_serial\":\"%s\","
-             "\"plate\":\"%s\",\"plate_color\":1,\"enter_time\":\"1763791200000\","
-             "\"car_type\":1,\"total_parking_space\":\"100\",\"remain_parking_space\":\"57\"}",
-             serial, plate_gbk);
+    make_record(record, sizeof record, serial);
     CHECK(CALL("pyun_vb6_outbox_start_sender", W(outbox), W(client), 50, W(&sender)) == 0 && sender != 0);
     CHECK(CALL("pyun_vb6_outbox_enqueue", W(outbox), W("enter"), W(record), W(NULL), W(&id)) == 0);
     {
