@@ -10,6 +10,10 @@
 #     pyun.def), each linked into a loader program that must run
 #   - examples/c and tests/c compiled with -Werror and run under wine (x64: 64-bit wine;
 #     x86: a 32-bit wine prefix) against a sandbox on 127.0.0.1
+#   - x86 only: pyun_vb6.dll, the stdcall layer for VB6 (bindings-vb6/, docs/vb6.md): its
+#     exports against bindings-vb6/Pyun.bas (names, and argument bytes against a build without
+#     --kill-at), and bindings-vb6/test_vb6.c calling every wrapper through stdcall pointers
+#     under 32-bit wine with GBK input, the stack checked after each call
 #   - the panic boundary: a test build whose export panics, in a host that already loaded
 #     MinGW's libgcc_s, must return PYUN_RESULT_PANIC (on i686 this needs rsbegin.o, below)
 # then packs target/pyun-<version>-windows.zip (see docs/windows.md) and checks its contents,
@@ -327,6 +331,49 @@ for arch in $ARCHES; do
   # MinGW's libgcc_s beside the panic host, for it to preload
   libgcc=$(ls /usr/lib/gcc/"$mingw"/*-win32/libgcc_s_*.dll 2>/dev/null | head -n1)
   [ -n "$libgcc" ] && cp "$libgcc" "$bin/" || fail "[$arch] no MinGW libgcc_s DLL found for the panic test"
+
+  # VB6 (32-bit only): pyun_vb6.dll, __stdcall wrappers over pyun.dll, and Pyun.bas.
+  if [ "$arch" = x86 ]; then
+    VB6_CFLAGS=("${CFLAGS[@]}" -shared -static-libgcc)
+    if "$mingw-gcc" "${VB6_CFLAGS[@]}" -o "$STAGE/x86/pyun_vb6.dll" bindings-vb6/pyun_vb6.c \
+         "$STAGE/x86/libpyun.dll.a" -loleaut32 -Wl,--kill-at -s 2> "$TMP/cc.log" \
+       && "$mingw-gcc" "${VB6_CFLAGS[@]}" -o "$TMP/pyun_vb6-decorated.dll" bindings-vb6/pyun_vb6.c \
+         "$STAGE/x86/libpyun.dll.a" -loleaut32 2>> "$TMP/cc.log"; then
+      pass "[x86] built pyun_vb6.dll (stdcall, --kill-at)"
+      cp "$STAGE/x86/pyun_vb6.dll" "$bin/"
+      check_imports x86 "$mingw" "$STAGE/x86/pyun_vb6.dll" pyun
+      vb6_exports() {
+        "$mingw-objdump" -p "$1" | sed -n '/^\[Ordinal\/Name Pointer\] Table/,/^$/p' \
+          | sed -n 's/^[[:space:]]*\[ *[0-9]*\] //p' | sort -u
+      }
+      vb6_exports "$STAGE/x86/pyun_vb6.dll" > "$TMP/vb6.exports"
+      vb6_exports "$TMP/pyun_vb6-decorated.dll" > "$TMP/vb6.decorated"
+      if grep -q '@' "$TMP/vb6.exports"; then
+        fail "[x86] pyun_vb6.dll exports decorated names: $(grep '@' "$TMP/vb6.exports" | head -n3 | tr '\n' ' ')"
+      fi
+      # Pyun.bas as VB6 loads it: CRLF line ends, ASCII only
+      sed 's/\r*$/\r/' bindings-vb6/Pyun.bas > "$STAGE/x86/Pyun.bas"
+      if LC_ALL=C grep -q '[^[:print:][:space:]]' bindings-vb6/Pyun.bas; then
+        fail "[x86] bindings-vb6/Pyun.bas is not ASCII (VB6 reads it in the system code page)"
+      fi
+      if python3 scripts/windows/vb6_declares.py bindings-vb6/Pyun.bas bindings-vb6/pyun_vb6.c \
+           "$TMP/vb6.exports" "$TMP/vb6.decorated" "$TMP/header.funcs" > "$TMP/vb6-declares.log" 2>&1; then
+        pass "[x86] Pyun.bas against pyun_vb6.dll: $(tail -n1 "$TMP/vb6-declares.log" | sed 's/^vb6-declares: //')"
+      else
+        sed 's/^/    | /' "$TMP/vb6-declares.log"
+        fail "[x86] Pyun.bas does not match pyun_vb6.dll: $(tail -n1 "$TMP/vb6-declares.log")"
+      fi
+      # the test: LoadLibrary + GetProcAddress, stdcall, no import library of pyun_vb6.dll
+      if "$mingw-gcc" "${CFLAGS[@]}" -o "$bin/test_vb6.exe" bindings-vb6/test_vb6.c -loleaut32 2> "$TMP/cc.log"; then
+        pass "[x86] compiled bindings-vb6/test_vb6.c"
+        PROGRAMS[$arch]="${PROGRAMS[$arch]} $bin/test_vb6.exe"
+      else
+        fail "[x86] bindings-vb6/test_vb6.c does not compile: $(head -c 4000 "$TMP/cc.log")"
+      fi
+    else
+      fail "[x86] pyun_vb6.dll does not build: $(head -c 4000 "$TMP/cc.log")"
+    fi
+  fi
 done
 
 # --- 5. under wine ------------------------------------------------------------------------------------
@@ -419,6 +466,13 @@ for arch in $ARCHES; do
     label=$name-$arch
     # Only push.c's records in the sandbox when it is checked below.
     [ "$name" != push ] || http "$URL/_sandbox/reset" post > /dev/null
+    if [ "$name" = test_vb6 ]; then
+      # the sign of test_vb6.c's GBK record, from the Linux CLI on its UTF-8 text
+      printf '{"plate":"粤B12345","parking_serial":"VB6-1","car_desc":"临停","enter_gate":"","total_value":"1000"}' \
+        > "$TMP/work/vb6-fields.json"
+      export PYUN_VB6_WANT_SIGN
+      PYUN_VB6_WANT_SIGN=$(PYUN_APP_SECRET=123 "$PYUN_BIN" sign "$TMP/work/vb6-fields.json")
+    fi
     if run_wine "$arch" "$label" "$exe"; then
       pass "[$arch] $name.exe ran under wine"
     else
@@ -454,6 +508,24 @@ for arch in $ARCHES; do
           pass "[$arch] the push signed by verify.exe under wine verifies with the Linux CLI"
         else
           fail "[$arch] the push signed by verify.exe under wine does not verify with the Linux CLI"
+        fi
+        ;;
+      test_vb6)
+        http "$URL/_sandbox/records" > "$TMP/records-vb6.json"
+        if python3 - "$TMP/records-vb6.json" <<'PY'
+import json, sys
+records = json.load(open(sys.argv[1], encoding="utf-8"))
+got = [r for r in records if r.get("endpoint") == "enter" and str(r.get("key", "")).startswith("VB6-")]
+kinds = sorted({r["key"].split("-")[1] if r["key"].count("-") > 1 else "push" for r in got})
+bad = [r["key"] for r in got if r.get("decoded", {}).get("plate") != "粤B12345"]
+if len(got) < 3 or bad or kinds != ["OB", "SN", "push"]:
+    sys.exit(f"{len(got)} VB6 records ({kinds}); plate not 粤B12345 in {bad}")
+print(f"sandbox received {len(got)} VB6 records, plate 粤B12345 intact")
+PY
+        then
+          pass "[$arch] test_vb6.exe's GBK records (push, drain, sender) reached the sandbox as 粤B12345"
+        else
+          fail "[$arch] the sandbox did not receive test_vb6.exe's GBK records intact"
         fi
         ;;
       push)
@@ -503,7 +575,7 @@ done
 if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
   mkdir -p "$STAGE/include" "$STAGE/docs" "$STAGE/examples"
   cp include/pyun.h "$STAGE/include/"
-  cp docs/windows.md docs/c-api.md docs/outbox.md docs/dotnet.md "$STAGE/docs/"
+  cp docs/windows.md docs/c-api.md docs/outbox.md docs/dotnet.md docs/vb6.md "$STAGE/docs/"
   cp -r examples/c examples/csharp examples/data "$STAGE/examples/"
   cp README.md "$STAGE/"
   {
@@ -525,7 +597,8 @@ if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
   unzip -q "$ZIP" -d "$TMP/unzip"
   top=$TMP/unzip/pyun-$VERSION-windows
   missing=()
-  for f in x86/pyun.dll x86/pyun.def x86/pyun.lib x86/libpyun.dll.a x64/pyun.dll x64/pyun.def \
+  for f in x86/pyun.dll x86/pyun.def x86/pyun.lib x86/libpyun.dll.a x86/pyun_vb6.dll x86/Pyun.bas \
+           docs/vb6.md x64/pyun.dll x64/pyun.def \
            x64/pyun.lib x64/libpyun.dll.a include/pyun.h docs/windows.md docs/c-api.md \
            examples/c/push.c examples/csharp/Sample.cs build-info.txt; do
     [ -s "$top/$f" ] || missing+=("$f")
