@@ -6,8 +6,7 @@ use std::time::Duration;
 use pyun_core::push::{fields_from_json, parse_form_body, sign_push};
 use pyun_core::sign::{self, EmptyRule, VerifyError};
 use pyun_core::{
-    AnyRecord, AppSecret, Client, ClientConfig, Endpoint, FileField, FileSource, Record,
-    SignedRequest,
+    AnyRecord, AppSecret, Client, ClientConfig, Endpoint, FileField, FileSource, SignedRequest,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -343,20 +342,15 @@ pub unsafe extern "C" fn pyun_explain(
     charset_code: u32,
     out_json: *mut *mut c_char,
 ) -> pyun_result {
-    guard_charset(charset_code, |cs| {
-        check_out(out_json, "out_json")?;
-        let hint = cs.input(hint, "hint")?;
-        let record = cs.input(record_json, "record_json")?;
-        let fields = match cs.optional(endpoint_name, "endpoint")? {
-            Some(e) => AnyRecord::from_json(endpoint(&e)?, &record)?.to_fields(),
-            None => fields_from_json(&record)?,
-        };
-        let d = pyun_core::explain(&hint, &fields);
-        let mut v = serde_json::to_value(&d).unwrap_or(Value::Null);
-        v["summary"] = Value::String(d.summary());
-        *out_json = json_c_string(cs, &v.to_string(), "out_json")?;
-        Ok(pyun_result::Ok)
-    })
+    // The same call without photos: one implementation (and its panic boundary) for both.
+    crate::explain::pyun_explain_files(
+        hint,
+        endpoint_name,
+        record_json,
+        std::ptr::null(),
+        charset_code,
+        out_json,
+    )
 }
 
 /// The client configuration, as JSON, less `app_secret` (taken out first by [`parse_config`]).
