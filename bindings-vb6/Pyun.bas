@@ -61,6 +61,10 @@ Public Declare Function pyun_vb6_sign_push Lib "pyun_vb6.dll" (ByVal fieldsJson 
 Public Declare Function pyun_vb6_explain Lib "pyun_vb6.dll" (ByVal hint As String, _
     ByVal endpoint As String, ByVal recordJson As String, ByVal charset As Long, _
     ByRef resultJson As String) As Long
+' the same with the photos the push sent ({"leave_image_file": "C:\..."}), so their hashes count
+Public Declare Function pyun_vb6_explain_files Lib "pyun_vb6.dll" (ByVal hint As String, _
+    ByVal endpoint As String, ByVal recordJson As String, ByVal filesJson As String, _
+    ByVal charset As Long, ByRef resultJson As String) As Long
 
 ' ---- received pushes: pass body(0) of a Byte array and its length ----
 Public Declare Function pyun_vb6_parse_push_request Lib "pyun_vb6.dll" (ByVal contentType As String, _

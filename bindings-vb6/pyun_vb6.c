@@ -110,6 +110,13 @@ VB6API pyun_vb6_explain(const char *hint, const char *endpoint, const char *reco
     return str_result(pyun_explain(hint, endpoint, record_json, charset, &s), &s, out_json);
 }
 
+VB6API pyun_vb6_explain_files(const char *hint, const char *endpoint, const char *record_json,
+                              const char *files_json, uint32_t charset, BSTR *out_json) {
+    char *s = NULL;
+    return str_result(pyun_explain_files(hint, endpoint, record_json, files_json, charset, &s), &s,
+                      out_json);
+}
+
 /* ---- received pushes (body as a Byte array) -------------------------------------------- */
 
 VB6API pyun_vb6_parse_push_request(const char *content_type, const uint8_t *body,

@@ -224,6 +224,8 @@ int main(void) {
     snprintf(buf, sizeof buf, "%s%s]", prefix_gbk, bs(s));
     CHECK(CALL("pyun_vb6_explain", W(buf), W(NULL), W(VECTOR_JSON_GBK), GBK, W(&t)) == 0);
     CHECK(strstr(bs(t), "\"cause\":\"wrong_secret\"") != NULL);
+    CHECK(CALL("pyun_vb6_explain_files", W(buf), W(NULL), W(VECTOR_JSON_GBK), W(NULL), GBK, W(&t)) == 0);
+    CHECK(strstr(bs(t), "\"cause\":\"wrong_secret\"") != NULL);
 
     /* client: a push of a GBK record to the sandbox */
     snprintf(buf, sizeof buf, "{\"app_secret\":\"%s\",\"base_url\":\"%s\",\"max_attempts\":2}",
