@@ -252,10 +252,14 @@ impl fmt::Debug for Client {
     }
 }
 
+/// Whether `url` (a base URL already without userinfo, see [`BaseUrl`]) is on this machine.
 fn is_loopback_url(url: &str) -> bool {
     let rest = url.split("://").nth(1).unwrap_or(url);
-    let host = rest.split(['/', '?'].as_ref()).next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or(host).to_ascii_lowercase();
+    let host = rest
+        .split(['/', '?'].as_ref())
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")
 }
 

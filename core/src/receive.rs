@@ -211,7 +211,7 @@ fn parse_form(body: &[u8], charset: Option<&str>) -> Result<Vec<(String, String)
 
 fn parse_json(body: &[u8]) -> Result<Vec<(String, String)>> {
     let text = std::str::from_utf8(body).map_err(|_| body_err("the JSON body is not UTF-8"))?;
-    let v: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+    let v: Value = serde_json::from_str(crate::error::strip_bom(text))
         .map_err(|e| Error::Json(e.to_string()))?;
     let obj = match v {
         Value::Object(o) => o,

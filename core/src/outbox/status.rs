@@ -80,13 +80,14 @@ pub(super) fn add_event(
 }
 
 impl Outbox {
-    fn status_from(&self, r: &Row) -> rusqlite::Result<RecordStatus> {
+    /// A row as a status; `in_flight` and `paused` are read once per query by the caller.
+    fn status_from(r: &Row, in_flight: &[i64], paused: bool) -> rusqlite::Result<RecordStatus> {
         let id: i64 = r.get(0)?;
         let state: String = r.get(3)?;
         let pending = state == "pending";
-        let state = if pending && self.in_flight_ids().contains(&id) {
+        let state = if pending && in_flight.contains(&id) {
             "in_flight".to_string()
-        } else if pending && self.streak().until_ms > now_ms() {
+        } else if pending && paused {
             "paused".to_string()
         } else {
             state
@@ -109,9 +110,13 @@ impl Outbox {
 
     fn statuses(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<RecordStatus>> {
         let err = |e| self.err("reading record status", e);
+        let in_flight = self.in_flight_ids();
+        let paused = self.streak().until_ms > now_ms();
         let conn = self.conn();
         let mut stmt = conn.prepare(sql).map_err(err)?;
-        let rows = stmt.query_map(args, |r| self.status_from(r)).map_err(err)?;
+        let rows = stmt
+            .query_map(args, |r| Self::status_from(r, &in_flight, paused))
+            .map_err(err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
     }
 
