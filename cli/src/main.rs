@@ -185,11 +185,17 @@ fn command() -> clap::Command {
 /// A reader that went away (`pyun explain ... | head -c 10`) ends the command quietly, as it
 /// does other Unix tools: the default SIGPIPE action, which Rust's runtime sets to "ignore"
 /// (then every `println!` would panic). Sockets are not affected: the standard library sends
-/// with MSG_NOSIGNAL (Linux) or SO_NOSIGPIPE (macOS).
-fn quiet_on_closed_stdout() {
+/// with MSG_NOSIGNAL (Linux) or SO_NOSIGPIPE (macOS). Not for `listen`: it writes each push
+/// to its `--exec` handler's standard input, and a handler that exits without reading it
+/// would kill the listener; there a closed pipe is an error of that write, and a closed
+/// standard output ends it through the panic hook in `main`.
+fn quiet_on_closed_stdout(command: &Command) {
+    if matches!(command, Command::Listen(_)) {
+        return;
+    }
     #[cfg(unix)]
-    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid
-    // disposition for SIGPIPE and installs no handler code.
+    // SAFETY: called in main before any other thread exists (parsing the command line starts
+    // none); SIG_DFL is a valid disposition for SIGPIPE and installs no handler code.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
@@ -208,7 +214,6 @@ fn is_closed_stdout(info: &std::panic::PanicHookInfo<'_>) -> bool {
 }
 
 fn main() -> ExitCode {
-    quiet_on_closed_stdout();
     // A bug must still end as one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
         if is_closed_stdout(info) {
@@ -239,6 +244,7 @@ fn main() -> ExitCode {
         }
         Err(e) => e.exit(),
     };
+    quiet_on_closed_stdout(&cli.command);
     if let Err(f) = input::set_charset(&cli.charset) {
         report(&f, cli.json);
         return ExitCode::from(f.code);

@@ -231,6 +231,23 @@ fn failing_handler_is_not_acked_then_acked_on_resend() {
     assert_eq!(stored[0]["handler_failures"], 1, "{}", stored);
 }
 
+/// A handler may ignore its input: a push larger than a pipe's buffer, whose handler exits
+/// without reading it, must not take the listener down (SIGPIPE on the handler's stdin).
+#[test]
+fn a_handler_that_does_not_read_its_input() {
+    let dir = tmp("noread");
+    let db = dir.join("pushes.db");
+    let l = Listener::start(&db, &["--exec", "exit 0"]);
+    let mut f = sample_payment_push();
+    f.push(("remark".into(), "x".repeat(256 * 1024)));
+    let p = signed(f);
+    assert!(acked(&post(&l.url, &p, BodyEncoding::Form)));
+    // Still there, and still answering.
+    let other = signed(with_key(sample_payment_push(), "pay_serial", "NOREAD2"));
+    assert!(acked(&post(&l.url, &other, BodyEncoding::Json)));
+    assert_eq!(pushes_json(&db).as_array().unwrap().len(), 2);
+}
+
 #[test]
 fn kill_9_between_store_and_ack_handles_the_resend_once() {
     let dir = tmp("kill");
