@@ -301,7 +301,7 @@ impl Client {
                 .build(),
             None => ureq::tls::TlsConfig::default(),
         };
-        let agent = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.timeout))
             .user_agent(format!("pyun/{}", crate::VERSION))
@@ -309,8 +309,12 @@ impl Client {
             .http_status_as_error(false)
             .proxy(proxy)
             .tls_config(tls)
-            .build()
-            .new_agent();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            agent_config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            crate::resolver::LiteralFirst::default(),
+        );
         Ok(Client {
             agent,
             config,

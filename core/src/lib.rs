@@ -29,6 +29,8 @@ pub mod push;
 pub mod receive;
 pub mod record;
 pub mod request;
+#[cfg(feature = "http")]
+mod resolver;
 pub mod response;
 pub mod secret;
 pub mod sign;
