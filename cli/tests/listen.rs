@@ -53,8 +53,18 @@ impl Listener {
         }
     }
 
-    fn log(&self) -> Vec<String> {
-        self.lines.try_iter().collect()
+    /// The log lines printed so far, waiting (up to 20 s) until they hold each of `expected`.
+    fn log_with(&self, expected: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut log = String::new();
+        while !expected.iter().all(|e| log.contains(e)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => log.push_str(&(line + "\n")),
+                Err(_) => panic!("the log never showed {:?}: {}", expected, log),
+            }
+        }
+        log
     }
 }
 
@@ -206,10 +216,7 @@ fn every_encoding_resend_and_bad_pushes() {
     assert_eq!(stored.as_array().unwrap().len(), 6, "{}", stored);
     assert!(stored.to_string().contains("\"deliveries\":2"));
     // One log line per push, never the secret.
-    std::thread::sleep(Duration::from_millis(200));
-    let log = l.log().join("\n");
-    assert!(log.contains("NOT VERIFIED"), "{}", log);
-    assert!(log.contains("duplicate"), "{}", log);
+    let log = l.log_with(&["NOT VERIFIED", "duplicate", "no `sign`"]);
     assert!(!log.contains(SECRET), "{}", log);
 }
 

@@ -276,8 +276,11 @@ fn drain_follow_survives_a_store_error_and_loses_nothing() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(sb.counters().requests > 0, "the sender never tried");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sb.counters().requests == 0 {
+        assert!(Instant::now() < deadline, "the sender never tried");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // Another program breaks the database: the photos' table is gone.
     let broke = Command::new("python3")
         .args([
