@@ -294,6 +294,24 @@ pub struct SandboxArgs {
     /// Milliseconds added before each answer.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Drop connections only after the record was stored: the platform has it, the answer
+    /// is lost (a resend must then be recognised as a duplicate).
+    #[arg(long)]
+    drop_after_store: bool,
+    /// Answer the N requests after the dropped and failed ones as a gateway, proxy or captive
+    /// portal in front of the platform would: without the platform's JSON.
+    #[arg(long, default_value_t = 0)]
+    gateway_first: u32,
+    /// The gateway's HTTP status: 429, a 3xx (a redirect to a login page), 404, or any other
+    /// (an HTML page).
+    #[arg(long, default_value_t = 502, requires = "gateway_first")]
+    gateway_status: u16,
+    /// The gateway's `Retry-After` header (seconds or an HTTP date).
+    #[arg(long, requires = "gateway_first")]
+    retry_after: Option<String>,
+    /// Seed of the random faults (--error-rate, --drop-rate), for runs that repeat.
+    #[arg(long)]
+    seed: Option<u64>,
     /// Milliseconds allowed to receive a request's headers, and then its body.
     #[arg(long, default_value_t = 30_000)]
     read_timeout_ms: u64,
@@ -310,6 +328,17 @@ fn fraction(v: f64, what: &str) -> Result<f64, Failure> {
     }
 }
 
+fn gateway_status(v: u16) -> Result<u16, Failure> {
+    if (100..=599).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Failure::usage(format!(
+            "--gateway-status must be an HTTP status (100 to 599), got {}",
+            v
+        )))
+    }
+}
+
 /// Runs the sandbox until the process is interrupted.
 pub fn sandbox(a: SandboxArgs, json: bool) -> Result<u8, Failure> {
     let faults = Faults {
@@ -318,7 +347,11 @@ pub fn sandbox(a: SandboxArgs, json: bool) -> Result<u8, Failure> {
         drop_rate: fraction(a.drop_rate, "--drop-rate")?,
         drop_first: a.drop_first,
         latency: Duration::from_millis(a.latency_ms),
-        ..Faults::default()
+        drop_after_store: a.drop_after_store,
+        gateway_first: a.gateway_first,
+        gateway_status: gateway_status(a.gateway_status)?,
+        retry_after: a.retry_after,
+        seed: a.seed,
     };
     let config = SandboxConfig {
         app_secret: a.app_secret,

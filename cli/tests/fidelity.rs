@@ -397,10 +397,11 @@ fn errors_name_the_format() {
     assert!(err.contains("\"[]\""), "{}", err);
 }
 
-#[test]
-fn sandbox_logs_requests_and_json_startup() {
+/// Starts `pyun -v sandbox --json --port 0` with `args`; the child and its URL.
+fn start_sandbox(args: &[&str]) -> (std::process::Child, String) {
     let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("pyun"))
         .args(["-v", "sandbox", "--json", "--port", "0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -410,7 +411,12 @@ fn sandbox_logs_requests_and_json_startup() {
         .read_line(&mut first)
         .unwrap();
     let v: Value = serde_json::from_str(first.trim()).unwrap();
-    let url = v["url"].as_str().unwrap().to_string();
+    (child, v["url"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn sandbox_logs_requests_and_json_startup() {
+    let (mut child, url) = start_sandbox(&[]);
     let record = leave_with_serial("LOG-1");
     for _ in 0..2 {
         pyun()
@@ -436,4 +442,70 @@ fn sandbox_logs_requests_and_json_startup() {
 fn demo_counts_duplicates() {
     let out = pyun().arg("demo").assert().success();
     assert!(stdout(&out).contains("duplicate"), "{}", stdout(&out));
+}
+
+/// The gateway in front of the platform, from the command line: a 429 with `Retry-After` is
+/// waited out and retried; a redirect to a login page is "not the platform's answer".
+#[test]
+fn sandbox_gateway_faults_from_the_command_line() {
+    let (mut child, url) = start_sandbox(&[
+        "--gateway-first",
+        "1",
+        "--gateway-status",
+        "429",
+        "--retry-after",
+        "0",
+    ]);
+    let out = pyun()
+        .args([
+            "push",
+            "leave",
+            "--json",
+            "--app-secret",
+            "123",
+            "--base-url",
+            &url,
+        ])
+        .arg(leave_with_serial("GW-1"))
+        .assert()
+        .success();
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["outcome"], "accepted", "{}", v);
+    assert_eq!(v["attempts"], 2, "{}", v);
+    assert!(stderr(&out).contains("HTTP 429"), "{}", stderr(&out));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, url) = start_sandbox(&["--gateway-first", "5", "--gateway-status", "302"]);
+    let out = pyun()
+        .args([
+            "push",
+            "leave",
+            "--attempts",
+            "2",
+            "--app-secret",
+            "123",
+            "--base-url",
+            &url,
+        ])
+        .arg(leave_with_serial("GW-2"))
+        .assert()
+        .failure();
+    assert!(
+        stderr(&out).contains("HTTP 302 to leave is not the platform's answer"),
+        "{}",
+        stderr(&out)
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let out = pyun()
+        .args(["sandbox", "--gateway-first", "1", "--gateway-status", "42"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("--gateway-status"),
+        "{}",
+        stderr(&out)
+    );
 }
