@@ -456,19 +456,22 @@ fn sandbox_gateway_faults_from_the_command_line() {
         "--retry-after",
         "0",
     ]);
-    let out = pyun()
-        .args([
-            "push",
-            "leave",
-            "--json",
-            "--app-secret",
-            "123",
-            "--base-url",
-            &url,
-        ])
-        .arg(leave_with_serial("GW-1"))
-        .assert()
-        .success();
+    // `pyun push leave` of a record with this serial to the sandbox at `url`.
+    let push = |url: &str, serial: &str, extra: &str| {
+        pyun()
+            .args([
+                "push",
+                "leave",
+                extra,
+                "--app-secret",
+                "123",
+                "--base-url",
+                url,
+            ])
+            .arg(leave_with_serial(serial))
+            .assert()
+    };
+    let out = push(&url, "GW-1", "--json").success();
     let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(v["outcome"], "accepted", "{}", v);
     assert_eq!(v["attempts"], 2, "{}", v);
@@ -477,25 +480,14 @@ fn sandbox_gateway_faults_from_the_command_line() {
     child.wait().unwrap();
 
     let (mut child, url) = start_sandbox(&["--gateway-first", "5", "--gateway-status", "302"]);
-    let out = pyun()
-        .args([
-            "push",
-            "leave",
-            "--attempts",
-            "2",
-            "--app-secret",
-            "123",
-            "--base-url",
-            &url,
-        ])
-        .arg(leave_with_serial("GW-2"))
-        .assert()
-        .failure();
+    let out = push(&url, "GW-2", "--attempts=2").failure();
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("HTTP 302 to leave is not the platform's answer"),
+        err.contains("HTTP 302 to leave is not the platform's answer"),
         "{}",
-        stderr(&out)
+        err
     );
+    assert!(err.contains("attempt 1 failed"), "{}", err);
     child.kill().unwrap();
     child.wait().unwrap();
 
