@@ -13,22 +13,12 @@
 #include <time.h>
 
 #include "pyun.h"
+#include "check.h"
 #include "threads.h"
 
 #define THREADS 4
 #define MAX_RECORDS 4000
 
-static int passed, failed;
-
-static void check(int ok, const char *what, int line) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL line %d: %s\n", line, what);
-    }
-}
-#define CHECK(c) check((c) != 0, #c, __LINE__)
 
 static void sleep_ms(unsigned ms) {
 #ifdef _WIN32

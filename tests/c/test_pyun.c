@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "pyun.h"
+#include "check.h"
 #include "test_data.h"
 #include "threads.h"
 
@@ -41,30 +42,7 @@ static char sentinel_byte;
 #define SENT_OUTBOX ((pyun_outbox *)(void *)&sentinel_byte)
 #define SENT_BYTES ((uint8_t *)&sentinel_byte)
 
-/* ---------------------------------------------------------------- harness (main thread) */
-
-static int passed, failed;
-
-static char *last_error(void) {
-    size_t n = pyun_last_error_message(NULL, 0);
-    char *buf = (char *)malloc(n + 1);
-    if (buf == NULL) abort();
-    if (pyun_last_error_message(buf, n + 1) != n) buf[0] = '\0';
-    return buf;
-}
-
-static int check(int ok, const char *what, int line) {
-    if (ok) {
-        passed++;
-    } else {
-        char *e = last_error();
-        failed++;
-        fprintf(stderr, "FAIL line %d: %s\n    last error: %s\n", line, what, e);
-        free(e);
-    }
-    return ok;
-}
-#define CHECK(cond) check((cond) != 0, #cond, __LINE__)
+/* ---------------------------------------------------------------- harness (main thread; check.h) */
 
 /* The message never holds a secret: the two local ones, and the sandbox's when it is long
  * enough not to occur by chance. */
