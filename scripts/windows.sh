@@ -14,6 +14,9 @@
 #     exports against bindings-vb6/Pyun.bas (names, and argument bytes against a build without
 #     --kill-at), and bindings-vb6/test_vb6.c calling every wrapper through stdcall pointers
 #     under 32-bit wine with GBK input, the stack checked after each call
+#   - x86 only: bindings-delphi/Pyun.pas, its tests built for win32 with Free Pascal (a cross
+#     compiler built from Debian's fpc-source) and run under 32-bit wine against the sandbox and
+#     a faulty one (bindings-delphi/tests/win32.sh)
 #   - the panic boundary: a test build whose export panics, in a host that already loaded
 #     MinGW's libgcc_s, must return PYUN_RESULT_PANIC (on i686 this needs rsbegin.o, below)
 # then packs target/pyun-<version>-windows.zip (see docs/windows.md) and checks its contents,
@@ -59,7 +62,7 @@ apt_install() {
     install --no-install-recommends "$@" >/dev/null
 }
 need=()
-PACKAGES="gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 wine64 wine32:i386 libgit2-1.5 libssh2-1 libcurl4 python3 gcc zip unzip"
+PACKAGES="gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 wine64 wine32:i386 libgit2-1.5 libssh2-1 libcurl4 python3 gcc zip unzip fpc fpc-source-3.2.2"
 for p in $PACKAGES; do
   q=$p; case $p in *:*) ;; *) q=$p:amd64 ;; esac  # i386 is on: name the architecture
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$q" 2>/dev/null || true)" = installed ] || need+=("$p")
@@ -115,9 +118,9 @@ SYSROOT=$("$RUSTC" --print sysroot)
 say "tools: $RUSTC_VERSION, $CARGO_VERSION, $(x86_64-w64-mingw32-gcc --version | head -n1), $("$WINE64" --version) [$(elapsed)]"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pyun-windows.XXXXXX")
-SANDBOX_PID=""
+SANDBOX_PIDS=()
 cleanup() {
-  if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
+  for p in "${SANDBOX_PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   for p in "$TMP"/prefix-*; do
     [ -d "$p" ] && WINEPREFIX=$p timeout 30 "$WINESERVER" -k 2>/dev/null || true
   done
@@ -389,16 +392,26 @@ else
   cargo build -q --release -p pyun-cli
   PYUN_BIN=$ROOT/target/release/pyun
 fi
-PYUN_APP_SECRET=$SECRET "$PYUN_BIN" sandbox --port 0 > "$TMP/sandbox.out" 2> "$TMP/sandbox.err" &
-SANDBOX_PID=$!
-URL=""
-for _ in $(seq 1 300); do
-  URL=$(sed -n 's/^pyun sandbox listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$TMP/sandbox.out")
-  [ -n "$URL" ] && break
-  kill -0 "$SANDBOX_PID" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$URL" ] || { cat "$TMP/sandbox.out" "$TMP/sandbox.err"; die "the sandbox did not start"; }
+# start_sandbox NAME [FAULT FLAGS...]: starts `pyun sandbox` on a free port; its URL in STARTED_URL
+start_sandbox() {
+  local name=$1 pid; shift
+  PYUN_APP_SECRET=$SECRET "$PYUN_BIN" sandbox --port 0 "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
+  pid=$!
+  SANDBOX_PIDS+=("$pid")
+  STARTED_URL=""
+  for _ in $(seq 1 300); do
+    STARTED_URL=$(sed -n 's/^pyun sandbox listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$TMP/$name.out")
+    [ -n "$STARTED_URL" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$STARTED_URL" ] || { cat "$TMP/$name.out" "$TMP/$name.err"; die "the $name did not start"; }
+}
+start_sandbox sandbox
+URL=$STARTED_URL
+# For the Delphi tests' background sender: a twentieth of the requests fail, another is dropped.
+start_sandbox faulty-sandbox --error-rate 0.05 --drop-rate 0.05
+FAULTY_URL=$STARTED_URL
 http() { python3 -c 'import sys, urllib.request; r = urllib.request.Request(sys.argv[1], data=(b"" if len(sys.argv) > 2 else None)); sys.stdout.write(urllib.request.urlopen(r, timeout=10).read().decode())' "$@"; }
 for _ in $(seq 1 100); do [ "$(http "$URL/_sandbox/health" 2>/dev/null)" = ok ] && break; sleep 0.1; done
 [ "$(http "$URL/_sandbox/health" 2>/dev/null)" = ok ] || die "the sandbox at $URL does not answer"
@@ -568,6 +581,21 @@ PY
       esac
     fi
   done
+  if [ "$arch" = x86 ]; then
+    # Pyun.pas as a Delphi 7 program uses it: built for win32 ({$mode delphi}, AnsiString, GBK)
+    if WINEPREFIX=$TMP/prefix-x86 timeout -k 10 "$WINE_TIMEOUT" bash bindings-delphi/tests/win32.sh \
+         "$STAGE/x86/pyun.dll" "$URL" "$FAULTY_URL" > "$TMP/delphi-win32.txt" 2>&1; then
+      summary=$(grep -E '^[0-9]+ passed, 0 failed' "$TMP/delphi-win32.txt" | tail -n1 || true)
+    else
+      summary=""
+    fi
+    if [ -n "$summary" ]; then
+      pass "[x86] Pyun.pas tests built for win32 by Free Pascal, under 32-bit wine: $summary"
+    else
+      sed 's/^/    | /' "$TMP/delphi-win32.txt" | tail -n 60
+      fail "[x86] Pyun.pas tests built for win32 (bindings-delphi/tests/win32.sh)"
+    fi
+  fi
   WINEPREFIX=$TMP/prefix-$arch timeout 30 "$WINESERVER" -k 2>/dev/null || true
 done
 

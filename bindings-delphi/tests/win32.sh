@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds test_pyun.dpr for i386-win32 with Free Pascal and runs it under 32-bit wine against a
-# 32-bit pyun.dll. NOT part of CI (see docs/delphi.md): Debian ships no win32 units for fpc, so
-# this builds the i386 cross compiler and the win32 RTL from Debian's fpc-source (~1 minute).
+# 32-bit pyun.dll; scripts/windows.sh runs it in CI. Debian ships no win32 units for fpc, so
+# this builds the i386 cross compiler and the win32 RTL from Debian's fpc-source (once, into
+# target/fpc-win32; about 20 seconds).
 #
 #   bash bindings-delphi/tests/win32.sh PYUN_DLL URL FAULTY_URL
 #
@@ -51,7 +52,8 @@ mkdir -p "$run/units" "$run/work"
   -FU"$run/units" -o"$run/test_pyun.exe" bindings-delphi/tests/test_pyun.dpr >"$build/test.log" 2>&1 ||
   { tail -20 "$build/test.log"; exit 1; }
 cp "$dll" "$run/pyun.dll"
-export WINEPREFIX=$build/wineprefix WINEDEBUG=-all
+# A 32-bit Windows (scripts/windows.sh passes its own x86 prefix in WINEPREFIX).
+export WINEPREFIX=${WINEPREFIX:-$build/wineprefix32} WINEARCH=win32 WINEDEBUG=-all
 cd "$run"
 /usr/lib/wine/wine test_pyun.exe "$url" "$faulty_url" "Z:${root//\//\\}\\examples\\data" \
   "Z:${run//\//\\}\\work"
