@@ -1,0 +1,116 @@
+//! Records the database lost, noticed at open: the side file of enqueued ids (`enqueued.rs`)
+//! against the database. Missing ones become `LOST` dead letters and one
+//! [`Error::RecordsLost`].
+
+use rusqlite::params;
+
+use super::enqueued::Enqueued;
+use super::status::add_event;
+use super::store::{checkpoint, set_synchronous};
+use super::{now_ms, Outbox};
+use crate::error::{Error, LostRecord, RecordsLost, Result};
+
+impl Outbox {
+    /// Compares the side file's highest enqueued id with the database's: committed records
+    /// missing from the database are recorded as dead letters (`LOST: ...`) and reported with
+    /// [`Error::RecordsLost`], once.
+    pub(super) fn find_lost(&self) -> Result<()> {
+        let slots = match self.inner.enqueued.as_ref().map(Enqueued::read) {
+            Some(Ok(slots)) => slots,
+            Some(Err(e)) => {
+                log::warn!(
+                    "outbox {}: cannot read its -enqueued file: {}",
+                    self.inner.path.display(),
+                    e
+                );
+                return Ok(());
+            }
+            None => return Ok(()),
+        };
+        let highest = match slots.iter().map(|s| s.id).max() {
+            Some(h) => h,
+            None => return Ok(()),
+        };
+        let err = |e| self.err("looking for lost records", e);
+        let mut conn = self.conn();
+        // AUTOINCREMENT's counter: the highest id ever committed, purged records included.
+        let seq: i64 = conn
+            .query_row(
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'records'), 0)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if highest <= seq {
+            return Ok(());
+        }
+        let present = {
+            let mut st = conn
+                .prepare("SELECT id FROM records WHERE id > ?1")
+                .map_err(err)?;
+            let ids = st.query_map([seq], |r| r.get(0)).map_err(err)?;
+            ids.collect::<rusqlite::Result<std::collections::HashSet<i64>>>()
+                .map_err(err)?
+        };
+        let records: Vec<LostRecord> = (seq + 1..=highest)
+            .filter(|id| !present.contains(id))
+            .take(100_000)
+            .map(|id| {
+                let slot = slots.iter().find(|s| s.id == id);
+                LostRecord {
+                    id,
+                    endpoint: slot.and_then(|s| s.endpoint).map(|e| e.name().to_string()),
+                    key: slot.map(|s| s.key.clone()),
+                }
+            })
+            .collect();
+        if records.is_empty() {
+            return Ok(());
+        }
+        let lost = RecordsLost {
+            path: self.inner.path.clone(),
+            records,
+        };
+        log::error!("{}", lost);
+        // The loss stays visible where an operator looks (the dead letters), and the ids are
+        // taken, so the next open does not report it again.
+        let noted = (|| {
+            set_synchronous(&conn, true)?;
+            let tx = conn.transaction()?;
+            for r in &lost.records {
+                let endpoint = r.endpoint.as_deref().unwrap_or("?");
+                let key = r.key.as_deref().unwrap_or("");
+                let serial = if endpoint == "update" { "" } else { key };
+                tx.execute(
+                    "INSERT INTO records (id, endpoint, serial, dedup_key, record_json, state, created_ms, finished_ms, last_error)
+                     VALUES (?1, ?2, ?3, ?4, '{}', 'dead', ?5, ?5, ?6)",
+                    params![
+                        r.id,
+                        endpoint,
+                        serial,
+                        key,
+                        now_ms(),
+                        "LOST: this committed record is missing from the database (its WAL journal was damaged, or an older copy of the file was put back); send it again from its source"
+                    ],
+                )?;
+                add_event(
+                    &tx,
+                    r.id,
+                    "dead",
+                    None,
+                    Some("LOST: missing from the database"),
+                )?;
+            }
+            tx.commit()
+        })();
+        if let Err(e) = noted {
+            log::error!(
+                "outbox {}: cannot record the lost records: {}",
+                self.inner.path.display(),
+                e
+            );
+        }
+        checkpoint(&conn, "TRUNCATE");
+        Err(Error::RecordsLost(lost))
+    }
+}

@@ -1,0 +1,101 @@
+//! Reading and tending the queue: counts by state, the dead letters, putting them back, and
+//! purging what was delivered.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rusqlite::params;
+
+use super::{millis, now_ms, DeadLetter, Outbox, OutboxCounts};
+use crate::error::Result;
+
+impl Outbox {
+    /// Counts by state.
+    pub fn counts(&self) -> Result<OutboxCounts> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT state, COUNT(*) FROM records GROUP BY state")
+            .map_err(|e| self.err("counting", e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.err("counting", e))?;
+        let mut by: BTreeMap<String, u64> = BTreeMap::new();
+        for row in rows {
+            let (state, n) = row.map_err(|e| self.err("counting", e))?;
+            by.insert(state, n as u64);
+        }
+        let get = |s: &str| by.get(s).copied().unwrap_or(0);
+        Ok(OutboxCounts {
+            pending: get("pending"),
+            in_flight: self.in_flight().len() as u64,
+            done: get("done"),
+            dead: get("dead"),
+        })
+    }
+
+    /// The dead letters, oldest first.
+    pub fn dead_letters(&self) -> Result<Vec<DeadLetter>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, endpoint, dedup_key, attempts, last_error, response_json, diagnosis FROM dead_letters ORDER BY id")
+            .map_err(|e| self.err("listing dead letters", e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(DeadLetter {
+                    id: r.get(0)?,
+                    endpoint: r.get(1)?,
+                    key: r.get(2)?,
+                    attempts: r.get(3)?,
+                    error: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    response: r.get(5)?,
+                    diagnosis: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.err("listing dead letters", e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err("listing dead letters", e))
+    }
+
+    /// Puts dead letters back in the queue (after the cause was fixed): one by id, or all with
+    /// `None`. Returns how many were re-queued.
+    pub fn retry_dead(&self, id: Option<i64>) -> Result<u64> {
+        let err = |e| self.err("re-queueing", e);
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, reason)
+             SELECT id, 'requeued', endpoint, dedup_key, ?2, 'retry requested' FROM records
+             WHERE state = 'dead' AND (?1 IS NULL OR id = ?1) ORDER BY id",
+            params![id, now_ms()],
+        )
+        .map_err(err)?;
+        let n = tx
+            .execute(
+                "UPDATE records SET state = 'pending', attempts = 0, next_attempt_ms = 0, finished_ms = NULL WHERE state = 'dead' AND (?1 IS NULL OR id = ?1)",
+                params![id],
+            )
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        drop(conn);
+        self.inner.wake.notify();
+        Ok(n as u64)
+    }
+
+    /// Drops accepted records older than `older_than` (default: the audit period). An age too
+    /// long to be a date (`Duration::MAX`) keeps them all.
+    pub fn purge_done(&self, older_than: Option<Duration>) -> Result<u64> {
+        let age = older_than.unwrap_or(self.inner.options.audit_period);
+        // An age past i64 milliseconds keeps everything (the cutoff saturates at the minimum).
+        let cutoff = now_ms().saturating_sub(millis(age));
+        let conn = self.conn();
+        let n = conn
+            .execute(
+                "DELETE FROM records WHERE state = 'done' AND finished_ms <= ?1",
+                params![cutoff],
+            )
+            .map_err(|e| self.err("purging", e))?;
+        conn.execute("DELETE FROM events WHERE at_ms <= ?1", params![cutoff])
+            .map_err(|e| self.err("purging events", e))?;
+        Ok(n as u64)
+    }
+}

@@ -1,0 +1,368 @@
+//! Conditions that need the outbox's own connection or a second one on its file. The
+//! delivery paths are tested against the sandbox in `sandbox/tests/outbox.rs`.
+
+use rusqlite::params;
+
+use super::delivery::Mark;
+use super::*;
+use crate::client::{Client, RetryPolicy};
+use crate::form::{FileField, FileSource};
+use crate::record::AnyRecord;
+use crate::Endpoint;
+
+fn tmp(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("pyun-outbox-unit-{}-{}", std::process::id(), name));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("q.db")
+}
+
+fn leave(serial: &str) -> AnyRecord {
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../../../examples/data/leave.json")).unwrap();
+    v["parking_serial"] = serial.into();
+    AnyRecord::from_value(Endpoint::Leave, v).unwrap()
+}
+
+fn photo() -> Vec<(FileField, FileSource)> {
+    let bytes: &[u8] = include_bytes!("../../../examples/data/leave.bmp");
+    vec![(FileField::LeaveImage, FileSource::Bytes(bytes.into()))]
+}
+
+/// A client whose every request fails fast: nothing listens on port 1.
+fn unreachable() -> Client {
+    let mut c = crate::ClientConfig::new("secret");
+    c.base_url = "http://127.0.0.1:1".into();
+    c.retry = RetryPolicy {
+        max_attempts: 1,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(1),
+    };
+    Client::new(c).unwrap()
+}
+
+fn pending_ids(path: &Path) -> Vec<i64> {
+    let c = Connection::open(path).unwrap();
+    let mut st = c
+        .prepare("SELECT id FROM records WHERE state = 'pending' ORDER BY id")
+        .unwrap();
+    let ids = st.query_map([], |r| r.get(0)).unwrap();
+    ids.collect::<rusqlite::Result<Vec<i64>>>().unwrap()
+}
+
+/// Copies the outbox's files as they are on the disk now, as a power cut leaves them.
+fn snapshot(path: &Path, name: &str) -> PathBuf {
+    let copy = tmp(name);
+    for suffix in ["", "-wal", "-enqueued"] {
+        let from = PathBuf::from(format!("{}{}", path.display(), suffix));
+        if from.exists() {
+            std::fs::copy(&from, format!("{}{}", copy.display(), suffix)).unwrap();
+        }
+    }
+    copy
+}
+
+fn flip_bit(path: &Path, offset: usize) {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[offset] ^= 0x10;
+    std::fs::write(path, &bytes).unwrap();
+}
+
+/// Opens a damaged copy: either every committed record is there, or the open says which
+/// were lost. Never a quietly smaller queue.
+fn all_or_a_clear_report(copy: &Path, committed: u64, what: &str) -> bool {
+    match Outbox::open(copy, OutboxOptions::default()) {
+        Ok(ob) => {
+            let c = ob.counts().unwrap();
+            assert_eq!(
+                c.pending + c.dead,
+                committed,
+                "{}: committed records vanished silently",
+                what
+            );
+            false
+        }
+        Err(e) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("lost") || text.contains("damaged") || text.contains("corrupt"),
+                "{}: {}",
+                what,
+                text
+            );
+            true
+        }
+    }
+}
+
+#[test]
+fn a_flipped_bit_in_the_wal_never_loses_committed_records_silently() {
+    let path = tmp("walflip");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    // A reader of another process holds an old snapshot, so no checkpoint can move the
+    // records out of the WAL: the worst case.
+    let reader = Connection::open(&path).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))
+        .unwrap();
+    for i in 0..30 {
+        ob.enqueue(&leave(&format!("W-{:02}", i)), &photo())
+            .unwrap();
+    }
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    let frame = 24 + 4096;
+    let frames = (std::fs::metadata(&wal).unwrap().len() as usize - 32) / frame;
+    assert!(frames > 30, "{} frames", frames);
+    let mut reported = 0;
+    for f in (0..frames).step_by(frames / 12) {
+        let copy = snapshot(&path, &format!("walflip-{}", f));
+        flip_bit(
+            Path::new(&format!("{}-wal", copy.display())),
+            32 + f * frame + 24 + 2000,
+        );
+        if all_or_a_clear_report(&copy, 30, &format!("WAL frame {} of {}", f, frames)) {
+            reported += 1;
+            // Reported once, loudly; the loss stays visible among the dead letters.
+            let ob = Outbox::open(&copy, OutboxOptions::default()).unwrap();
+            let c = ob.counts().unwrap();
+            assert_eq!(c.pending + c.dead, 30, "{:?}", c);
+            let dead = ob.dead_letters().unwrap();
+            assert!(
+                dead.iter()
+                    .all(|d| d.error.starts_with("LOST") && d.key.starts_with("W-")),
+                "{:?}",
+                dead
+            );
+            assert_eq!(
+                dead.last().map(|d| (d.id, d.key.as_str())),
+                Some((30, "W-29"))
+            );
+        }
+    }
+    assert!(reported > 0, "no flip was reported");
+    drop(reader);
+}
+
+#[test]
+fn a_flipped_bit_in_the_database_file_never_loses_committed_records_silently() {
+    let path = tmp("dbflip");
+    {
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+        for i in 0..30 {
+            ob.enqueue(&leave(&format!("D-{:02}", i)), &photo())
+                .unwrap();
+        }
+    } // closed: everything is in the main file
+    let len = std::fs::metadata(&path).unwrap().len() as usize;
+    for (n, offset) in (0..len).step_by(len / 97).enumerate() {
+        let copy = snapshot(&path, &format!("dbflip-{}", n));
+        flip_bit(&copy, offset);
+        all_or_a_clear_report(&copy, 30, &format!("main file offset {}", offset));
+    }
+}
+
+#[test]
+fn a_full_disk_at_enqueue_stores_nothing_and_says_so() {
+    // Simulated with SQLite's max_page_count on the outbox's own connection: SQLite answers
+    // SQLITE_FULL exactly as on ENOSPC. sandbox/tests/outbox.rs fills a real tmpfs when it
+    // may mount one.
+    let path = tmp("full");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    ob.enqueue(&leave("F-0"), &photo()).unwrap();
+    let pages: i64 = ob
+        .conn()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    ob.conn()
+        .query_row(
+            &format!("PRAGMA max_page_count = {}", pages + 40),
+            [],
+            |_| Ok(()),
+        )
+        .unwrap();
+    let mut stored = 1;
+    let err = loop {
+        match ob.enqueue(&leave(&format!("F-{}", stored)), &photo()) {
+            Ok(_) => stored += 1,
+            Err(e) => break e,
+        }
+        assert!(stored < 10, "the page limit was not hit");
+    };
+    let text = err.to_string();
+    assert!(matches!(err, Error::Store(_)), "{:?}", err);
+    assert!(
+        text.contains("NOT stored") && text.contains("full"),
+        "{}",
+        text
+    );
+    assert_eq!(ob.counts().unwrap().pending, stored);
+    // Room again: enqueueing works, and nothing stored before was touched.
+    ob.conn()
+        .query_row("PRAGMA max_page_count = 1073741823", [], |_| Ok(()))
+        .unwrap();
+    ob.enqueue(&leave("F-after"), &photo()).unwrap();
+    assert_eq!(
+        pending_ids(&path),
+        (1..=stored as i64 + 1).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_read_only_database_at_enqueue_stores_nothing_and_says_so() {
+    // Simulated with PRAGMA query_only; sandbox/tests/outbox.rs remounts a real tmpfs
+    // read-only when it may.
+    let path = tmp("ro");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    ob.enqueue(&leave("R-0"), &photo()).unwrap();
+    ob.conn().pragma_update(None, "query_only", true).unwrap();
+    let err = ob.enqueue(&leave("R-1"), &photo()).unwrap_err();
+    assert!(err.to_string().contains("NOT stored"), "{}", err);
+    ob.conn().pragma_update(None, "query_only", false).unwrap();
+    assert_eq!(ob.counts().unwrap().pending, 1);
+    ob.enqueue(&leave("R-2"), &photo()).unwrap();
+    // Nothing of the refused record was written, not even its id.
+    assert_eq!(pending_ids(&path), vec![1, 2]);
+}
+
+#[test]
+fn a_photo_damaged_inside_the_database_is_dead_lettered_not_sent() {
+    let path = tmp("tamper");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    let id = ob.enqueue(&leave("T-1"), &photo()).unwrap();
+    // The stored record pins the photo's MD5.
+    let json: String = ob
+        .conn()
+        .query_row("SELECT record_json FROM records WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let md5 = crate::form::md5_hex(include_bytes!("../../../examples/data/leave.bmp"));
+    assert!(
+        json.contains(&format!("\"leave_image_hash\":\"{}\"", md5)),
+        "{}",
+        json
+    );
+    // One byte of the stored photo changes (a bad sector, a stray write).
+    let other = Connection::open(&path).unwrap();
+    let mut bytes: Vec<u8> = other
+        .query_row("SELECT bytes FROM files WHERE record_id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    bytes[1000] ^= 0xFF;
+    other
+        .execute(
+            "UPDATE files SET bytes = ?2 WHERE record_id = ?1",
+            params![id, bytes],
+        )
+        .unwrap();
+    let report = ob.drain(&unreachable()).unwrap();
+    assert_eq!((report.dead, report.retried), (1, 0), "{:?}", report);
+    let dead = ob.dead_letters().unwrap();
+    assert!(
+        dead[0].error.contains("leave_image_hash") && dead[0].error.contains("MD5"),
+        "{:?}",
+        dead[0]
+    );
+}
+
+#[test]
+fn an_unreadable_stored_record_is_dead_lettered_and_does_not_block_the_queue() {
+    let path = tmp("poison");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    let bad = ob.enqueue(&leave("P-1"), &[]).unwrap();
+    let next = ob.enqueue(&leave("P-2"), &[]).unwrap();
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE records SET record_json = '{not json' WHERE id = ?1",
+            [bad],
+        )
+        .unwrap();
+    let report = ob.drain(&unreachable()).unwrap();
+    assert_eq!((report.dead, report.retried), (1, 1), "{:?}", report);
+    let dead = ob.dead_letters().unwrap();
+    assert_eq!(dead[0].id, bad);
+    assert!(dead[0].error.contains("cannot be read"), "{:?}", dead[0]);
+    // The next one was tried (and backs off: nothing listens).
+    assert_eq!(pending_ids(&path), vec![next]);
+}
+
+#[test]
+fn an_accepted_record_keeps_its_hash_not_its_photo() {
+    let path = tmp("done");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    let id = ob.enqueue(&leave("D-1"), &photo()).unwrap();
+    ob.write_marks(&mut vec![Mark::Done {
+        id,
+        attempts: 1,
+        at: now_ms(),
+        seqno: Some("S".into()),
+        response: None,
+    }])
+    .unwrap();
+    let (len, md5): (i64, String) = ob
+        .conn()
+        .query_row(
+            "SELECT length(bytes), md5 FROM files WHERE record_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let expected = crate::form::md5_hex(include_bytes!("../../../examples/data/leave.bmp"));
+    assert_eq!((len, md5), (0, expected));
+    assert_eq!(ob.counts().unwrap().done, 1);
+}
+
+#[test]
+fn another_programs_database_is_refused_and_left_untouched() {
+    let path = tmp("foreign");
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('x');")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Outbox::open(&path, OutboxOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("another program"), "{}", err);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(!Path::new(&format!("{}-wal", path.display())).exists());
+}
+
+#[test]
+fn a_damaged_database_is_refused_and_left_untouched() {
+    let path = tmp("damaged");
+    {
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+        for i in 0..300 {
+            ob.enqueue(&leave(&format!("C-{}", i)), &[]).unwrap();
+        }
+    } // closed: the WAL is checkpointed into the file and removed
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 20 * page, "{}", bytes.len());
+    // Garbage over three b-tree pages in the middle of the records table.
+    for b in &mut bytes[10 * page..13 * page] {
+        *b = 0x5A;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Outbox::open(&path, OutboxOptions::default()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("damaged") && text.contains("left untouched"),
+        "{}",
+        text
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file was changed");
+    // A new file next to it is a fresh outbox.
+    let fresh = path.with_file_name("fresh.db");
+    assert_eq!(
+        Outbox::open(&fresh, OutboxOptions::default())
+            .unwrap()
+            .counts()
+            .unwrap(),
+        OutboxCounts::default()
+    );
+}
