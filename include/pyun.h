@@ -185,112 +185,6 @@ extern "C" {
 #endif  /* __cplusplus */
 
 /**
- * Starts delivering `outbox`'s records in the background through `client`: a record enqueued
- * through this outbox handle is sent at once (no polling), a record backing off when its
- * backoff ends, and records another process enqueued into the file are found every
- * `poll_ms` (at least 10). Network and database errors back off and never end the sender.
- * When `callback` is not NULL it is called with each event after position `after_seq` (0:
- * all; keep the last `seq` you handled and pass it at the next start to see each event
- * once). `*out_sender` receives the handle; stop it with `pyun_sender_stop` before the
- * process unloads the DLL, never from `DllMain` (stopping joins a thread). Several senders
- * on several outboxes may run in one process.
- *
- * # Safety
- * `out_sender` must be writable; `callback` must stay callable with `userdata` until the
- * sender is stopped. (Both handles are checked: PYUN_RESULT_INVALID_HANDLE.)
- */
-pyun_result pyun_outbox_start_sender(const pyun_outbox *outbox,
-                                     const pyun_client *client,
-                                     uint32_t poll_ms,
-                                     pyun_event_callback callback,
-                                     void *userdata,
-                                     int64_t after_seq,
-                                     pyun_sender **out_sender);
-
-/**
- * Stops a sender and frees it: the record in flight is finished and written down; records
- * never sent stay pending for the next start. Waits for that (seconds at most, unless the
- * platform is slow to answer). NULL is ignored; anything but a live sender is ignored and
- * reported (last error).
- *
- * # Safety
- * None beyond passing what `pyun_outbox_start_sender` gave (anything else is checked).
- */
-void pyun_sender_stop(pyun_sender *sender);
-
-/**
- * `*out_json` receives the status of the record with `id`, or `null` when the outbox has no
- * such record: `{"id", "endpoint", "key", "state", "attempts", "created_ms",
- * "next_attempt_ms", "finished_ms", "last_error", "seqno", "response", "diagnosis"}`, `state`
- * `pending`, `in_flight`, `paused`, `done` or `dead`.
- *
- * # Safety
- * `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
- */
-pyun_result pyun_outbox_record(const pyun_outbox *outbox, int64_t id, char **out_json);
-
-/**
- * `*out_json` receives the statuses (as `pyun_outbox_record`, in an array, oldest first) of
- * the records whose `parking_serial` or `flow_no` is `key`.
- *
- * # Safety
- * `key` must be NUL-terminated; `out_json` writable. (`outbox` is checked.)
- */
-pyun_result pyun_outbox_find(const pyun_outbox *outbox, const char *key, char **out_json);
-
-/**
- * `*out_json` receives the status of the record delivered next, with why it waits
- * (`last_error`, `next_attempt_ms`), or `null` when nothing is pending.
- *
- * # Safety
- * `out_json` must be writable. (`outbox` is checked.)
- */
-pyun_result pyun_outbox_head(const pyun_outbox *outbox, char **out_json);
-
-/**
- * `*out_json` receives up to `limit` delivery events after position `after_seq` (0: from the
- * start), in order, as an array of the objects `pyun_event_callback` describes. Keep the last
- * `seq` you handled (in your own database, with the "uploaded" mark) and pass it next time:
- * a VB6 program calls this from a `Timer`. Events survive restarts.
- *
- * # Safety
- * `out_json` must be writable. (`outbox` is checked.)
- */
-pyun_result pyun_outbox_events(const pyun_outbox *outbox,
-                               int64_t after_seq,
-                               uint32_t limit,
-                               char **out_json);
-
-/**
- * Copies the calling thread's last error message into `buf` (NUL-terminated, in the charset
- * of the call that failed) and returns its length without the NUL. If `buf` is NULL or
- * `len` is too small, nothing is written and the length needed (minus the NUL) is returned;
- * an empty message means the last call succeeded. Never fails.
- *
- * # Safety
- * `buf` must be NULL or point to `len` writable bytes.
- */
-size_t pyun_last_error_message(char *buf, size_t len);
-
-/**
- * As `pyun_explain`, for a record that was pushed with photos: `files_json` is NULL or the
- * same object given to `pyun_client_push` (`{"leave_image_file": "C:\\photos\\a.jpg"}`).
- * Each photo's MD5 becomes the `*_hash` field the platform signed; without them a push
- * with photos and a wrong secret looks like "the platform saw other fields". When the photos
- * are no longer at hand, put their `*_hash` fields in `record_json` instead.
- *
- * # Safety
- * Strings must be NUL-terminated (`endpoint_name` and `files_json` may be NULL); `out_json`
- * must be writable.
- */
-pyun_result pyun_explain_files(const char *hint,
-                               const char *endpoint_name,
-                               const char *record_json,
-                               const char *files_json,
-                               uint32_t charset_code,
-                               char **out_json);
-
-/**
  * The library version, e.g. `"0.1.0"`; static, never freed.
  */
 const char *pyun_version(void);
@@ -318,6 +212,17 @@ void pyun_string_free(char *s);
  * None beyond the call itself: `bytes` is only compared with what pyun handed out, never read.
  */
 void pyun_bytes_free(uint8_t *bytes, size_t len);
+
+/**
+ * Copies the calling thread's last error message into `buf` (NUL-terminated, in the charset
+ * of the call that failed) and returns its length without the NUL. If `buf` is NULL or
+ * `len` is too small, nothing is written and the length needed (minus the NUL) is returned;
+ * an empty message means the last call succeeded. Never fails.
+ *
+ * # Safety
+ * `buf` must be NULL or point to `len` writable bytes.
+ */
+size_t pyun_last_error_message(char *buf, size_t len);
 
 /**
  * Signs a flat JSON object of string fields: `*out_sign` receives the 32-character uppercase
@@ -371,22 +276,6 @@ pyun_result pyun_sign_push(const char *fields_json,
                            const char *app_id,
                            uint32_t charset_code,
                            char **out_json);
-
-/**
- * Explains a platform `hint` (from an ignored or rejected push) against the record that was
- * sent. `endpoint` ("enter", "leave", "release", "update") reads `record_json` as a typed
- * record; NULL reads it as flat fields. `*out_json` receives
- * `{"cause": "wrong_secret"|"fields_differ"|"missing_parameter"|"unrecognised", "summary": ...,
- * "differing": [...], "only_local": [...], "only_platform": [...], ...}`.
- *
- * # Safety
- * Strings must be NUL-terminated (`endpoint` may be NULL); `out_json` must be writable.
- */
-pyun_result pyun_explain(const char *hint,
-                         const char *endpoint_name,
-                         const char *record_json,
-                         uint32_t charset_code,
-                         char **out_json);
 
 /**
  * Creates a client from a JSON configuration:
@@ -487,32 +376,76 @@ pyun_result pyun_request_body(const pyun_request *request, uint8_t **out_body, s
 void pyun_request_free(pyun_request *request);
 
 /**
- * Sends pyun's log records up to `max_level` (1 error ... 5 trace; 0 or a NULL `callback`
- * turns it off) to `callback` with `userdata`, messages in `charset_code`. Replaces an
- * earlier callback. Process-wide; see [`pyun_log_callback`] for the rules of the callback.
+ * Explains a platform `hint` (from an ignored or rejected push) against the record that was
+ * sent. `endpoint` ("enter", "leave", "release", "update") reads `record_json` as a typed
+ * record; NULL reads it as flat fields. `*out_json` receives
+ * `{"cause": "wrong_secret"|"fields_differ"|"missing_parameter"|"unrecognised", "summary": ...,
+ * "differing": [...], "only_local": [...], "only_platform": [...], ...}`.
  *
  * # Safety
- * `callback` must stay callable, and `userdata` valid for it, until it is replaced or the
- * process ends (unset it before unloading the code it points to).
+ * Strings must be NUL-terminated (`endpoint` may be NULL); `out_json` must be writable.
  */
-pyun_result pyun_log_set_callback(pyun_log_callback callback,
-                                  void *userdata,
-                                  uint32_t max_level,
-                                  uint32_t charset_code);
+pyun_result pyun_explain(const char *hint,
+                         const char *endpoint_name,
+                         const char *record_json,
+                         uint32_t charset_code,
+                         char **out_json);
 
 /**
- * Appends pyun's log records up to `max_level` (1 error ... 5 trace; 0 or a NULL `path` turns
- * it off) to the file `path` (in `charset_code`), one line each, UTF-8. When the file would
- * pass `max_bytes` it is renamed `<path>.1` (replacing the previous one) and a new file is
- * started. Process-wide; replaces an earlier file sink.
+ * As `pyun_explain`, for a record that was pushed with photos: `files_json` is NULL or the
+ * same object given to `pyun_client_push` (`{"leave_image_file": "C:\\photos\\a.jpg"}`).
+ * Each photo's MD5 becomes the `*_hash` field the platform signed; without them a push
+ * with photos and a wrong secret looks like "the platform saw other fields". When the photos
+ * are no longer at hand, put their `*_hash` fields in `record_json` instead.
  *
  * # Safety
- * `path` must be NULL or NUL-terminated.
+ * Strings must be NUL-terminated (`endpoint_name` and `files_json` may be NULL); `out_json`
+ * must be writable.
  */
-pyun_result pyun_log_set_file(const char *path,
-                              uint32_t max_level,
-                              uint64_t max_bytes,
-                              uint32_t charset_code);
+pyun_result pyun_explain_files(const char *hint,
+                               const char *endpoint_name,
+                               const char *record_json,
+                               const char *files_json,
+                               uint32_t charset_code,
+                               char **out_json);
+
+/**
+ * Reads a received push's fields. `content_type` is the request's `Content-Type` header (NULL
+ * or empty: sniffed from the body); `body`/`body_len` its bytes as received (not converted:
+ * the charset of a urlencoded body comes from its Content-Type). `*out_json` receives
+ * `{"encoding": "form"|"multipart"|"json", "kind": "payment"|"leave"|"unknown", "key": ...,
+ * "fields": {...}}` in `charset_code`'s charset. Nothing is verified: see
+ * [`pyun_verify_push_request`].
+ *
+ * # Safety
+ * `content_type` must be NULL or NUL-terminated; `body` must be NULL (with `body_len` 0) or
+ * point to `body_len` bytes; `out_json` must be writable.
+ */
+pyun_result pyun_parse_push_request(const char *content_type,
+                                    const uint8_t *body,
+                                    size_t body_len,
+                                    uint32_t charset_code,
+                                    char **out_json);
+
+/**
+ * Reads and verifies a received push (see [`pyun_parse_push_request`] for the arguments).
+ * On success `*out_rule` is 1 (empty values signed, the current rule) or 2 (skipped, the
+ * older rule), and `*out_json` (when `out_json` is not NULL) the push as
+ * [`pyun_parse_push_request`] gives it. A wrong secret or altered fields, or a push with no
+ * `sign`, is PYUN_RESULT_SIGNATURE_INVALID, and the message says which. Answer the platform
+ * `{"code":"1001"}` only after the push is handled.
+ *
+ * # Safety
+ * As [`pyun_parse_push_request`]; `app_secret` must be NUL-terminated; `out_rule` writable;
+ * `out_json` NULL or writable.
+ */
+pyun_result pyun_verify_push_request(const char *content_type,
+                                     const uint8_t *body,
+                                     size_t body_len,
+                                     const char *app_secret,
+                                     uint32_t charset_code,
+                                     int32_t *out_rule,
+                                     char **out_json);
 
 /**
  * Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
@@ -597,42 +530,109 @@ pyun_result pyun_outbox_dead_letters(const pyun_outbox *outbox, char **out_json)
 pyun_result pyun_outbox_retry_dead(const pyun_outbox *outbox, int64_t id, uint64_t *out_count);
 
 /**
- * Reads a received push's fields. `content_type` is the request's `Content-Type` header (NULL
- * or empty: sniffed from the body); `body`/`body_len` its bytes as received (not converted:
- * the charset of a urlencoded body comes from its Content-Type). `*out_json` receives
- * `{"encoding": "form"|"multipart"|"json", "kind": "payment"|"leave"|"unknown", "key": ...,
- * "fields": {...}}` in `charset_code`'s charset. Nothing is verified: see
- * [`pyun_verify_push_request`].
+ * Starts delivering `outbox`'s records in the background through `client`: a record enqueued
+ * through this outbox handle is sent at once (no polling), a record backing off when its
+ * backoff ends, and records another process enqueued into the file are found every
+ * `poll_ms` (at least 10). Network and database errors back off and never end the sender.
+ * When `callback` is not NULL it is called with each event after position `after_seq` (0:
+ * all; keep the last `seq` you handled and pass it at the next start to see each event
+ * once). `*out_sender` receives the handle; stop it with `pyun_sender_stop` before the
+ * process unloads the DLL, never from `DllMain` (stopping joins a thread). Several senders
+ * on several outboxes may run in one process.
  *
  * # Safety
- * `content_type` must be NULL or NUL-terminated; `body` must be NULL (with `body_len` 0) or
- * point to `body_len` bytes; `out_json` must be writable.
+ * `out_sender` must be writable; `callback` must stay callable with `userdata` until the
+ * sender is stopped. (Both handles are checked: PYUN_RESULT_INVALID_HANDLE.)
  */
-pyun_result pyun_parse_push_request(const char *content_type,
-                                    const uint8_t *body,
-                                    size_t body_len,
-                                    uint32_t charset_code,
-                                    char **out_json);
+pyun_result pyun_outbox_start_sender(const pyun_outbox *outbox,
+                                     const pyun_client *client,
+                                     uint32_t poll_ms,
+                                     pyun_event_callback callback,
+                                     void *userdata,
+                                     int64_t after_seq,
+                                     pyun_sender **out_sender);
 
 /**
- * Reads and verifies a received push (see [`pyun_parse_push_request`] for the arguments).
- * On success `*out_rule` is 1 (empty values signed, the current rule) or 2 (skipped, the
- * older rule), and `*out_json` (when `out_json` is not NULL) the push as
- * [`pyun_parse_push_request`] gives it. A wrong secret or altered fields, or a push with no
- * `sign`, is PYUN_RESULT_SIGNATURE_INVALID, and the message says which. Answer the platform
- * `{"code":"1001"}` only after the push is handled.
+ * Stops a sender and frees it: the record in flight is finished and written down; records
+ * never sent stay pending for the next start. Waits for that (seconds at most, unless the
+ * platform is slow to answer). NULL is ignored; anything but a live sender is ignored and
+ * reported (last error).
  *
  * # Safety
- * As [`pyun_parse_push_request`]; `app_secret` must be NUL-terminated; `out_rule` writable;
- * `out_json` NULL or writable.
+ * None beyond passing what `pyun_outbox_start_sender` gave (anything else is checked).
  */
-pyun_result pyun_verify_push_request(const char *content_type,
-                                     const uint8_t *body,
-                                     size_t body_len,
-                                     const char *app_secret,
-                                     uint32_t charset_code,
-                                     int32_t *out_rule,
-                                     char **out_json);
+void pyun_sender_stop(pyun_sender *sender);
+
+/**
+ * `*out_json` receives the status of the record with `id`, or `null` when the outbox has no
+ * such record: `{"id", "endpoint", "key", "state", "attempts", "created_ms",
+ * "next_attempt_ms", "finished_ms", "last_error", "seqno", "response", "diagnosis"}`, `state`
+ * `pending`, `in_flight`, `paused`, `done` or `dead`.
+ *
+ * # Safety
+ * `out_json` must be writable. (`outbox` is checked: PYUN_RESULT_INVALID_HANDLE.)
+ */
+pyun_result pyun_outbox_record(const pyun_outbox *outbox, int64_t id, char **out_json);
+
+/**
+ * `*out_json` receives the statuses (as `pyun_outbox_record`, in an array, oldest first) of
+ * the records whose `parking_serial` or `flow_no` is `key`.
+ *
+ * # Safety
+ * `key` must be NUL-terminated; `out_json` writable. (`outbox` is checked.)
+ */
+pyun_result pyun_outbox_find(const pyun_outbox *outbox, const char *key, char **out_json);
+
+/**
+ * `*out_json` receives the status of the record delivered next, with why it waits
+ * (`last_error`, `next_attempt_ms`), or `null` when nothing is pending.
+ *
+ * # Safety
+ * `out_json` must be writable. (`outbox` is checked.)
+ */
+pyun_result pyun_outbox_head(const pyun_outbox *outbox, char **out_json);
+
+/**
+ * `*out_json` receives up to `limit` delivery events after position `after_seq` (0: from the
+ * start), in order, as an array of the objects `pyun_event_callback` describes. Keep the last
+ * `seq` you handled (in your own database, with the "uploaded" mark) and pass it next time:
+ * a VB6 program calls this from a `Timer`. Events survive restarts.
+ *
+ * # Safety
+ * `out_json` must be writable. (`outbox` is checked.)
+ */
+pyun_result pyun_outbox_events(const pyun_outbox *outbox,
+                               int64_t after_seq,
+                               uint32_t limit,
+                               char **out_json);
+
+/**
+ * Sends pyun's log records up to `max_level` (1 error ... 5 trace; 0 or a NULL `callback`
+ * turns it off) to `callback` with `userdata`, messages in `charset_code`. Replaces an
+ * earlier callback. Process-wide; see [`pyun_log_callback`] for the rules of the callback.
+ *
+ * # Safety
+ * `callback` must stay callable, and `userdata` valid for it, until it is replaced or the
+ * process ends (unset it before unloading the code it points to).
+ */
+pyun_result pyun_log_set_callback(pyun_log_callback callback,
+                                  void *userdata,
+                                  uint32_t max_level,
+                                  uint32_t charset_code);
+
+/**
+ * Appends pyun's log records up to `max_level` (1 error ... 5 trace; 0 or a NULL `path` turns
+ * it off) to the file `path` (in `charset_code`), one line each, UTF-8. When the file would
+ * pass `max_bytes` it is renamed `<path>.1` (replacing the previous one) and a new file is
+ * started. Process-wide; replaces an earlier file sink.
+ *
+ * # Safety
+ * `path` must be NULL or NUL-terminated.
+ */
+pyun_result pyun_log_set_file(const char *path,
+                              uint32_t max_level,
+                              uint64_t max_bytes,
+                              uint32_t charset_code);
 
 #ifdef __cplusplus
 }  /* extern "C" */

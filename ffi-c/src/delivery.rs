@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use pyun_core::outbox::{Event, OnEvent, Sender};
 
+use crate::args::check_out;
 use crate::charset::Charset;
+use crate::client::pyun_client;
 use crate::error::{pyun_result, FfiError};
-use crate::export::{check_out, json_c_string, pyun_client};
 use crate::handle::{lookup, release, with_handle, Handle, Registry};
 use crate::outbox::pyun_outbox;
+use crate::strings::json_c_string;
 
 /// A running background sender of an outbox. Opaque; stop it with `pyun_sender_stop`.
 #[allow(non_camel_case_types)]

@@ -1,4 +1,5 @@
-//! `pyun_explain_files`: explain a hint against a record sent with photos.
+//! `pyun_explain` and `pyun_explain_files`: explain a platform hint against the record that was
+//! sent (with its photos).
 
 use std::os::raw::c_char;
 
@@ -6,8 +7,36 @@ use pyun_core::push::fields_from_json;
 use pyun_core::{AnyRecord, Record};
 use serde_json::Value;
 
+use crate::args::{check_out, endpoint, files};
 use crate::error::{guard_charset, pyun_result};
-use crate::export::{check_out, endpoint, files, json_c_string};
+use crate::strings::json_c_string;
+
+/// Explains a platform `hint` (from an ignored or rejected push) against the record that was
+/// sent. `endpoint` ("enter", "leave", "release", "update") reads `record_json` as a typed
+/// record; NULL reads it as flat fields. `*out_json` receives
+/// `{"cause": "wrong_secret"|"fields_differ"|"missing_parameter"|"unrecognised", "summary": ...,
+/// "differing": [...], "only_local": [...], "only_platform": [...], ...}`.
+///
+/// # Safety
+/// Strings must be NUL-terminated (`endpoint` may be NULL); `out_json` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn pyun_explain(
+    hint: *const c_char,
+    endpoint_name: *const c_char,
+    record_json: *const c_char,
+    charset_code: u32,
+    out_json: *mut *mut c_char,
+) -> pyun_result {
+    // The same call without photos: one implementation (and its panic boundary) for both.
+    crate::explain::pyun_explain_files(
+        hint,
+        endpoint_name,
+        record_json,
+        std::ptr::null(),
+        charset_code,
+        out_json,
+    )
+}
 
 /// As `pyun_explain`, for a record that was pushed with photos: `files_json` is NULL or the
 /// same object given to `pyun_client_push` (`{"leave_image_file": "C:\\photos\\a.jpg"}`).

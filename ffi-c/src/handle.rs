@@ -48,10 +48,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::charset::Charset;
+use crate::client::pyun_client;
 use crate::delivery::pyun_sender;
 use crate::error::{guard, pyun_result, release_guard, FfiError};
-use crate::export::{pyun_client, pyun_request};
 use crate::outbox::pyun_outbox;
+use crate::request::pyun_request;
 
 /// Shards per registry: a power of two.
 pub(crate) const SHARDS: usize = 64;
@@ -453,7 +454,7 @@ mod tests {
         let e = not_live::<Probe>(BASE.wrapping_add((MAX_ID - 1) << 3 | 6), "p", "f");
         assert!(e.message.contains("never handed out"), "{}", e.message);
         // A live handle of another type.
-        let c = pyun_client::registry().insert(crate::export::test_client());
+        let c = pyun_client::registry().insert(crate::client::test_client());
         let e = not_live::<Probe>(c.addr(), "p", "f");
         assert!(
             e.message

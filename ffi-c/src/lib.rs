@@ -25,22 +25,45 @@
 //! message may be dropped, because the thread-local storage it is kept in may be gone.
 #![allow(clippy::missing_safety_doc)]
 
+// Helpers without exports.
+mod args;
 mod charset;
-mod delivery;
-mod error;
-mod explain;
-mod export;
 mod handle;
-mod log_sink;
-mod outbox;
+
+// The modules with exports, one per line, in the order include/pyun.h presents them (cbindgen
+// follows the order of these declarations): the version and releasing what pyun returns, the
+// last error, signing, the client and its requests, explaining a refusal, receiving pushes,
+// the outbox, its background sender, logs.
+mod strings;
+
+mod error;
+
+mod sign;
+
+mod client;
+
+mod request;
+
+mod explain;
+
 mod receive;
+
+mod outbox;
+
+mod delivery;
+
+mod log_sink;
+
 #[cfg(feature = "test-panic")]
 mod test_panic;
 
+pub use client::*;
 pub use delivery::*;
 pub use error::{pyun_last_error_message, pyun_result};
 pub use explain::*;
-pub use export::*;
 pub use log_sink::*;
 pub use outbox::*;
 pub use receive::*;
+pub use request::*;
+pub use sign::*;
+pub use strings::*;

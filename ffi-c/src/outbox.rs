@@ -5,10 +5,12 @@ use std::os::raw::c_char;
 use pyun_core::outbox::{Outbox, OutboxOptions};
 use pyun_core::AnyRecord;
 
+use crate::args::{check_out, endpoint, files};
 use crate::charset::Charset;
+use crate::client::pyun_client;
 use crate::error::{guard_charset, pyun_result};
-use crate::export::{check_out, endpoint, files, json_c_string, pyun_client};
 use crate::handle::{lookup, release, with_handle, Handle, Registry};
+use crate::strings::json_c_string;
 
 /// A durable queue of records on a SQLite file. Opaque; thread-safe; several processes may
 /// open the same file.

@@ -13,9 +13,10 @@ use pyun_core::sign::{EmptyRule, VerifyError};
 use pyun_core::AppSecret;
 use serde_json::{json, Map, Value};
 
+use crate::args::check_out;
 use crate::charset::Charset;
 use crate::error::{guard_charset, pyun_result, FfiError};
-use crate::export::{check_out, json_c_string};
+use crate::strings::json_c_string;
 
 /// The body bytes: NULL is allowed only with a length of 0.
 ///
@@ -142,7 +143,7 @@ mod tests {
         // SAFETY: `p` came from a successful call and is freed exactly once, here.
         unsafe {
             let s = CStr::from_ptr(p).to_string_lossy().into_owned();
-            crate::export::pyun_string_free(p);
+            crate::strings::pyun_string_free(p);
             s
         }
     }

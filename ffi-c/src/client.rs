@@ -1,19 +1,18 @@
-//! The exported functions.
+//! The client handle: made from a JSON configuration, pushing records to the platform, and
+//! the outcome and result JSON of a push.
 
 use std::os::raw::c_char;
 use std::time::Duration;
 
-use pyun_core::push::{fields_from_json, parse_form_body, sign_push};
-use pyun_core::sign::{self, EmptyRule, VerifyError};
-use pyun_core::{
-    AnyRecord, AppSecret, Client, ClientConfig, Endpoint, FileField, FileSource, SignedRequest,
-};
+use pyun_core::{AnyRecord, Client, ClientConfig, FileField, FileSource};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::args::{check_out, endpoint, files};
 use crate::charset::Charset;
 use crate::error::{guard_charset, pyun_result, FfiError};
-use crate::handle::{self, release, with_handle, Handle, Registry};
+use crate::handle::{release, with_handle, Handle, Registry};
+use crate::strings::json_c_string;
 
 /// A client for one parking lot and secret. Opaque; thread-safe. The `pyun_client *` a caller
 /// holds is a handle pyun looks up on every call, never an address it reads.
@@ -24,35 +23,14 @@ pub struct pyun_client {
     charset: Charset,
 }
 
-/// A signed request that was built but not sent. Opaque.
-#[allow(non_camel_case_types)]
-pub struct pyun_request {
-    request: SignedRequest,
-    base_url: String,
-    charset: Charset,
-}
-
 /// The live clients, by handle.
 static CLIENTS: Registry<pyun_client> = Registry::new();
-/// The live requests, by handle.
-static REQUESTS: Registry<pyun_request> = Registry::new();
 
 impl Handle for pyun_client {
     const KIND: usize = 1;
     const TYPE: &'static str = "pyun_client";
     fn registry() -> &'static Registry<Self> {
         &CLIENTS
-    }
-    fn charset(&self) -> Charset {
-        self.charset
-    }
-}
-
-impl Handle for pyun_request {
-    const KIND: usize = 2;
-    const TYPE: &'static str = "pyun_request";
-    fn registry() -> &'static Registry<Self> {
-        &REQUESTS
     }
     fn charset(&self) -> Charset {
         self.charset
@@ -102,255 +80,6 @@ impl From<pyun_core::Outcome> for pyun_outcome {
             O::NotPlatform => pyun_outcome::NotPlatform,
         }
     }
-}
-
-pub(crate) fn check_out<T>(p: *mut T, name: &str) -> Result<(), FfiError> {
-    if p.is_null() {
-        Err(FfiError::new(
-            pyun_result::NullArgument,
-            format!("`{}` is NULL", name),
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-/// The `app_secret` argument of the stateless calls: required and not empty.
-unsafe fn secret(cs: Charset, ptr: *const c_char) -> Result<AppSecret, FfiError> {
-    let s = cs.input(ptr, "app_secret")?;
-    if s.is_empty() {
-        return Err(FfiError::new(pyun_result::Config, "`app_secret` is empty"));
-    }
-    Ok(AppSecret::new(s))
-}
-
-/// JSON for an out-parameter, in the caller's charset ([`Charset::json`]: exact, never fails).
-pub(crate) fn json_c_string(cs: Charset, json: &str, name: &str) -> Result<*mut c_char, FfiError> {
-    c_string(cs.json(json), name)
-}
-
-/// Plain text for the out-parameter `name`: PYUN_RESULT_INVALID_ENCODING when the caller's
-/// charset cannot hold it ([`Charset::text`]).
-pub(crate) fn text_c_string(cs: Charset, s: &str, name: &str) -> Result<*mut c_char, FfiError> {
-    c_string(cs.text(s, name)?, name)
-}
-
-/// A string handed out (recorded for `pyun_string_free`).
-fn c_string(bytes: Vec<u8>, name: &str) -> Result<*mut c_char, FfiError> {
-    // Both encoders above keep NUL out (JSON escapes it, text refuses it): this is a backstop.
-    if bytes.contains(&0) {
-        return Err(FfiError::new(
-            pyun_result::InvalidEncoding,
-            format!("`{}` cannot be written: it holds a NUL character", name),
-        ));
-    }
-    Ok(handle::out_string(bytes))
-}
-
-pub(crate) fn endpoint(s: &str) -> Result<Endpoint, FfiError> {
-    s.parse()
-        .map_err(|e: String| FfiError::new(pyun_result::InvalidArgument, e))
-}
-
-pub(crate) fn files(json: Option<String>) -> Result<Vec<(FileField, FileSource)>, FfiError> {
-    let json = match json {
-        None => return Ok(Vec::new()),
-        Some(j) => j,
-    };
-    let v: Value = serde_json::from_str(&json)
-        .map_err(|e| FfiError::new(pyun_result::MalformedJson, format!("`files_json`: {}", e)))?;
-    let obj = v.as_object().ok_or_else(|| {
-        FfiError::new(
-            pyun_result::MalformedJson,
-            "`files_json` must be an object like {\"enter_image_file\": \"C:\\\\a.jpg\"}",
-        )
-    })?;
-    obj.iter()
-        .map(|(k, v)| {
-            let field = FileField::from_name(k).ok_or_else(|| {
-                FfiError::new(
-                    pyun_result::InvalidArgument,
-                    format!("`files_json`: unknown file field `{}`", k),
-                )
-            })?;
-            let path = v.as_str().ok_or_else(|| {
-                FfiError::new(
-                    pyun_result::MalformedJson,
-                    format!("`files_json`: `{}` must be a path string", k),
-                )
-            })?;
-            Ok((field, FileSource::Path(path.into())))
-        })
-        .collect()
-}
-
-/// The library version, e.g. `"0.1.0"`; static, never freed.
-#[no_mangle]
-pub extern "C" fn pyun_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
-}
-
-/// Releases a string returned by pyun. NULL is ignored. Only a string pyun returned and has
-/// not freed yet is freed (whole, even if the caller wrote into it); any other pointer (freed
-/// already, the caller's own memory, `pyun_version()`, a pointer into a string) is ignored,
-/// never passed to the allocator, and reported in the last error. A body from
-/// `pyun_request_body` is freed too, and the mix-up reported. On success the last error is
-/// left as it was.
-///
-/// # Safety
-/// None beyond the call itself: `s` is only compared with what pyun handed out, never read.
-#[no_mangle]
-pub unsafe extern "C" fn pyun_string_free(s: *mut c_char) {
-    handle::release_string(s)
-}
-
-/// Releases bytes returned by pyun (a request body). NULL is ignored. Only a body pyun returned
-/// and has not freed yet is freed; any other pointer is ignored, never passed to the allocator,
-/// and reported in the last error. A `len` other than the one returned is reported, and the
-/// body freed with its own length; a string from pyun is freed too, and the mix-up reported.
-///
-/// # Safety
-/// None beyond the call itself: `bytes` is only compared with what pyun handed out, never read.
-#[no_mangle]
-pub unsafe extern "C" fn pyun_bytes_free(bytes: *mut u8, len: usize) {
-    handle::release_bytes(bytes, len)
-}
-
-/// Signs a flat JSON object of string fields: `*out_sign` receives the 32-character uppercase
-/// MD5 sign. A `sign` field in the object is ignored. An empty `app_secret` is
-/// PYUN_RESULT_CONFIG.
-///
-/// # Safety
-/// Strings must be NUL-terminated; `out_sign` must be writable.
-#[no_mangle]
-pub unsafe extern "C" fn pyun_sign(
-    fields_json: *const c_char,
-    app_secret: *const c_char,
-    charset_code: u32,
-    out_sign: *mut *mut c_char,
-) -> pyun_result {
-    guard_charset(charset_code, |cs| {
-        check_out(out_sign, "out_sign")?;
-        let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
-        let secret = secret(cs, app_secret)?;
-        *out_sign = text_c_string(cs, &sign::sign(&fields, &secret), "out_sign")?;
-        Ok(pyun_result::Ok)
-    })
-}
-
-/// The canonical string of a flat JSON object of fields, with `&app_secret=***` appended,
-/// exactly as the platform prints it in a hint. Safe to log.
-///
-/// # Safety
-/// Strings must be NUL-terminated; `out_canonical` must be writable.
-#[no_mangle]
-pub unsafe extern "C" fn pyun_canonical_string(
-    fields_json: *const c_char,
-    charset_code: u32,
-    out_canonical: *mut *mut c_char,
-) -> pyun_result {
-    guard_charset(charset_code, |cs| {
-        check_out(out_canonical, "out_canonical")?;
-        let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
-        let canonical = sign::masked_canonical_string(&fields);
-        *out_canonical = text_c_string(cs, &canonical, "out_canonical")?;
-        Ok(pyun_result::Ok)
-    })
-}
-
-/// Verifies a push received from the platform, given as a JSON object of fields or as the raw
-/// `application/x-www-form-urlencoded` body. Returns PYUN_RESULT_OK when the signature holds
-/// (`*out_rule` = 1: empty values signed, the current rule; 2: empty values skipped, the older
-/// rule) and PYUN_RESULT_SIGNATURE_INVALID when it does not (also when it has no `sign`). An
-/// empty `app_secret` is PYUN_RESULT_CONFIG.
-///
-/// # Safety
-/// Strings must be NUL-terminated; `out_rule` must be writable.
-#[no_mangle]
-pub unsafe extern "C" fn pyun_verify(
-    push: *const c_char,
-    app_secret: *const c_char,
-    charset_code: u32,
-    out_rule: *mut i32,
-) -> pyun_result {
-    guard_charset(charset_code, |cs| {
-        check_out(out_rule, "out_rule")?;
-        let text = cs.input(push, "push")?;
-        let trimmed = text.trim();
-        let fields = if trimmed.starts_with('{') {
-            fields_from_json(trimmed)?
-        } else {
-            parse_form_body(trimmed.as_bytes())?
-        };
-        let secret = secret(cs, app_secret)?;
-        match sign::verify(&fields, &secret) {
-            Ok(rule) => {
-                *out_rule = if rule == EmptyRule::Included { 1 } else { 2 };
-                Ok(pyun_result::Ok)
-            }
-            Err(VerifyError::MissingSign) => Err(FfiError::new(
-                pyun_result::SignatureInvalid,
-                "the push has no `sign` field",
-            )),
-            Err(e) => Err(FfiError::new(pyun_result::SignatureInvalid, e.to_string())),
-        }
-    })
-}
-
-/// Produces a correctly signed platform push (adds `app_id`, `sign_type`, `timestamp`, `sign`)
-/// from a flat JSON object, for testing a receiver. `*out_json` receives the signed fields.
-/// An empty `app_secret` is PYUN_RESULT_CONFIG.
-///
-/// # Safety
-/// Strings must be NUL-terminated; `out_json` must be writable.
-#[no_mangle]
-pub unsafe extern "C" fn pyun_sign_push(
-    fields_json: *const c_char,
-    app_secret: *const c_char,
-    app_id: *const c_char,
-    charset_code: u32,
-    out_json: *mut *mut c_char,
-) -> pyun_result {
-    guard_charset(charset_code, |cs| {
-        check_out(out_json, "out_json")?;
-        let fields = fields_from_json(&cs.input(fields_json, "fields_json")?)?;
-        let secret = secret(cs, app_secret)?;
-        let app_id = cs.input(app_id, "app_id")?;
-        let signed = sign_push(&fields, &secret, &app_id, None);
-        let obj: serde_json::Map<String, Value> = signed
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect();
-        *out_json = json_c_string(cs, &Value::Object(obj).to_string(), "out_json")?;
-        Ok(pyun_result::Ok)
-    })
-}
-
-/// Explains a platform `hint` (from an ignored or rejected push) against the record that was
-/// sent. `endpoint` ("enter", "leave", "release", "update") reads `record_json` as a typed
-/// record; NULL reads it as flat fields. `*out_json` receives
-/// `{"cause": "wrong_secret"|"fields_differ"|"missing_parameter"|"unrecognised", "summary": ...,
-/// "differing": [...], "only_local": [...], "only_platform": [...], ...}`.
-///
-/// # Safety
-/// Strings must be NUL-terminated (`endpoint` may be NULL); `out_json` must be writable.
-#[no_mangle]
-pub unsafe extern "C" fn pyun_explain(
-    hint: *const c_char,
-    endpoint_name: *const c_char,
-    record_json: *const c_char,
-    charset_code: u32,
-    out_json: *mut *mut c_char,
-) -> pyun_result {
-    // The same call without photos: one implementation (and its panic boundary) for both.
-    crate::explain::pyun_explain_files(
-        hint,
-        endpoint_name,
-        record_json,
-        std::ptr::null(),
-        charset_code,
-        out_json,
-    )
 }
 
 /// The client configuration, as JSON, less `app_secret` (taken out first by [`parse_config`]).
@@ -476,7 +205,7 @@ pub unsafe extern "C" fn pyun_client_free(client: *mut pyun_client) {
     release(client, "client", "pyun_client_free")
 }
 
-unsafe fn read_record(
+pub(crate) unsafe fn read_record(
     c: &pyun_client,
     endpoint_name: *const c_char,
     record_json: *const c_char,
@@ -603,100 +332,6 @@ fn diagnosis_json(d: &pyun_core::Diagnosis) -> Value {
     v
 }
 
-/// Validates and signs a record with this client's secret and options without sending it, for
-/// applications that keep their own HTTP code. Read it with `pyun_request_info` and
-/// `pyun_request_body`; release it with `pyun_request_free`.
-///
-/// # Safety
-/// As `pyun_client_push`; `out_request` must be writable.
-#[no_mangle]
-pub unsafe extern "C" fn pyun_client_build_request(
-    client: *const pyun_client,
-    endpoint_name: *const c_char,
-    record_json: *const c_char,
-    files_json: *const c_char,
-    out_request: *mut *mut pyun_request,
-) -> pyun_result {
-    with_handle(client, "client", "pyun_client_build_request", |c| {
-        check_out(out_request, "out_request")?;
-        let (record, files) = read_record(c, endpoint_name, record_json, files_json)?;
-        let request = c.client.build(&record, &files)?;
-        let base_url = c.client.config().base_url.trim_end_matches('/').to_string();
-        *out_request = REQUESTS.insert(pyun_request {
-            request,
-            base_url,
-            charset: c.charset,
-        });
-        Ok(pyun_result::Ok)
-    })
-}
-
-/// Describes a built request: `*out_json` receives `{"url", "path", "content_type",
-/// "content_length", "sign", "canonical" (secret masked), "fields"}`. Send it as
-/// `POST url` with that `Content-Type` and the bytes of `pyun_request_body`.
-///
-/// # Safety
-/// `out_json` must be writable. (`request` is checked: anything but a live request is
-/// PYUN_RESULT_INVALID_HANDLE.)
-#[no_mangle]
-pub unsafe extern "C" fn pyun_request_info(
-    request: *const pyun_request,
-    out_json: *mut *mut c_char,
-) -> pyun_result {
-    with_handle(request, "request", "pyun_request_info", |r| {
-        let cs = r.charset;
-        check_out(out_json, "out_json")?;
-        let req = &r.request;
-        let fields: serde_json::Map<String, Value> = req
-            .fields()
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        let v = json!({
-            "url": format!("{}{}", r.base_url, req.path()),
-            "path": req.path(),
-            "content_type": req.content_type(),
-            "content_length": req.content_length(),
-            "sign": req.sign(),
-            "canonical": req.canonical_masked(),
-            "fields": fields,
-        });
-        *out_json = json_c_string(cs, &v.to_string(), "out_json")?;
-        Ok(pyun_result::Ok)
-    })
-}
-
-/// The exact request body (photos included), in memory. Release with `pyun_bytes_free`.
-///
-/// # Safety
-/// `out_body` and `out_len` must be writable. (`request` is checked: anything but a live
-/// request is PYUN_RESULT_INVALID_HANDLE.)
-#[no_mangle]
-pub unsafe extern "C" fn pyun_request_body(
-    request: *const pyun_request,
-    out_body: *mut *mut u8,
-    out_len: *mut usize,
-) -> pyun_result {
-    with_handle(request, "request", "pyun_request_body", |r| {
-        check_out(out_body, "out_body")?;
-        check_out(out_len, "out_len")?;
-        let (body, len) = handle::out_bytes(r.request.body_bytes()?);
-        *out_len = len;
-        *out_body = body;
-        Ok(pyun_result::Ok)
-    })
-}
-
-/// Releases a request. NULL is ignored. As `pyun_client_free`: it waits for calls running on
-/// it; anything but a live request is ignored and reported.
-///
-/// # Safety
-/// None beyond the call itself: `request` is only compared with the handles pyun handed out.
-#[no_mangle]
-pub unsafe extern "C" fn pyun_request_free(request: *mut pyun_request) {
-    release(request, "request", "pyun_request_free")
-}
-
 /// A client for the unit tests (no connection is made).
 #[cfg(test)]
 pub(crate) fn test_client() -> pyun_client {
@@ -715,7 +350,7 @@ mod tests {
     fn handles_are_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<pyun_client>();
-        check::<pyun_request>();
+        check::<crate::request::pyun_request>();
         check::<crate::outbox::pyun_outbox>();
     }
 
