@@ -10,6 +10,8 @@ echo "== fmt, clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== Rust API docs build without warnings (broken links included)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p pyun-core -p pyun-sandbox
 echo "== header is fresh"
 bash scripts/gen-header.sh --check
 

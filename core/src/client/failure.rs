@@ -1,0 +1,101 @@
+//! What a failed attempt means: the kind of a transport error (TLS, connect, timeout), its
+//! message (with the URL as it may be shown), and whether the attempt is tried again.
+
+use std::io;
+use std::time::Duration;
+
+use super::RetryPolicy;
+use crate::error::Error;
+use crate::response::{classify, Response, TransportErrorKind};
+use crate::Endpoint;
+
+/// An HTTP answer: status, the platform's JSON if it was that, the raw body, `Retry-After`.
+pub(super) type Answer = (u16, Option<Response>, Vec<u8>, Option<Duration>);
+
+/// Whether an attempt is worth another one within this call: why, and the least wait. Not
+/// when the answer's `Retry-After` asks for more than the policy's longest backoff: the call
+/// returns then, and a caller with a queue (the outbox) sends again after that time.
+pub(super) fn retry_decision(
+    endpoint: Endpoint,
+    result: &std::result::Result<Answer, AttemptError>,
+    policy: &RetryPolicy,
+) -> Option<(String, Duration)> {
+    match result {
+        Err(AttemptError::Transport(kind, msg)) if is_retryable_kind(*kind) => {
+            Some((msg.clone(), Duration::ZERO))
+        }
+        Ok((status, parsed, _, retry_after)) => {
+            let outcome = classify(endpoint, *status, parsed.as_ref());
+            let wait = retry_after.unwrap_or_default();
+            if outcome.is_retryable() && wait <= policy.max_backoff {
+                Some((format!("HTTP {} ({})", status, outcome), wait))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+pub(super) enum AttemptError {
+    /// Reading a file of the body failed: not a network problem, not retried.
+    Body(Error),
+    Transport(TransportErrorKind, String),
+}
+
+fn is_retryable_kind(kind: TransportErrorKind) -> bool {
+    matches!(
+        kind,
+        TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
+    )
+}
+
+pub(super) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+pub(super) fn transport_kind(e: &ureq::Error) -> TransportErrorKind {
+    use ureq::Error as E;
+    if tls_error(e).is_some() {
+        return TransportErrorKind::Tls;
+    }
+    match e {
+        E::Timeout(_) => TransportErrorKind::Timeout,
+        E::Io(io) if is_timeout(io) => TransportErrorKind::Timeout,
+        E::HostNotFound | E::ConnectionFailed | E::ConnectProxyFailed(_) => {
+            TransportErrorKind::Connect
+        }
+        E::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
+        E::Tls(_) | E::Pem(_) => TransportErrorKind::Tls,
+        E::BadUri(_) | E::InvalidProxyUrl | E::RequireHttpsOnly(_) | E::Http(_) => {
+            TransportErrorKind::Config
+        }
+        _ => TransportErrorKind::Io,
+    }
+}
+
+/// The rustls error behind a failure: ureq reports it directly, or (during the handshake)
+/// inside an I/O error.
+fn tls_error(e: &ureq::Error) -> Option<&rustls::Error> {
+    match e {
+        ureq::Error::Rustls(r) => Some(r),
+        ureq::Error::Io(io) => io.get_ref().and_then(|inner| inner.downcast_ref()),
+        _ => None,
+    }
+}
+
+/// The message of a failed attempt: what happened and to which URL (`shown` has no password).
+pub(super) fn describe(e: &ureq::Error, shown: &str) -> String {
+    match tls_error(e) {
+        Some(rustls::Error::InvalidCertificate(c)) => format!(
+            "the server's certificate is not trusted: {:?} (POST {}); a network that \
+             re-signs TLS needs its CA trusted with ca_file",
+            c, shown
+        ),
+        Some(t) => format!("TLS failed: {} (POST {})", t, shown),
+        None => format!("POST {}: {}", shown, e),
+    }
+}
