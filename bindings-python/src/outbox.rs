@@ -6,7 +6,9 @@ use std::sync::Mutex;
 use pyo3::prelude::*;
 use pyun_core::outbox::{Outbox as CoreOutbox, OutboxOptions, Sender as CoreSender};
 
-use crate::{days, files, record, seconds, to_py, Client, FileArg, OrRaise};
+use crate::args::{days, files, record, seconds, to_py, FileArg};
+use crate::client::Client;
+use crate::errors::OrRaise;
 
 /// A durable outbox on a SQLite file; thread-safe.
 #[pyclass(frozen, module = "pyun._pyun")]

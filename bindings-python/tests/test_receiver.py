@@ -99,7 +99,12 @@ def served(request: Any) -> Iterator[Tuple[str, Handler]]:
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         yield f"http://127.0.0.1:{server.effective_port}/notify", handler
-        server.close()
+        # Closed from the server's own loop (a close from this thread races its select: EBADF);
+        # with every channel closed the loop ends.
+        server.trigger.pull_trigger(lambda: waitress.wasyncore.close_all(server._map))
+        thread.join(10)
+        assert not thread.is_alive(), "waitress did not stop"
+        server.task_dispatcher.shutdown()
     else:
         import uvicorn
 

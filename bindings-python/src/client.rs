@@ -1,0 +1,88 @@
+//! The `Client` class: pushes through the core client, with the GIL released while it waits.
+
+use pyo3::prelude::*;
+use pyun_core::{BuildOptions, Client as CoreClient, ClientConfig, RetryPolicy};
+use serde_json::json;
+
+use crate::args::{files, record, seconds, secret, to_py, FileArg};
+use crate::errors::{diagnosis_json, OrRaise};
+
+/// A client for one parking lot; thread-safe (the core client is `Send + Sync`).
+#[pyclass(frozen, module = "pyun._pyun")]
+pub(crate) struct Client {
+    /// Shared with the outbox senders started with this client.
+    pub(crate) inner: std::sync::Arc<CoreClient>,
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (app_secret, base_url, app_id, api_type, timeout, connect_timeout, retries, backoff, proxy, strict, url_encoding, ca_file))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        app_secret: &Bound<'_, PyAny>,
+        base_url: String,
+        app_id: Option<String>,
+        api_type: Option<String>,
+        timeout: f64,
+        connect_timeout: f64,
+        retries: u32,
+        backoff: f64,
+        proxy: Option<String>,
+        strict: bool,
+        url_encoding: bool,
+        ca_file: Option<std::path::PathBuf>,
+    ) -> PyResult<Self> {
+        let mut c = ClientConfig::new(secret(app_secret)?);
+        c.base_url = base_url;
+        c.build = BuildOptions {
+            app_id,
+            api_type,
+            url_encoding,
+        };
+        c.timeout = seconds(py, timeout, "timeout")?;
+        c.connect_timeout = seconds(py, connect_timeout, "connect_timeout")?;
+        c.retry = RetryPolicy {
+            max_attempts: retries.saturating_add(1),
+            initial_backoff: seconds(py, backoff, "backoff")?,
+            ..RetryPolicy::default()
+        };
+        c.proxy = proxy;
+        c.ca_file = ca_file;
+        c.strict = strict;
+        Ok(Client {
+            inner: std::sync::Arc::new(CoreClient::new(c).or_raise(py)?),
+        })
+    }
+
+    /// Validates, signs and sends a record (JSON) with files; returns the result as a dict.
+    fn push(
+        &self,
+        py: Python<'_>,
+        endpoint_name: &str,
+        record_json: &str,
+        files_arg: Vec<FileArg>,
+    ) -> PyResult<Py<PyAny>> {
+        let rec = record(py, endpoint_name, record_json)?;
+        let files = files(py, files_arg)?;
+        let r = py.detach(|| self.inner.push(&rec, &files)).or_raise(py)?;
+        to_py(
+            py,
+            &json!({
+                "endpoint": r.endpoint.name(), "outcome": r.outcome.name(), "code": r.response.code,
+                "message": r.response.message, "hint": r.response.hint, "seqno": r.response.seqno,
+                "http_status": r.http_status, "attempts": r.attempts, "elapsed": r.elapsed.as_secs_f64(),
+                "canonical": r.canonical_masked, "sign": r.sign,
+                "diagnosis": r.diagnosis.as_ref().map(diagnosis_json), "response": r.response,
+            }),
+        )
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Client(base_url={:?}, app_secret='***')",
+            self.inner.config().base_url_masked()
+        )
+    }
+}
