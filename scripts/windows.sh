@@ -14,9 +14,9 @@
 #     exports against bindings-vb6/Pyun.bas (names, and argument bytes against a build without
 #     --kill-at), and bindings-vb6/test_vb6.c calling every wrapper through stdcall pointers
 #     under 32-bit wine with GBK input, the stack checked after each call
-#   - x86 only: bindings-delphi/Pyun.pas, its tests built for win32 with Free Pascal (a cross
-#     compiler built from Debian's fpc-source) and run under 32-bit wine against the sandbox and
-#     a faulty one (bindings-delphi/tests/win32.sh)
+#   - bindings-delphi/Pyun.pas: its tests built for win32 / win64 with Free Pascal (units, and
+#     the i386 cross compiler, built from Debian's fpc-source) and run under wine against the
+#     sandbox and a faulty one (bindings-delphi/tests/windows.sh)
 #   - the panic boundary: a test build whose export panics, in a host that already loaded
 #     MinGW's libgcc_s, must return PYUN_RESULT_PANIC (on i686 this needs rsbegin.o, below)
 # then packs target/pyun-<version>-windows.zip (see docs/windows.md) and checks its contents,
@@ -581,20 +581,19 @@ PY
       esac
     fi
   done
-  if [ "$arch" = x86 ]; then
-    # Pyun.pas as a Delphi 7 program uses it: built for win32 ({$mode delphi}, AnsiString, GBK)
-    if WINEPREFIX=$TMP/prefix-x86 timeout -k 10 "$WINE_TIMEOUT" bash bindings-delphi/tests/win32.sh \
-         "$STAGE/x86/pyun.dll" "$URL" "$FAULTY_URL" > "$TMP/delphi-win32.txt" 2>&1; then
-      summary=$(grep -E '^[0-9]+ passed, 0 failed' "$TMP/delphi-win32.txt" | tail -n1 || true)
-    else
-      summary=""
-    fi
-    if [ -n "$summary" ]; then
-      pass "[x86] Pyun.pas tests built for win32 by Free Pascal, under 32-bit wine: $summary"
-    else
-      sed 's/^/    | /' "$TMP/delphi-win32.txt" | tail -n 60
-      fail "[x86] Pyun.pas tests built for win32 (bindings-delphi/tests/win32.sh)"
-    fi
+  # Pyun.pas as a Delphi program uses it ({$mode delphi}, AnsiString, GBK): win32 as Delphi 7,
+  # win64 as Delphi XE2+'s 64-bit target
+  if WINEPREFIX=$TMP/prefix-$arch timeout -k 10 "$WINE_TIMEOUT" bash bindings-delphi/tests/windows.sh \
+       "$arch" "$STAGE/$arch/pyun.dll" "$URL" "$FAULTY_URL" > "$TMP/delphi-$arch.txt" 2>&1; then
+    summary=$(grep -E '^[0-9]+ passed, 0 failed' "$TMP/delphi-$arch.txt" | tail -n1 || true)
+  else
+    summary=""
+  fi
+  if [ -n "$summary" ]; then
+    pass "[$arch] Pyun.pas tests built for $winearch by Free Pascal, under wine: $summary"
+  else
+    sed 's/^/    | /' "$TMP/delphi-$arch.txt" | tail -n 60
+    fail "[$arch] Pyun.pas tests built for $winearch (bindings-delphi/tests/windows.sh)"
   fi
   WINEPREFIX=$TMP/prefix-$arch timeout 30 "$WINESERVER" -k 2>/dev/null || true
 done
