@@ -40,9 +40,10 @@ test -f "$lib/libpyun.so"
 out="$root/target/c"
 mkdir -p "$out"
 work=$(mktemp -d)
-sandbox_pids=()
+# shellcheck source=scripts/sandbox.sh
+. "$root/scripts/sandbox.sh"
 cleanup() {
-  for pid in ${sandbox_pids[@]+"${sandbox_pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
+  stop_sandboxes
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -68,39 +69,15 @@ gcc -std=c99 -Wall -Wextra -Werror -Iinclude -o "$out/doc_example" "$work/doc_ex
 
 echo "== sandbox"
 # A secret of this run, passed through the environment only (never on a command line, never
-# printed). Port 0: the OS picks a free loopback port; the sandbox prints its URL first.
+# printed).
 PYUN_APP_SECRET="c-test-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 export PYUN_APP_SECRET
-# start_sandbox NAME [FAULT OPTIONS...]: a sandbox process on a free port; its URL goes to
-# $started_url (not printed: a subshell would lose the pid that cleanup kills).
-start_sandbox() {
-  local name=$1 url= answer= port
-  shift
-  "$lib/pyun" sandbox --port 0 --host 127.0.0.1 "$@" >"$work/$name.log" 2>&1 &
-  sandbox_pids+=("$!")
-  for _ in $(seq 1 100); do
-    url=$(sed -n 's/^pyun sandbox listening on \(http:[^ ]*\).*/\1/p' "$work/$name.log")
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { cat "$work/$name.log" >&2; echo "the sandbox did not start" >&2; return 1; }
-  port=${url##*:}
-  # It answers? (bash's /dev/tcp: no curl needed)
-  for _ in $(seq 1 50); do
-    answer=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" &&
-      printf 'GET /_sandbox/health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && cat <&3) 2>/dev/null || true)
-    case "$answer" in *ok) started_url=$url; return 0 ;; esac
-    sleep 0.1
-  done
-  echo "the sandbox $name does not answer" >&2
-  return 1
-}
-start_sandbox sandbox
-url=$started_url
+start_sandbox "$lib/pyun" "$work/sandbox.log"
+url=$STARTED_URL
 echo "sandbox at $url"
 # For the background sender: one that fails and drops a twentieth of the requests each.
-start_sandbox faulty --error-rate 0.05 --drop-rate 0.05
-faulty_url=$started_url
+start_sandbox "$lib/pyun" "$work/faulty.log" --error-rate 0.05 --drop-rate 0.05
+faulty_url=$STARTED_URL
 echo "faulty sandbox at $faulty_url"
 
 export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"

@@ -118,9 +118,10 @@ SYSROOT=$("$RUSTC" --print sysroot)
 say "tools: $RUSTC_VERSION, $CARGO_VERSION, $(x86_64-w64-mingw32-gcc --version | head -n1), $("$WINE64" --version) [$(elapsed)]"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pyun-windows.XXXXXX")
-SANDBOX_PIDS=()
+# shellcheck source=scripts/sandbox.sh
+. "$ROOT/scripts/sandbox.sh"
 cleanup() {
-  for p in "${SANDBOX_PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  stop_sandboxes
   for p in "$TMP"/prefix-*; do
     [ -d "$p" ] && WINEPREFIX=$p timeout 30 "$WINESERVER" -k 2>/dev/null || true
   done
@@ -392,31 +393,15 @@ else
   cargo build -q --release -p pyun-cli
   PYUN_BIN=$ROOT/target/release/pyun
 fi
-# start_sandbox NAME [FAULT FLAGS...]: starts `pyun sandbox` on a free port; its URL in STARTED_URL
-start_sandbox() {
-  local name=$1 pid; shift
-  PYUN_APP_SECRET=$SECRET "$PYUN_BIN" sandbox --port 0 "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
-  pid=$!
-  SANDBOX_PIDS+=("$pid")
-  STARTED_URL=""
-  for _ in $(seq 1 300); do
-    STARTED_URL=$(sed -n 's/^pyun sandbox listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$TMP/$name.out")
-    [ -n "$STARTED_URL" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$STARTED_URL" ] || { cat "$TMP/$name.out" "$TMP/$name.err"; die "the $name did not start"; }
-}
-start_sandbox sandbox
+export PYUN_APP_SECRET=$SECRET
+start_sandbox "$PYUN_BIN" "$TMP/sandbox.log" || die "no sandbox"
 URL=$STARTED_URL
 # For the Delphi tests' background sender: a twentieth of the requests fail, another is dropped.
-start_sandbox faulty-sandbox --error-rate 0.05 --drop-rate 0.05
+start_sandbox "$PYUN_BIN" "$TMP/faulty-sandbox.log" --error-rate 0.05 --drop-rate 0.05 || die "no faulty sandbox"
 FAULTY_URL=$STARTED_URL
 http() { python3 -c 'import sys, urllib.request; r = urllib.request.Request(sys.argv[1], data=(b"" if len(sys.argv) > 2 else None)); sys.stdout.write(urllib.request.urlopen(r, timeout=10).read().decode())' "$@"; }
-for _ in $(seq 1 100); do [ "$(http "$URL/_sandbox/health" 2>/dev/null)" = ok ] && break; sleep 0.1; done
-[ "$(http "$URL/_sandbox/health" 2>/dev/null)" = ok ] || die "the sandbox at $URL does not answer"
 say "sandbox answering at $URL [$(elapsed)]"
-export PYUN_APP_SECRET=$SECRET PYUN_BASE_URL=$URL PYUN_SANDBOX_URL=$URL \
+export PYUN_BASE_URL=$URL PYUN_SANDBOX_URL=$URL \
   PYUN_DATA_DIR="$(winpath "$ROOT/examples/data")" PYUN_WORK_DIR="$(winpath "$TMP/work")"
 
 # run_wine ARCH LABEL EXE [ARGS...]: runs it from its own directory, output in $TMP/LABEL.txt
