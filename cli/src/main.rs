@@ -182,27 +182,11 @@ fn command() -> clap::Command {
     with_table(Cli::command())
 }
 
-/// A reader that went away (`pyun explain ... | head -c 10`) ends the command quietly, as it
-/// does other Unix tools: the default SIGPIPE action, which Rust's runtime sets to "ignore"
-/// (then every `println!` would panic). Sockets are not affected: the standard library sends
-/// with MSG_NOSIGNAL (Linux) or SO_NOSIGPIPE (macOS). Not for `listen`: it writes each push
-/// to its `--exec` handler's standard input, and a handler that exits without reading it
-/// would kill the listener; there a closed pipe is an error of that write, and a closed
-/// standard output ends it through the panic hook in `main`.
-fn quiet_on_closed_stdout(command: &Command) {
-    if matches!(command, Command::Listen(_)) {
-        return;
-    }
-    #[cfg(unix)]
-    // SAFETY: called in main before any other thread exists (parsing the command line starts
-    // none); SIG_DFL is a valid disposition for SIGPIPE and installs no handler code.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
-
-/// Whether a panic is `println!` failing on a closed standard output (Windows has no
-/// SIGPIPE: there the write fails and `println!` panics with this message).
+/// Whether a panic is `println!` failing on a closed standard output. A reader that went away
+/// (`pyun explain ... | head -c 10`) ends the command quietly this way on every platform. Rust
+/// ignores SIGPIPE, and pyun leaves it so: a write to a closed pipe is an error of that write
+/// (for `listen`, writing a push to an `--exec` handler that exits without reading it), never
+/// the end of the process.
 fn is_closed_stdout(info: &std::panic::PanicHookInfo<'_>) -> bool {
     let msg = info
         .payload()
@@ -244,7 +228,6 @@ fn main() -> ExitCode {
         }
         Err(e) => e.exit(),
     };
-    quiet_on_closed_stdout(&cli.command);
     if let Err(f) = input::set_charset(&cli.charset) {
         report(&f, cli.json);
         return ExitCode::from(f.code);
