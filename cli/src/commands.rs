@@ -304,7 +304,8 @@ pub struct SandboxArgs {
     gateway_first: u32,
     /// The gateway's HTTP status: 429, a 3xx (a redirect to a login page), 404, or any other
     /// (an HTML page).
-    #[arg(long, default_value_t = 502, requires = "gateway_first")]
+    #[arg(long, default_value_t = 502, requires = "gateway_first",
+          value_parser = clap::value_parser!(u16).range(100..=599))]
     gateway_status: u16,
     /// The gateway's `Retry-After` header (seconds or an HTTP date).
     #[arg(long, requires = "gateway_first")]
@@ -328,17 +329,6 @@ fn fraction(v: f64, what: &str) -> Result<f64, Failure> {
     }
 }
 
-fn gateway_status(v: u16) -> Result<u16, Failure> {
-    if (100..=599).contains(&v) {
-        Ok(v)
-    } else {
-        Err(Failure::usage(format!(
-            "--gateway-status must be an HTTP status (100 to 599), got {}",
-            v
-        )))
-    }
-}
-
 /// Runs the sandbox until the process is interrupted.
 pub fn sandbox(a: SandboxArgs, json: bool) -> Result<u8, Failure> {
     let faults = Faults {
@@ -349,7 +339,7 @@ pub fn sandbox(a: SandboxArgs, json: bool) -> Result<u8, Failure> {
         latency: Duration::from_millis(a.latency_ms),
         drop_after_store: a.drop_after_store,
         gateway_first: a.gateway_first,
-        gateway_status: gateway_status(a.gateway_status)?,
+        gateway_status: a.gateway_status,
         retry_after: a.retry_after,
         seed: a.seed,
     };
