@@ -1,86 +1,42 @@
-//! The store of received pushes (`pyun listen` writes it, `pyun pushes list|show` reads it):
-//! SQLite in WAL mode with `synchronous=FULL`, so a commit is on disk when it returns; one row
-//! per distinct push, unique by (kind, key).
-//!
-//! Writes go through one writer thread that commits whatever is waiting in one transaction
-//! (group commit): many pushes arriving together share one fsync, and each is answered only
-//! after the commit that holds it has returned.
+//! The store of received pushes (`pyun_core::push_store`): `pyun listen` writes it through
+//! one writer thread that commits whatever is waiting in one transaction (group commit: many
+//! pushes arriving together share one fsync, and each is answered only after the commit that
+//! holds it has returned); `pyun pushes list|show` reads it.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use clap::{Args, Subcommand};
+use pyun_core::push_store::{self, Decision};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::Failure;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS pushes (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    key TEXT NOT NULL,
-    encoding TEXT NOT NULL,
-    fields TEXT NOT NULL,
-    received_at INTEGER NOT NULL,
-    deliveries INTEGER NOT NULL DEFAULT 1,
-    handled_at INTEGER,
-    handler_failures INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    UNIQUE (kind, key)
-);";
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 fn store_err(path: &Path, e: impl std::fmt::Display) -> Failure {
     Failure::new(4, format!("push store {}: {}", path.display(), e))
 }
 
-/// Opens (creating) the store with the durability settings.
-pub fn open(path: &Path) -> Result<Connection, Failure> {
-    let conn = Connection::open(path).map_err(|e| store_err(path, e))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(|e| store_err(path, e))?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| store_err(path, e))?;
-    conn.pragma_update(None, "synchronous", "FULL")
-        .map_err(|e| store_err(path, e))?;
-    conn.execute_batch(SCHEMA).map_err(|e| store_err(path, e))?;
-    Ok(conn)
-}
-
-/// Where a stored push stands after this delivery was recorded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stored {
-    /// First time seen (now on disk).
-    New,
-    /// Seen before, its handler has not succeeded yet.
-    Unhandled,
-    /// Seen before and handled: acknowledge without handling again.
-    Handled,
-}
-
 /// A write for the writer thread.
 pub enum Op {
-    /// Records a delivery; `handled` when there is no handler (storing is the handling).
-    Store {
+    /// Records a delivery and decides under a claim (`push_store::claim`); `store_only` when
+    /// there is no handler (storing is the handling).
+    Claim {
         kind: String,
         key: String,
         encoding: String,
         fields: String,
-        handled: bool,
-        reply: tokio::sync::oneshot::Sender<Result<Stored, String>>,
+        token: String,
+        lease_ms: i64,
+        store_only: bool,
+        reply: tokio::sync::oneshot::Sender<Result<Decision, String>>,
     },
-    /// The handler succeeded (`error` None) or failed.
-    Outcome {
+    /// The handler run under `token`'s claim succeeded (`error` None) or failed.
+    Finish {
         kind: String,
         key: String,
+        token: String,
         error: Option<String>,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
@@ -129,75 +85,57 @@ impl Writer {
 }
 
 enum Reply {
-    Store(tokio::sync::oneshot::Sender<Result<Stored, String>>, Stored),
-    Outcome(tokio::sync::oneshot::Sender<Result<(), String>>),
+    Claim(
+        tokio::sync::oneshot::Sender<Result<Decision, String>>,
+        Decision,
+    ),
+    Finish(tokio::sync::oneshot::Sender<Result<(), String>>),
 }
 
 fn apply(tx: &rusqlite::Transaction<'_>, op: Op) -> (Reply, rusqlite::Result<()>) {
+    let now = push_store::now_ms();
     match op {
-        Op::Store {
+        Op::Claim {
             kind,
             key,
             encoding,
             fields,
-            handled,
+            token,
+            lease_ms,
+            store_only,
             reply,
         } => {
-            let now = now_ms();
-            let r = (|| {
-                let existing: Option<Option<i64>> = tx
-                    .query_row(
-                        "SELECT handled_at FROM pushes WHERE kind = ?1 AND key = ?2",
-                        params![kind, key],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                Ok(match existing {
-                    Some(h) => {
-                        tx.execute(
-                            "UPDATE pushes SET deliveries = deliveries + 1 WHERE kind = ?1 AND key = ?2",
-                            params![kind, key],
-                        )?;
-                        if h.is_some() {
-                            Stored::Handled
-                        } else {
-                            Stored::Unhandled
-                        }
-                    }
-                    None => {
-                        tx.execute(
-                            "INSERT INTO pushes (kind, key, encoding, fields, received_at, handled_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                            params![kind, key, encoding, fields, now, handled.then_some(now)],
-                        )?;
-                        Stored::New
-                    }
-                })
-            })();
-            match r {
-                Ok(s) => (Reply::Store(reply, s), Ok(())),
-                Err(e) => (Reply::Store(reply, Stored::New), Err(e)),
+            let d = push_store::Delivery {
+                kind: &kind,
+                key: &key,
+                encoding: &encoding,
+                fields: &fields,
+            };
+            match push_store::claim(tx, &d, &token, now, lease_ms, store_only) {
+                Ok(decision) => (Reply::Claim(reply, decision), Ok(())),
+                Err(e) => (Reply::Claim(reply, Decision::Busy), Err(e)),
             }
         }
-        Op::Outcome {
+        Op::Finish {
             kind,
             key,
+            token,
             error,
             reply,
         } => {
-            let r = match &error {
-                None => tx.execute(
-                    "UPDATE pushes SET handled_at = ?3, last_error = NULL WHERE kind = ?1 AND key = ?2",
-                    params![kind, key, now_ms()],
-                ),
-                Some(e) => tx.execute(
-                    "UPDATE pushes SET handler_failures = handler_failures + 1, last_error = ?3
-                     WHERE kind = ?1 AND key = ?2",
-                    params![kind, key, e],
-                ),
-            };
-            (Reply::Outcome(reply), r.map(|_| ()))
+            let r = push_store::finish(tx, &kind, &key, &token, error.as_deref(), now);
+            (Reply::Finish(reply), r)
         }
+    }
+}
+
+/// What a failed commit says: a full disk (or a file size limit) by name.
+fn commit_error(e: &rusqlite::Error) -> String {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => {
+            format!("the disk is full (or a file size limit was reached): {}", e)
+        }
+        _ => e.to_string(),
     }
 }
 
@@ -206,11 +144,11 @@ fn commit(conn: &mut Connection, batch: Vec<Op>) {
     let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
         Ok(t) => t,
         Err(e) => {
-            let msg = e.to_string();
+            let msg = commit_error(&e);
             for op in batch {
                 match op {
-                    Op::Store { reply, .. } => drop(reply.send(Err(msg.clone()))),
-                    Op::Outcome { reply, .. } => drop(reply.send(Err(msg.clone()))),
+                    Op::Claim { reply, .. } => drop(reply.send(Err(msg.clone()))),
+                    Op::Finish { reply, .. } => drop(reply.send(Err(msg.clone()))),
                 }
             }
             return;
@@ -221,7 +159,7 @@ fn commit(conn: &mut Connection, batch: Vec<Op>) {
     for op in batch {
         let (reply, r) = apply(&tx, op);
         if let Err(e) = r {
-            failed.get_or_insert(e.to_string());
+            failed.get_or_insert(commit_error(&e));
         }
         replies.push(reply);
     }
@@ -230,14 +168,14 @@ fn commit(conn: &mut Connection, batch: Vec<Op>) {
             let _ = tx.rollback();
             Err(e)
         }
-        None => tx.commit().map_err(|e| e.to_string()),
+        None => tx.commit().map_err(|e| commit_error(&e)),
     };
     for reply in replies {
         match (reply, &result) {
-            (Reply::Store(r, s), Ok(())) => drop(r.send(Ok(s))),
-            (Reply::Store(r, _), Err(e)) => drop(r.send(Err(e.clone()))),
-            (Reply::Outcome(r), Ok(())) => drop(r.send(Ok(()))),
-            (Reply::Outcome(r), Err(e)) => drop(r.send(Err(e.clone()))),
+            (Reply::Claim(r, d), Ok(())) => drop(r.send(Ok(d))),
+            (Reply::Claim(r, _), Err(e)) => drop(r.send(Err(e.clone()))),
+            (Reply::Finish(r), Ok(())) => drop(r.send(Ok(()))),
+            (Reply::Finish(r), Err(e)) => drop(r.send(Err(e.clone()))),
         }
     }
 }
@@ -308,7 +246,7 @@ pub fn run(a: PushesArgs) -> Result<u8, Failure> {
             a.db.display()
         )));
     }
-    let conn = open(&a.db)?;
+    let conn = push_store::open(&a.db, false)?;
     let db = a.db.clone();
     match a.command {
         PushesCommand::List {

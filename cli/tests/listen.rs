@@ -1,154 +1,15 @@
 //! `pyun listen` over real HTTP: every encoding, resends, bad signatures, a failing handler,
 //! and kill -9 between storing a push and acknowledging it.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::listener::*;
 use pyun_core::push::sign_push;
 use pyun_core::receive::BodyEncoding;
 use pyun_core::AppSecret;
-use pyun_sandbox::pusher::encode_push;
 use pyun_sandbox::{sample_leave_push, sample_payment_push};
-
-const SECRET: &str = "listen-secret";
-
-struct Listener {
-    child: Child,
-    url: String,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Listener {
-    fn start(db: &Path, extra: &[&str]) -> Listener {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pyun"))
-            .args(["listen", "--port", "0", "--db"])
-            .arg(db)
-            .args(extra)
-            .env("PYUN_APP_SECRET", SECRET)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = mpsc::channel();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        std::thread::spawn(move || {
-            for line in out.lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let first = rx.recv_timeout(Duration::from_secs(20)).unwrap();
-        let addr = first
-            .split("http://")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {:?}", first));
-        Listener {
-            child,
-            url: format!("http://{}/notify", addr),
-            lines: rx,
-        }
-    }
-
-    /// The log lines printed so far, waiting (up to 20 s) until they hold each of `expected`.
-    fn log_with(&self, expected: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut log = String::new();
-        while !expected.iter().all(|e| log.contains(e)) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => log.push_str(&(line + "\n")),
-                Err(_) => panic!("the log never showed {:?}: {}", expected, log),
-            }
-        }
-        log
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(30)))
-        .http_status_as_error(false)
-        .build()
-        .new_agent()
-}
-
-/// POSTs the fields in an encoding; (status, body).
-fn post(url: &str, fields: &[(String, String)], enc: BodyEncoding) -> (u16, String) {
-    let (ct, body) = encode_push(fields, enc);
-    let mut r = agent()
-        .post(url)
-        .header("Content-Type", ct.as_str())
-        .send(&body[..])
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.body_mut().read_to_string().unwrap())
-}
-
-fn acked(r: &(u16, String)) -> bool {
-    r.0 == 200 && r.1 == r#"{"code":"1001"}"#
-}
-
-fn signed(fields: Vec<(String, String)>) -> Vec<(String, String)> {
-    sign_push(&fields, &AppSecret::new(SECRET), "op1", None)
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "pyun-listen-{}-{}-{}",
-        name,
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn with_key(mut f: Vec<(String, String)>, field: &str, key: &str) -> Vec<(String, String)> {
-    for (k, v) in f.iter_mut() {
-        if k == field {
-            *v = key.to_string();
-        }
-    }
-    f
-}
-
-/// The handler appends one line per run to `runs`; with `fail` present it fails instead.
-fn exec_handler(dir: &Path) -> String {
-    format!(
-        "if [ -e {d}/fail ]; then exit 3; fi; cat >> {d}/runs; echo \" $PYUN_PUSH_KIND $PYUN_PUSH_KEY\" >> {d}/runs",
-        d = dir.display()
-    )
-}
-
-fn runs(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("runs"))
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-fn pushes_json(db: &Path) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_pyun"))
-        .args(["pushes", "--db"])
-        .arg(db)
-        .args(["list", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{:?}", out);
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn every_encoding_resend_and_bad_pushes() {

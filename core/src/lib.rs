@@ -22,10 +22,13 @@ pub mod endpoint;
 pub mod error;
 pub mod explain;
 pub mod form;
+pub mod json_fields;
 #[cfg(feature = "outbox")]
 pub mod outbox;
 pub mod payment;
 pub mod push;
+#[cfg(feature = "push-store")]
+pub mod push_store;
 pub mod receive;
 pub mod record;
 pub mod request;

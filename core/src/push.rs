@@ -45,18 +45,8 @@ pub fn parse_form_body(body: &[u8]) -> Result<Vec<(String, String)>> {
 /// their JSON text (a hand-written JSON push may carry them); `null`, arrays and objects are
 /// refused, since their string form on the platform's side is unknowable.
 pub fn fields_from_json(json: &str) -> Result<Vec<(String, String)>> {
-    let v: Value = serde_json::from_str(crate::error::strip_bom(json))
-        .map_err(|e| Error::Json(e.to_string()))?;
-    let obj = match v {
-        Value::Object(o) => o,
-        other => {
-            return Err(Error::Json(format!(
-                "expected a JSON object of string fields, got {}",
-                other
-            )))
-        }
-    };
-    obj.into_iter()
+    crate::json_fields::members(json)?
+        .into_iter()
         .map(|(k, v)| match v {
             Value::String(s) => Ok((k, s)),
             Value::Number(n) => Ok((k, n.to_string())),

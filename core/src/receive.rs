@@ -21,6 +21,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::json_fields::kind_of_value;
+
 use crate::error::{Error, Result};
 use crate::secret::AppSecret;
 use crate::sign::{self, EmptyRule, VerifyError, SIGN_FIELD};
@@ -211,18 +213,8 @@ fn parse_form(body: &[u8], charset: Option<&str>) -> Result<Vec<(String, String)
 
 fn parse_json(body: &[u8]) -> Result<Vec<(String, String)>> {
     let text = std::str::from_utf8(body).map_err(|_| body_err("the JSON body is not UTF-8"))?;
-    let v: Value = serde_json::from_str(crate::error::strip_bom(text))
-        .map_err(|e| Error::Json(e.to_string()))?;
-    let obj = match v {
-        Value::Object(o) => o,
-        other => {
-            return Err(Error::Json(format!(
-                "expected a JSON object of string fields, got {}",
-                kind_of_value(&other)
-            )))
-        }
-    };
-    obj.into_iter()
+    crate::json_fields::members(text)?
+        .into_iter()
         .map(|(k, v)| match v {
             Value::String(s) => Ok((k, s)),
             other => {
@@ -244,17 +236,6 @@ fn parse_json(body: &[u8]) -> Result<Vec<(String, String)>> {
             }
         })
         .collect()
-}
-
-fn kind_of_value(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("the boolean {}", b),
-        Value::Number(n) => format!("the number {}", n),
-        Value::String(_) => "a string".into(),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
 }
 
 struct NoWake;
@@ -396,6 +377,23 @@ pub fn verify_request(
         fields,
         empty_rule,
     })
+}
+
+/// At most `max` bytes of a received value, cut at a character boundary and marked with the
+/// size left out: what a receiver logs or echoes of a push stays small whatever was sent.
+pub fn bounded(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    std::borrow::Cow::Owned(format!(
+        "{}...({} more bytes)",
+        &text[..cut],
+        text.len() - cut
+    ))
 }
 
 /// Whether an error from [`verify_request`] is a missing `sign`.

@@ -1,0 +1,191 @@
+//! Running the user's handler for one push: `--exec` (a shell command in its own process group,
+//! ended with every process it started when it overruns) or `--forward` (a POST whose 2xx, and
+//! only 2xx, means handled).
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use pyun_core::receive::ReceivedPush;
+use tokio::io::AsyncWriteExt;
+
+use super::{Ctx, Handler};
+
+/// RFC 3986's unreserved characters stay as they are (the platform's serials are made of them,
+/// so a real key reads the same); everything else is percent-encoded.
+const KEY_ESCAPES: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// The longest key, once encoded, passed in PYUN_PUSH_KEY / X-Pyun-Push-Key: longer keys
+/// travel in the fields only (environments and headers have limits of their own).
+const KEY_PASSED: usize = 256;
+
+/// The key as the environment and headers carry it: percent-encoded (a LF, CR or NUL in a
+/// validly signed key cannot break the header or the environment), `None` when too long.
+fn passed_key(key: &str) -> Option<String> {
+    let encoded = utf8_percent_encode(key, KEY_ESCAPES).to_string();
+    (encoded.len() <= KEY_PASSED).then_some(encoded)
+}
+
+/// A file size limit (`ulimit -f`) makes a write fail (EFBIG, answered `500 NOT STORED` like a
+/// full disk) instead of killing the listener with SIGXFSZ. Handlers get the default back.
+pub(super) fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" at start, before any thread runs pyun
+    // code that could race it; no handler function is installed.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+/// Ends a handler's whole process tree when dropped, unless its main process ended by itself:
+/// a timeout, or the listener stopping, leaves no orphan behind to run a second copy.
+struct Tree {
+    pid: Option<u32>,
+}
+
+impl Tree {
+    fn end(&mut self) {
+        let Some(pid) = self.pid.take() else { return };
+        #[cfg(unix)]
+        // SAFETY: signalling the process group this listener created for the handler (the
+        // group id is the handler's pid, set by `process_group(0)`).
+        unsafe {
+            libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+        }
+        #[cfg(windows)]
+        {
+            // taskkill /T ends the process and every process it started (Windows 7 has it).
+            let _ = std::process::Command::new("taskkill")
+                .args(["/F", "/T", "/PID", &pid.to_string()])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+pub(super) async fn run(ctx: &Ctx, push: &ReceivedPush) -> Result<(), String> {
+    let fields = push.fields_json();
+    let key = passed_key(&push.key);
+    match &ctx.handler {
+        Handler::None => Ok(()),
+        Handler::Exec(cmd) => {
+            let mut command = if cfg!(windows) {
+                let mut c = tokio::process::Command::new("cmd");
+                c.arg("/C").arg(cmd);
+                c
+            } else {
+                let mut c = tokio::process::Command::new("sh");
+                c.arg("-c").arg(cmd);
+                c
+            };
+            command
+                .env("PYUN_PUSH_KIND", push.kind.name())
+                .env_remove("PYUN_PUSH_KEY")
+                .env_remove("PYUN_APP_SECRET")
+                .stdin(std::process::Stdio::piped())
+                .kill_on_drop(true);
+            if let Some(k) = &key {
+                command.env("PYUN_PUSH_KEY", k);
+            }
+            #[cfg(unix)]
+            {
+                command.process_group(0);
+                // SAFETY: only `signal`, async-signal-safe, between fork and exec.
+                unsafe {
+                    command.pre_exec(|| {
+                        libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+                        Ok(())
+                    });
+                }
+            }
+            let mut child = command
+                .spawn()
+                .map_err(|e| format!("cannot run --exec: {}", e))?;
+            let mut tree = Tree { pid: child.id() };
+            let mut stdin = child.stdin.take();
+            let input = fields.into_bytes();
+            let run = async {
+                if let Some(s) = stdin.as_mut() {
+                    // A handler that does not read its input is its own business.
+                    let _ = s.write_all(&input).await;
+                }
+                drop(stdin);
+                child.wait().await
+            };
+            let result = tokio::time::timeout(ctx.handler_timeout, run).await;
+            if result.is_ok() {
+                // Ended by itself: what it left running in the background is its own.
+                tree.pid = None;
+            }
+            match result {
+                Err(_) => {
+                    tree.end();
+                    let _ = child.wait().await;
+                    Err(format!(
+                        "--exec took longer than {} s (ended, with the processes it started)",
+                        ctx.handler_timeout.as_secs()
+                    ))
+                }
+                Ok(Err(e)) => Err(format!("--exec: {}", e)),
+                Ok(Ok(st)) if st.success() => Ok(()),
+                Ok(Ok(st)) => Err(format!("--exec ended with {}", st)),
+            }
+        }
+        Handler::Forward(url) => {
+            let agent = ctx.forward_agent.clone();
+            let url = url.clone();
+            let kind = push.kind.name();
+            tokio::task::spawn_blocking(move || {
+                let mut req = agent
+                    .post(&url)
+                    .header("Content-Type", "application/json")
+                    .header("X-Pyun-Push-Kind", kind);
+                if let Some(k) = &key {
+                    req = req.header("X-Pyun-Push-Key", k.as_str());
+                }
+                let r = req
+                    .send(fields.as_str())
+                    .map_err(|e| format!("--forward: {}", e))?;
+                let status = r.status();
+                if status.is_success() {
+                    Ok(())
+                } else if status.is_redirection() {
+                    Err(format!(
+                        "--forward answered HTTP {} (a redirect, not followed: give the URL it points to)",
+                        status.as_u16()
+                    ))
+                } else {
+                    Err(format!("--forward answered HTTP {}", status.as_u16()))
+                }
+            })
+            .await
+            .map_err(|e| format!("--forward: {}", e))?
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passed_key;
+
+    #[test]
+    fn real_keys_pass_unchanged_odd_ones_encoded_long_ones_not_at_all() {
+        assert_eq!(
+            passed_key("2021042116424207").as_deref(),
+            Some("2021042116424207")
+        );
+        assert_eq!(passed_key("a-b_c.d~e").as_deref(), Some("a-b_c.d~e"));
+        assert_eq!(passed_key("A\nB\0").as_deref(), Some("A%0AB%00"));
+        assert_eq!(passed_key("粤").as_deref(), Some("%E7%B2%A4"));
+        assert_eq!(passed_key(&"k".repeat(256)).map(|k| k.len()), Some(256));
+        assert_eq!(passed_key(&"k".repeat(257)), None);
+    }
+}
