@@ -11,7 +11,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
   fi
 fi
-"$venv/bin/pip" install -q --disable-pip-version-check maturin pytest mypy waitress uvicorn
+"$venv/bin/pip" install -q --disable-pip-version-check maturin pytest mypy waitress uvicorn gunicorn werkzeug
 
 echo "-- the sandbox the tests start"
 cargo build -q --release -p pyun-cli

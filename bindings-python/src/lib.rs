@@ -5,13 +5,14 @@
 //! released around everything that waits on the network or reads files.
 //!
 //! Here: the module's functions and its initialisation; `args` reads arguments, `errors` maps
-//! exceptions, `client` and `outbox` hold the classes.
+//! exceptions, `client`, `outbox` and `push_store` hold the classes.
 
 mod args;
 mod client;
 mod errors;
 mod field_str;
 mod outbox;
+mod push_store;
 
 use args::{endpoint, files, owned, record, secret, str_fields, to_py, FileArg};
 use client::Client;
@@ -227,6 +228,7 @@ fn _pyun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Client>()?;
     m.add_class::<outbox::Outbox>()?;
     m.add_class::<outbox::Sender>()?;
+    m.add_class::<push_store::PushStore>()?;
     m.add("__version__", pyun_core::VERSION)?;
     m.add("ACK_BODY", core_push::ACK_BODY)?;
     Ok(())

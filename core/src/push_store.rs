@@ -17,7 +17,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{Error, Result};
-use crate::receive::ReceivedPush;
 
 /// `PRAGMA application_id` of a push store ("PYPS"): another program's SQLite database is never
 /// taken for a push store and converted or written to.
@@ -298,23 +297,16 @@ impl PushStore {
         run().map_err(|e: rusqlite::Error| store_err(&self.path, e))
     }
 
-    /// Records a delivery of `push` and decides; on [`Decision::Handle`] the claim is `token`'s
-    /// for `lease` (the longest the handler may take).
-    pub fn claim(&self, push: &ReceivedPush, token: &str, lease: Duration) -> Result<Decision> {
-        let fields = push.fields_json();
-        let d = Delivery {
-            kind: push.kind.name(),
-            key: &push.key,
-            encoding: push.encoding.name(),
-            fields: &fields,
-        };
+    /// Records a delivery and decides; on [`Decision::Handle`] the claim is `token`'s for
+    /// `lease` (longer than the handler may take).
+    pub fn claim(&self, d: &Delivery<'_>, token: &str, lease: Duration) -> Result<Decision> {
         let lease_ms = lease.as_millis().min(i64::MAX as u128) as i64;
-        self.with_tx(|tx| claim(tx, &d, token, now_ms(), lease_ms, false))
+        self.with_tx(|tx| claim(tx, d, token, now_ms(), lease_ms, false))
     }
 
     /// Records the outcome of the handler that ran under `token`'s claim.
-    pub fn finish(&self, push: &ReceivedPush, token: &str, error: Option<&str>) -> Result<()> {
-        self.with_tx(|tx| finish(tx, push.kind.name(), &push.key, token, error, now_ms()))
+    pub fn finish(&self, kind: &str, key: &str, token: &str, error: Option<&str>) -> Result<()> {
+        self.with_tx(|tx| finish(tx, kind, key, token, error, now_ms()))
     }
 }
 

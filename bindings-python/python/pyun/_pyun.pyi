@@ -6,7 +6,7 @@ from typing_extensions import final
 
 __all__ = [
     "sign", "canonical_string", "verify_rule", "parse_form", "parse_request", "verify_request", "parse_push", "sign_push", "record_fields",
-    "explain", "build_request", "Client", "Outbox", "Sender", "__version__", "ACK_BODY",
+    "explain", "build_request", "Client", "Outbox", "Sender", "PushStore", "__version__", "ACK_BODY",
 ]
 __version__: str
 ACK_BODY: str
@@ -77,6 +77,14 @@ class Outbox:
     def dead_letters(self) -> List[Dict[str, Any]]: ...
     def retry_dead(self, id: Optional[int] = None) -> int: ...
     def purge_done(self, older_than_days: Optional[float] = None) -> int: ...
+
+@final
+class PushStore:
+    def __new__(cls, path: Union[str, PathLike[str]]) -> PushStore: ...
+    @staticmethod
+    def new_token() -> str: ...
+    def claim(self, kind: str, key: str, encoding: str, fields_json: str, token: str, lease: float) -> str: ...
+    def finish(self, kind: str, key: str, token: str, error: Optional[str] = None) -> None: ...
 
 @final
 class Sender:
