@@ -14,14 +14,18 @@ use crate::errors::OrRaise;
 #[pyclass(frozen, module = "pyun._pyun")]
 pub(crate) struct PushStore {
     inner: CoreStore,
+    /// How long a claim holds when its holder dies before finishing.
+    lease: Duration,
 }
 
 #[pymethods]
 impl PushStore {
     #[new]
-    fn new(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+    #[pyo3(signature = (path, lease=300.0))]
+    fn new(py: Python<'_>, path: PathBuf, lease: f64) -> PyResult<Self> {
+        let lease = seconds(py, lease, "lease")?;
         let inner = py.detach(|| CoreStore::open(path)).or_raise(py)?;
-        Ok(PushStore { inner })
+        Ok(PushStore { inner, lease })
     }
 
     /// A new claim token.
@@ -30,8 +34,8 @@ impl PushStore {
         new_token()
     }
 
-    /// Records a delivery and decides: "handle" (this token holds the claim for `lease`
-    /// seconds), "handled" or "busy".
+    /// Records a delivery and decides: "handle" (this token holds the claim for the store's
+    /// lease), "handled" or "busy".
     fn claim(
         &self,
         py: Python<'_>,
@@ -40,9 +44,7 @@ impl PushStore {
         encoding: &str,
         fields_json: &str,
         token: &str,
-        lease: f64,
     ) -> PyResult<&'static str> {
-        let lease: Duration = seconds(py, lease, "lease")?;
         let d = Delivery {
             kind,
             key,
@@ -50,7 +52,7 @@ impl PushStore {
             fields: fields_json,
         };
         let decision = py
-            .detach(|| self.inner.claim(&d, token, lease))
+            .detach(|| self.inner.claim(&d, token, self.lease))
             .or_raise(py)?;
         Ok(match decision {
             Decision::Handle { .. } => "handle",

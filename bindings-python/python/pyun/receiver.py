@@ -93,9 +93,8 @@ class PushStore:
     its next delivery: at least once across a crash)."""
 
     def __init__(self, path: Union[str, "os.PathLike[str]"], lease: float = 300.0) -> None:
-        self._store = _pyun.PushStore(path)
+        self._store = _pyun.PushStore(path, lease)
         self.path = os.fspath(path)
-        self.lease = lease
 
     def __repr__(self) -> str:
         return f"PushStore({self.path!r})"
@@ -104,7 +103,7 @@ class PushStore:
         """Records a delivery: ("handle", token), ("handled", token) or ("busy", token)."""
         token = _pyun.PushStore.new_token()
         fields = json.dumps(push.fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return self._store.claim(push.kind, push.key, push.encoding, fields, token, self.lease), token
+        return self._store.claim(push.kind, push.key, push.encoding, fields, token), token
 
     def finish(self, push: ReceivedPush, token: str, error: Optional[str]) -> None:
         """Records the outcome of the handler that ran under `token`'s claim."""
