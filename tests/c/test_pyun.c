@@ -693,6 +693,18 @@ static void test_receive_request(void) {
                                    LOCAL_SECRET, 0, &rule, NULL),
           PYUN_RESULT_SIGNATURE_INVALID, NULL);
     free(tampered);
+    /* a member given twice: refused, not the last copy kept (which copy was signed?) */
+    {
+        char *twice = cat(signed_json, "", (const char *)NULL);
+        size_t n = strlen(twice);
+        twice[n - 1] = '\0'; /* drop the closing brace */
+        tampered = cat(twice, ",\"paid_value\":\"1\"}", (const char *)NULL);
+        FAILS(pyun_verify_push_request("application/json", (const uint8_t *)tampered,
+                                       strlen(tampered), LOCAL_SECRET, 0, &rule, NULL),
+              PYUN_RESULT_MALFORMED_JSON, "`paid_value` appears twice");
+        free(tampered);
+        free(twice);
+    }
     /* multipart text parts, read with a real multipart parser; nothing verified here */
     CHECK(OK(pyun_parse_push_request("multipart/form-data; boundary=XyZ", (const uint8_t *)multipart,
                                      strlen(multipart), 0, &json)) &&
