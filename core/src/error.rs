@@ -111,11 +111,7 @@ impl std::error::Error for ValidationError {}
 /// body rather than JSON text: shown as "malformed urlencoded body: ...".
 pub(crate) const URLENCODED: &str = "urlencoded: ";
 
-/// Text with a leading UTF-8 byte order mark removed (Notepad saves UTF-8 with one): every
-/// place JSON text comes in goes through this.
-pub fn strip_bom(text: &str) -> &str {
-    text.strip_prefix('\u{FEFF}').unwrap_or(text)
-}
+pub use crate::text::strip_bom;
 
 /// Everything that can go wrong in pyun.
 #[derive(Debug)]

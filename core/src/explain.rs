@@ -6,97 +6,11 @@
 //! (a charset problem, a proxy dropping a field, a value altered on the way).
 
 use std::collections::BTreeMap;
-use std::fmt;
-
-use serde::Serialize;
 
 use crate::record::{EnterRecord, LeaveRecord, ReleaseRecord, UpdateRecord};
 use crate::sign::{canonical_string, java_key_order};
 
-/// What the diagnosis concluded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cause {
-    /// The platform built the same string: the `app_secret` differs from the platform's.
-    WrongSecret,
-    /// The platform saw different fields or values than were sent.
-    FieldsDiffer,
-    /// The platform says a parameter was not sent (``参数`X`未传递``).
-    MissingParameter,
-    /// The hint holds no canonical string to compare.
-    Unrecognised,
-}
-
-/// One field whose value differs between what was sent and what the platform saw.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct FieldDiff {
-    /// The field.
-    pub field: String,
-    /// The value we sent.
-    pub local: String,
-    /// The value the platform signed.
-    pub platform: String,
-    /// The platform's value looks like ours decoded in the wrong charset (`?KKKKKK`, `ç²¤`).
-    pub charset_suspect: bool,
-}
-
-/// The result of [`explain`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Diagnosis {
-    /// The conclusion.
-    pub cause: Cause,
-    /// The parameter named in a ``参数`X`未传递`` hint.
-    pub missing_parameter: Option<String>,
-    /// The platform's canonical string, unescaped, without `&app_secret=***`.
-    pub platform_canonical: Option<String>,
-    /// Our canonical string.
-    pub local_canonical: String,
-    /// Fields we sent that the platform did not sign.
-    pub only_local: Vec<String>,
-    /// Fields the platform signed that we did not send.
-    pub only_platform: Vec<String>,
-    /// Fields with different values.
-    pub differing: Vec<FieldDiff>,
-}
-
-impl Diagnosis {
-    /// One paragraph saying what is wrong and what to do.
-    pub fn summary(&self) -> String {
-        match self.cause {
-            Cause::WrongSecret => "the platform received exactly the fields that were signed, so the app_secret \
-                 differs from the one the platform holds for this parking lot (check the secret, park_uuid and app_id)"
-                .to_string(),
-            Cause::MissingParameter => format!(
-                "the platform says parameter `{}` was not sent",
-                self.missing_parameter.as_deref().unwrap_or("?")
-            ),
-            Cause::Unrecognised => "the hint holds no canonical string to compare".to_string(),
-            Cause::FieldsDiffer => {
-                let mut parts = Vec::new();
-                for d in &self.differing {
-                    let mut s = format!("`{}` sent as {:?} but the platform saw {:?}", d.field, d.local, d.platform);
-                    if d.charset_suspect {
-                        s.push_str(" (a charset problem: send UTF-8, or use encoding=URL mode)");
-                    }
-                    parts.push(s);
-                }
-                if !self.only_local.is_empty() {
-                    parts.push(format!("sent but not seen by the platform: {}", self.only_local.join(", ")));
-                }
-                if !self.only_platform.is_empty() {
-                    parts.push(format!("seen by the platform but not sent: {}", self.only_platform.join(", ")));
-                }
-                format!("the platform signed different fields than were sent: {}", parts.join("; "))
-            }
-        }
-    }
-}
-
-impl fmt::Display for Diagnosis {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.summary())
-    }
-}
+pub use crate::diagnosis::{Cause, Diagnosis, FieldDiff};
 
 /// Every field name the protocol uses, to split a canonical string whose values contain `&`.
 fn is_known_field(k: &str) -> bool {

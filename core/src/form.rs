@@ -17,65 +17,7 @@ use crate::sign::upper_hex;
 /// Size of the buffer used to stream files, for hashing and for sending.
 pub(crate) const CHUNK: usize = 64 * 1024;
 
-/// The file parts the protocol knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FileField {
-    /// `enter_image_file`, hashed into `enter_image_hash`.
-    EnterImage,
-    /// `enter_plate_image_file`, hashed into `enter_plate_image_hash`.
-    EnterPlateImage,
-    /// `leave_image_file`, hashed into `leave_image_hash`.
-    LeaveImage,
-    /// `leave_plate_image_file`, hashed into `leave_plate_image_hash`.
-    LeavePlateImage,
-    /// `capture_image` of an abnormal release (page 002: the field carries either a URL or the
-    /// file's bytes). It has no hash field, so it is neither hashed nor signed.
-    CaptureImage,
-}
-
-impl FileField {
-    /// Every file field, in a fixed order.
-    pub const ALL: [FileField; 5] = [
-        FileField::EnterImage,
-        FileField::EnterPlateImage,
-        FileField::LeaveImage,
-        FileField::LeavePlateImage,
-        FileField::CaptureImage,
-    ];
-
-    /// The multipart part name.
-    pub fn name(self) -> &'static str {
-        match self {
-            FileField::EnterImage => "enter_image_file",
-            FileField::EnterPlateImage => "enter_plate_image_file",
-            FileField::LeaveImage => "leave_image_file",
-            FileField::LeavePlateImage => "leave_plate_image_file",
-            FileField::CaptureImage => "capture_image",
-        }
-    }
-
-    /// The signed text field that carries this file's MD5, if the protocol has one.
-    pub fn hash_field(self) -> Option<&'static str> {
-        match self {
-            FileField::EnterImage => Some("enter_image_hash"),
-            FileField::EnterPlateImage => Some("enter_plate_image_hash"),
-            FileField::LeaveImage => Some("leave_image_hash"),
-            FileField::LeavePlateImage => Some("leave_plate_image_hash"),
-            FileField::CaptureImage => None,
-        }
-    }
-
-    /// The field from its part name (`enter_image_file`, ...).
-    pub fn from_name(name: &str) -> Option<FileField> {
-        FileField::ALL.iter().copied().find(|f| f.name() == name)
-    }
-}
-
-impl fmt::Display for FileField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use crate::endpoint::FileField;
 
 /// Where a file's bytes come from.
 #[derive(Clone)]

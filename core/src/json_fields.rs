@@ -30,7 +30,7 @@ impl<'de> serde::Deserialize<'de> for Members {
                     if !seen.insert(k.clone()) {
                         return Err(serde::de::Error::custom(format_args!(
                             "field `{}` appears twice",
-                            crate::receive::bounded(&k, 128)
+                            crate::text::bounded(&k, 128)
                         )));
                     }
                     out.push((k, v));
@@ -45,7 +45,7 @@ impl<'de> serde::Deserialize<'de> for Members {
 /// The members of the JSON object `text` (a leading byte order mark is skipped), in order.
 /// Anything but one object, or a member given twice, is an [`Error::Json`] saying so.
 pub fn members(text: &str) -> Result<Vec<(String, Value)>> {
-    let text = crate::error::strip_bom(text);
+    let text = crate::text::strip_bom(text);
     match serde_json::from_str::<Members>(text) {
         Ok(m) => Ok(m.0),
         Err(e) if e.is_data() && !text.trim_start().starts_with('{') => {

@@ -18,6 +18,7 @@ pub mod amount;
 #[cfg(feature = "http")]
 pub mod client;
 pub mod codes;
+pub mod diagnosis;
 pub mod endpoint;
 pub mod error;
 pub mod explain;
@@ -37,6 +38,7 @@ mod resolver;
 pub mod response;
 pub mod secret;
 pub mod sign;
+pub mod text;
 pub mod time;
 
 #[cfg(feature = "http")]

@@ -379,23 +379,6 @@ pub fn verify_request(
     })
 }
 
-/// At most `max` bytes of a received value, cut at a character boundary and marked with the
-/// size left out: what a receiver logs or echoes of a push stays small whatever was sent.
-pub fn bounded(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    if text.len() <= max {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    std::borrow::Cow::Owned(format!(
-        "{}...({} more bytes)",
-        &text[..cut],
-        text.len() - cut
-    ))
-}
-
 /// Whether an error from [`verify_request`] is a missing `sign`.
 pub fn is_missing_sign(e: &Error) -> bool {
     matches!(e, Error::Signature(VerifyError::MissingSign))

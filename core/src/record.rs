@@ -155,7 +155,7 @@ fn object_of(endpoint: Endpoint, v: Value) -> Result<Map<String, Value>, Validat
 }
 
 /// The common checks: required fields, `merchant` for `park_uuid`, `extra` names that are safe
-/// to send (see [`field_name_problem`](crate::request::field_name_problem)) and do not shadow a
+/// to send (see [`field_name_problem`](field_name_problem)) and do not shadow a
 /// known field.
 fn check_common(
     known: &[&str],
@@ -183,7 +183,7 @@ fn check_common(
         });
     }
     for k in extra.keys() {
-        if let Some(why) = crate::request::field_name_problem(k) {
+        if let Some(why) = field_name_problem(k) {
             problems.push(Problem {
                 field: format!("extra.{:?}", k),
                 kind: ProblemKind::Invalid(why),
@@ -246,7 +246,7 @@ macro_rules! record {
 
             /// Reads a JSON text; see [`Self::from_value`].
             pub fn from_json(json: &str) -> Result<Self, Error> {
-                let v: Value = serde_json::from_str(crate::error::strip_bom(json)).map_err(|e| Error::Json(e.to_string()))?;
+                let v: Value = serde_json::from_str(crate::text::strip_bom(json)).map_err(|e| Error::Json(e.to_string()))?;
                 Ok(Self::from_value(v)?)
             }
         }
@@ -580,7 +580,7 @@ impl AnyRecord {
     /// Reads a JSON text for an endpoint: [`Error::Json`] when it is not JSON,
     /// [`Error::Validation`] when a key is bad.
     pub fn from_json(endpoint: Endpoint, json: &str) -> Result<AnyRecord, Error> {
-        let v: Value = serde_json::from_str(crate::error::strip_bom(json))
+        let v: Value = serde_json::from_str(crate::text::strip_bom(json))
             .map_err(|e| Error::Json(e.to_string()))?;
         Ok(AnyRecord::from_value(endpoint, v)?)
     }
@@ -649,6 +649,25 @@ macro_rules! any_from {
 }
 
 any_from!(EnterRecord => Enter, LeaveRecord => Leave, ReleaseRecord => Release, UpdateRecord => Update);
+
+/// Why `name` cannot be a field name, if it cannot. Names go as they are into a multipart
+/// `Content-Disposition` header (where `"`, `\`, CR or LF would change what the server reads:
+/// another name, or headers of its own) and into the signed string (where `&` and `=` would
+/// change what is signed). So a name is what the platform's own names are made of: ASCII
+/// letters, digits and `_` (upper case too, for names the platform may add); not empty.
+pub fn field_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("a field name cannot be empty".into());
+    }
+    name.chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map(|c| {
+            format!(
+                "a field name is ASCII letters, digits and `_`, and this one holds {:?}",
+                c
+            )
+        })
+}
 
 #[cfg(test)]
 mod tests {

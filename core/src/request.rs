@@ -344,24 +344,7 @@ impl SignedRequest {
     }
 }
 
-/// Why `name` cannot be a field name, if it cannot. Names go as they are into a multipart
-/// `Content-Disposition` header (where `"`, `\`, CR or LF would change what the server reads:
-/// another name, or headers of its own) and into the signed string (where `&` and `=` would
-/// change what is signed). So a name is what the platform's own names are made of: ASCII
-/// letters, digits and `_` (upper case too, for names the platform may add); not empty.
-pub fn field_name_problem(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some("a field name cannot be empty".into());
-    }
-    name.chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-        .map(|c| {
-            format!(
-                "a field name is ASCII letters, digits and `_`, and this one holds {:?}",
-                c
-            )
-        })
-}
+pub use crate::record::field_name_problem;
 
 /// Validates a record, hashes its files and signs it: the one step between a record and the
 /// wire. Nothing is sent; a record that could never be accepted is refused here.

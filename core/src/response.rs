@@ -6,8 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::diagnosis::Diagnosis;
 use crate::endpoint::Endpoint;
-use crate::explain::Diagnosis;
 
 /// The platform's JSON answer. HTTP non-200 responses carry it too, so it is always read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -10,8 +10,9 @@ use serde_json::{json, Value};
 
 use crate::args::{check_out, endpoint, files};
 use crate::charset::Charset;
-use crate::error::{guard_charset, pyun_result, FfiError};
+use crate::error::{pyun_result, FfiError};
 use crate::handle::{release, with_handle, Handle, Registry};
+use crate::panic::guard_charset;
 use crate::strings::json_c_string;
 
 /// A client for one parking lot and secret. Opaque; thread-safe. The `pyun_client *` a caller

@@ -8,7 +8,8 @@ use pyun_core::{AnyRecord, Record};
 use serde_json::Value;
 
 use crate::args::{check_out, endpoint, files};
-use crate::error::{guard_charset, pyun_result};
+use crate::error::pyun_result;
+use crate::panic::guard_charset;
 use crate::strings::json_c_string;
 
 /// Explains a platform `hint` (from an ignored or rejected push) against the record that was

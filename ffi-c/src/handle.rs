@@ -44,15 +44,12 @@ use std::collections::BTreeMap;
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::charset::Charset;
-use crate::client::pyun_client;
-use crate::delivery::pyun_sender;
-use crate::error::{guard, pyun_result, release_guard, FfiError};
-use crate::outbox::pyun_outbox;
-use crate::request::pyun_request;
+use crate::error::{pyun_result, FfiError};
+use crate::panic::{guard, release_guard};
 
 /// Shards per registry: a power of two.
 pub(crate) const SHARDS: usize = 64;
@@ -94,18 +91,32 @@ pub(crate) trait Handle: Send + Sync + Sized + 'static {
     fn charset(&self) -> Charset;
 }
 
+/// What a registry can tell of a handle without its type being known: the C name of its type,
+/// and whether it holds the handle. For messages naming what a mistyped handle really is.
+trait Lookup: Sync {
+    fn type_name(&self) -> &'static str;
+    fn holds(&self, key: usize) -> bool;
+}
+
+impl<T: Handle> Lookup for Registry<T> {
+    fn type_name(&self) -> &'static str {
+        T::TYPE
+    }
+
+    fn holds(&self, key: usize) -> bool {
+        self.get(key).is_some()
+    }
+}
+
+/// The registry of each kind, recorded when its type hands out its first handle, so that this
+/// module names the types without depending on the modules that define them. A kind with no
+/// entry never had a handle: a pointer of that kind was never handed out.
+static KINDS: [OnceLock<&'static dyn Lookup>; 8] = [const { OnceLock::new() }; 8];
+
 /// The C name of the type of `kind`, and whether a handle of that kind is live.
 fn kind_info(kind: usize, key: usize) -> Option<(&'static str, bool)> {
-    fn info<T: Handle>(key: usize) -> Option<(&'static str, bool)> {
-        Some((T::TYPE, T::registry().get(key).is_some()))
-    }
-    match kind {
-        pyun_client::KIND => info::<pyun_client>(key),
-        pyun_request::KIND => info::<pyun_request>(key),
-        pyun_outbox::KIND => info::<pyun_outbox>(key),
-        pyun_sender::KIND => info::<pyun_sender>(key),
-        _ => None,
-    }
+    let registry = KINDS.get(kind)?.get()?;
+    Some((registry.type_name(), registry.holds(key)))
 }
 
 /// One shard of a registry: handle number to object.
@@ -130,6 +141,7 @@ impl<T: Handle> Registry<T> {
 
     /// Registers a new object and returns its handle.
     pub(crate) fn insert(&self, object: T) -> *mut T {
+        let _ = KINDS[T::KIND].set(T::registry());
         let object = Arc::new(object);
         loop {
             let raw = NEXT_ID.fetch_add(1, Ordering::Relaxed);
@@ -454,7 +466,7 @@ mod tests {
         let e = not_live::<Probe>(BASE.wrapping_add((MAX_ID - 1) << 3 | 6), "p", "f");
         assert!(e.message.contains("never handed out"), "{}", e.message);
         // A live handle of another type.
-        let c = pyun_client::registry().insert(crate::client::test_client());
+        let c = crate::client::pyun_client::registry().insert(crate::client::test_client());
         let e = not_live::<Probe>(c.addr(), "p", "f");
         assert!(
             e.message

@@ -37,6 +37,7 @@ mod handle;
 mod strings;
 
 mod error;
+mod panic;
 
 mod sign;
 

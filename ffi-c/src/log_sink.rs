@@ -16,7 +16,8 @@ use std::sync::{Mutex, Once, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::charset::Charset;
-use crate::error::{guard_charset, pyun_result, FfiError};
+use crate::error::{pyun_result, FfiError};
+use crate::panic::guard_charset;
 
 /// Called with each log record: `level` 1 error, 2 warn, 3 info, 4 debug, 5 trace; `target`
 /// the module (ASCII) and `message` NUL-terminated in the charset given when it was set. Both

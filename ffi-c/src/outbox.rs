@@ -8,8 +8,9 @@ use pyun_core::AnyRecord;
 use crate::args::{check_out, endpoint, files};
 use crate::charset::Charset;
 use crate::client::pyun_client;
-use crate::error::{guard_charset, pyun_result};
+use crate::error::pyun_result;
 use crate::handle::{lookup, release, with_handle, Handle, Registry};
+use crate::panic::guard_charset;
 use crate::strings::json_c_string;
 
 /// A durable queue of records on a SQLite file. Opaque; thread-safe; several processes may

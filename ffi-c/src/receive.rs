@@ -15,7 +15,8 @@ use serde_json::{json, Map, Value};
 
 use crate::args::check_out;
 use crate::charset::Charset;
-use crate::error::{guard_charset, pyun_result, FfiError};
+use crate::error::{pyun_result, FfiError};
+use crate::panic::guard_charset;
 use crate::strings::json_c_string;
 
 /// The body bytes: NULL is allowed only with a length of 0.

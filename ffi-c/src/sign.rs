@@ -8,7 +8,8 @@ use pyun_core::sign::{self, EmptyRule, VerifyError};
 use serde_json::Value;
 
 use crate::args::{check_out, secret};
-use crate::error::{guard_charset, pyun_result, FfiError};
+use crate::error::{pyun_result, FfiError};
+use crate::panic::guard_charset;
 use crate::strings::{json_c_string, text_c_string};
 
 /// Signs a flat JSON object of string fields: `*out_sign` receives the 32-character uppercase

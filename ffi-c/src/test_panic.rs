@@ -4,7 +4,8 @@
 //! host gets `PYUN_RESULT_PANIC` back instead of an abort). Never in a released DLL.
 
 use crate::charset::Charset;
-use crate::error::{guard, pyun_result};
+use crate::error::pyun_result;
+use crate::panic::guard;
 
 /// Panics inside the panic boundary; returns `PYUN_RESULT_PANIC`.
 #[no_mangle]

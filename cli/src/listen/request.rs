@@ -8,8 +8,9 @@ use std::time::Instant;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
-use pyun_core::receive::{bounded, parse_request, verify_request, PushKind};
+use pyun_core::receive::{parse_request, verify_request, PushKind};
 use pyun_core::sign::VerifyError;
+use pyun_core::text::bounded;
 use pyun_core::Error as CoreError;
 
 use super::{log, once, Ctx};
