@@ -13,8 +13,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install -q --disable-pip-version-check maturin pytest mypy waitress uvicorn gunicorn werkzeug
 
-echo "-- the sandbox the tests start"
-cargo build -q --release -p pyun-cli
+echo "-- the sandbox the tests start, and libpyun.so"
+cargo build -q --release -p pyun-cli -p pyun-ffi  # the CLI and libpyun.so: the contract test compares their JSON
 
 echo "-- the wheel, installed with pip"
 "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings-python

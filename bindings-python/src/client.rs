@@ -2,10 +2,10 @@
 
 use pyo3::prelude::*;
 use pyun_core::{BuildOptions, Client as CoreClient, ClientConfig, RetryPolicy};
-use serde_json::json;
 
-use crate::args::{files, record, seconds, secret, to_py, FileArg};
-use crate::errors::{diagnosis_json, OrRaise};
+use crate::args::{files, record, seconds, secret, FileArg};
+use crate::errors::OrRaise;
+use pyun_core::contract::push_result_json;
 
 /// A client for one parking lot; thread-safe (the core client is `Send + Sync`).
 #[pyclass(frozen, module = "pyun._pyun")]
@@ -56,27 +56,19 @@ impl Client {
         })
     }
 
-    /// Validates, signs and sends a record (JSON) with files; returns the result as a dict.
+    /// Validates, signs and sends a record (JSON) with files; returns the result as the
+    /// contract's JSON text (`pyun_core::contract::push_result_json`).
     fn push(
         &self,
         py: Python<'_>,
         endpoint_name: &str,
         record_json: &str,
         files_arg: Vec<FileArg>,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<String> {
         let rec = record(py, endpoint_name, record_json)?;
         let files = files(py, files_arg)?;
         let r = py.detach(|| self.inner.push(&rec, &files)).or_raise(py)?;
-        to_py(
-            py,
-            &json!({
-                "endpoint": r.endpoint.name(), "outcome": r.outcome.name(), "code": r.response.code,
-                "message": r.response.message, "hint": r.response.hint, "seqno": r.response.seqno,
-                "http_status": r.http_status, "attempts": r.attempts, "elapsed": r.elapsed.as_secs_f64(),
-                "canonical": r.canonical_masked, "sign": r.sign,
-                "diagnosis": r.diagnosis.as_ref().map(diagnosis_json), "response": r.response,
-            }),
-        )
+        Ok(push_result_json(&r).to_string())
     }
 
     fn __repr__(&self) -> String {

@@ -16,9 +16,10 @@ mod push_store;
 
 use args::{endpoint, files, owned, record, secret, str_fields, to_py, FileArg};
 use client::Client;
-use errors::{config_err, diagnosis_json, OrRaise};
+use errors::{config_err, OrRaise};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use pyun_core::contract::diagnosis_json;
 use pyun_core::push::{self as core_push, LeavePush, PaymentPush};
 use pyun_core::sign::{self as core_sign, EmptyRule, VerifyError};
 use pyun_core::{AnyRecord, BuildOptions, Error, Record};
@@ -66,6 +67,26 @@ fn parse_request(
     body: &[u8],
 ) -> PyResult<Vec<(String, String)>> {
     pyun_core::receive::parse_request(content_type, body).or_raise(py)
+}
+
+/// The binding contract's failure kinds (`pyun_core::contract::ErrorKind`): name, C result
+/// number, CLI exit code, JSON kind and exception class of each, for the tests that check the
+/// faces agree.
+#[pyfunction]
+fn error_kinds() -> Vec<(String, u32, u8, &'static str, &'static str)> {
+    pyun_core::contract::ErrorKind::ALL
+        .iter()
+        .map(|k| {
+            let i = k.info();
+            (
+                format!("{:?}", k),
+                i.c_result,
+                i.exit_code,
+                i.json_kind,
+                i.python_exception,
+            )
+        })
+        .collect()
 }
 
 /// A verified push for Python: (kind, key, encoding, fields).
@@ -225,6 +246,7 @@ fn _pyun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(record_fields, m)?)?;
     m.add_function(wrap_pyfunction!(explain, m)?)?;
     m.add_function(wrap_pyfunction!(build_request, m)?)?;
+    m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add_class::<Client>()?;
     m.add_class::<outbox::Outbox>()?;
     m.add_class::<outbox::Sender>()?;

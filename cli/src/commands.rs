@@ -110,17 +110,7 @@ pub fn push(a: PushArgs, json: bool) -> Result<u8, Failure> {
     let client = a.client.client()?;
     let r = client.push(&record, &files)?;
     if json {
-        let v = serde_json::json!({
-            "endpoint": r.endpoint.name(),
-            "outcome": r.outcome.name(),
-            "http_status": r.http_status,
-            "response": r.response,
-            "attempts": r.attempts,
-            "elapsed_ms": r.elapsed.as_millis() as u64,
-            "canonical": r.canonical_masked,
-            "sign": r.sign,
-            "diagnosis": r.diagnosis,
-        });
+        let v = pyun_core::contract::push_result_json(&r);
         print_json(&v);
     } else {
         println!(

@@ -140,18 +140,12 @@ impl Failure {
 
 impl From<pyun_core::Error> for Failure {
     fn from(e: pyun_core::Error) -> Self {
-        use pyun_core::Error as E;
-        let code = match &e {
-            E::Api(_) | E::Signature(_) => 1,
-            E::Transport(_) => 3,
-            E::Store(_) | E::RecordsLost(_) => 4,
-            _ => 2,
-        };
-        let mut f = Failure::new(code, e.to_string());
-        if matches!(e, E::Signature(_)) {
-            f.kind = "invalid";
+        let info = e.kind().info();
+        Failure {
+            code: info.exit_code,
+            kind: info.json_kind,
+            message: e.to_string(),
         }
-        f
     }
 }
 

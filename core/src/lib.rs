@@ -18,6 +18,7 @@ pub mod amount;
 #[cfg(feature = "http")]
 pub mod client;
 pub mod codes;
+pub mod contract;
 pub mod diagnosis;
 pub mod endpoint;
 pub mod error;

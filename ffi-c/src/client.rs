@@ -4,9 +4,10 @@
 use std::os::raw::c_char;
 use std::time::Duration;
 
+use pyun_core::contract::{api_failure_json, push_result_json};
 use pyun_core::{AnyRecord, Client, ClientConfig, FileField, FileSource};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::args::{check_out, endpoint, files};
 use crate::charset::Charset;
@@ -250,40 +251,11 @@ pub unsafe extern "C" fn pyun_client_push(
         let (record, files) = read_record(c, endpoint_name, record_json, files_json)?;
         let (code, outcome, result) = match c.client.push(&record, &files) {
             Ok(r) => {
-                let v = json!({
-                    "endpoint": r.endpoint.name(),
-                    "outcome": r.outcome.name(),
-                    "code": r.response.code,
-                    "message": r.response.message,
-                    "hint": r.response.hint,
-                    "seqno": r.response.seqno,
-                    "http_status": r.http_status,
-                    "attempts": r.attempts,
-                    "elapsed_ms": r.elapsed.as_millis() as u64,
-                    "canonical": r.canonical_masked,
-                    "sign": r.sign,
-                    "diagnosis": r.diagnosis.as_ref().map(diagnosis_json),
-                    "response": r.response,
-                });
+                let v = push_result_json(&r);
                 (pyun_result::Ok, r.outcome, v)
             }
             Err(pyun_core::Error::Api(f)) => {
-                let v = json!({
-                    "endpoint": f.endpoint.name(),
-                    "outcome": f.outcome.name(),
-                    "code": f.response.code,
-                    "message": f.response.message,
-                    "hint": f.response.hint,
-                    "seqno": f.response.seqno,
-                    "http_status": f.http_status,
-                    "attempts": f.attempts,
-                    "canonical": f.canonical_masked,
-                    "diagnosis": f.diagnosis.as_ref().map(diagnosis_json),
-                    "response": f.response,
-                    "raw_body": f.raw_body,
-                    "retry_after_s": f.retry_after.map(|d| d.as_secs()),
-                    "error": f.to_string(),
-                });
+                let v = api_failure_json(&f);
                 // Recorded for pyun_last_error_message too, like every failure.
                 let message = f.to_string();
                 // Encoded before anything is written: out-parameters are all or nothing.
@@ -325,12 +297,6 @@ impl pyun_client {
     pub(crate) fn client_arc(&self) -> &std::sync::Arc<Client> {
         &self.client
     }
-}
-
-fn diagnosis_json(d: &pyun_core::Diagnosis) -> Value {
-    let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
-    v["summary"] = Value::String(d.summary());
-    v
 }
 
 /// A client for the unit tests (no connection is made).

@@ -5,6 +5,8 @@ use std::cell::RefCell;
 use std::os::raw::c_char;
 use std::panic::catch_unwind;
 
+use pyun_core::contract::ErrorKind;
+
 /// The result of every call. Numbers are fixed and never reused.
 #[allow(non_camel_case_types)]
 #[repr(C)]
@@ -67,22 +69,28 @@ impl FfiError {
     }
 }
 
+/// The C number of each kind of the binding contract (`pyun_core::contract`); a test checks
+/// them against the contract's table.
+impl From<ErrorKind> for pyun_result {
+    fn from(k: ErrorKind) -> Self {
+        match k {
+            ErrorKind::InvalidBody => pyun_result::InvalidArgument,
+            ErrorKind::MalformedJson => pyun_result::MalformedJson,
+            ErrorKind::Validation => pyun_result::Validation,
+            ErrorKind::File => pyun_result::File,
+            ErrorKind::Config => pyun_result::Config,
+            ErrorKind::SignatureInvalid => pyun_result::SignatureInvalid,
+            ErrorKind::Transport => pyun_result::Transport,
+            ErrorKind::Rejected => pyun_result::Rejected,
+            ErrorKind::Store => pyun_result::Store,
+            ErrorKind::RecordsLost => pyun_result::RecordsLost,
+        }
+    }
+}
+
 impl From<pyun_core::Error> for FfiError {
     fn from(e: pyun_core::Error) -> Self {
-        use pyun_core::Error as E;
-        let code = match &e {
-            E::Validation(_) => pyun_result::Validation,
-            E::Json(_) => pyun_result::MalformedJson,
-            E::File { .. } => pyun_result::File,
-            E::Config(_) => pyun_result::Config,
-            E::Signature(_) => pyun_result::SignatureInvalid,
-            E::Transport(_) => pyun_result::Transport,
-            E::Api(_) => pyun_result::Rejected,
-            E::Store(_) => pyun_result::Store,
-            E::RecordsLost(_) => pyun_result::RecordsLost,
-            _ => pyun_result::InvalidArgument,
-        };
-        FfiError::new(code, e.to_string())
+        FfiError::new(e.kind().into(), e.to_string())
     }
 }
 
@@ -129,4 +137,16 @@ pub unsafe extern "C" fn pyun_last_error_message(buf: *mut c_char, len: usize) -
             .unwrap_or(0)
     });
     result.unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_numbers_are_the_contracts() {
+        for k in ErrorKind::ALL {
+            assert_eq!(pyun_result::from(k) as u32, k.info().c_result, "{:?}", k);
+        }
+    }
 }

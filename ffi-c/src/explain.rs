@@ -5,7 +5,6 @@ use std::os::raw::c_char;
 
 use pyun_core::push::fields_from_json;
 use pyun_core::{AnyRecord, Record};
-use serde_json::Value;
 
 use crate::args::{check_out, endpoint, files};
 use crate::error::pyun_result;
@@ -68,8 +67,7 @@ pub unsafe extern "C" fn pyun_explain_files(
         let files = files(cs.optional(files_json, "files_json")?)?;
         let fields = pyun_core::explain::with_file_hashes(fields, &files)?;
         let d = pyun_core::explain(&hint, &fields);
-        let mut v = serde_json::to_value(&d).unwrap_or(Value::Null);
-        v["summary"] = Value::String(d.summary());
+        let v = pyun_core::contract::diagnosis_json(&d);
         *out_json = json_c_string(cs, &v.to_string(), "out_json")?;
         Ok(pyun_result::Ok)
     })

@@ -231,7 +231,9 @@ def build_request(
 
 @dataclasses.dataclass(frozen=True)
 class PushResult:
-    """An accepted push or, outside strict mode, an ignored one (then `diagnosis` says why)."""
+    """An accepted push or, outside strict mode, an ignored one (then `diagnosis` says why).
+    `to_json()` is the result as every face of pyun writes it (the C ABI's `out_result_json`,
+    `pyun push --json`): durations in milliseconds."""
 
     endpoint: str
     outcome: str
@@ -241,16 +243,31 @@ class PushResult:
     seqno: Optional[str]
     http_status: int
     attempts: int
-    elapsed: float
+    elapsed_ms: int
     canonical: str
     sign: str
     diagnosis: Optional[Diagnosis]
     response: Dict[str, Any]
+    _json: str = dataclasses.field(default="", repr=False, compare=False)
 
     @property
     def accepted(self) -> bool:
         """True when the platform took the record (not merely answered 200 and ignored it)."""
         return self.outcome == "accepted"
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds from the first attempt to the answer, backoff included."""
+        return self.elapsed_ms / 1000
+
+    def to_json(self) -> str:
+        """The result as the contract's JSON text, byte for byte what C and the CLI write."""
+        return self._json
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The result as a dict of plain values (the JSON of `to_json`, parsed)."""
+        parsed: Dict[str, Any] = json.loads(self._json)
+        return parsed
 
 
 class Client:
@@ -309,9 +326,10 @@ class Client:
         """Validates, signs and sends a record. Raises `ValidationError` (nothing sent),
         `FileError`, `ApiError` (the platform refused it) or `TransportError`."""
         ep = _endpoint(record, endpoint)
-        d = self._native.push(ep, _record_json(record, ep), _files(files))
+        text = self._native.push(ep, _record_json(record, ep), _files(files))
+        d = json.loads(text)
         d["diagnosis"] = Diagnosis._from(d["diagnosis"]) if d["diagnosis"] else None
-        return PushResult(**d)
+        return PushResult(**d, _json=text)
 
     def push_enter(self, record: Union[EnterRecord, Mapping[str, Any]], files: Optional[Mapping[str, FileLike]] = None) -> PushResult:
         """`enter_image_file` / `enter_plate_image_file` may be given in `files`."""

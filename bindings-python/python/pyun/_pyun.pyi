@@ -6,7 +6,7 @@ from typing_extensions import final
 
 __all__ = [
     "sign", "canonical_string", "verify_rule", "parse_form", "parse_request", "verify_request", "parse_push", "sign_push", "record_fields",
-    "explain", "build_request", "Client", "Outbox", "Sender", "PushStore", "__version__", "ACK_BODY",
+    "explain", "build_request", "error_kinds", "Client", "Outbox", "Sender", "PushStore", "__version__", "ACK_BODY",
 ]
 __version__: str
 ACK_BODY: str
@@ -54,7 +54,7 @@ class Client:
         url_encoding: bool,
         ca_file: Optional[str],
     ) -> Client: ...
-    def push(self, endpoint_name: str, record_json: str, files_arg: Sequence[_FileArg]) -> Dict[str, Any]: ...
+    def push(self, endpoint_name: str, record_json: str, files_arg: Sequence[_FileArg]) -> str: ...
 
 @final
 class Outbox:
@@ -77,6 +77,8 @@ class Outbox:
     def dead_letters(self) -> List[Dict[str, Any]]: ...
     def retry_dead(self, id: Optional[int] = None) -> int: ...
     def purge_done(self, older_than_days: Optional[float] = None) -> int: ...
+
+def error_kinds() -> List[Tuple[str, int, int, str, str]]: ...
 
 @final
 class PushStore:

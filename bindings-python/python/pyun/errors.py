@@ -43,6 +43,7 @@ class ApiError(PyunError):
     "not_platform" (a proxy's or captive portal's answer, not the platform's) the record did
     not reach the platform: send it again later."""
 
+    endpoint: str = ""
     code: str = ""
     message: str = ""
     hint: Optional[str] = None
@@ -53,9 +54,14 @@ class ApiError(PyunError):
     canonical: str = ""
     diagnosis: Optional[Diagnosis] = None
     retry_after_s: Optional[int] = None
+    raw_body: Optional[str] = None
+    response: Dict[str, Any] = {}
 
     @staticmethod
     def _convert(details: Dict[str, Any]) -> Dict[str, Any]:
+        # The refusal's JSON as every face writes it (pyun_core::contract); its "error" is the
+        # exception's own message.
+        details = {k: v for k, v in details.items() if k != "error"}
         d = details.get("diagnosis")
         return {**details, "diagnosis": Diagnosis._from(d) if d else None}
 
