@@ -7,7 +7,7 @@
 //!   class names against this table.
 //! - [`push_result_json`] / [`api_failure_json`]: the one JSON shape of a push's result (C's
 //!   `out_result_json`, Python's `PushResult.to_json()`, `pyun push --json`), durations in
-//!   milliseconds.
+//!   milliseconds; [`received_push_json`], the one JSON of a received push.
 
 use serde_json::{json, Value};
 
@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use crate::client::PushResult;
 use crate::diagnosis::Diagnosis;
 use crate::error::Error;
+use crate::receive::{BodyEncoding, PushKind};
 use crate::response::ApiFailure;
 
 /// The kinds of failure every face distinguishes.
@@ -161,6 +162,20 @@ pub fn api_failure_json(f: &ApiFailure) -> Value {
         "retry_after_s": f.retry_after.map(|d| d.as_secs()),
         "error": f.to_string(),
     })
+}
+
+/// A received push as JSON: `{"encoding", "kind", "key", "fields": {name: value, ...}}`.
+pub fn received_push_json(
+    encoding: BodyEncoding,
+    kind: PushKind,
+    key: &str,
+    fields: &[(String, String)],
+) -> Value {
+    let fields: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    json!({ "encoding": encoding.name(), "kind": kind.name(), "key": key, "fields": fields })
 }
 
 #[cfg(test)]

@@ -184,6 +184,17 @@ pub enum TransportErrorKind {
     Config,
 }
 
+impl TransportErrorKind {
+    /// Whether another attempt may get an answer: the network's failures, not TLS or a
+    /// proxy/URL problem, which will not fix themselves.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
+        )
+    }
+}
+
 /// A request that got no usable answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransportError {
@@ -198,10 +209,7 @@ pub struct TransportError {
 impl TransportError {
     /// Whether a retry may help.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self.kind,
-            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
-        )
+        self.kind.is_retryable()
     }
 }
 

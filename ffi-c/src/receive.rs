@@ -8,10 +8,10 @@
 
 use std::os::raw::c_char;
 
+use pyun_core::contract::received_push_json;
 use pyun_core::receive::{self, PushKind};
 use pyun_core::sign::{EmptyRule, VerifyError};
 use pyun_core::AppSecret;
-use serde_json::{json, Map, Value};
 
 use crate::args::check_out;
 use crate::charset::Charset;
@@ -36,15 +36,6 @@ unsafe fn body<'a>(body: *const u8, len: usize) -> Result<&'a [u8], FfiError> {
     // SAFETY: the caller promises `body` points to `len` readable bytes that stay valid for
     // the call; they are only read.
     Ok(std::slice::from_raw_parts(body, len))
-}
-
-fn fields_object(fields: &[(String, String)]) -> Value {
-    Value::Object(
-        fields
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect::<Map<String, Value>>(),
-    )
 }
 
 /// Reads a received push's fields. `content_type` is the request's `Content-Type` header (NULL
@@ -72,10 +63,7 @@ pub unsafe extern "C" fn pyun_parse_push_request(
         let encoding = receive::body_encoding(ct.as_deref(), bytes)?;
         let fields = receive::parse_request(ct.as_deref(), bytes)?;
         let (kind, key) = PushKind::of(&fields);
-        let v = json!({
-            "encoding": encoding.name(), "kind": kind.name(), "key": key,
-            "fields": fields_object(&fields),
-        });
+        let v = received_push_json(encoding, kind, &key, &fields);
         *out_json = json_c_string(cs, &v.to_string(), "out_json")?;
         Ok(pyun_result::Ok)
     })
@@ -120,10 +108,7 @@ pub unsafe extern "C" fn pyun_verify_push_request(
             Err(e) => return Err(e.into()),
         };
         if !out_json.is_null() {
-            let v = json!({
-                "encoding": push.encoding.name(), "kind": push.kind.name(), "key": push.key,
-                "fields": fields_object(&push.fields),
-            });
+            let v = received_push_json(push.encoding, push.kind, &push.key, &push.fields);
             *out_json = json_c_string(cs, &v.to_string(), "out_json")?;
         }
         *out_rule = if push.empty_rule == EmptyRule::Included {
@@ -161,7 +146,13 @@ mod tests {
             "app",
             None,
         );
-        let json_body = fields_object(&signed).to_string();
+        let json_body = serde_json::Value::Object(
+            signed
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect(),
+        )
+        .to_string();
         let mut mp = String::new();
         for (k, v) in &signed {
             mp.push_str(&format!(
@@ -193,7 +184,7 @@ mod tests {
             };
             assert_eq!(r, pyun_result::Ok);
             assert_eq!(rule, 1);
-            let v: Value = serde_json::from_str(&take(out)).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&take(out)).unwrap();
             assert_eq!(
                 (v["kind"].as_str(), v["key"].as_str()),
                 (Some("payment"), Some("P1"))

@@ -21,7 +21,7 @@ pub(super) fn retry_decision(
     policy: &RetryPolicy,
 ) -> Option<(String, Duration)> {
     match result {
-        Err(AttemptError::Transport(kind, msg)) if is_retryable_kind(*kind) => {
+        Err(AttemptError::Transport(kind, msg)) if kind.is_retryable() => {
             Some((msg.clone(), Duration::ZERO))
         }
         Ok((status, parsed, _, retry_after)) => {
@@ -41,13 +41,6 @@ pub(super) enum AttemptError {
     /// Reading a file of the body failed: not a network problem, not retried.
     Body(Error),
     Transport(TransportErrorKind, String),
-}
-
-fn is_retryable_kind(kind: TransportErrorKind) -> bool {
-    matches!(
-        kind,
-        TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
-    )
 }
 
 pub(super) fn is_timeout(e: &io::Error) -> bool {
