@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod amount;
+mod body;
 #[cfg(feature = "http")]
 pub mod client;
 pub mod codes;

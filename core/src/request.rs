@@ -6,15 +6,14 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::fs::File;
-use std::io::{self, Read};
-use std::path::PathBuf;
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+pub use crate::body::Body;
+use crate::body::Segment;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Problem, ProblemKind, Result, ValidationError};
 use crate::form::{md5_hex, FileField, FilePart, FileSource};
@@ -322,12 +321,7 @@ impl SignedRequest {
     /// The body as a reader that streams files from disk (64 KiB at a time); call again for a
     /// retry. A file that changed size since it was hashed makes the read fail.
     pub fn body_reader(&self) -> Body {
-        Body {
-            segments: self.segments(),
-            index: 0,
-            offset: 0,
-            file: None,
-        }
+        Body::new(self.segments())
     }
 
     /// The exact body length, for `Content-Length`.
@@ -384,109 +378,6 @@ fn new_boundary(sign: &str, fields: &[(String, String)]) -> String {
             return b;
         }
     }
-}
-
-#[derive(Clone)]
-enum Segment {
-    Bytes(Arc<[u8]>),
-    File {
-        role: &'static str,
-        path: PathBuf,
-        len: u64,
-    },
-}
-
-impl Segment {
-    fn len(&self) -> u64 {
-        match self {
-            Segment::Bytes(b) => b.len() as u64,
-            Segment::File { len, .. } => *len,
-        }
-    }
-}
-
-/// A request body that streams its files; see [`SignedRequest::body_reader`].
-pub struct Body {
-    segments: Vec<Segment>,
-    index: usize,
-    offset: u64,
-    file: Option<File>,
-}
-
-impl Body {
-    /// Turns an I/O error from reading this body into [`Error::File`] naming the file.
-    pub fn error_for(&self, e: io::Error) -> Error {
-        match self.segments.get(self.index) {
-            Some(Segment::File { role, path, .. }) => Error::File {
-                role: role.to_string(),
-                path: path.clone(),
-                source: e,
-            },
-            _ => Error::File {
-                role: "request body".into(),
-                path: PathBuf::new(),
-                source: e,
-            },
-        }
-    }
-}
-
-impl Read for Body {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while let Some(seg) = self.segments.get(self.index) {
-            let remaining = seg.len() - self.offset;
-            if remaining == 0 {
-                if let Segment::File { .. } = seg {
-                    // The file must end exactly where it ended when it was hashed.
-                    let mut probe = [0u8; 1];
-                    if let Some(f) = self.file.as_mut() {
-                        if f.read(&mut probe)? != 0 {
-                            return Err(changed());
-                        }
-                    }
-                }
-                self.index += 1;
-                self.offset = 0;
-                self.file = None;
-                continue;
-            }
-            if buf.is_empty() {
-                return Ok(0);
-            }
-            let want = remaining.min(buf.len() as u64) as usize;
-            let n = match seg {
-                Segment::Bytes(b) => {
-                    let start = self.offset as usize;
-                    buf[..want].copy_from_slice(&b[start..start + want]);
-                    want
-                }
-                Segment::File { path, .. } => {
-                    if self.file.is_none() {
-                        self.file = Some(File::open(path)?);
-                    }
-                    let n = self
-                        .file
-                        .as_mut()
-                        .map(|f| f.read(&mut buf[..want]))
-                        .unwrap_or(Ok(0))?;
-                    if n == 0 {
-                        return Err(changed());
-                    }
-                    n
-                }
-            };
-            self.offset += n as u64;
-            return Ok(n);
-        }
-        Ok(0)
-    }
-}
-
-fn changed() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        "the file changed size after it was hashed",
-    )
 }
 
 #[cfg(test)]
