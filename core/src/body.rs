@@ -29,7 +29,7 @@ impl Segment {
     }
 }
 
-/// A request body that streams its files; see [`SignedRequest::body_reader`].
+/// A request body that streams its files; see [`SignedRequest::body_reader`](crate::request::SignedRequest::body_reader).
 pub struct Body {
     segments: Vec<Segment>,
     index: usize,

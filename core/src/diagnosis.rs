@@ -32,7 +32,7 @@ pub struct FieldDiff {
     pub charset_suspect: bool,
 }
 
-/// The result of [`explain`].
+/// The result of [`explain`](crate::explain::explain).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnosis {
     /// The conclusion.
