@@ -10,6 +10,9 @@ SANDBOX_PIDS=()
 start_sandbox() {
   local pyun=$1 log=$2 pid url= answer= port
   shift 2
+  # The log exists before the sandbox starts: the background child opens it in its own time,
+  # and a `sed` reading it first would fail (and `set -e` end the caller).
+  : >"$log"
   "$pyun" sandbox --port 0 --host 127.0.0.1 "$@" >"$log" 2>&1 &
   pid=$!
   SANDBOX_PIDS+=("$pid")

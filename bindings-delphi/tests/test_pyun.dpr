@@ -167,6 +167,19 @@ begin
   end;
 end;
 
+{ StringReplace on the program's strings. Free Pascal 3.2's StringReplace takes AnsiStrings: a
+  UnicodeString goes through the system code page on the way, and under LANG=C every Chinese
+  character becomes '?' (pyun now refuses such a plate; before, this test sent "?B12345").
+  Delphi 2009+'s StringReplace is Unicode. }
+function Replace(const S, OldPattern, NewPattern: PyunString): PyunString;
+begin
+{$IF DEFINED(FPC) AND DEFINED(UNICODE)}
+  Result := UnicodeStringReplace(S, OldPattern, NewPattern, []);
+{$ELSE}
+  Result := StringReplace(S, OldPattern, NewPattern, []);
+{$IFEND}
+end;
+
 { examples/data/*.json: UTF-8 files. A UnicodeString in a Unicode program; the bytes (to be
   passed with charset 65001) in an ANSI one. }
 function ReadUtf8(const Path: PyunString): PyunString;
@@ -279,7 +292,7 @@ begin
       'PyunSignPush: signed, the plate intact');
     Check(PyunVerify(Push, Secret) = 1, 'PyunVerify: the signed push holds (rule 1)');
     Check(PyunIsValidPush(Push, Secret), 'PyunIsValidPush: True');
-    Tampered := StringReplace(Push, '"900"', '"9000"', []);
+    Tampered := Replace(Push, '"900"', '"9000"');
     Check(not PyunIsValidPush(Tampered, Secret), 'PyunIsValidPush: a tampered push is False');
     Check(not PyunIsValidPush(Push, WRONG_SECRET), 'PyunIsValidPush: another secret is False');
     try
@@ -312,7 +325,7 @@ var
 begin
   Files := '{"enter_image_file":' + JsonStr(DataDir + '/enter.gif') + '}';
   { examples/data/enter.json as it is (UTF-8), with its photo. }
-  Record_ := StringReplace(ReadUtf8(DataDir + '/enter.json'), 'DEMO-20261122-0001', Run + '-1', []);
+  Record_ := Replace(ReadUtf8(DataDir + '/enter.json'), 'DEMO-20261122-0001', Run + '-1');
   Client := TPyunClient.Create(Config(Secret, Url, ',"timeout_ms":30000'), PYUN_CHARSET_UTF8);
   try
     try

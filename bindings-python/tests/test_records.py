@@ -139,3 +139,11 @@ def test_explain_sees_the_photos_sent() -> None:
     assert pyun.explain(hint, rec, files={"enter_image_file": str(DATA / "enter.gif")}).cause == "wrong_secret"
     with_hash = {**pyun.to_dict(rec), "enter_image_hash": hashlib.md5(photo).hexdigest().upper()}
     assert pyun.explain(hint, with_hash, endpoint="enter").cause == "wrong_secret"
+
+
+@pytest.mark.parametrize("plate, cause", [("\ufffd\ufffdB12345", "GBK"), ("?B12345", "code page"),
+                                          ("\u00e7\u00b2\u00a4B12345", "Latin-1")])
+def test_damaged_text_is_refused_before_anything_is_sent(plate: str, cause: str) -> None:
+    with pytest.raises(pyun.ValidationError, match=cause) as e:
+        pyun.build_request(None, enter_record(plate=plate), app_secret="s")
+    assert [field for field, _ in e.value.problems] == ["plate"]

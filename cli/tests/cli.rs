@@ -279,3 +279,30 @@ fn verify_every_encoding() {
         .code(2)
         .stderr(predicates::str::contains("no `sign`"));
 }
+
+/// A GBK file read as UTF-8 elsewhere (U+FFFD), or a plate that lost its Chinese character to a
+/// code page (`?`): refused before anything is sent (exit 2, not a network error), naming the
+/// field and the cause.
+#[test]
+fn damaged_text_is_refused_before_sending() {
+    let dir = std::env::temp_dir().join(format!("pyun-garbled-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let leave = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/data/leave.json"
+    ))
+    .unwrap();
+    for (plate, cause) in [("\u{FFFD}\u{FFFD}B12345", "GBK"), ("?B12345", "code page")] {
+        let path = dir.join("leave.json");
+        std::fs::write(&path, leave.replace("粤B12345", plate)).unwrap();
+        let out = pyun()
+            .args(["push", "leave"])
+            .arg(&path)
+            .args(["--base-url", "http://127.0.0.1:9", "--app-secret", "s"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}", err);
+        assert!(err.contains("plate") && err.contains(cause), "{}", err);
+    }
+}

@@ -25,6 +25,7 @@ pub mod endpoint;
 pub mod error;
 pub mod explain;
 pub mod form;
+mod garbled;
 pub mod json_fields;
 #[cfg(feature = "outbox")]
 pub mod outbox;

@@ -154,7 +154,8 @@ fn object_of(endpoint: Endpoint, v: Value) -> Result<Map<String, Value>, Validat
     }
 }
 
-/// The common checks: required fields, `merchant` for `park_uuid`, `extra` names that are safe
+/// The common checks: text damaged before it reached pyun (`garbled.rs`), required fields,
+/// `merchant` for `park_uuid`, `extra` names that are safe
 /// to send (see [`field_name_problem`](field_name_problem)) and do not shadow a
 /// known field.
 fn check_common(
@@ -165,6 +166,7 @@ fn check_common(
     problems: &mut Vec<Problem>,
 ) {
     let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.as_str());
+    crate::garbled::problems(fields, problems);
     for &req in required {
         if req == "park_uuid"
             && known.contains(&"merchant")

@@ -950,6 +950,17 @@ static void test_push(pyun_client *client) {
           PYUN_RESULT_INVALID_ARGUMENT, "exit");
     FAILS(pyun_client_push(client, "enter", enter, missing, &outcome, &result), PYUN_RESULT_FILE,
           "no-such-photo.jpg");
+    /* Text damaged before it reached pyun is refused, naming the field and the cause. */
+    {
+        char *lost = replace(enter, "\347\262\244B12345", "?B12345");
+        char *fffd = replace(enter, "\347\262\244B12345", "\357\277\275\357\277\275B12345");
+        FAILS(pyun_client_push(client, "enter", lost, NULL, &outcome, &result),
+              PYUN_RESULT_VALIDATION, "code page");
+        FAILS(pyun_client_push(client, "enter", fffd, NULL, &outcome, &result),
+              PYUN_RESULT_VALIDATION, "GBK");
+        free(lost);
+        free(fffd);
+    }
     FAILS(pyun_client_push(client, "enter", enter, "{\"enter_photo\":\"a.jpg\"}", &outcome,
                            &result),
           PYUN_RESULT_INVALID_ARGUMENT, "enter_photo");
