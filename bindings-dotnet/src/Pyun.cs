@@ -35,7 +35,7 @@ namespace PyunNet
             PyunLoader.EnsureLoaded();
             IntPtr s;
             NativeMethods.Check(NativeMethods.pyun_sign(NativeMethods.Utf8(fieldsJson),
-                NativeMethods.Utf8(appSecret), NativeMethods.Utf8Charset, out s));
+                NativeMethods.Utf8(appSecret), NativeMethods.CharsetUtf8, out s));
             return NativeMethods.Take(s);
         }
 
@@ -51,7 +51,7 @@ namespace PyunNet
             PyunLoader.EnsureLoaded();
             IntPtr s;
             NativeMethods.Check(NativeMethods.pyun_canonical_string(NativeMethods.Utf8(fieldsJson),
-                NativeMethods.Utf8Charset, out s));
+                NativeMethods.CharsetUtf8, out s));
             return NativeMethods.Take(s);
         }
 
@@ -63,7 +63,7 @@ namespace PyunNet
             PyunLoader.EnsureLoaded();
             int rule;
             NativeMethods.Check(NativeMethods.pyun_verify(NativeMethods.Utf8(push),
-                NativeMethods.Utf8(appSecret), NativeMethods.Utf8Charset, out rule));
+                NativeMethods.Utf8(appSecret), NativeMethods.CharsetUtf8, out rule));
             return rule;
         }
 
@@ -81,7 +81,7 @@ namespace PyunNet
             IntPtr s;
             NativeMethods.Check(NativeMethods.pyun_sign_push(NativeMethods.Utf8(fieldsJson),
                 NativeMethods.Utf8(appSecret), NativeMethods.Utf8(appId),
-                NativeMethods.Utf8Charset, out s));
+                NativeMethods.CharsetUtf8, out s));
             return NativeMethods.Take(s);
         }
 
@@ -92,7 +92,7 @@ namespace PyunNet
             IntPtr s;
             NativeMethods.Check(NativeMethods.pyun_explain(NativeMethods.Utf8(hint),
                 NativeMethods.Utf8(endpoint), NativeMethods.Utf8(recordJson),
-                NativeMethods.Utf8Charset, out s));
+                NativeMethods.CharsetUtf8, out s));
             return new Explanation(NativeMethods.Take(s));
         }
 
@@ -232,7 +232,7 @@ namespace PyunNet
             PyunLoader.EnsureLoaded();
             ClientHandle h;
             PyunResult rc = NativeMethods.pyun_client_new(NativeMethods.Utf8(configJson),
-                NativeMethods.Utf8Charset, out h);
+                NativeMethods.CharsetUtf8, out h);
             if (rc != PyunResult.Ok)
             {
                 if (h != null) h.Dispose();
@@ -437,7 +437,7 @@ namespace PyunNet
                     keepAlive.Add(cb);
                 }
                 NativeMethods.Check(NativeMethods.pyun_log_set_callback(cb, IntPtr.Zero,
-                    (uint)maxLevel, NativeMethods.Utf8Charset));
+                    (uint)maxLevel, NativeMethods.CharsetUtf8));
             }
         }
 
@@ -447,7 +447,7 @@ namespace PyunNet
         {
             PyunLoader.EnsureLoaded();
             NativeMethods.Check(NativeMethods.pyun_log_set_file(NativeMethods.Utf8(path),
-                (uint)maxLevel, maxBytes, NativeMethods.Utf8Charset));
+                (uint)maxLevel, maxBytes, NativeMethods.CharsetUtf8));
         }
     }
 }
