@@ -223,6 +223,11 @@ function PyunSignPush(const FieldsJson, AppSecret, AppId: PyunString;
 { Endpoint '' reads RecordJson as flat fields. }
 function PyunExplain(const Hint, Endpoint, RecordJson: PyunString;
   Charset: Cardinal = 0): PyunString;
+// As PyunExplain, for a record pushed with photos: FilesJson '' or the object given to Push,
+// {"leave_image_file": "C:\\photos\\a.jpg"}; each photo's MD5 becomes the *_hash field the
+// platform signed.
+function PyunExplainFiles(const Hint, Endpoint, RecordJson, FilesJson: PyunString;
+  Charset: Cardinal = 0): PyunString;
 { ContentType '' sniffs; Body the bytes as received. }
 function PyunParsePushRequest(const ContentType: PyunString; const Body: PyunBytes;
   Charset: Cardinal = 0): PyunString;
@@ -430,6 +435,22 @@ begin
   R := ToC(RecordJson);
   P := nil;
   PyunCheck(pyun_explain(PAnsiChar(H), OptC(E), PAnsiChar(R), CharsetOf(Charset), @P));
+  Result := TakeC(P);
+end;
+
+function PyunExplainFiles(const Hint, Endpoint, RecordJson, FilesJson: PyunString;
+  Charset: Cardinal): PyunString;
+var
+  H, E, R, F: PyunCStr;
+  P: PAnsiChar;
+begin
+  H := ToC(Hint);
+  E := ToC(Endpoint);
+  R := ToC(RecordJson);
+  F := ToC(FilesJson);
+  P := nil;
+  PyunCheck(pyun_explain_files(PAnsiChar(H), OptC(E), PAnsiChar(R), OptC(F), CharsetOf(Charset),
+    @P));
   Result := TakeC(P);
 end;
 
