@@ -14,6 +14,8 @@ echo "== Rust API docs build without warnings (broken links included)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p pyun-core -p pyun-sandbox
 echo "== header is fresh"
 bash scripts/gen-header.sh --check
+echo "== kits' declarations are fresh and complete (C#, VB6, Pascal; docs/kits.md)"
+cargo run -q -p xtask -- check-kits
 
 echo "== Rust tests (core, sandbox end to end, CLI)"
 cargo test --workspace
