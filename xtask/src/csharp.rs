@@ -6,14 +6,12 @@ use crate::{GENERATED, WIDTH};
 
 pub const PATH: &str = "bindings-dotnet/src/Native.g.cs";
 
-const RESERVED: &[&str] = &[
-    "base", "bool", "byte", "char", "checked", "class", "const", "decimal", "default",
-    "delegate", "double", "event", "explicit", "extern", "fixed", "float", "implicit", "in",
-    "int", "interface", "internal", "is", "lock", "long", "namespace", "new", "object",
-    "operator", "out", "override", "params", "private", "protected", "public", "readonly",
-    "ref", "sbyte", "sealed", "short", "sizeof", "static", "string", "struct", "this", "uint",
-    "ulong", "unchecked", "unsafe", "ushort", "using", "virtual", "void", "volatile",
-];
+const RESERVED: &str = "\
+    base bool byte char checked class const decimal default delegate double event explicit \
+    extern fixed float implicit in int interface internal is lock long namespace new object \
+    operator out override params private protected public readonly ref sbyte sealed short \
+    sizeof static string struct this uint ulong unchecked unsafe ushort using virtual void \
+    volatile";
 
 fn name(c: &str) -> String {
     safe_ident(camel(c.strip_prefix("out_").unwrap_or(c)), RESERVED)
@@ -53,7 +51,10 @@ fn params(f: &Function) -> Vec<String> {
     // A sender's SafeHandle must own the callback's delegate before it owns the pointer
     // (Outbox.cs sets both in one constrained region): with a callback, the handle comes
     // back as a raw IntPtr.
-    let has_callback = f.params.iter().any(|p| matches!(p.kind, Kind::Callback { .. }));
+    let has_callback = f
+        .params
+        .iter()
+        .any(|p| matches!(p.kind, Kind::Callback { .. }));
     let mut out = Vec::new();
     for p in &f.params {
         let n = name(&p.name);
@@ -87,7 +88,9 @@ fn params(f: &Function) -> Vec<String> {
                 out.push(format!("IntPtr {}", name(userdata)));
             }
             Kind::Int(i) => out.push(format!("{} {n}", int(*i))),
-            Kind::OutInt(Int::Bool) => out.push(format!("[MarshalAs(UnmanagedType.U1)] out bool {n}")),
+            Kind::OutInt(Int::Bool) => {
+                out.push(format!("[MarshalAs(UnmanagedType.U1)] out bool {n}"))
+            }
             Kind::OutInt(i) => out.push(format!("out {} {n}", int(*i))),
             Kind::OutEnum(e) => out.push(format!("out {} {n}", enum_name(e))),
         }
@@ -106,7 +109,9 @@ fn ret(r: &Ret) -> (String, &'static str) {
 }
 
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn summary(out: &mut Vec<String>, indent: &str, doc: &str) {
@@ -139,7 +144,10 @@ pub fn generate(abi: &Abi) -> String {
         let prefix = e.name.to_ascii_uppercase() + "_";
         for (v, n, doc) in &e.variants {
             summary(&mut o, "        ", doc);
-            o.push(format!("        {} = {n},", pascal(v.trim_start_matches(&prefix))));
+            o.push(format!(
+                "        {} = {n},",
+                pascal(v.trim_start_matches(&prefix))
+            ));
         }
         o.push("    }".into());
         o.push(String::new());
@@ -182,7 +190,15 @@ pub fn generate(abi: &Abi) -> String {
         o.push("        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]".into());
         let (r, attr) = ret(&f.ret);
         let head = format!("        {attr}internal static extern {r} {}(", f.name);
-        o.push(wrap_list(&head, &params(f), ", ", ");", WIDTH, "", "            "));
+        o.push(wrap_list(
+            &head,
+            &params(f),
+            ", ",
+            ");",
+            WIDTH,
+            "",
+            "            ",
+        ));
     }
     o.push("    }".into());
     o.push("}".into());

@@ -193,7 +193,9 @@ fn statements(text: &str, defines: &mut Vec<Define>) -> Result<Vec<Statement>, P
     let mut line_start = true;
     while let Some(c) = rest.chars().next() {
         if rest.starts_with("/*") {
-            let end = rest.find("*/").ok_or_else(|| ParseError("unclosed comment".into()))?;
+            let end = rest
+                .find("*/")
+                .ok_or_else(|| ParseError("unclosed comment".into()))?;
             let comment = &rest[..end + 2];
             if comment.starts_with("/**") {
                 if depth > 0 {
@@ -256,7 +258,9 @@ fn define(line: &str, defines: &mut Vec<Define>) -> Result<(), ParseError> {
     } else if let Ok(n) = value.parse() {
         DefineValue::Int(n)
     } else {
-        return err(format!("#define {name}: a value that is not a number nor a string: {value}"));
+        return err(format!(
+            "#define {name}: a value that is not a number nor a string: {value}"
+        ));
     };
     defines.push(Define { name, value });
     Ok(())
@@ -324,7 +328,9 @@ impl Abi {
 
 fn parse_enum(body: &str, doc: String) -> Result<Enum, ParseError> {
     let body = body.trim();
-    let close = body.rfind('}').ok_or_else(|| ParseError("enum without `}`".into()))?;
+    let close = body
+        .rfind('}')
+        .ok_or_else(|| ParseError("enum without `}`".into()))?;
     let name = body[close + 1..].trim().to_string();
     let inner = body[..close].trim().trim_start_matches('{');
     let mut variants = Vec::new();
@@ -349,7 +355,10 @@ fn parse_enum(body: &str, doc: String) -> Result<Enum, ParseError> {
             _ => (String::new(), item.as_str()),
         };
         let Some((vname, value)) = code.split_once('=') else {
-            return err(format!("enum {name}: a variant without `= value`: `{}`", code.trim()));
+            return err(format!(
+                "enum {name}: a variant without `= value`: `{}`",
+                code.trim()
+            ));
         };
         let value = value
             .trim()
@@ -372,7 +381,9 @@ fn parse_callback(name: &str, params: &str, doc: String) -> Result<Callback, Par
                 "void*" => CbKind::Userdata,
                 "const char*" => CbKind::Str,
                 t => CbKind::Int(Int::of(t).ok_or_else(|| {
-                    ParseError(format!("callback {name}: unknown parameter type `{t} {pname}`"))
+                    ParseError(format!(
+                        "callback {name}: unknown parameter type `{t} {pname}`"
+                    ))
                 })?),
             };
             Ok((pname, kind))
@@ -401,9 +412,10 @@ fn parse_function(abi: &Abi, code: &str, doc: String) -> Result<Function, ParseE
     };
     let raw = param_list(&code[open + 1..code.len() - 1])?;
     let params = classify(abi, &name, &raw)?;
-    if params.iter().any(|p| matches!(p.kind, Kind::OutBuf { .. })) && ret != Ret::Int(Int::Usize)
-    {
-        return err(format!("{name}: a caller's buffer, but the length is not returned"));
+    if params.iter().any(|p| matches!(p.kind, Kind::OutBuf { .. })) && ret != Ret::Int(Int::Usize) {
+        return err(format!(
+            "{name}: a caller's buffer, but the length is not returned"
+        ));
     }
     Ok(Function {
         name,
@@ -585,13 +597,17 @@ const char *pyun_version(void);
         assert!(e.contains("pyun_f: unknown return type `float`"), "{e}");
         let param = "void pyun_g(double x);\n";
         let e = Abi::parse(param).unwrap_err().to_string();
-        assert!(e.contains("pyun_g: parameter `double x` has no kind"), "{e}");
+        assert!(
+            e.contains("pyun_g: parameter `double x` has no kind"),
+            "{e}"
+        );
     }
 
     #[test]
     fn reads_the_real_header() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../include/pyun.h"))
-            .unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../include/pyun.h"))
+                .unwrap();
         let abi = Abi::parse(&text).unwrap();
         let verify = abi.function("pyun_verify_push_request").unwrap();
         assert_eq!(verify.params.len(), 6); // body + body_len read as one

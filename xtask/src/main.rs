@@ -120,8 +120,16 @@ fn check(abi: &Abi) -> Result<Vec<String>, String> {
     for f in &abi.functions {
         let e = &f.name;
         let present = [
-            (Kit::CSharp, csharp::declares(&cs, e), csharp::PATH.to_string()),
-            (Kit::Pascal, pascal::declares(&pas, e), pascal::PATH.to_string()),
+            (
+                Kit::CSharp,
+                csharp::declares(&cs, e),
+                csharp::PATH.to_string(),
+            ),
+            (
+                Kit::Pascal,
+                pascal::declares(&pas, e),
+                pascal::PATH.to_string(),
+            ),
             (
                 Kit::Vb6,
                 vb6::declares(&vb6_c, bas_section, e),
@@ -144,7 +152,9 @@ fn check(abi: &Abi) -> Result<Vec<String>, String> {
     }
     for (kit, e, _) in NOT_OFFERED {
         if abi.function(e).is_none() {
-            problems.push(format!("NOT_OFFERED names {e} ({kit:?}), which is not in include/pyun.h"));
+            problems.push(format!(
+                "NOT_OFFERED names {e} ({kit:?}), which is not in include/pyun.h"
+            ));
         }
     }
     // The committed files are what the generator writes.
@@ -176,7 +186,10 @@ fn check(abi: &Abi) -> Result<Vec<String>, String> {
         cs_hand += &std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
     }
     let pas_unit = read("bindings-delphi/Pyun.pas")?;
-    let pas_impl = pas_unit.split_once("\nimplementation").map(|(_, i)| i).unwrap_or("");
+    let pas_impl = pas_unit
+        .split_once("\nimplementation")
+        .map(|(_, i)| i)
+        .unwrap_or("");
     let vb6_test = read("bindings-vb6/test_vb6.c")?;
     for f in &abi.functions {
         let e = &f.name;

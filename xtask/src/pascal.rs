@@ -7,15 +7,12 @@ use crate::{GENERATED, WIDTH};
 
 pub const PATH: &str = "bindings-delphi/PyunImports.inc";
 
-const RESERVED: &[&str] = &[
-    "and", "array", "as", "asm", "begin", "case", "class", "const", "constructor",
-    "destructor", "div", "do", "downto", "else", "end", "except", "file", "finalization",
-    "finally", "for", "function", "goto", "if", "implementation", "in", "inherited",
-    "initialization", "inline", "interface", "is", "label", "library", "mod", "nil", "not",
-    "object", "of", "or", "out", "packed", "procedure", "program", "property", "raise",
-    "record", "repeat", "resourcestring", "set", "shl", "shr", "string", "then", "threadvar",
-    "to", "try", "type", "unit", "until", "uses", "var", "while", "with", "xor", "result",
-];
+const RESERVED: &str = "\
+    and array as asm begin case class const constructor destructor div do downto else end \
+    except file finalization finally for function goto if implementation in inherited \
+    initialization inline interface is label library mod nil not object of or out packed \
+    procedure program property raise record repeat resourcestring set shl shr string then \
+    threadvar to try type unit until uses var while with xor result";
 
 fn name(c: &str) -> String {
     safe_ident(c.to_string(), RESERVED)
@@ -135,7 +132,11 @@ pub fn generate(abi: &Abi) -> String {
     }
     for e in &abi.enums {
         o.push(String::new());
-        comment(&mut o, "  ", &format!("{} (C enum, 4 bytes): {}", e.name, e.doc));
+        comment(
+            &mut o,
+            "  ",
+            &format!("{} (C enum, 4 bytes): {}", e.name, e.doc),
+        );
         for (v, n, _) in &e.variants {
             o.push(format!("  {v} = {n};"));
         }
@@ -150,7 +151,10 @@ pub fn generate(abi: &Abi) -> String {
     o.push("  PPAnsiChar = ^PAnsiChar;".into());
     o.push("  PPByte = ^PByte;".into());
     for h in &abi.handles {
-        o.push(format!("  {} = Pointer; {{ {h} *, opaque }}", handle_type(h)));
+        o.push(format!(
+            "  {} = Pointer; {{ {h} *, opaque }}",
+            handle_type(h)
+        ));
     }
     for cb in &abi.callbacks {
         comment(&mut o, "  ", first_sentence(&cb.doc));
@@ -179,7 +183,11 @@ pub fn generate(abi: &Abi) -> String {
             None if ps.is_empty() => "; cdecl; external PyunLib;".into(),
             None => "); cdecl; external PyunLib;".into(),
         };
-        let word = if f.ret == Ret::Void { "procedure" } else { "function" };
+        let word = if f.ret == Ret::Void {
+            "procedure"
+        } else {
+            "function"
+        };
         let head = if ps.is_empty() {
             format!("{word} {}", f.name)
         } else {
@@ -193,7 +201,8 @@ pub fn generate(abi: &Abi) -> String {
 pub fn declares(text: &str, export: &str) -> bool {
     text.lines().any(|l| {
         (l.starts_with("function ") || l.starts_with("procedure "))
-            && (l.contains(&format!(" {export}(")) || l.contains(&format!(" {export}:"))
+            && (l.contains(&format!(" {export}("))
+                || l.contains(&format!(" {export}:"))
                 || l.contains(&format!(" {export};")))
     })
 }

@@ -103,10 +103,13 @@ pub fn wrap_list(
     out
 }
 
-/// `name` unless it is one of the language's `reserved` words (compared without case for
-/// VB6 and Pascal), then `name` + "Arg".
-pub fn safe_ident(name: String, reserved: &[&str]) -> String {
-    if reserved.iter().any(|r| r.eq_ignore_ascii_case(&name)) {
+/// `name` unless it is one of the language's `reserved` words (separated by spaces; compared
+/// without case, as VB6 and Pascal do), then `name` + "Arg".
+pub fn safe_ident(name: String, reserved: &str) -> String {
+    if reserved
+        .split_whitespace()
+        .any(|r| r.eq_ignore_ascii_case(&name))
+    {
         name + "Arg"
     } else {
         name
@@ -122,19 +125,25 @@ mod tests {
         assert_eq!(camel("fields_json"), "fieldsJson");
         assert_eq!(pascal("NOT_PLATFORM"), "NotPlatform");
         assert_eq!(pascal("event_callback"), "EventCallback");
-        assert_eq!(safe_ident("end".into(), &["End"]), "endArg");
-        assert_eq!(safe_ident("body".into(), &["End"]), "body");
+        assert_eq!(safe_ident("end".into(), "begin End"), "endArg");
+        assert_eq!(safe_ident("body".into(), "begin End"), "body");
     }
 
     #[test]
     fn wraps_long_lists_only() {
         let items: Vec<String> = ["int a", "int b"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(wrap_list("f(", &items, ", ", ");", 80, "", "    "), "f(int a, int b);");
+        assert_eq!(
+            wrap_list("f(", &items, ", ", ");", 80, "", "    "),
+            "f(int a, int b);"
+        );
         let long: Vec<String> = (0..8).map(|i| format!("int argument{i}")).collect();
         let text = wrap_list("void f(", &long, ", ", ");", 40, "", "    ");
         assert!(text.lines().count() > 1);
         assert!(text.lines().all(|l| l.len() <= 40), "{text}");
-        assert_eq!(text.replace("\n    ", " "), format!("void f({});", long.join(", ")));
+        assert_eq!(
+            text.replace("\n    ", " "),
+            format!("void f({});", long.join(", "))
+        );
         let vb = wrap_list("Declare F(", &long, ", ", ") As Long", 40, " _", "    ");
         assert!(vb.lines().rev().skip(1).all(|l| l.ends_with(" _")), "{vb}");
     }
@@ -142,8 +151,11 @@ mod tests {
     #[test]
     fn sentences_and_words() {
         assert_eq!(first_sentence("Signs it. Then more."), "Signs it.");
-        assert_eq!(first_sentence("Is, e.g. `x`. More"), "Is, e.g. `x`. More");
-        assert_eq!(first_sentence("Up to (1 error ... 5 trace). Then"), "Up to (1 error ... 5 trace).");
+        assert_eq!(first_sentence("Is, e.g. `x`. More"), "Is, e.g. `x`.");
+        assert_eq!(
+            first_sentence("Up to (1 error ... 5 trace). Then"),
+            "Up to (1 error ... 5 trace)."
+        );
         assert_eq!(wrap_words("a bb ccc", "// ", 9), vec!["// a bb", "// ccc"]);
     }
 }
