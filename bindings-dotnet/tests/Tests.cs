@@ -191,8 +191,10 @@ public static class Tests
                 "VerifyPushRequest: the secret is not in the message");
             Throws<MalformedJsonException>("ParsePushRequest of a JSON array is MalformedJsonException",
                 delegate { Pyun.ParsePushRequest("application/json", Encoding.ASCII.GetBytes("[1]")); });
-            Throws<SignatureException>("VerifyPushRequest of an empty body is SignatureException (no sign)",
+            PyunArgumentException empty = Throws<PyunArgumentException>(
+                "VerifyPushRequest of no body (null) is PyunArgumentException",
                 delegate { Pyun.VerifyPushRequest("application/x-www-form-urlencoded", null, secret); });
+            Check(empty != null && empty.Message.Contains("empty"), "the message says the body is empty");
         });
 
         Section("push", delegate
