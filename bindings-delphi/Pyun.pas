@@ -1,6 +1,7 @@
 (* Pyun.pas: pyun (the P云 / 4pyun parking cloud) for Delphi and Free Pascal.
 
-  The cdecl declarations of every function of include/pyun.h (section "C ABI"), and thin
+  The cdecl declarations of every function of include/pyun.h (PyunImports.inc, generated
+  from the header by `cargo run -p xtask -- gen-kits`: keep it beside this file), and thin
   wrappers (section "Wrappers"): strings in and out, an EPyunError (subclass per result
   code) on failure, and the handles as classes that free them in their destructors:
   TPyunClient, TPyunOutbox, TPyunSender, TPyunRequest. See docs/delphi.md.
@@ -39,42 +40,6 @@ const
   {$ENDIF}
 {$ENDIF}
 
-  PYUN_VERSION_STRING = '0.1.0';
-
-  { Charsets (Windows code page numbers) for the charset arguments; 0 also means UTF-8 to the
-    DLL (the wrappers read 0 as PyunAnsiCharset). }
-  PYUN_CHARSET_UTF8 = 65001;
-  PYUN_CHARSET_GBK = 936;
-  PYUN_CHARSET_GB18030 = 54936;
-
-  { pyun_result: the result of every call (C enum, 4 bytes). }
-  PYUN_RESULT_OK = 0;
-  PYUN_RESULT_NULL_ARGUMENT = 1;
-  PYUN_RESULT_INVALID_ARGUMENT = 2;
-  PYUN_RESULT_INVALID_ENCODING = 3;
-  PYUN_RESULT_MALFORMED_JSON = 4;
-  PYUN_RESULT_VALIDATION = 5;
-  PYUN_RESULT_FILE = 6;
-  PYUN_RESULT_CONFIG = 7;
-  PYUN_RESULT_SIGNATURE_INVALID = 8;
-  PYUN_RESULT_TRANSPORT = 9;
-  PYUN_RESULT_REJECTED = 10;
-  PYUN_RESULT_STORE = 11;
-  PYUN_RESULT_RECORDS_LOST = 12;
-  PYUN_RESULT_INVALID_HANDLE = 13;
-  PYUN_RESULT_PANIC = 99;
-
-  { pyun_outcome: what the platform's answer means for a pushed record (C enum, 4 bytes). }
-  PYUN_OUTCOME_ACCEPTED = 0;
-  PYUN_OUTCOME_IGNORED = 1;
-  PYUN_OUTCOME_PARAMETER_ERROR = 2;
-  PYUN_OUTCOME_SIGNATURE_REJECTED = 3;
-  PYUN_OUTCOME_BLOCKED = 4;
-  PYUN_OUTCOME_SERVER_ERROR = 5;
-  PYUN_OUTCOME_UNKNOWN = 6;
-  PYUN_OUTCOME_RATE_LIMITED = 7;
-  PYUN_OUTCOME_NOT_PLATFORM = 8;
-
   { Log levels for PyunSetLogFile / PyunSetLogCallback. }
   PYUN_LOG_OFF = 0;
   PYUN_LOG_ERROR = 1;
@@ -106,93 +71,9 @@ type
   PyunCStr = AnsiString;
 {$ENDIF}
 
-  TPyunResult = Integer;   { pyun_result }
-  TPyunOutcome = Integer;  { pyun_outcome }
-  PPyunOutcome = ^TPyunOutcome;
+{ ---- C ABI: the constants, types and cdecl declarations of include/pyun.h, generated ---- }
 
-  { The opaque handles. }
-  PPyunClientHandle = Pointer;
-  PPyunOutboxHandle = Pointer;
-  PPyunRequestHandle = Pointer;
-  PPyunSenderHandle = Pointer;
-
-  PPAnsiChar = ^PAnsiChar;
-  PPByte = ^PByte;
-
-  { Called on the sender's thread; event_json valid only during the call. }
-  TPyunEventCallback = procedure(userdata: Pointer; event_json: PAnsiChar); cdecl;
-  { Called on any thread that logs; both strings valid only during the call. }
-  TPyunLogCallback = procedure(userdata: Pointer; level: Cardinal; target: PAnsiChar;
-    message: PAnsiChar); cdecl;
-
-{ ---- C ABI: every function of include/pyun.h, in its order ---- }
-
-function pyun_outbox_start_sender(outbox: PPyunOutboxHandle; client: PPyunClientHandle;
-  poll_ms: Cardinal; callback: TPyunEventCallback; userdata: Pointer; after_seq: Int64;
-  out_sender: PPointer): TPyunResult; cdecl; external PyunLib;
-procedure pyun_sender_stop(sender: PPyunSenderHandle); cdecl; external PyunLib;
-function pyun_outbox_record(outbox: PPyunOutboxHandle; id: Int64;
-  out_json: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-function pyun_outbox_find(outbox: PPyunOutboxHandle; key: PAnsiChar;
-  out_json: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-function pyun_outbox_head(outbox: PPyunOutboxHandle; out_json: PPAnsiChar): TPyunResult;
-  cdecl; external PyunLib;
-function pyun_outbox_events(outbox: PPyunOutboxHandle; after_seq: Int64; limit: Cardinal;
-  out_json: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-function pyun_last_error_message(buf: PAnsiChar; len: TPyunSize): TPyunSize; cdecl;
-  external PyunLib;
-function pyun_version: PAnsiChar; cdecl; external PyunLib;
-procedure pyun_string_free(s: PAnsiChar); cdecl; external PyunLib;
-procedure pyun_bytes_free(bytes: PByte; len: TPyunSize); cdecl; external PyunLib;
-function pyun_sign(fields_json: PAnsiChar; app_secret: PAnsiChar; charset_code: Cardinal;
-  out_sign: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-function pyun_canonical_string(fields_json: PAnsiChar; charset_code: Cardinal;
-  out_canonical: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-function pyun_verify(push: PAnsiChar; app_secret: PAnsiChar; charset_code: Cardinal;
-  out_rule: PInteger): TPyunResult; cdecl; external PyunLib;
-function pyun_sign_push(fields_json: PAnsiChar; app_secret: PAnsiChar; app_id: PAnsiChar;
-  charset_code: Cardinal; out_json: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-function pyun_explain(hint: PAnsiChar; endpoint_name: PAnsiChar; record_json: PAnsiChar;
-  charset_code: Cardinal; out_json: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-function pyun_client_new(config_json: PAnsiChar; charset_code: Cardinal;
-  out_client: PPointer): TPyunResult; cdecl; external PyunLib;
-procedure pyun_client_free(client: PPyunClientHandle); cdecl; external PyunLib;
-function pyun_client_push(client: PPyunClientHandle; endpoint_name: PAnsiChar;
-  record_json: PAnsiChar; files_json: PAnsiChar; out_outcome: PPyunOutcome;
-  out_result_json: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-function pyun_client_build_request(client: PPyunClientHandle; endpoint_name: PAnsiChar;
-  record_json: PAnsiChar; files_json: PAnsiChar; out_request: PPointer): TPyunResult; cdecl;
-  external PyunLib;
-function pyun_request_info(request: PPyunRequestHandle; out_json: PPAnsiChar): TPyunResult;
-  cdecl; external PyunLib;
-function pyun_request_body(request: PPyunRequestHandle; out_body: PPByte;
-  out_len: PPyunSize): TPyunResult; cdecl; external PyunLib;
-procedure pyun_request_free(request: PPyunRequestHandle); cdecl; external PyunLib;
-function pyun_log_set_callback(callback: TPyunLogCallback; userdata: Pointer;
-  max_level: Cardinal; charset_code: Cardinal): TPyunResult; cdecl; external PyunLib;
-{ max_bytes is a uint64_t: Int64 has its size (Delphi 7 has no true UInt64). }
-function pyun_log_set_file(path: PAnsiChar; max_level: Cardinal; max_bytes: Int64;
-  charset_code: Cardinal): TPyunResult; cdecl; external PyunLib;
-function pyun_outbox_open(path: PAnsiChar; carry_enter_fields: Integer;
-  charset_code: Cardinal; out_outbox: PPointer): TPyunResult; cdecl; external PyunLib;
-procedure pyun_outbox_free(outbox: PPyunOutboxHandle); cdecl; external PyunLib;
-function pyun_outbox_enqueue(outbox: PPyunOutboxHandle; endpoint_name: PAnsiChar;
-  record_json: PAnsiChar; files_json: PAnsiChar; out_id: PInt64): TPyunResult; cdecl;
-  external PyunLib;
-function pyun_outbox_drain(outbox: PPyunOutboxHandle; client: PPyunClientHandle;
-  out_report_json: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-function pyun_outbox_counts(outbox: PPyunOutboxHandle; out_json: PPAnsiChar): TPyunResult;
-  cdecl; external PyunLib;
-function pyun_outbox_dead_letters(outbox: PPyunOutboxHandle;
-  out_json: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-{ out_count is a uint64_t*: read as Int64. }
-function pyun_outbox_retry_dead(outbox: PPyunOutboxHandle; id: Int64;
-  out_count: PInt64): TPyunResult; cdecl; external PyunLib;
-function pyun_parse_push_request(content_type: PAnsiChar; body: PByte; body_len: TPyunSize;
-  charset_code: Cardinal; out_json: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
-function pyun_verify_push_request(content_type: PAnsiChar; body: PByte;
-  body_len: TPyunSize; app_secret: PAnsiChar; charset_code: Cardinal; out_rule: PInteger;
-  out_json: PPAnsiChar): TPyunResult; cdecl; external PyunLib;
+{$I PyunImports.inc}
 
 { ---- Wrappers ---- }
 
@@ -341,6 +222,11 @@ function PyunSignPush(const FieldsJson, AppSecret, AppId: PyunString;
   Charset: Cardinal = 0): PyunString;
 { Endpoint '' reads RecordJson as flat fields. }
 function PyunExplain(const Hint, Endpoint, RecordJson: PyunString;
+  Charset: Cardinal = 0): PyunString;
+// As PyunExplain, for a record pushed with photos: FilesJson '' or the object given to Push,
+// {"leave_image_file": "C:\\photos\\a.jpg"}; each photo's MD5 becomes the *_hash field the
+// platform signed.
+function PyunExplainFiles(const Hint, Endpoint, RecordJson, FilesJson: PyunString;
   Charset: Cardinal = 0): PyunString;
 { ContentType '' sniffs; Body the bytes as received. }
 function PyunParsePushRequest(const ContentType: PyunString; const Body: PyunBytes;
@@ -549,6 +435,22 @@ begin
   R := ToC(RecordJson);
   P := nil;
   PyunCheck(pyun_explain(PAnsiChar(H), OptC(E), PAnsiChar(R), CharsetOf(Charset), @P));
+  Result := TakeC(P);
+end;
+
+function PyunExplainFiles(const Hint, Endpoint, RecordJson, FilesJson: PyunString;
+  Charset: Cardinal): PyunString;
+var
+  H, E, R, F: PyunCStr;
+  P: PAnsiChar;
+begin
+  H := ToC(Hint);
+  E := ToC(Endpoint);
+  R := ToC(RecordJson);
+  F := ToC(FilesJson);
+  P := nil;
+  PyunCheck(pyun_explain_files(PAnsiChar(H), OptC(E), PAnsiChar(R), OptC(F), CharsetOf(Charset),
+    @P));
   Result := TakeC(P);
 end;
 

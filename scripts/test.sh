@@ -16,6 +16,8 @@ echo "== no import cycle among the modules of a crate"
 python3 scripts/module-cycles.py core/src ffi-c/src cli/src sandbox/src bindings-python/src
 echo "== header is fresh"
 bash scripts/gen-header.sh --check
+echo "== kits' declarations are fresh and complete (C#, VB6, Pascal; docs/kits.md)"
+cargo run -q -p xtask -- check-kits
 
 echo "== Rust tests (core, sandbox end to end, CLI)"
 cargo test --workspace

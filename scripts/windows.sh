@@ -10,7 +10,8 @@
 #     pyun.def), each linked into a loader program that must run
 #   - examples/c and tests/c compiled with -Werror and run under wine (x64: 64-bit wine;
 #     x86: a 32-bit wine prefix) against a sandbox on 127.0.0.1
-#   - x86 only: pyun_vb6.dll, the stdcall layer for VB6 (bindings-vb6/, docs/vb6.md): its
+#   - x86 only: pyun_vb6.dll, the stdcall layer for VB6 (bindings-vb6/pyun_vb6.c, which includes
+#     the wrappers generated into pyun_vb6.g.c; docs/vb6.md, docs/kits.md): its
 #     exports against bindings-vb6/Pyun.bas (names, and argument bytes against a build without
 #     --kill-at), and bindings-vb6/test_vb6.c calling every wrapper through stdcall pointers
 #     under 32-bit wine with GBK input, the stack checked after each call
@@ -360,7 +361,7 @@ for arch in $ARCHES; do
       if LC_ALL=C grep -q '[^[:print:][:space:]]' bindings-vb6/Pyun.bas; then
         fail "[x86] bindings-vb6/Pyun.bas is not ASCII (VB6 reads it in the system code page)"
       fi
-      if python3 scripts/windows/vb6_declares.py bindings-vb6/Pyun.bas bindings-vb6/pyun_vb6.c \
+      if python3 scripts/windows/vb6_declares.py bindings-vb6/Pyun.bas bindings-vb6/pyun_vb6.g.c \
            "$TMP/vb6.exports" "$TMP/vb6.decorated" "$TMP/header.funcs" > "$TMP/vb6-declares.log" 2>&1; then
         pass "[x86] Pyun.bas against pyun_vb6.dll: $(tail -n1 "$TMP/vb6-declares.log" | sed 's/^vb6-declares: //')"
       else

@@ -154,6 +154,20 @@ begin
   Result := StrToInt64Def(Copy(T, P, E - P), 0);
 end;
 
+{ The string member Key of a JSON object T, up to an escape or its end ('' when absent). }
+function JsonText(const T, Key: PyunString): PyunString;
+var
+  P, E: Integer;
+begin
+  Result := '';
+  P := Pos('"' + Key + '":"', T);
+  if P = 0 then Exit;
+  P := P + Length(Key) + 4;
+  E := P;
+  while (E <= Length(T)) and (T[E] <> '"') and (T[E] <> '\') do Inc(E);
+  Result := Copy(T, P, E - P);
+end;
+
 function ReadBytes(const Path: PyunString): PyunBytes;
 var
   F: TFileStream;
@@ -316,7 +330,7 @@ end;
 procedure TestPush;
 var
   Client, Gbk, Strict, Down: TPyunClient;
-  Record_, Files: PyunString;
+  Record_, Files, Hint: PyunString;
   R: TPyunPushResult;
   Req: TPyunRequest;
   Body: PyunBytes;
@@ -338,6 +352,16 @@ begin
         Check(Contains(Body, '"content_type"') and Contains(Body, '"sign"'), 'TPyunRequest.Info');
         Body := Req.Body;
         Check((Length(Body) > 100) and (Pos('GIF8', Body) > 0), 'TPyunRequest.Body holds the photo');
+        { The hint a wrong secret gets for this request: its canonical string, which holds the
+          photo's enter_image_hash. Explained with the photo: a wrong secret; without it, the
+          platform seems to have seen other fields. }
+        Hint := '[' + JsonText(Req.Info, 'canonical') + ']';
+        Check(Contains(PyunExplainFiles(Hint, 'enter', Record_, Files, PYUN_CHARSET_UTF8),
+          '"cause":"wrong_secret"'), 'PyunExplainFiles: with the photo, a wrong secret');
+        Check(Contains(PyunExplain(Hint, 'enter', Record_, PYUN_CHARSET_UTF8),
+          '"cause":"fields_differ"'), 'PyunExplain: without the photo, fields differ');
+        Check(Contains(PyunExplainFiles(Hint, 'enter', Record_, '', PYUN_CHARSET_UTF8),
+          '"cause":"fields_differ"'), 'PyunExplainFiles: an empty FilesJson is no photo');
       finally
         Req.Free;
       end;

@@ -1,5 +1,8 @@
-// Native.cs: the P/Invoke layer of Pyun.Net over pyun.dll / libpyun.so, and the loader that
-// picks x86\pyun.dll or x64\pyun.dll beside the assembly on Windows.
+// Native.cs: the hand-written part of Pyun.Net's P/Invoke layer over pyun.dll / libpyun.so:
+// the loader that picks x86\pyun.dll or x64\pyun.dll beside the assembly on Windows, the
+// string helpers and the SafeHandles. The declarations themselves (the enums, the callback
+// delegates and one [DllImport] per export) are generated from include/pyun.h into Native.g.cs
+// (`cargo run -p xtask -- gen-kits`, docs/kits.md).
 //
 // Every export is cdecl. Strings go in as NUL-terminated UTF-8 byte[] (charset 65001: .NET 4.0
 // has no UnmanagedType.LPUTF8Str) and come out as IntPtr, read as UTF-8 and released with
@@ -13,40 +16,6 @@ using System.Text;
 
 namespace PyunNet
 {
-    /// <summary>The pyun_result codes of pyun.h. Numbers are fixed and never reused.</summary>
-    public enum PyunResult
-    {
-        Ok = 0,
-        NullArgument = 1,
-        InvalidArgument = 2,
-        InvalidEncoding = 3,
-        MalformedJson = 4,
-        Validation = 5,
-        File = 6,
-        Config = 7,
-        SignatureInvalid = 8,
-        Transport = 9,
-        Rejected = 10,
-        Store = 11,
-        RecordsLost = 12,
-        InvalidHandle = 13,
-        Panic = 99,
-    }
-
-    /// <summary>The pyun_outcome codes of pyun.h: what the platform's answer means.</summary>
-    public enum PyunOutcome
-    {
-        Accepted = 0,
-        Ignored = 1,
-        ParameterError = 2,
-        SignatureRejected = 3,
-        Blocked = 4,
-        ServerError = 5,
-        Unknown = 6,
-        RateLimited = 7,
-        NotPlatform = 8,
-    }
-
     /// <summary>Loads the native library that matches the process (see docs/dotnet.md).</summary>
     public static class PyunLoader
     {
@@ -143,108 +112,9 @@ namespace PyunNet
         public PyunLoadException(string message) : base(message) { }
     }
 
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    internal delegate void NativeEventCallback(IntPtr userdata, IntPtr eventJson);
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    internal delegate void NativeLogCallback(IntPtr userdata, uint level, IntPtr target,
-        IntPtr message);
-
-    /// <summary>The exports of pyun.h, one to one.</summary>
-    internal static class NativeMethods
+    /// <summary>The helpers of the P/Invoke declarations (Native.g.cs, generated from pyun.h).</summary>
+    internal static partial class NativeMethods
     {
-        internal const string Library = "pyun";
-        internal const uint Utf8Charset = 65001;
-        private const CallingConvention Cdecl = CallingConvention.Cdecl;
-
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern UIntPtr pyun_last_error_message(byte[] buf, UIntPtr len);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern IntPtr pyun_version();
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern void pyun_string_free(IntPtr s);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern void pyun_bytes_free(IntPtr bytes, UIntPtr len);
-
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_sign(byte[] fieldsJson, byte[] appSecret,
-            uint charset, out IntPtr sign);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_canonical_string(byte[] fieldsJson, uint charset,
-            out IntPtr canonical);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_verify(byte[] push, byte[] appSecret, uint charset,
-            out int rule);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_sign_push(byte[] fieldsJson, byte[] appSecret,
-            byte[] appId, uint charset, out IntPtr json);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_explain(byte[] hint, byte[] endpoint,
-            byte[] recordJson, uint charset, out IntPtr json);
-
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_client_new(byte[] configJson, uint charset,
-            out ClientHandle client);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern void pyun_client_free(IntPtr client);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_client_push(ClientHandle client, byte[] endpoint,
-            byte[] recordJson, byte[] filesJson, out PyunOutcome outcome, out IntPtr resultJson);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_client_build_request(ClientHandle client,
-            byte[] endpoint, byte[] recordJson, byte[] filesJson, out RequestHandle request);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_request_info(RequestHandle request, out IntPtr json);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_request_body(RequestHandle request,
-            out IntPtr body, out UIntPtr len);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern void pyun_request_free(IntPtr request);
-
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_log_set_callback(NativeLogCallback callback,
-            IntPtr userdata, uint maxLevel, uint charset);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_log_set_file(byte[] path, uint maxLevel,
-            ulong maxBytes, uint charset);
-
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_open(byte[] path, int carryEnterFields,
-            uint charset, out OutboxHandle outbox);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern void pyun_outbox_free(IntPtr outbox);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_enqueue(OutboxHandle outbox,
-            byte[] endpoint, byte[] recordJson, byte[] filesJson, out long id);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_drain(OutboxHandle outbox,
-            ClientHandle client, out IntPtr reportJson);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_counts(OutboxHandle outbox, out IntPtr json);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_dead_letters(OutboxHandle outbox,
-            out IntPtr json);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_retry_dead(OutboxHandle outbox, long id,
-            out ulong count);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_start_sender(OutboxHandle outbox,
-            ClientHandle client, uint pollMs, NativeEventCallback callback, IntPtr userdata,
-            long afterSeq, out IntPtr sender);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern void pyun_sender_stop(IntPtr sender);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_record(OutboxHandle outbox, long id,
-            out IntPtr json);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_find(OutboxHandle outbox, byte[] key,
-            out IntPtr json);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_head(OutboxHandle outbox, out IntPtr json);
-        [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_events(OutboxHandle outbox, long afterSeq,
-            uint limit, out IntPtr json);
-
         /// <summary>A NUL-terminated UTF-8 copy of s; null stays null (NULL for pyun).</summary>
         internal static byte[] Utf8(string s)
         {

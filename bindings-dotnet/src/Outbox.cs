@@ -26,7 +26,7 @@ namespace PyunNet
             PyunLoader.EnsureLoaded();
             OutboxHandle h;
             PyunResult rc = NativeMethods.pyun_outbox_open(NativeMethods.Utf8(path),
-                carryEnterFields ? 1 : 0, NativeMethods.Utf8Charset, out h);
+                carryEnterFields ? 1 : 0, NativeMethods.CharsetUtf8, out h);
             if (rc != PyunResult.Ok)
             {
                 string message = NativeMethods.LastErrorMessage();

@@ -35,7 +35,7 @@ namespace PyunNet
             PyunLoader.EnsureLoaded();
             IntPtr s;
             NativeMethods.Check(NativeMethods.pyun_sign(NativeMethods.Utf8(fieldsJson),
-                NativeMethods.Utf8(appSecret), NativeMethods.Utf8Charset, out s));
+                NativeMethods.Utf8(appSecret), NativeMethods.CharsetUtf8, out s));
             return NativeMethods.Take(s);
         }
 
@@ -51,7 +51,7 @@ namespace PyunNet
             PyunLoader.EnsureLoaded();
             IntPtr s;
             NativeMethods.Check(NativeMethods.pyun_canonical_string(NativeMethods.Utf8(fieldsJson),
-                NativeMethods.Utf8Charset, out s));
+                NativeMethods.CharsetUtf8, out s));
             return NativeMethods.Take(s);
         }
 
@@ -63,7 +63,7 @@ namespace PyunNet
             PyunLoader.EnsureLoaded();
             int rule;
             NativeMethods.Check(NativeMethods.pyun_verify(NativeMethods.Utf8(push),
-                NativeMethods.Utf8(appSecret), NativeMethods.Utf8Charset, out rule));
+                NativeMethods.Utf8(appSecret), NativeMethods.CharsetUtf8, out rule));
             return rule;
         }
 
@@ -81,7 +81,7 @@ namespace PyunNet
             IntPtr s;
             NativeMethods.Check(NativeMethods.pyun_sign_push(NativeMethods.Utf8(fieldsJson),
                 NativeMethods.Utf8(appSecret), NativeMethods.Utf8(appId),
-                NativeMethods.Utf8Charset, out s));
+                NativeMethods.CharsetUtf8, out s));
             return NativeMethods.Take(s);
         }
 
@@ -92,8 +92,56 @@ namespace PyunNet
             IntPtr s;
             NativeMethods.Check(NativeMethods.pyun_explain(NativeMethods.Utf8(hint),
                 NativeMethods.Utf8(endpoint), NativeMethods.Utf8(recordJson),
-                NativeMethods.Utf8Charset, out s));
+                NativeMethods.CharsetUtf8, out s));
             return new Explanation(NativeMethods.Take(s));
+        }
+
+        /// <summary>Explains a platform hint against a record pushed with photos: files as given
+        /// to PyunClient.Push (null: none). Each photo's MD5 becomes the *_hash field the
+        /// platform signed; without them a push with photos and a wrong secret looks like
+        /// "the platform saw other fields".</summary>
+        public static Explanation Explain(string hint, string endpoint, string recordJson,
+            IDictionary<string, string> files)
+        {
+            PyunLoader.EnsureLoaded();
+            IntPtr s;
+            NativeMethods.Check(NativeMethods.pyun_explain_files(NativeMethods.Utf8(hint),
+                NativeMethods.Utf8(endpoint), NativeMethods.Utf8(recordJson),
+                PyunClient.FilesJson(files), NativeMethods.CharsetUtf8, out s));
+            return new Explanation(NativeMethods.Take(s));
+        }
+
+        /// <summary>Reads a push your receiver got: contentType the request's Content-Type header
+        /// (null or "": sniffed from the body), body its bytes as received (a urlencoded body's
+        /// charset comes from the Content-Type). Nothing is verified (Rule is 0): see
+        /// VerifyPushRequest.</summary>
+        public static ReceivedPush ParsePushRequest(string contentType, byte[] body)
+        {
+            PyunLoader.EnsureLoaded();
+            IntPtr s;
+            NativeMethods.Check(NativeMethods.pyun_parse_push_request(NativeMethods.Utf8(contentType),
+                body, BodyLength(body), NativeMethods.CharsetUtf8, out s));
+            return new ReceivedPush(NativeMethods.Take(s), 0);
+        }
+
+        /// <summary>Reads and verifies a push your receiver got (arguments as ParsePushRequest);
+        /// throws SignatureException when its signature does not hold (a wrong secret, altered
+        /// fields, no sign). Answer the platform {"code":"1001"} only after the push is
+        /// handled.</summary>
+        public static ReceivedPush VerifyPushRequest(string contentType, byte[] body, string appSecret)
+        {
+            PyunLoader.EnsureLoaded();
+            int rule;
+            IntPtr s;
+            NativeMethods.Check(NativeMethods.pyun_verify_push_request(
+                NativeMethods.Utf8(contentType), body, BodyLength(body),
+                NativeMethods.Utf8(appSecret), NativeMethods.CharsetUtf8, out rule, out s));
+            return new ReceivedPush(NativeMethods.Take(s), rule);
+        }
+
+        private static UIntPtr BodyLength(byte[] body)
+        {
+            return new UIntPtr((uint)(body == null ? 0 : body.Length));
         }
 
         /// <summary>This thread's last pyun error message ("" after a success).</summary>
@@ -125,6 +173,35 @@ namespace PyunNet
             Differing = o.StringList("differing");
             OnlyLocal = o.StringList("only_local");
             OnlyPlatform = o.StringList("only_platform");
+        }
+    }
+
+    /// <summary>A push the platform sent to your receiver, as pyun read it from the request.</summary>
+    public sealed class ReceivedPush
+    {
+        /// <summary>How the body was encoded: "form", "multipart" or "json".</summary>
+        public string Encoding { get; private set; }
+        /// <summary>"payment", "leave" or "unknown".</summary>
+        public string Kind { get; private set; }
+        /// <summary>What identifies the push (its serial), to handle each one once.</summary>
+        public string Key { get; private set; }
+        /// <summary>The push's fields, as received.</summary>
+        public IDictionary<string, string> Fields { get; private set; }
+        /// <summary>The signing rule that holds: 1 (empty values signed, the current rule) or 2
+        /// (skipped, the older rule); 0 from ParsePushRequest (not verified).</summary>
+        public int Rule { get; private set; }
+        /// <summary>The whole JSON pyun returned.</summary>
+        public string Json { get; private set; }
+
+        internal ReceivedPush(string json, int rule)
+        {
+            Json = json;
+            Rule = rule;
+            JsonObject o = JsonObject.Of(json);
+            Encoding = o.Str("encoding");
+            Kind = o.Str("kind");
+            Key = o.Str("key");
+            Fields = o.StringMap("fields");
         }
     }
 
@@ -232,7 +309,7 @@ namespace PyunNet
             PyunLoader.EnsureLoaded();
             ClientHandle h;
             PyunResult rc = NativeMethods.pyun_client_new(NativeMethods.Utf8(configJson),
-                NativeMethods.Utf8Charset, out h);
+                NativeMethods.CharsetUtf8, out h);
             if (rc != PyunResult.Ok)
             {
                 if (h != null) h.Dispose();
@@ -437,7 +514,7 @@ namespace PyunNet
                     keepAlive.Add(cb);
                 }
                 NativeMethods.Check(NativeMethods.pyun_log_set_callback(cb, IntPtr.Zero,
-                    (uint)maxLevel, NativeMethods.Utf8Charset));
+                    (uint)maxLevel, NativeMethods.CharsetUtf8));
             }
         }
 
@@ -447,7 +524,7 @@ namespace PyunNet
         {
             PyunLoader.EnsureLoaded();
             NativeMethods.Check(NativeMethods.pyun_log_set_file(NativeMethods.Utf8(path),
-                (uint)maxLevel, maxBytes, NativeMethods.Utf8Charset));
+                (uint)maxLevel, maxBytes, NativeMethods.CharsetUtf8));
         }
     }
 }

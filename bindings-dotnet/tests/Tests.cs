@@ -156,6 +156,45 @@ public static class Tests
             SignatureException se = null;
             try { Pyun.Verify(push, WrongSecret); } catch (SignatureException e) { se = e; }
             Check(se != null && !se.Message.Contains(WrongSecret), "a wrong secret is not in the message");
+
+            // Received pushes as the receiver gets them: Content-Type and the body's bytes.
+            string payment = Pyun.SignPush("{\"pay_serial\":\"" + run + "-p\",\"paid_value\":\"900\"," +
+                "\"plate\":\"\u7ca4B12345\"}", secret, "app-1");
+            byte[] body = Encoding.UTF8.GetBytes(payment);
+            ReceivedPush rp = Pyun.VerifyPushRequest("application/json", body, secret);
+            Check(rp.Rule == 1 && rp.Encoding == "json" && rp.Key == run + "-p",
+                "VerifyPushRequest of a JSON body: rule " + rp.Rule + ", " + rp.Encoding + ", key " + rp.Key);
+            Check(rp.Fields["paid_value"] == "900" && rp.Fields["plate"] == "\u7ca4B12345" &&
+                rp.Fields.ContainsKey("sign"), "ReceivedPush.Fields: the fields in Unicode, sign included");
+            StringBuilder form = new StringBuilder();
+            foreach (KeyValuePair<string, string> kv in rp.Fields)
+            {
+                if (form.Length > 0) form.Append('&');
+                form.Append(Uri.EscapeDataString(kv.Key)).Append('=').Append(Uri.EscapeDataString(kv.Value));
+            }
+            ReceivedPush rf = Pyun.VerifyPushRequest("application/x-www-form-urlencoded; charset=UTF-8",
+                Encoding.ASCII.GetBytes(form.ToString()), secret);
+            Check(rf.Rule == 1 && rf.Encoding == "form" && rf.Fields["plate"] == "\u7ca4B12345",
+                "VerifyPushRequest of the urlencoded body: " + rf.Encoding);
+            ReceivedPush sniffed = Pyun.ParsePushRequest(null, body);
+            Check(sniffed.Rule == 0 && sniffed.Encoding == "json" && sniffed.Key == run + "-p",
+                "ParsePushRequest without a Content-Type sniffs JSON; nothing verified (rule 0)");
+            byte[] altered = Encoding.UTF8.GetBytes(payment.Replace("\"900\"", "\"9000\""));
+            Check(Pyun.ParsePushRequest("application/json", altered).Fields["paid_value"] == "9000",
+                "ParsePushRequest reads an altered push as it is");
+            Throws<SignatureException>("VerifyPushRequest of an altered push is SignatureException",
+                delegate { Pyun.VerifyPushRequest("application/json", altered, secret); });
+            SignatureException wrongPush = Throws<SignatureException>(
+                "VerifyPushRequest with another secret is SignatureException",
+                delegate { Pyun.VerifyPushRequest("application/json", body, WrongSecret); });
+            Check(wrongPush != null && !wrongPush.Message.Contains(WrongSecret),
+                "VerifyPushRequest: the secret is not in the message");
+            Throws<MalformedJsonException>("ParsePushRequest of a JSON array is MalformedJsonException",
+                delegate { Pyun.ParsePushRequest("application/json", Encoding.ASCII.GetBytes("[1]")); });
+            PyunArgumentException empty = Throws<PyunArgumentException>(
+                "VerifyPushRequest of no body (null) is PyunArgumentException",
+                delegate { Pyun.VerifyPushRequest("application/x-www-form-urlencoded", null, secret); });
+            Check(empty != null && empty.Message.Contains("empty"), "the message says the body is empty");
         });
 
         Section("push", delegate
@@ -208,6 +247,9 @@ public static class Tests
                 Explanation ex2 = Pyun.Explain(r.Hint, "enter", enterJson);
                 Check(ex2.Cause == "fields_differ" && ex2.OnlyPlatform.Count + ex2.Differing.Count > 0,
                     "Pyun.Explain against the record without its photo hash: fields_differ");
+                Explanation ex3 = Pyun.Explain(r.Hint, "enter", enterJson, gif);
+                Check(ex3.Cause == "wrong_secret",
+                    "Pyun.Explain with the photo given as to Push: wrong_secret: " + ex3.Cause);
             }
             PyunClientOptions opt = new PyunClientOptions();
             opt.AppSecret = WrongSecret;

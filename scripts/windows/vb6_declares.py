@@ -1,24 +1,26 @@
 #!/usr/bin/env python3
 """Checks bindings-vb6/Pyun.bas against pyun_vb6.dll (scripts/windows.sh, docs/vb6.md).
 
-    vb6_declares.py Pyun.bas pyun_vb6.c EXPORTS DECORATED HEADER_FUNCS
+    vb6_declares.py Pyun.bas pyun_vb6.g.c EXPORTS DECORATED HEADER_FUNCS
 
-EXPORTS: the names pyun_vb6.dll exports (built with --kill-at); DECORATED: the names a build
-without --kill-at exports (`name@N`, N the bytes of arguments the stdcall callee pops);
-HEADER_FUNCS: the functions of include/pyun.h. For every `Declare` of Pyun.bas: the DLL is
-pyun_vb6.dll, the name is exported, the bytes VB6 pushes for its arguments equal N, and Sub /
-Function matches the C wrapper (void / a result). Every export is declared, and every function
-of the header has a wrapper or is named below as deliberately unwrapped.
+pyun_vb6.g.c: the wrappers (generated, included by pyun_vb6.c); EXPORTS: the names
+pyun_vb6.dll exports (built with --kill-at); DECORATED: the names a build without --kill-at
+exports (`name@N`, N the bytes of arguments the stdcall callee pops); HEADER_FUNCS: the
+functions of include/pyun.h. For every `Declare` of Pyun.bas: the DLL is pyun_vb6.dll, the name
+is exported, the bytes VB6 pushes for its arguments equal N, and Sub / Function matches the C
+wrapper (void / a result). Every export is declared, and every function of the header has a
+wrapper or is listed as not offered (with the reason) in NOT_OFFERED of xtask/src/main.rs, read
+from there.
 Prints one line per problem, then "vb6-declares: N declares checked, N problems"."""
+import os
 import re
 import sys
 
-# Header functions without a pyun_vb6_ wrapper of the same name, and why (docs/vb6.md).
-UNWRAPPED = {
-    "pyun_string_free": "called inside every wrapper that returns a string",
-    "pyun_bytes_free": "called inside pyun_vb6_request_body / _body_len",
-    "pyun_log_set_callback": "no callbacks into VB6 from pyun's threads: pyun_vb6_log_set_file",
-}
+# Header functions without a pyun_vb6_ wrapper of the same name: NOT_OFFERED's Vb6 entries in
+# xtask/src/main.rs, the one list of them (`(Kit::Vb6, "pyun_x", "reason")`).
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_MAIN_RS = open(os.path.join(_ROOT, "xtask", "src", "main.rs"), encoding="utf-8").read()
+UNWRAPPED = dict(re.findall(r'Kit::Vb6,\s*"(pyun_\w+)",\s*"((?:[^"\\]|\\.)*)"', _MAIN_RS, re.S))
 # Bytes VB6 pushes for a ByVal argument of each type (ByRef: always a 4-byte pointer).
 BYVAL_BYTES = {"long": 4, "integer": 4, "byte": 4, "boolean": 4, "string": 4, "single": 4,
                "any": 4, "object": 4, "double": 8, "currency": 8, "date": 8, "variant": 16}
