@@ -316,10 +316,13 @@ PY
     if wait_until 180 delivered; then
       ctrl_c "$dpid" 60
       http "$furl/_sandbox/records" > "$TMP/cli-faulty-records.json"
+      http "$furl/_sandbox/counters" > "$TMP/cli-faulty-counters.json"
       if [ "$STOP_RC" = 0 ] && wait_for "$oo" '"kind":"stopped".*0 record\(s\) still pending' 1 \
-         && python3 - "$TMP/cli-faulty-records.json" "$arch" "$nrec" "$oo" <<'PY'
+         && python3 - "$TMP/cli-faulty-records.json" "$arch" "$nrec" "$oo" "$TMP/cli-faulty-counters.json" <<'PY'
 import json, sys
 records, arch, n = json.load(open(sys.argv[1], encoding="utf-8")), sys.argv[2], int(sys.argv[3])
+counters = json.load(open(sys.argv[5], encoding="utf-8"))
+assert counters["faults_injected"] >= 2 and counters["dropped"] >= 1, counters
 keys = sorted(r["key"] for r in records if r.get("key", "").startswith(f"WOB-{arch}-"))
 assert keys == sorted(f"WOB-{arch}-{i}" for i in range(1, n + 1)), keys
 lines = [json.loads(l) for l in open(sys.argv[4], encoding="utf-8").read().splitlines() if l.startswith("{")]
