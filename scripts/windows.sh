@@ -20,6 +20,11 @@
 #     sandbox and a faulty one (bindings-delphi/tests/windows.sh)
 #   - the panic boundary: a test build whose export panics, in a host that already loaded
 #     MinGW's libgcc_s, must return PYUN_RESULT_PANIC (on i686 this needs rsbegin.o, below)
+#   - pyun.exe (cli/), same toolchain and target directory, imports checked as the DLL's, run
+#     under wine by scripts/windows/cli.sh: demo; its sandbox reached from Linux; a GBK record
+#     with a photo at a C:\ path pushed to a Linux sandbox; listen with a .cmd handler receiving
+#     the Linux send-push in three encodings (and ending an overrunning handler's processes);
+#     outbox enqueue + drain --follow through a faulty sandbox; stopped by Ctrl+C
 # then packs target/pyun-<version>-windows.zip (see docs/windows.md) and checks its contents,
 # and the Pyun.Net NuGet package target/Pyun.Net.<version>.nupkg (scripts/dotnet-pack.sh).
 #
@@ -64,9 +69,17 @@ apt_install() {
 }
 need=()
 PACKAGES="gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 wine64 wine32:i386 libgit2-1.5 libssh2-1 libcurl4 python3 gcc zip unzip fpc fpc-source-3.2.2"
+# installed ARCH PACKAGE: whether dpkg has PACKAGE installed for ARCH, or as an
+# architecture-independent one ("all": fpc, fpc-source-*), which `name:amd64` never matches.
+installed() {
+  dpkg-query -W -f='${db:Status-Status} ${Architecture}\n' "$2" 2>/dev/null \
+    | grep -qE "^installed ($1|all)\$"
+}
 for p in $PACKAGES; do
-  q=$p; case $p in *:*) ;; *) q=$p:amd64 ;; esac  # i386 is on: name the architecture
-  [ "$(dpkg-query -W -f='${db:Status-Status}' "$q" 2>/dev/null || true)" = installed ] || need+=("$p")
+  case $p in
+    *:*) installed "${p##*:}" "${p%%:*}" || need+=("$p") ;;
+    *) installed "$(dpkg --print-architecture)" "$p" || need+=("$p") ;;
+  esac
 done
 if [ ${#need[@]} -gt 0 ]; then
   say "installing Debian packages: ${need[*]}"
@@ -122,6 +135,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/pyun-windows.XXXXXX")
 # shellcheck source=scripts/sandbox.sh
 . "$ROOT/scripts/sandbox.sh"
 cleanup() {
+  declare -F cli_cleanup > /dev/null && cli_cleanup
   stop_sandboxes
   for p in "$TMP"/prefix-*; do
     [ -d "$p" ] && WINEPREFIX=$p timeout 30 "$WINESERVER" -k 2>/dev/null || true
@@ -151,7 +165,7 @@ cargo_windows() {
     RUSTC="$RUSTC" RUSTDOC="$PREFIX/usr/bin/rustdoc" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$dir" \
     "CARGO_TARGET_${env_target}_LINKER=$mingw-gcc" "CARGO_TARGET_${env_target}_RUSTFLAGS=$flags" \
     "CC_${target//-/_}=$mingw-gcc" "AR_${target//-/_}=$mingw-ar" CROSS_COMPILE="$mingw-" \
-    "$CARGO" build --release --locked -p pyun-ffi --target "$target" \
+    "$CARGO" build --release --locked -p "${PYUN_PACKAGE:-pyun-ffi}" --target "$target" \
     -Zbuild-std=std,panic_unwind "$@"
 }
 
@@ -180,6 +194,18 @@ for arch in $ARCHES; do
   else
     tail -n 30 "$TMP/build-panic-$arch.log"
     fail "[$arch] the test-panic DLL does not build"
+  fi
+
+  # pyun.exe, the CLI (cli/), with the same toolchain and target directory (proven in 5.)
+  say "[$arch] building pyun.exe [$(elapsed)]"
+  if PYUN_PACKAGE=pyun-cli cargo_windows "$arch" "$WORK/build" 2> "$TMP/build-cli-$arch.log"; then
+    ! grep -q '^warning' "$TMP/build-cli-$arch.log" \
+      || fail "[$arch] the pyun.exe build warns: $(grep -A3 '^warning' "$TMP/build-cli-$arch.log" | head -c 2000)"
+    "$mingw-strip" -o "$STAGE/$arch/pyun.exe" "$WORK/build/$target/release/pyun.exe"
+    pass "[$arch] pyun.exe built: $(du -h "$STAGE/$arch/pyun.exe" | cut -f1) stripped [$(elapsed)]"
+  else
+    tail -n 60 "$TMP/build-cli-$arch.log"
+    fail "[$arch] cli/ (pyun.exe) does not build for $target with $RUSTC_VERSION"
   fi
 done
 
@@ -241,6 +267,15 @@ for arch in $ARCHES; do
   fi
   check_imports "$arch" "$mingw" "$dll"
   echo "$arch: $(cut -d: -f1 "$TMP/imports" | sort -uf | tr '\n' ' ')" >> "$TMP/imports-summary"
+  if [ -s "$STAGE/$arch/pyun.exe" ]; then
+    if "$mingw-objdump" -f "$STAGE/$arch/pyun.exe" | grep -q "file format $want_format"; then
+      pass "[$arch] pyun.exe is a $want_format image"
+    else
+      fail "[$arch] pyun.exe is not a $want_format image"
+    fi
+    check_imports "$arch" "$mingw" "$STAGE/$arch/pyun.exe"
+    echo "$arch pyun.exe: $(cut -d: -f1 "$TMP/imports" | sort -uf | tr '\n' ' ')" >> "$TMP/imports-summary"
+  fi
 
   # pyun.def and an import library for MSVC's linker. x86: MSVC decorates cdecl names with a
   # leading underscore (_pyun_sign), while the DLL exports them undecorated; dlltool for i386
@@ -404,6 +439,9 @@ http() { python3 -c 'import sys, urllib.request; r = urllib.request.Request(sys.
 say "sandbox answering at $URL [$(elapsed)]"
 export PYUN_BASE_URL=$URL PYUN_SANDBOX_URL=$URL \
   PYUN_DATA_DIR="$(winpath "$ROOT/examples/data")" PYUN_WORK_DIR="$(winpath "$TMP/work")"
+
+# shellcheck source=scripts/windows/cli.sh
+. "$ROOT/scripts/windows/cli.sh"
 
 # run_wine ARCH LABEL EXE [ARGS...]: runs it from its own directory, output in $TMP/LABEL.txt
 run_wine() {
@@ -581,16 +619,33 @@ PY
     sed 's/^/    | /' "$TMP/delphi-$arch.txt" | tail -n 60
     fail "[$arch] Pyun.pas tests built for $winearch (bindings-delphi/tests/windows.sh)"
   fi
+  # pyun.exe: demo, sandbox, a GBK push, listen with a .cmd handler, outbox drain --follow
+  prove_cli "$arch"
   WINEPREFIX=$TMP/prefix-$arch timeout 30 "$WINESERVER" -k 2>/dev/null || true
 done
 
 # --- 6. the release zip ---------------------------------------------------------------------------
 if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
-  mkdir -p "$STAGE/include" "$STAGE/docs" "$STAGE/examples"
+  # The Pyun.Net NuGet package (bindings-dotnet/, docs/dotnet.md) with both DLLs, its layout
+  # checked; its assembly goes into the zip too.
+  if bash scripts/dotnet-pack.sh "$STAGE" > "$TMP/dotnet-pack.log" 2>&1; then
+    pass "NuGet package $(sed -n 's/^dotnet-pack: \(.*\.nupkg\) .*/\1/p' "$TMP/dotnet-pack.log" | xargs basename): $(tail -n1 "$TMP/dotnet-pack.log" | sed 's/^dotnet-pack: //')"
+    mkdir -p "$STAGE/dotnet"
+    cp target/dotnet/pkg/lib/net40/Pyun.Net.dll target/dotnet/pkg/lib/net40/Pyun.Net.xml \
+      "target/Pyun.Net.$VERSION.nupkg" "$STAGE/dotnet/"
+  else
+    cat "$TMP/dotnet-pack.log"
+    fail "NuGet package: scripts/dotnet-pack.sh failed"
+  fi
+  mkdir -p "$STAGE/include" "$STAGE/docs" "$STAGE/examples" "$STAGE/delphi"
   cp include/pyun.h "$STAGE/include/"
-  cp docs/windows.md docs/c-api.md docs/outbox.md docs/dotnet.md docs/vb6.md "$STAGE/docs/"
+  cp docs/windows.md docs/c-api.md docs/outbox.md docs/dotnet.md docs/vb6.md docs/delphi.md "$STAGE/docs/"
   cp -r examples/c examples/csharp examples/data "$STAGE/examples/"
-  cp README.md "$STAGE/"
+  cp bindings-delphi/Pyun.pas "$STAGE/delphi/"
+  cp LICENSE-MIT LICENSE-APACHE "$STAGE/"
+  # README.txt as Notepad on a Chinese Windows 7 reads it: UTF-8 with a BOM (without one it
+  # takes the file for GBK), CRLF line ends.
+  { printf '\357\273\277'; sed "s/@VERSION@/$VERSION/g; s/\r*\$/\r/" scripts/windows/README.txt; } > "$STAGE/README.txt"
   {
     echo "pyun $VERSION for Windows 7 and newer (x86: 32-bit processes, x64: 64-bit processes)"
     echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
@@ -613,21 +668,27 @@ if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
   for f in x86/pyun.dll x86/pyun.def x86/pyun.lib x86/libpyun.dll.a x86/pyun_vb6.dll x86/Pyun.bas \
            docs/vb6.md x64/pyun.dll x64/pyun.def \
            x64/pyun.lib x64/libpyun.dll.a include/pyun.h docs/windows.md docs/c-api.md \
-           examples/c/push.c examples/csharp/Sample.cs build-info.txt; do
+           examples/c/push.c examples/csharp/Sample.cs build-info.txt \
+           x86/pyun.exe x64/pyun.exe dotnet/Pyun.Net.dll "dotnet/Pyun.Net.$VERSION.nupkg" delphi/Pyun.pas \
+           examples/data/enter.json examples/data/enter.gif LICENSE-MIT LICENSE-APACHE README.txt; do
     [ -s "$top/$f" ] || missing+=("$f")
   done
+  # README.txt names every file of the zip (under docs\ and examples\: its folder will do)
+  tr '\\' / < "$top/README.txt" > "$TMP/readme-slashes.txt"
+  unnamed=$(cd "$top" && find . -type f | sed 's#^\./##' | LC_ALL=C sort | while read -r f; do
+    case $f in docs/* | examples/*) d=$(dirname "$f")/ ;; *) d=$f ;; esac
+    grep -qF "$f" "$TMP/readme-slashes.txt" || grep -qF "$d" "$TMP/readme-slashes.txt" || echo "$f"; done)
+  if [ -z "$unnamed" ] && head -c 3 "$top/README.txt" | od -An -tx1 | grep -q 'ef bb bf' \
+     && [ "$(grep -c $'\r$' "$top/README.txt")" = "$(wc -l < "$top/README.txt")" ]; then
+    pass "README.txt (UTF-8 with BOM, CRLF) names every file of the zip"
+  else
+    fail "README.txt: no BOM or not CRLF, or it does not name: $(echo $unnamed)"
+  fi
   if [ ${#missing[@]} -eq 0 ] && (cd "$top" && sed -n '/^sha256:/,$p' build-info.txt | tail -n +2 | sha256sum --quiet -c -) \
      && cmp -s "$top/x86/pyun.dll" "$STAGE/x86/pyun.dll" && cmp -s "$top/x64/pyun.dll" "$STAGE/x64/pyun.dll"; then
     pass "release zip $(basename "$ZIP") ($(du -h "$ZIP" | cut -f1)): layout complete, SHA-256 of every file matches build-info.txt"
   else
     fail "release zip: missing ${missing[*]:-nothing}, or a SHA-256 in build-info.txt does not match"
-  fi
-  # The Pyun.Net NuGet package (bindings-dotnet/, docs/dotnet.md) with both DLLs, its layout checked.
-  if bash scripts/dotnet-pack.sh "$STAGE" > "$TMP/dotnet-pack.log" 2>&1; then
-    pass "NuGet package $(sed -n 's/^dotnet-pack: \(.*\.nupkg\) .*/\1/p' "$TMP/dotnet-pack.log" | xargs basename): $(tail -n1 "$TMP/dotnet-pack.log" | sed 's/^dotnet-pack: //')"
-  else
-    cat "$TMP/dotnet-pack.log"
-    fail "NuGet package: scripts/dotnet-pack.sh failed"
   fi
 fi
 

@@ -1,12 +1,12 @@
-//! Running the user's handler for one push: `--exec` (a shell command in its own process group,
-//! ended with every process it started when it overruns) or `--forward` (a POST whose 2xx, and
+//! Running the user's handler for one push: `--exec` (a shell command in a process tree of its
+//! own, `tree.rs`, ended with every process it started when it overruns) or `--forward` (a POST whose 2xx, and
 //! only 2xx, means handled).
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use pyun_core::receive::ReceivedPush;
 use tokio::io::AsyncWriteExt;
 
-use super::{Ctx, Handler};
+use super::{tree, Ctx, Handler};
 
 /// RFC 3986's unreserved characters stay as they are (the platform's serials are made of them,
 /// so a real key reads the same); everything else is percent-encoded.
@@ -38,54 +38,13 @@ pub(super) fn ignore_file_size_signal() {
     }
 }
 
-/// Ends a handler's whole process tree when dropped, unless its main process ended by itself:
-/// a timeout, or the listener stopping, leaves no orphan behind to run a second copy.
-struct Tree {
-    pid: Option<u32>,
-}
-
-impl Tree {
-    fn end(&mut self) {
-        let Some(pid) = self.pid.take() else { return };
-        #[cfg(unix)]
-        // SAFETY: signalling the process group this listener created for the handler (the
-        // group id is the handler's pid, set by `process_group(0)`).
-        unsafe {
-            libc::killpg(pid as libc::pid_t, libc::SIGKILL);
-        }
-        #[cfg(windows)]
-        {
-            // taskkill /T ends the process and every process it started (Windows 7 has it).
-            let _ = std::process::Command::new("taskkill")
-                .args(["/F", "/T", "/PID", &pid.to_string()])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status();
-        }
-    }
-}
-
-impl Drop for Tree {
-    fn drop(&mut self) {
-        self.end();
-    }
-}
-
 pub(super) async fn run(ctx: &Ctx, push: &ReceivedPush) -> Result<(), String> {
     let fields = push.fields_json();
     let key = passed_key(&push.key);
     match &ctx.handler {
         Handler::None => Ok(()),
         Handler::Exec(cmd) => {
-            let mut command = if cfg!(windows) {
-                let mut c = tokio::process::Command::new("cmd");
-                c.arg("/C").arg(cmd);
-                c
-            } else {
-                let mut c = tokio::process::Command::new("sh");
-                c.arg("-c").arg(cmd);
-                c
-            };
+            let mut command = tree::shell(cmd);
             command
                 .env("PYUN_PUSH_KIND", push.kind.name())
                 .env_remove("PYUN_PUSH_KEY")
@@ -95,21 +54,10 @@ pub(super) async fn run(ctx: &Ctx, push: &ReceivedPush) -> Result<(), String> {
             if let Some(k) = &key {
                 command.env("PYUN_PUSH_KEY", k);
             }
-            #[cfg(unix)]
-            {
-                command.process_group(0);
-                // SAFETY: only `signal`, async-signal-safe, between fork and exec.
-                unsafe {
-                    command.pre_exec(|| {
-                        libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
-                        Ok(())
-                    });
-                }
-            }
             let mut child = command
                 .spawn()
                 .map_err(|e| format!("cannot run --exec: {}", e))?;
-            let mut tree = Tree { pid: child.id() };
+            let mut tree = tree::Tree::adopt(&child);
             let mut stdin = child.stdin.take();
             let input = fields.into_bytes();
             let run = async {
@@ -123,7 +71,7 @@ pub(super) async fn run(ctx: &Ctx, push: &ReceivedPush) -> Result<(), String> {
             let result = tokio::time::timeout(ctx.handler_timeout, run).await;
             if result.is_ok() {
                 // Ended by itself: what it left running in the background is its own.
-                tree.pid = None;
+                tree.release();
             }
             match result {
                 Err(_) => {

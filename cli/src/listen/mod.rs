@@ -17,6 +17,7 @@
 mod handler;
 mod once;
 mod request;
+mod tree;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
