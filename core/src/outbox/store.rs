@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
 
@@ -179,11 +179,28 @@ fn connect(path: &Path) -> Result<Connection> {
             objects
         )));
     }
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| err("WAL journal", e))?;
+    wal_journal(&conn).map_err(|e| err("WAL journal", e))?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| err("foreign keys", e))?;
     Ok(conn)
+}
+
+/// Turns the WAL journal on. Turning it on takes an exclusive lock without SQLite's busy
+/// handler: two processes opening a new file at once get SQLITE_BUSY at once, so it is tried
+/// again for as long as the busy timeout (a no-op once the file is in WAL mode).
+fn wal_journal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            done => return done,
+        }
+    }
 }
 
 /// The database's application id, tag, and whether its schema is complete.
