@@ -62,6 +62,14 @@ const
   PYUN_RESULT_STORE = 11;
   PYUN_RESULT_RECORDS_LOST = 12;
   PYUN_RESULT_INVALID_HANDLE = 13;
+  PYUN_RESULT_OUTBOX_UNVERIFIED = 14;
+  PYUN_RESULT_NETWORK_SHARE = 15;
+
+  { Flags of pyun_outbox_open (TPyunOutbox.Create's Flags), added together. ACCEPT_FRESH_START
+    only when an operator decided it, after EPyunOutboxUnverified. }
+  PYUN_OUTBOX_CARRY_ENTER_FIELDS = 1;
+  PYUN_OUTBOX_ALLOW_NETWORK_SHARE = 2;
+  PYUN_OUTBOX_ACCEPT_FRESH_START = 4;
   PYUN_RESULT_PANIC = 99;
 
   { pyun_outcome: what the platform's answer means for a pushed record (C enum, 4 bytes). }
@@ -173,7 +181,7 @@ function pyun_log_set_callback(callback: TPyunLogCallback; userdata: Pointer;
 { max_bytes is a uint64_t: Int64 has its size (Delphi 7 has no true UInt64). }
 function pyun_log_set_file(path: PAnsiChar; max_level: Cardinal; max_bytes: Int64;
   charset_code: Cardinal): TPyunResult; cdecl; external PyunLib;
-function pyun_outbox_open(path: PAnsiChar; carry_enter_fields: Integer;
+function pyun_outbox_open(path: PAnsiChar; flags: Integer;
   charset_code: Cardinal; out_outbox: PPointer): TPyunResult; cdecl; external PyunLib;
 procedure pyun_outbox_free(outbox: PPyunOutboxHandle); cdecl; external PyunLib;
 function pyun_outbox_enqueue(outbox: PPyunOutboxHandle; endpoint_name: PAnsiChar;
@@ -228,6 +236,8 @@ type
   EPyunStore = class(EPyunError);             { 11 }
   EPyunRecordsLost = class(EPyunError);       { 12 }
   EPyunInvalidHandle = class(EPyunError);     { 13 }
+  EPyunOutboxUnverified = class(EPyunError);  { 14: side file missing / not its own }
+  EPyunNetworkShare = class(EPyunError);      { 15 }
   EPyunPanic = class(EPyunError);             { 99: a bug in pyun; please report }
 
   { What pyun_client_push answered (accepted, or ignored outside strict mode). }
@@ -294,8 +304,9 @@ type
     FHandle: PPyunOutboxHandle;
     FCharset: Cardinal;
   public
+    { Flags: PYUN_OUTBOX_* added together (ALLOW_NETWORK_SHARE, ACCEPT_FRESH_START). }
     constructor Create(const Path: PyunString; CarryEnterFields: Boolean = False;
-      Charset: Cardinal = 0);
+      Charset: Cardinal = 0; Flags: Integer = 0);
     { Stop every sender of this outbox before freeing it. }
     destructor Destroy; override;
     { Stores the record durably; returns its id. }
@@ -458,6 +469,8 @@ begin
     PYUN_RESULT_STORE: Result := EPyunStore;
     PYUN_RESULT_RECORDS_LOST: Result := EPyunRecordsLost;
     PYUN_RESULT_INVALID_HANDLE: Result := EPyunInvalidHandle;
+    PYUN_RESULT_OUTBOX_UNVERIFIED: Result := EPyunOutboxUnverified;
+    PYUN_RESULT_NETWORK_SHARE: Result := EPyunNetworkShare;
     PYUN_RESULT_PANIC: Result := EPyunPanic;
   else
     Result := EPyunError;
@@ -725,7 +738,7 @@ end;
 { ---- TPyunOutbox ---- }
 
 constructor TPyunOutbox.Create(const Path: PyunString; CarryEnterFields: Boolean;
-  Charset: Cardinal);
+  Charset: Cardinal; Flags: Integer);
 var
   C: PyunCStr;
   H: Pointer;
@@ -734,7 +747,7 @@ begin
   FCharset := CharsetOf(Charset);
   C := ToC(Path);
   H := nil;
-  PyunCheck(pyun_outbox_open(PAnsiChar(C), Ord(CarryEnterFields), FCharset, @H));
+  PyunCheck(pyun_outbox_open(PAnsiChar(C), Ord(CarryEnterFields) or Flags, FCharset, @H));
   FHandle := H;
 end;
 

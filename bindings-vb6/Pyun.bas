@@ -31,6 +31,8 @@ Public Const PYUN_RESULT_REJECTED As Long = 10
 Public Const PYUN_RESULT_STORE As Long = 11
 Public Const PYUN_RESULT_RECORDS_LOST As Long = 12
 Public Const PYUN_RESULT_INVALID_HANDLE As Long = 13
+Public Const PYUN_RESULT_OUTBOX_UNVERIFIED As Long = 14
+Public Const PYUN_RESULT_NETWORK_SHARE As Long = 15
 Public Const PYUN_RESULT_PANIC As Long = 99
 
 Public Const PYUN_OUTCOME_ACCEPTED As Long = 0
@@ -97,8 +99,13 @@ Public Declare Function pyun_vb6_log_set_file Lib "pyun_vb6.dll" (ByVal path As 
     ByVal maxLevel As Long, ByVal maxBytes As Double, ByVal charset As Long) As Long
 
 ' ---- outbox ----
+' flags of pyun_vb6_outbox_open, added together (0: none); ACCEPT_FRESH_START only when an
+' operator decided it, after PYUN_RESULT_OUTBOX_UNVERIFIED
+Public Const PYUN_OUTBOX_CARRY_ENTER_FIELDS As Long = 1
+Public Const PYUN_OUTBOX_ALLOW_NETWORK_SHARE As Long = 2
+Public Const PYUN_OUTBOX_ACCEPT_FRESH_START As Long = 4
 Public Declare Function pyun_vb6_outbox_open Lib "pyun_vb6.dll" (ByVal path As String, _
-    ByVal carryEnterFields As Long, ByVal charset As Long, ByRef outbox As Long) As Long
+    ByVal flags As Long, ByVal charset As Long, ByRef outbox As Long) As Long
 Public Declare Sub pyun_vb6_outbox_free Lib "pyun_vb6.dll" (ByVal outbox As Long)
 Public Declare Function pyun_vb6_outbox_enqueue Lib "pyun_vb6.dll" (ByVal outbox As Long, _
     ByVal endpoint As String, ByVal recordJson As String, ByVal filesJson As String, _

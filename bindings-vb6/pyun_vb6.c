@@ -224,9 +224,9 @@ VB6API pyun_vb6_log_set_file(const char *path, uint32_t max_level, double max_by
 
 /* ---- outbox ---------------------------------------------------------------------------------- */
 
-VB6API pyun_vb6_outbox_open(const char *path, int32_t carry_enter_fields, uint32_t charset,
+VB6API pyun_vb6_outbox_open(const char *path, int32_t flags, uint32_t charset,
                             pyun_outbox **out_outbox) {
-    return (int32_t)pyun_outbox_open(path, carry_enter_fields, charset, out_outbox);
+    return (int32_t)pyun_outbox_open(path, flags, charset, out_outbox);
 }
 
 VB6SUB pyun_vb6_outbox_free(pyun_outbox *outbox) { pyun_outbox_free(outbox); }

@@ -30,6 +30,8 @@ namespace PyunNet
         Store = 11,
         RecordsLost = 12,
         InvalidHandle = 13,
+        OutboxUnverified = 14,
+        NetworkShare = 15,
         Panic = 99,
     }
 
@@ -209,7 +211,7 @@ namespace PyunNet
             ulong maxBytes, uint charset);
 
         [DllImport(Library, CallingConvention = Cdecl)]
-        internal static extern PyunResult pyun_outbox_open(byte[] path, int carryEnterFields,
+        internal static extern PyunResult pyun_outbox_open(byte[] path, int flags,
             uint charset, out OutboxHandle outbox);
         [DllImport(Library, CallingConvention = Cdecl)]
         internal static extern void pyun_outbox_free(IntPtr outbox);
