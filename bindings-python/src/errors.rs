@@ -45,6 +45,8 @@ pub(crate) fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
         ),
         Error::Store(_) => ("StoreError", json!({})),
         Error::RecordsLost(l) => ("RecordsLostError", json!({ "lost": l.records })),
+        Error::OutboxUnverified(u) => ("OutboxUnverifiedError", json!({ "lost": u.records })),
+        Error::NetworkShare(_) => ("NetworkShareError", json!({})),
         // `Error` is non-exhaustive: a variant added later still maps to the base class.
         _ => ("PyunError", json!({})),
     };
