@@ -63,9 +63,9 @@ fn network_fs(magic: u32) -> Option<&'static str> {
 /// want of space (growing its shared-memory file) as a plain I/O error.
 pub(super) fn disk_full(path: &Path) -> bool {
     #[cfg(unix)]
-    if let Ok(fs) = rustix::fs::statvfs(&directory(path)) {
-        // Less than two pages: nothing SQLite writes fits.
-        return fs.f_bavail.saturating_mul(fs.f_frsize) < 8192;
+    if let Ok(fs) = rustix::fs::statvfs(directory(path)) {
+        // Less than 64 KB: SQLite's shared-memory file alone takes 32 KB.
+        return fs.f_bavail.saturating_mul(fs.f_frsize) < 64 * 1024;
     }
     let _ = path;
     false
