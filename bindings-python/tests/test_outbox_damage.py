@@ -81,7 +81,8 @@ def flip(db: pathlib.Path) -> None:
         wal.write_bytes(bytes(data))
 
 
-def outcome(db: pathlib.Path, committed: Set[str]) -> str:
+def outcome(db: pathlib.Path, committed: Set[str], must_name: Set[str]) -> str:
+    """Opens a damaged copy; `must_name`: the records a refusal has to name."""
     try:
         box = pyun.Outbox(db)
     except pyun.RecordsLostError as e:
@@ -97,6 +98,7 @@ def outcome(db: pathlib.Path, committed: Set[str]) -> str:
     except pyun.OutboxUnverifiedError as e:
         assert isinstance(e, pyun.StoreError)
         assert "accept-fresh-start" in str(e), str(e)
+        assert must_name <= {r["key"] for r in e.lost}, str(e)
         return "refused"
     keys = {r.key for r in box.list()}
     box.close()
@@ -141,7 +143,11 @@ def test_the_damage_matrix(tmp_path: pathlib.Path) -> None:
                     enqueued.write_bytes(os.urandom(len(mine)))
                 elif side == "directory":
                     enqueued.mkdir()
-                got.setdefault((side, dbcase), []).append(outcome(db, committed if dbcase != "deleted" else set()))
+                # A kept side file names what a deleted or replaced database lacks.
+                must_name = committed if side == "kept" and dbcase in ("deleted", "replaced") else set()
+                got.setdefault((side, dbcase), []).append(
+                    outcome(db, committed if dbcase != "deleted" else set(), must_name)
+                )
     # The older copy and the replacement lack records the side file names: those must be named
     # (checked in `outcome` through RecordsLostError.lost, or refused).
     table = {k: (v[0], v[1]) for k, v in got.items()}

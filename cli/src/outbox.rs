@@ -151,6 +151,10 @@ pub fn run(a: OutboxArgs, json: bool) -> Result<u8, Failure> {
     match a.command {
         OutboxCommand::AcceptFreshStart => {
             let c = outbox.counts()?;
+            if json {
+                println!("{}", serde_json::json!({"accepted": a.db, "counts": c}));
+                return Ok(0);
+            }
             println!(
                 "accepted {} as it is, with a new side file: pending {}  done {}  dead {}",
                 a.db.display(),

@@ -19,7 +19,8 @@
 //!   drops a repeated `parking_serial` / `flow_no`, so it is still accepted exactly once.
 //! - Many processes may share one database file (WAL journal, busy timeout).
 //!
-//! This file holds the types; `store` the SQLite file (schema, open, durability), `lost` the
+//! This file holds the types; `store` the SQLite file (schema, open, durability, the binding to
+//! its side file), `share` what the disk under it is (a network share, full), `lost` the
 //! check for records the database lost (with the `enqueued` side file), `enqueue`, `delivery`
 //! (drain and outcomes), `sender` (the background thread), `status` (record status and
 //! events), `maintenance` (counts, dead letters, purge).
