@@ -1,6 +1,6 @@
 //! What the disk under an outbox is: a network share, where SQLite's WAL journal cannot keep its
 //! guarantees (it needs shared memory and byte-range locks that SMB and NFS do not keep for
-//! processes on different machines, https://www.sqlite.org/wal.html), or a full disk.
+//! processes on different machines, <https://www.sqlite.org/wal.html>), or a full disk.
 
 use std::path::{Path, PathBuf};
 
