@@ -109,6 +109,8 @@ type
   EPyunStore = class(EPyunError);             { 11 }
   EPyunRecordsLost = class(EPyunError);       { 12 }
   EPyunInvalidHandle = class(EPyunError);     { 13 }
+  EPyunOutboxUnverified = class(EPyunError);  { 14: side file missing / not its own }
+  EPyunNetworkShare = class(EPyunError);      { 15 }
   EPyunPanic = class(EPyunError);             { 99: a bug in pyun; please report }
 
   { What pyun_client_push answered (accepted, or ignored outside strict mode). }
@@ -175,8 +177,10 @@ type
     FHandle: PPyunOutboxHandle;
     FCharset: Cardinal;
   public
+    { Flags: PYUN_OUTBOX_* added together (ALLOW_NETWORK_SHARE; ACCEPT_FRESH_START only when an
+      operator decided it, after EPyunOutboxUnverified). }
     constructor Create(const Path: PyunString; CarryEnterFields: Boolean = False;
-      Charset: Cardinal = 0);
+      Charset: Cardinal = 0; Flags: Integer = 0);
     { Stop every sender of this outbox before freeing it. }
     destructor Destroy; override;
     { Stores the record durably; returns its id. }
@@ -343,6 +347,8 @@ begin
     PYUN_RESULT_REJECTED: Result := EPyunRejected;
     PYUN_RESULT_STORE: Result := EPyunStore;
     PYUN_RESULT_RECORDS_LOST: Result := EPyunRecordsLost;
+    PYUN_RESULT_OUTBOX_UNVERIFIED: Result := EPyunOutboxUnverified;
+    PYUN_RESULT_NETWORK_SHARE: Result := EPyunNetworkShare;
     PYUN_RESULT_INVALID_HANDLE: Result := EPyunInvalidHandle;
     PYUN_RESULT_PANIC: Result := EPyunPanic;
   else
@@ -627,7 +633,7 @@ end;
 { ---- TPyunOutbox ---- }
 
 constructor TPyunOutbox.Create(const Path: PyunString; CarryEnterFields: Boolean;
-  Charset: Cardinal);
+  Charset: Cardinal; Flags: Integer);
 var
   C: PyunCStr;
   H: Pointer;
@@ -636,7 +642,7 @@ begin
   FCharset := CharsetOf(Charset);
   C := ToC(Path);
   H := nil;
-  PyunCheck(pyun_outbox_open(PAnsiChar(C), Ord(CarryEnterFields), FCharset, @H));
+  PyunCheck(pyun_outbox_open(PAnsiChar(C), Ord(CarryEnterFields) or Flags, FCharset, @H));
   FHandle := H;
 end;
 

@@ -19,6 +19,9 @@ Public Const PYUN_VERSION_STRING As String = "0.1.0"
 Public Const PYUN_CHARSET_UTF8 As Long = 65001
 Public Const PYUN_CHARSET_GBK As Long = 936
 Public Const PYUN_CHARSET_GB18030 As Long = 54936
+Public Const PYUN_OUTBOX_CARRY_ENTER_FIELDS As Long = 1
+Public Const PYUN_OUTBOX_ALLOW_NETWORK_SHARE As Long = 2
+Public Const PYUN_OUTBOX_ACCEPT_FRESH_START As Long = 4
 
 ' pyun_outcome: What the platform's answer means for a pushed record.
 Public Const PYUN_OUTCOME_ACCEPTED As Long = 0
@@ -46,6 +49,8 @@ Public Const PYUN_RESULT_REJECTED As Long = 10
 Public Const PYUN_RESULT_STORE As Long = 11
 Public Const PYUN_RESULT_RECORDS_LOST As Long = 12
 Public Const PYUN_RESULT_INVALID_HANDLE As Long = 13
+Public Const PYUN_RESULT_OUTBOX_UNVERIFIED As Long = 14
+Public Const PYUN_RESULT_NETWORK_SHARE As Long = 15
 Public Const PYUN_RESULT_PANIC As Long = 99
 ' pyun_version: The library version, e.g. `"0.1.0"`; static, never freed.
 Public Declare Function pyun_vb6_version Lib "pyun_vb6.dll" (ByRef version As String) As Long
@@ -132,10 +137,14 @@ Public Declare Function pyun_vb6_parse_push_request Lib "pyun_vb6.dll" (ByVal co
 Public Declare Function pyun_vb6_verify_push_request Lib "pyun_vb6.dll" (ByVal contentType As String, _
     ByRef body As Byte, ByVal bodyLen As Long, ByVal appSecret As String, _
     ByVal charsetCode As Long, ByRef rule As Long, ByRef json As String) As Long
-' pyun_outbox_open: Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1)
-' turns on page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields.
+' pyun_outbox_open: Opens (or creates) an outbox database at `path`. `flags` is 0 or a sum of:
+' PYUN_OUTBOX_CARRY_ENTER_FIELDS (1): page 001 note 8, a leave whose enter was dead-lettered carries
+' the enter's fields; PYUN_OUTBOX_ALLOW_NETWORK_SHARE (2): open an outbox on a network share anyway
+' (refused otherwise with PYUN_RESULT_NETWORK_SHARE); PYUN_OUTBOX_ACCEPT_FRESH_START (4): only when
+' an operator decided it, after PYUN_RESULT_OUTBOX_UNVERIFIED: take the database as complete and
+' give it a new side file (never pass it by default).
 Public Declare Function pyun_vb6_outbox_open Lib "pyun_vb6.dll" (ByVal path As String, _
-    ByVal carryEnterFields As Long, ByVal charsetCode As Long, ByRef outbox As Long) As Long
+    ByVal flags As Long, ByVal charsetCode As Long, ByRef outbox As Long) As Long
 ' pyun_outbox_free: Closes an outbox.
 Public Declare Sub pyun_vb6_outbox_free Lib "pyun_vb6.dll" (ByVal outbox As Long)
 ' pyun_outbox_enqueue: Validates a record and stores it durably with copies of its photos; `*out_id`

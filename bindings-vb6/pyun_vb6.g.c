@@ -226,12 +226,16 @@ VB6API pyun_vb6_verify_push_request(const char *content_type, const uint8_t *bod
 }
 
 /*
- * pyun_outbox_open: Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1)
- * turns on page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields.
+ * pyun_outbox_open: Opens (or creates) an outbox database at `path`. `flags` is 0 or a sum of:
+ * PYUN_OUTBOX_CARRY_ENTER_FIELDS (1): page 001 note 8, a leave whose enter was dead-lettered
+ * carries the enter's fields; PYUN_OUTBOX_ALLOW_NETWORK_SHARE (2): open an outbox on a network
+ * share anyway (refused otherwise with PYUN_RESULT_NETWORK_SHARE); PYUN_OUTBOX_ACCEPT_FRESH_START
+ * (4): only when an operator decided it, after PYUN_RESULT_OUTBOX_UNVERIFIED: take the database as
+ * complete and give it a new side file (never pass it by default).
  */
-VB6API pyun_vb6_outbox_open(const char *path, int32_t carry_enter_fields, uint32_t charset_code,
+VB6API pyun_vb6_outbox_open(const char *path, int32_t flags, uint32_t charset_code,
     pyun_outbox **out_outbox) {
-    return (int32_t)pyun_outbox_open(path, carry_enter_fields, charset_code, out_outbox);
+    return (int32_t)pyun_outbox_open(path, flags, charset_code, out_outbox);
 }
 
 /* pyun_outbox_free: Closes an outbox. */

@@ -19,6 +19,11 @@
 #define PYUN_CHARSET_GBK 936
 #define PYUN_CHARSET_GB18030 54936
 
+/* `flags` of pyun_outbox_open, added together (0: none). */
+#define PYUN_OUTBOX_CARRY_ENTER_FIELDS 1
+#define PYUN_OUTBOX_ALLOW_NETWORK_SHARE 2
+#define PYUN_OUTBOX_ACCEPT_FRESH_START 4
+
 
 /**
  * What the platform's answer means for a pushed record.
@@ -131,6 +136,20 @@ typedef enum {
    * the argument and what the pointer is. Nothing was read through it.
    */
   PYUN_RESULT_INVALID_HANDLE = 13,
+  /**
+   * `pyun_outbox_open`: the outbox cannot tell whether committed records were lost, so it
+   * was not opened: its side file `<db>-enqueued` is missing, damaged or unreadable, or
+   * belongs to another database (the database was deleted or replaced; the last error then
+   * names the records the side file knows). Nothing was changed. An operator who knows the
+   * database is complete opens it once with `PYUN_OUTBOX_ACCEPT_FRESH_START`.
+   */
+  PYUN_RESULT_OUTBOX_UNVERIFIED = 14,
+  /**
+   * `pyun_outbox_open`: the outbox is on a network share (a UNC path, a mapped network
+   * drive, NFS, CIFS), where SQLite's WAL journal cannot keep its guarantees; nothing was
+   * created. `PYUN_OUTBOX_ALLOW_NETWORK_SHARE` opens it anyway.
+   */
+  PYUN_RESULT_NETWORK_SHARE = 15,
   /**
    * A bug inside pyun (a caught panic). Please report it with the last error message.
    */
@@ -448,17 +467,22 @@ pyun_result pyun_verify_push_request(const char *content_type,
                                      char **out_json);
 
 /**
- * Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
- * page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields. A file
- * that is not an outbox, or a damaged one, fails with PYUN_RESULT_STORE and is left untouched.
- * Committed records the database lost (a damaged WAL journal) fail the open once with
- * PYUN_RESULT_RECORDS_LOST, the last error naming them; they are then dead letters.
+ * Opens (or creates) an outbox database at `path`. `flags` is 0 or a sum of:
+ * PYUN_OUTBOX_CARRY_ENTER_FIELDS (1): page 001 note 8, a leave whose enter was dead-lettered
+ * carries the enter's fields; PYUN_OUTBOX_ALLOW_NETWORK_SHARE (2): open an outbox on a network
+ * share anyway (refused otherwise with PYUN_RESULT_NETWORK_SHARE); PYUN_OUTBOX_ACCEPT_FRESH_START
+ * (4): only when an operator decided it, after PYUN_RESULT_OUTBOX_UNVERIFIED: take the database
+ * as complete and give it a new side file (never pass it by default). Other bits are
+ * PYUN_RESULT_INVALID_ARGUMENT. A file that is not an outbox, or a damaged one, fails with
+ * PYUN_RESULT_STORE and is left untouched. Committed records the database lost (a damaged WAL
+ * journal) fail the open once with PYUN_RESULT_RECORDS_LOST, the last error naming them; they
+ * are then dead letters.
  *
  * # Safety
  * `path` must be NUL-terminated; `out_outbox` must be writable.
  */
 pyun_result pyun_outbox_open(const char *path,
-                             int32_t carry_enter_fields,
+                             int32_t flags,
                              uint32_t charset_code,
                              pyun_outbox **out_outbox);
 

@@ -130,6 +130,12 @@ run() {
   [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C delivery test failed" >&2; exit 1; }
   total_passed=$((total_passed + ${BASH_REMATCH[1]}))
 
+  echo "== C: the outbox's files damaged, deleted, created twice at once ($label)"
+  "$@" "$out/test_storage" "$work" | tee "$work/storage.out"
+  line=$(tail -n 1 "$work/storage.out")
+  [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C storage test failed" >&2; exit 1; }
+  total_passed=$((total_passed + ${BASH_REMATCH[1]}))
+
   echo "== C++ calls at thread exit ($label)"
   # thread_local and pthread key destructors call pyun: every call returns, nothing aborts.
   "$@" "$out/test_thread_exit" "$url" "$work" | tee "$work/thread_exit.out"

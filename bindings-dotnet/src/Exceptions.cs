@@ -36,6 +36,8 @@ namespace PyunNet
                 case PyunResult.Store: return new StoreException(code, message);
                 case PyunResult.RecordsLost: return new RecordsLostException(message);
                 case PyunResult.InvalidHandle: return new InvalidHandleException(message);
+                case PyunResult.OutboxUnverified: return new OutboxUnverifiedException(message);
+                case PyunResult.NetworkShare: return new NetworkShareException(message);
                 case PyunResult.Panic: return new PyunInternalException(message);
                 default: return new PyunException(code, message);
             }
@@ -113,6 +115,23 @@ namespace PyunNet
     public sealed class RecordsLostException : StoreException
     {
         public RecordsLostException(string message) : base(PyunResult.RecordsLost, message) { }
+    }
+
+    /// <summary>OutboxUnverified: the outbox was not opened because it cannot tell whether
+    /// committed records were lost (its side file "db-enqueued" is missing, damaged, or of
+    /// another database; the message names what it knows). An operator who knows the database
+    /// is complete opens it once with PyunOutbox.AcceptFreshStart.</summary>
+    public sealed class OutboxUnverifiedException : StoreException
+    {
+        public OutboxUnverifiedException(string message) : base(PyunResult.OutboxUnverified, message) { }
+    }
+
+    /// <summary>NetworkShare: the outbox is on a network share (UNC path, mapped network drive),
+    /// where SQLite's WAL journal cannot keep its guarantees; nothing was created. Put it on a
+    /// local disk, or pass allowNetworkShare.</summary>
+    public sealed class NetworkShareException : StoreException
+    {
+        public NetworkShareException(string message) : base(PyunResult.NetworkShare, message) { }
     }
 
     /// <summary>InvalidHandle: a native handle that is not live (should not happen through

@@ -80,6 +80,17 @@ namespace PyunNet
         /// already, a handle of another type, or a pointer pyun never handed out. The message names
         /// the call, the argument and what the pointer is. Nothing was read through it.</summary>
         InvalidHandle = 13,
+        /// <summary>`pyun_outbox_open`: the outbox cannot tell whether committed records were lost,
+        /// so it was not opened: its side file `&lt;db&gt;-enqueued` is missing, damaged or
+        /// unreadable, or belongs to another database (the database was deleted or replaced; the
+        /// last error then names the records the side file knows). Nothing was changed. An operator
+        /// who knows the database is complete opens it once with
+        /// `PYUN_OUTBOX_ACCEPT_FRESH_START`.</summary>
+        OutboxUnverified = 14,
+        /// <summary>`pyun_outbox_open`: the outbox is on a network share (a UNC path, a mapped
+        /// network drive, NFS, CIFS), where SQLite's WAL journal cannot keep its guarantees;
+        /// nothing was created. `PYUN_OUTBOX_ALLOW_NETWORK_SHARE` opens it anyway.</summary>
+        NetworkShare = 15,
         /// <summary>A bug inside pyun (a caught panic). Please report it with the last error
         /// message.</summary>
         Panic = 99,
@@ -104,6 +115,9 @@ namespace PyunNet
         internal const uint CharsetUtf8 = 65001;
         internal const uint CharsetGbk = 936;
         internal const uint CharsetGb18030 = 54936;
+        internal const uint OutboxCarryEnterFields = 1;
+        internal const uint OutboxAllowNetworkShare = 2;
+        internal const uint OutboxAcceptFreshStart = 4;
 
         /// <summary>The library version, e.g. `"0.1.0"`; static, never freed.</summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
@@ -226,12 +240,16 @@ namespace PyunNet
         internal static extern PyunResult pyun_verify_push_request(byte[] contentType, byte[] body,
             UIntPtr bodyLen, byte[] appSecret, uint charsetCode, out int rule, out IntPtr json);
 
-        /// <summary>Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1)
-        /// turns on page 001 note 8: a leave whose enter was dead-lettered carries the enter's
-        /// fields.</summary>
+        /// <summary>Opens (or creates) an outbox database at `path`. `flags` is 0 or a sum of:
+        /// PYUN_OUTBOX_CARRY_ENTER_FIELDS (1): page 001 note 8, a leave whose enter was
+        /// dead-lettered carries the enter's fields; PYUN_OUTBOX_ALLOW_NETWORK_SHARE (2): open an
+        /// outbox on a network share anyway (refused otherwise with PYUN_RESULT_NETWORK_SHARE);
+        /// PYUN_OUTBOX_ACCEPT_FRESH_START (4): only when an operator decided it, after
+        /// PYUN_RESULT_OUTBOX_UNVERIFIED: take the database as complete and give it a new side file
+        /// (never pass it by default).</summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern PyunResult pyun_outbox_open(byte[] path, int carryEnterFields,
-            uint charsetCode, out OutboxHandle outbox);
+        internal static extern PyunResult pyun_outbox_open(byte[] path, int flags, uint charsetCode,
+            out OutboxHandle outbox);
 
         /// <summary>Closes an outbox.</summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]

@@ -20,13 +20,28 @@ namespace PyunNet
         internal readonly OutboxHandle Handle;
 
         /// <summary>Opens or creates the outbox at path. carryEnterFields: page 001 note 8.
-        /// Throws StoreException (not an outbox / damaged) or RecordsLostException.</summary>
-        public PyunOutbox(string path, bool carryEnterFields)
+        /// allowNetworkShare: open an outbox on a network share anyway (else
+        /// NetworkShareException). Throws StoreException (not an outbox / damaged),
+        /// RecordsLostException or OutboxUnverifiedException.</summary>
+        public PyunOutbox(string path, bool carryEnterFields, bool allowNetworkShare)
+            : this(path, (carryEnterFields ? 1 : 0) | (allowNetworkShare ? 2 : 0)) { }
+
+        public PyunOutbox(string path, bool carryEnterFields) : this(path, carryEnterFields, false) { }
+
+        /// <summary>The operator's way out of OutboxUnverifiedException, only when an operator
+        /// decided it: takes the database as complete, gives it a new side file, opens it.</summary>
+        public static PyunOutbox AcceptFreshStart(string path, bool carryEnterFields)
+        {
+            return new PyunOutbox(path, (carryEnterFields ? 1 : 0) | 4);
+        }
+
+        /// <summary>flags: the PYUN_OUTBOX_* flags of pyun_outbox_open.</summary>
+        private PyunOutbox(string path, int flags)
         {
             PyunLoader.EnsureLoaded();
             OutboxHandle h;
             PyunResult rc = NativeMethods.pyun_outbox_open(NativeMethods.Utf8(path),
-                carryEnterFields ? 1 : 0, NativeMethods.CharsetUtf8, out h);
+                flags, NativeMethods.CharsetUtf8, out h);
             if (rc != PyunResult.Ok)
             {
                 string message = NativeMethods.LastErrorMessage();

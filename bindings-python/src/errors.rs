@@ -29,6 +29,7 @@ pub(crate) fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
         }
         Error::Api(f) => api_failure_json(f),
         Error::RecordsLost(l) => json!({ "lost": l.records }),
+        Error::OutboxUnverified(u) => json!({ "lost": u.records }),
         _ => json!({}),
     };
     let made = py.import("pyun.errors").and_then(|m| {

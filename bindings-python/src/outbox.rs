@@ -19,13 +19,15 @@ pub(crate) struct Outbox {
 #[pymethods]
 impl Outbox {
     #[new]
-    #[pyo3(signature = (path, carry_enter_fields=false, audit_days=30.0, max_backoff=300.0))]
+    #[pyo3(signature = (path, carry_enter_fields=false, audit_days=30.0, max_backoff=300.0, allow_network_share=false, accept_fresh_start=false))]
     fn new(
         py: Python<'_>,
         path: PathBuf,
         carry_enter_fields: bool,
         audit_days: f64,
         max_backoff: f64,
+        allow_network_share: bool,
+        accept_fresh_start: bool,
     ) -> PyResult<Self> {
         let max_backoff = seconds(py, max_backoff, "max_backoff")?;
         let options = OutboxOptions {
@@ -33,8 +35,17 @@ impl Outbox {
             audit_period: days(py, audit_days, "audit_days", false)?,
             max_backoff,
             initial_backoff: OutboxOptions::default().initial_backoff.min(max_backoff),
+            allow_network_share,
         };
-        let inner = py.detach(|| CoreOutbox::open(path, options)).or_raise(py)?;
+        let inner = py
+            .detach(|| {
+                if accept_fresh_start {
+                    CoreOutbox::accept_fresh_start(path, options)
+                } else {
+                    CoreOutbox::open(path, options)
+                }
+            })
+            .or_raise(py)?;
         Ok(Outbox { inner })
     }
 

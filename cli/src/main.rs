@@ -23,7 +23,8 @@ Exit codes (the same for every command):
   1  refused: the platform refused the record, a push's signature is invalid, a push was not acknowledged
   2  input: unusable input, arguments or configuration (nothing was sent)
   3  network: no answer from the platform or receiver (connection, DNS, TLS, timeout)
-  4  outbox: the outbox database failed (disk full, read-only, damaged)
+  4  outbox: the outbox database failed (disk full, read-only, damaged), lost records, has no
+     side file of its own (outbox accept-fresh-start), or is on a network share
 With --json, an error is a JSON object on standard output: {\"error\":true,\"kind\":\"refused|invalid|input|network|outbox\",\"message\":\"...\",\"exit_code\":N}";
 
 /// Talk to the P云 (4pyun) parking cloud.
@@ -130,6 +131,12 @@ impl Failure {
             kind: kind_of(code),
             message: message.into(),
         }
+    }
+
+    /// The same failure, its message after `prefix`.
+    pub fn prefixed(mut self, prefix: &str) -> Self {
+        self.message = format!("{}{}", prefix, self.message);
+        self
     }
 
     /// Bad input or configuration.

@@ -19,6 +19,10 @@ pub struct OutboxArgs {
     /// The outbox database file (created if missing).
     #[arg(long, env = "PYUN_OUTBOX")]
     db: PathBuf,
+    /// Open an outbox on a network share anyway (SMB/UNC path, mapped network drive, NFS,
+    /// CIFS), where SQLite's WAL journal cannot keep its guarantees; refused otherwise.
+    #[arg(long)]
+    allow_network_share: bool,
     #[command(subcommand)]
     command: OutboxCommand,
 }
@@ -86,6 +90,11 @@ enum OutboxCommand {
         /// The dead letter's id; all when omitted.
         id: Option<i64>,
     },
+    /// Accept the database as it is after "not opened, because it cannot tell whether
+    /// committed records were lost" (its side file <db>-enqueued missing, damaged, or of
+    /// another database): gives it a new side file. Run it only when you know the database
+    /// holds everything it should; records the refusal named are given up.
+    AcceptFreshStart,
     /// Drop accepted records older than N days.
     Purge {
         /// Age in days (0: every accepted record; a number too large to be a date keeps all).
@@ -115,8 +124,45 @@ pub fn run(a: OutboxArgs, json: bool) -> Result<u8, Failure> {
         options.max_backoff = Duration::try_from_secs_f64(*max_backoff).unwrap_or(Duration::MAX);
         options.initial_backoff = options.initial_backoff.min(options.max_backoff);
     }
-    let outbox = Outbox::open(&a.db, options)?;
+    options.allow_network_share = a.allow_network_share;
+    if let (true, Some(how)) = (
+        a.allow_network_share,
+        pyun_core::outbox::network_share(&a.db),
+    ) {
+        eprintln!(
+            "warning: outbox {} is on a network share ({}), allowed by --allow-network-share: SQLite's WAL journal cannot keep its guarantees there (发件箱位于网络共享上)",
+            a.db.display(),
+            how
+        );
+    }
+    let opened = if matches!(a.command, OutboxCommand::AcceptFreshStart) {
+        Outbox::accept_fresh_start(&a.db, options)
+    } else {
+        Outbox::open(&a.db, options)
+    };
+    let outbox = match opened {
+        Ok(outbox) => outbox,
+        // An enqueue that fails says so, whatever failed.
+        Err(e) if matches!(a.command, OutboxCommand::Enqueue { .. }) => {
+            return Err(Failure::from(e).prefixed("the record was NOT stored: "))
+        }
+        Err(e) => return Err(e.into()),
+    };
     match a.command {
+        OutboxCommand::AcceptFreshStart => {
+            let c = outbox.counts()?;
+            if json {
+                println!("{}", serde_json::json!({"accepted": a.db, "counts": c}));
+                return Ok(0);
+            }
+            println!(
+                "accepted {} as it is, with a new side file: pending {}  done {}  dead {}",
+                a.db.display(),
+                c.pending,
+                c.done,
+                c.dead
+            );
+        }
         OutboxCommand::Status => {
             let c = outbox.counts()?;
             let head = outbox.head()?;
@@ -209,7 +255,22 @@ pub fn run(a: OutboxArgs, json: bool) -> Result<u8, Failure> {
                 }
             }
         }
-        OutboxCommand::Retry { id } => println!("re-queued {}", outbox.retry_dead(id)?),
+        OutboxCommand::Retry { id } => {
+            let n = outbox.retry_dead(id)?;
+            let lost = outbox
+                .dead_letters()?
+                .iter()
+                .filter(|d| d.error.starts_with("LOST"))
+                .count();
+            if lost > 0 && id.is_none() {
+                println!(
+                    "re-queued {}; {} LOST dead letter(s) left as they are: their content is gone, send them again from their source (`pyun outbox dead` lists them)",
+                    n, lost
+                );
+            } else {
+                println!("re-queued {}", n);
+            }
+        }
         OutboxCommand::Purge { days } => {
             // Saturating: more days than a duration holds keeps everything, never wraps.
             let age = Duration::from_secs(days.saturating_mul(86_400));

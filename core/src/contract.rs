@@ -41,6 +41,11 @@ pub enum ErrorKind {
     Store,
     /// Committed outbox records are missing from its database.
     RecordsLost,
+    /// The outbox cannot tell whether committed records were lost (its side file is missing,
+    /// damaged or another database's): not opened.
+    OutboxUnverified,
+    /// The outbox is on a network share: not opened.
+    NetworkShare,
 }
 
 /// What each face calls an [`ErrorKind`].
@@ -58,7 +63,7 @@ pub struct KindInfo {
 
 impl ErrorKind {
     /// Every kind, in the order of their C numbers.
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::InvalidBody,
         ErrorKind::MalformedJson,
         ErrorKind::Validation,
@@ -69,6 +74,8 @@ impl ErrorKind {
         ErrorKind::Rejected,
         ErrorKind::Store,
         ErrorKind::RecordsLost,
+        ErrorKind::OutboxUnverified,
+        ErrorKind::NetworkShare,
     ];
 
     /// Each face's name or number for this kind.
@@ -93,6 +100,8 @@ impl ErrorKind {
             ErrorKind::Rejected => k(10, 1, "refused", "ApiError"),
             ErrorKind::Store => k(11, 4, "outbox", "StoreError"),
             ErrorKind::RecordsLost => k(12, 4, "outbox", "RecordsLostError"),
+            ErrorKind::OutboxUnverified => k(14, 4, "outbox", "OutboxUnverifiedError"),
+            ErrorKind::NetworkShare => k(15, 4, "outbox", "NetworkShareError"),
         }
     }
 }
@@ -111,6 +120,8 @@ impl Error {
             Error::Api(_) => ErrorKind::Rejected,
             Error::Store(_) => ErrorKind::Store,
             Error::RecordsLost(_) => ErrorKind::RecordsLost,
+            Error::OutboxUnverified(_) => ErrorKind::OutboxUnverified,
+            Error::NetworkShare(_) => ErrorKind::NetworkShare,
         }
     }
 }

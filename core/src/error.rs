@@ -148,6 +148,29 @@ pub enum Error {
     /// an older copy of the file put back): they are lost. Reported by the open that finds it;
     /// from then on they are dead letters whose error starts with `LOST`.
     RecordsLost(RecordsLost),
+    /// The outbox cannot tell whether committed records were lost, so it was not opened: its
+    /// side file `<db>-enqueued` (the evidence of every committed enqueue) is missing, damaged
+    /// or unreadable, or it belongs to another database (the database was deleted or replaced).
+    /// An operator who knows the database is complete accepts it with
+    /// [`crate::outbox::Outbox::accept_fresh_start`] (`pyun outbox accept-fresh-start`).
+    OutboxUnverified(OutboxUnverified),
+    /// The outbox is on a network share (an SMB/UNC path, a mapped network drive, NFS or CIFS),
+    /// where SQLite's WAL journal cannot keep its guarantees; it was not opened. The message
+    /// names the path and how it was recognised. `OutboxOptions::allow_network_share` opens it
+    /// anyway.
+    NetworkShare(String),
+}
+
+/// Why an outbox was not opened; see [`Error::OutboxUnverified`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxUnverified {
+    /// The outbox database.
+    pub path: PathBuf,
+    /// What is wrong with the side file, in a sentence.
+    pub reason: String,
+    /// The committed records the side file names that the database does not hold (when it
+    /// belongs to a database that was deleted or replaced): send them again from their source.
+    pub records: Vec<LostRecord>,
 }
 
 /// Committed records an outbox database lost; see [`Error::RecordsLost`].
@@ -179,16 +202,48 @@ impl fmt::Display for RecordsLost {
             self.path.display(),
             self.records.len()
         )?;
-        for r in self.records.iter().take(20) {
-            write!(f, " #{}", r.id)?;
-            if let (Some(e), Some(k)) = (&r.endpoint, &r.key) {
-                write!(f, " ({} {})", e, k)?;
-            }
-        }
-        if self.records.len() > 20 {
-            write!(f, " and {} more", self.records.len() - 20)?;
-        }
+        list_records(f, &self.records)?;
         f.write_str("; send them again from their source. They are listed among the dead letters; the outbox opens normally from now on")
+    }
+}
+
+/// " #id (endpoint key)" for the first 20 records, then how many more.
+fn list_records(f: &mut fmt::Formatter<'_>, records: &[LostRecord]) -> fmt::Result {
+    for r in records.iter().take(20) {
+        write!(f, " #{}", r.id)?;
+        if let (Some(e), Some(k)) = (&r.endpoint, &r.key) {
+            write!(f, " ({} {})", e, k)?;
+        }
+    }
+    if records.len() > 20 {
+        write!(f, " and {} more", records.len() - 20)?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for OutboxUnverified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "outbox {}: not opened, because it cannot tell whether committed records were lost: {}.",
+            self.path.display(),
+            self.reason
+        )?;
+        if !self.records.is_empty() {
+            write!(
+                f,
+                " The side file names {} committed record(s) this database does not hold:",
+                self.records.len()
+            )?;
+            list_records(f, &self.records)?;
+            f.write_str("; send them again from their source.")?;
+        }
+        write!(
+            f,
+            " If the database holds everything it should (you restored it on purpose, or start over knowingly), accept it as it is: `pyun outbox --db {} accept-fresh-start` (C: PYUN_OUTBOX_ACCEPT_FRESH_START, Python: accept_fresh_start=True). \
+             发件箱未打开：无法确认已提交的记录是否丢失。确认数据库完整后，运行 accept-fresh-start 接受现状。",
+            self.path.display()
+        )
     }
 }
 
@@ -218,6 +273,8 @@ impl fmt::Display for Error {
             Error::Api(e) => e.fmt(f),
             Error::Store(e) => f.write_str(e),
             Error::RecordsLost(e) => e.fmt(f),
+            Error::OutboxUnverified(e) => e.fmt(f),
+            Error::NetworkShare(e) => f.write_str(e),
         }
     }
 }

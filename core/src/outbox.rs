@@ -19,7 +19,8 @@
 //!   drops a repeated `parking_serial` / `flow_no`, so it is still accepted exactly once.
 //! - Many processes may share one database file (WAL journal, busy timeout).
 //!
-//! This file holds the types; `store` the SQLite file (schema, open, durability), `lost` the
+//! This file holds the types; `store` the SQLite file (schema, open, durability, the binding to
+//! its side file), `share` what the disk under it is (a network share, full), `lost` the
 //! check for records the database lost (with the `enqueued` side file), `enqueue`, `delivery`
 //! (drain and outcomes), `sender` (the background thread), `status` (record status and
 //! events), `maintenance` (counts, dead letters, purge).
@@ -40,6 +41,7 @@ mod enqueued;
 mod lost;
 mod maintenance;
 mod sender;
+mod share;
 mod status;
 mod store;
 #[cfg(test)]
@@ -47,6 +49,7 @@ mod tests;
 use enqueued::Enqueued;
 use sender::Wake;
 pub use sender::{OnEvent, Sender};
+pub use share::network_share;
 pub use status::{Event, RecordStatus};
 
 /// How an outbox behaves.
@@ -61,6 +64,10 @@ pub struct OutboxOptions {
     /// Page 001 note 8, opt-in: when a leave is delivered and the enter of the same serial is
     /// among the dead letters, the leave carries the enter's fields (and photo) that it lacks.
     pub carry_enter_fields: bool,
+    /// Open an outbox on a network share anyway (SMB/UNC path, mapped network drive, NFS,
+    /// CIFS), where SQLite's WAL journal cannot keep its guarantees. Off: such an outbox is
+    /// refused with [`Error::NetworkShare`].
+    pub allow_network_share: bool,
 }
 
 impl Default for OutboxOptions {
@@ -70,6 +77,7 @@ impl Default for OutboxOptions {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
             carry_enter_fields: false,
+            allow_network_share: false,
         }
     }
 }
@@ -151,8 +159,8 @@ struct Inner {
     /// The records being sent by this process right now.
     in_flight: Mutex<Vec<i64>>,
     streak: Mutex<Streak>,
-    /// The side file of enqueued ids; `None` when it could not be opened (logged).
-    enqueued: Option<Enqueued>,
+    /// The side file of enqueued ids.
+    enqueued: Enqueued,
     /// Wakes this outbox's senders on enqueue.
     wake: Wake,
 }
@@ -172,6 +180,20 @@ impl std::fmt::Debug for Outbox {
 }
 
 fn store_err(path: &Path, what: &str, e: rusqlite::Error) -> Error {
+    // A full disk is named as such: it is not a damaged file, and nothing in it is lost.
+    let full = match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => true,
+        Some(rusqlite::ErrorCode::SystemIoFailure) => share::disk_full(path),
+        _ => false,
+    };
+    if full {
+        return Error::Store(format!(
+            "outbox {}: {}: disk full (磁盘已满): free some space; the outbox keeps what it holds ({})",
+            path.display(),
+            what,
+            e
+        ));
+    }
     Error::Store(format!("outbox {}: {}: {}", path.display(), what, e))
 }
 

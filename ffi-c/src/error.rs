@@ -46,6 +46,16 @@ pub enum pyun_result {
     /// a handle of another type, or a pointer pyun never handed out. The message names the call,
     /// the argument and what the pointer is. Nothing was read through it.
     InvalidHandle = 13,
+    /// `pyun_outbox_open`: the outbox cannot tell whether committed records were lost, so it
+    /// was not opened: its side file `<db>-enqueued` is missing, damaged or unreadable, or
+    /// belongs to another database (the database was deleted or replaced; the last error then
+    /// names the records the side file knows). Nothing was changed. An operator who knows the
+    /// database is complete opens it once with `PYUN_OUTBOX_ACCEPT_FRESH_START`.
+    OutboxUnverified = 14,
+    /// `pyun_outbox_open`: the outbox is on a network share (a UNC path, a mapped network
+    /// drive, NFS, CIFS), where SQLite's WAL journal cannot keep its guarantees; nothing was
+    /// created. `PYUN_OUTBOX_ALLOW_NETWORK_SHARE` opens it anyway.
+    NetworkShare = 15,
     /// A bug inside pyun (a caught panic). Please report it with the last error message.
     Panic = 99,
 }
@@ -84,6 +94,8 @@ impl From<ErrorKind> for pyun_result {
             ErrorKind::Rejected => pyun_result::Rejected,
             ErrorKind::Store => pyun_result::Store,
             ErrorKind::RecordsLost => pyun_result::RecordsLost,
+            ErrorKind::OutboxUnverified => pyun_result::OutboxUnverified,
+            ErrorKind::NetworkShare => pyun_result::NetworkShare,
         }
     }
 }

@@ -8,7 +8,7 @@ use pyun_core::AnyRecord;
 use crate::args::{check_out, endpoint, files};
 use crate::charset::Charset;
 use crate::client::pyun_client;
-use crate::error::pyun_result;
+use crate::error::{pyun_result, FfiError};
 use crate::handle::{lookup, release, with_handle, Handle, Registry};
 use crate::panic::guard_charset;
 use crate::strings::json_c_string;
@@ -35,29 +35,55 @@ impl Handle for pyun_outbox {
     }
 }
 
-/// Opens (or creates) an outbox database at `path`. `carry_enter_fields` (0 or 1) turns on
-/// page 001 note 8: a leave whose enter was dead-lettered carries the enter's fields. A file
-/// that is not an outbox, or a damaged one, fails with PYUN_RESULT_STORE and is left untouched.
-/// Committed records the database lost (a damaged WAL journal) fail the open once with
-/// PYUN_RESULT_RECORDS_LOST, the last error naming them; they are then dead letters.
+/// `flags` of `pyun_outbox_open` (also in pyun.h as PYUN_OUTBOX_*): page 001 note 8.
+const CARRY_ENTER_FIELDS: i32 = 1;
+/// Open an outbox on a network share anyway.
+const ALLOW_NETWORK_SHARE: i32 = 2;
+/// The operator's way out of PYUN_RESULT_OUTBOX_UNVERIFIED.
+const ACCEPT_FRESH_START: i32 = 4;
+
+/// Opens (or creates) an outbox database at `path`. `flags` is 0 or a sum of:
+/// PYUN_OUTBOX_CARRY_ENTER_FIELDS (1): page 001 note 8, a leave whose enter was dead-lettered
+/// carries the enter's fields; PYUN_OUTBOX_ALLOW_NETWORK_SHARE (2): open an outbox on a network
+/// share anyway (refused otherwise with PYUN_RESULT_NETWORK_SHARE); PYUN_OUTBOX_ACCEPT_FRESH_START
+/// (4): only when an operator decided it, after PYUN_RESULT_OUTBOX_UNVERIFIED: take the database
+/// as complete and give it a new side file (never pass it by default). Other bits are
+/// PYUN_RESULT_INVALID_ARGUMENT. A file that is not an outbox, or a damaged one, fails with
+/// PYUN_RESULT_STORE and is left untouched. Committed records the database lost (a damaged WAL
+/// journal) fail the open once with PYUN_RESULT_RECORDS_LOST, the last error naming them; they
+/// are then dead letters.
 ///
 /// # Safety
 /// `path` must be NUL-terminated; `out_outbox` must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn pyun_outbox_open(
     path: *const c_char,
-    carry_enter_fields: i32,
+    flags: i32,
     charset_code: u32,
     out_outbox: *mut *mut pyun_outbox,
 ) -> pyun_result {
     guard_charset(charset_code, |cs| {
         check_out(out_outbox, "out_outbox")?;
         let path = cs.input(path, "path")?;
+        if flags & !(CARRY_ENTER_FIELDS | ALLOW_NETWORK_SHARE | ACCEPT_FRESH_START) != 0 {
+            return Err(FfiError::new(
+                pyun_result::InvalidArgument,
+                format!(
+                    "pyun_outbox_open: flags {} holds bits that are not PYUN_OUTBOX_* flags (1, 2, 4)",
+                    flags
+                ),
+            ));
+        }
         let options = OutboxOptions {
-            carry_enter_fields: carry_enter_fields != 0,
+            carry_enter_fields: flags & CARRY_ENTER_FIELDS != 0,
+            allow_network_share: flags & ALLOW_NETWORK_SHARE != 0,
             ..OutboxOptions::default()
         };
-        let outbox = Outbox::open(path, options)?;
+        let outbox = if flags & ACCEPT_FRESH_START != 0 {
+            Outbox::accept_fresh_start(path, options)?
+        } else {
+            Outbox::open(path, options)?
+        };
         *out_outbox = OUTBOXES.insert(pyun_outbox {
             outbox,
             charset: cs,

@@ -174,17 +174,19 @@ static pyun_client *new_client(const char *url) {
     return c;
 }
 
+static void remove_outbox(const char *name);
+
 static pyun_outbox *new_outbox(const char *name) {
     pyun_outbox *ob = NULL;
     char *db = cat(work_dir, "/", name, (const char *)NULL);
-    remove(db);
+    remove_outbox(name);
     if (pyun_outbox_open(db, 0, 0, &ob) != PYUN_RESULT_OK) ob = NULL;
     free(db);
     return ob;
 }
 
 static void remove_outbox(const char *name) {
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal", "-enqueued"};
     size_t i;
     for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
         char *p = cat(work_dir, "/", name, suffixes[i], (const char *)NULL);

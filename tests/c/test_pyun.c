@@ -1245,13 +1245,18 @@ static void enqueue_thread_main(void *arg) {
     }
 }
 
+/* The database and its companions; without its side file (-enqueued), a new database there is
+ * refused (PYUN_RESULT_OUTBOX_UNVERIFIED). */
 static void remove_db(const char *path) {
     char *wal = cat(path, "-wal", (const char *)NULL), *shm = cat(path, "-shm", (const char *)NULL);
+    char *side = cat(path, "-enqueued", (const char *)NULL);
     remove(path);
     remove(wal);
     remove(shm);
+    remove(side);
     free(wal);
     free(shm);
+    free(side);
 }
 
 static void test_outbox(pyun_client *client) {

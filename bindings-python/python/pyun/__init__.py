@@ -21,6 +21,8 @@ from .errors import (
     ApiError,
     ConfigError,
     FileError,
+    NetworkShareError,
+    OutboxUnverifiedError,
     PyunError,
     RecordsLostError,
     SignatureError,
@@ -65,7 +67,7 @@ logging.getLogger("pyun").addHandler(logging.NullHandler())
 
 __all__ = [
     "ACK_BODY", "ApiError", "BEIJING", "CarColor", "CarType", "Client", "ConfigError", "Diagnosis",
-    "DiscountType", "EnterRecord", "Event", "FileError", "LeaveRecord", "Outbox", "PRODUCTION_URL", "Payment",
+    "DiscountType", "EnterRecord", "Event", "FileError", "LeaveRecord", "NetworkShareError", "Outbox", "OutboxUnverifiedError", "PRODUCTION_URL", "Payment",
     "PayType", "PlateColor", "PlateType", "PushResult", "PyunError", "RecordStatus", "RecordsLostError", "ReleaseMethod", "ReleaseRecord",
     "ReleaseType", "Request", "Sender", "SignatureError", "StoreError", "TEST_URL", "TransportError",
     "UpdateRecord", "ValidationError", "VehicleType", "build_request", "canonical_string",
@@ -359,10 +361,23 @@ class Outbox:
         carry_enter_fields: bool = False,
         audit_days: float = 30.0,
         max_backoff: float = 300.0,
+        allow_network_share: bool = False,
+        accept_fresh_start: bool = False,
     ) -> None:
         """`max_backoff`: the longest wait, in seconds, before a failed record is tried again
-        (the wait doubles from 1 s, or from `max_backoff` when that is shorter)."""
-        self._native = _pyun.Outbox(os.fspath(path), bool(carry_enter_fields), float(audit_days), float(max_backoff))
+        (the wait doubles from 1 s, or from `max_backoff` when that is shorter).
+        `allow_network_share`: open an outbox on a network share anyway (refused otherwise with
+        NetworkShareError: WAL's guarantees do not hold there). `accept_fresh_start`: only when
+        an operator decided it, after OutboxUnverifiedError: take the database as complete and
+        give it a new side file (never pass it by default)."""
+        self._native = _pyun.Outbox(
+            os.fspath(path),
+            bool(carry_enter_fields),
+            float(audit_days),
+            float(max_backoff),
+            bool(allow_network_share),
+            bool(accept_fresh_start),
+        )
         self._senders: List[Sender] = []
 
     def enqueue(self, endpoint: Optional[str], record: RecordLike, files: Optional[Mapping[str, FileLike]] = None) -> int:

@@ -97,3 +97,20 @@ class RecordsLostError(StoreError):
     again from their source."""
 
     lost: List[Dict[str, Any]] = []
+
+
+class OutboxUnverifiedError(StoreError):
+    """The outbox cannot tell whether committed records were lost, so it was not opened: its
+    side file `<db>-enqueued` (the evidence of every committed enqueue) is missing, damaged or
+    unreadable, or belongs to another database (the database was deleted or replaced). `lost`
+    lists what the side file names that the database lacks (`{"id", "endpoint", "key"}`; empty
+    when it names nothing). Nothing was changed. An operator who knows the database is complete
+    opens it once with `Outbox(path, accept_fresh_start=True)` (`pyun outbox accept-fresh-start`)."""
+
+    lost: List[Dict[str, Any]] = []
+
+
+class NetworkShareError(StoreError):
+    """The outbox is on a network share (a UNC path, a mapped network drive, NFS, CIFS), where
+    SQLite's WAL journal cannot keep its guarantees; nothing was created. Put it on a local disk,
+    or open it with `allow_network_share=True`."""

@@ -92,16 +92,18 @@ impl Outbox {
         }
         tx.commit().map_err(not_stored)?;
         drop(conn);
-        if let Some(e) = &self.inner.enqueued {
-            // The record is committed whatever happens here: only its loss would go unnoticed.
-            if let Err(e) = e.write(id, endpoint, get(endpoint.dedup_field())) {
-                log::error!(
-                    "outbox {}: record #{} is stored, but its id could not be written to the -enqueued file: {}",
-                    self.inner.path.display(),
-                    id,
-                    e
-                );
-            }
+        // The record is committed whatever happens here: only its loss would go unnoticed.
+        if let Err(e) = self
+            .inner
+            .enqueued
+            .write(id, endpoint, get(endpoint.dedup_field()))
+        {
+            log::error!(
+                "outbox {}: record #{} is stored, but its id could not be written to the -enqueued file: {}",
+                self.inner.path.display(),
+                id,
+                e
+            );
         }
         self.inner.wake.notify();
         Ok(id)

@@ -2,13 +2,15 @@
 //! database lost are noticed at open instead of vanishing: SQLite takes a WAL frame with a bad
 //! checksum (one flipped bit) for the end of the log and quietly forgets every later commit.
 //!
-//! A fixed file of [`SLOTS`] slots: the record with id N is written to slot N % SLOTS after its
-//! commit, then fsynced. The highest id in the file is therefore the highest committed id, and
-//! the slots also name the endpoint and key of the last [`SLOTS`] records, which is what a loss
-//! report can say about them. Writing a slot per id (instead of one "highest id" value) keeps
-//! the file right when several processes enqueue into one database: each writes its own slot.
-//! Each slot carries the database's tag (`PRAGMA user_version`, random per outbox), so the file
-//! of a database that was replaced by a new one is not taken for its own.
+//! A fixed file: a header naming the database it belongs to (its tag, `PRAGMA user_version`,
+//! random per outbox), then [`SLOTS`] slots. The record with id N is written to slot N % SLOTS
+//! after its commit, then fsynced. The highest id in the file is therefore the highest committed
+//! id, and the slots also name the endpoint and key of the last [`SLOTS`] records, which is what
+//! a loss report can say about them. Writing a slot per id (instead of one "highest id" value)
+//! keeps the file right when several processes enqueue into one database: each writes its own
+//! slot. The file is made with the database, in its creating transaction, at its full size, so
+//! that a missing, shortened, overwritten or foreign file is told apart from a new outbox (see
+//! [`inspect`]): the evidence is never silently absent.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -22,6 +24,9 @@ use crate::Endpoint;
 /// Slots in the file; more than the records a WAL holds between two checkpoints.
 pub(super) const SLOTS: u64 = 256;
 const SLOT: usize = 64;
+/// The header (one slot's size) and the slots.
+const LEN: u64 = SLOT as u64 * (SLOTS + 1);
+const MAGIC: &[u8; 16] = b"pyun-enqueued-1\0";
 const KEY_MAX: usize = 38;
 const CHECKED: usize = 56;
 
@@ -30,6 +35,20 @@ pub(super) struct Slot {
     pub id: i64,
     pub endpoint: Option<Endpoint>,
     pub key: String,
+}
+
+/// What the side file next to a database says.
+pub(super) enum Evidence {
+    /// There is none.
+    Missing,
+    /// Empty: made, never written (a crash while the database was being created).
+    Empty,
+    /// It cannot be read (a directory, no permission): the error.
+    Unreadable(io::Error),
+    /// Not a side file, or damaged: what is wrong.
+    Damaged(String),
+    /// A side file of the database with this tag, and its valid slots.
+    Of { tag: u32, slots: Vec<Slot> },
 }
 
 pub(super) struct Enqueued {
@@ -44,49 +63,107 @@ pub(super) fn path_for(db: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// Reads the side file of `db`.
+pub(super) fn inspect(db: &Path) -> Evidence {
+    let path = path_for(db);
+    let mut bytes = Vec::new();
+    let read = File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes));
+    match read {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Evidence::Missing,
+        Err(e) => return Evidence::Unreadable(e),
+        Ok(_) => {}
+    }
+    if bytes.is_empty() {
+        return Evidence::Empty;
+    }
+    if bytes.len() as u64 != LEN {
+        return Evidence::Damaged(format!(
+            "{} bytes long instead of {} (cut short, or overwritten)",
+            bytes.len(),
+            LEN
+        ));
+    }
+    let (header, slots) = bytes.split_at(SLOT);
+    if header[..16] != MAGIC[..] || header[56..] != Md5::digest(&header[..CHECKED])[..8] {
+        return Evidence::Damaged(
+            "its header is not a side file's (overwritten, or damaged)".into(),
+        );
+    }
+    let tag = u32::from_le_bytes([header[16], header[17], header[18], header[19]]);
+    let mut valid = Vec::new();
+    for (i, s) in slots.chunks_exact(SLOT).enumerate() {
+        if s.iter().all(|b| *b == 0) {
+            continue;
+        }
+        match decode(s, tag) {
+            Some(slot) => valid.push(slot),
+            None => {
+                return Evidence::Damaged(format!(
+                    "its slot {} is damaged (the id of a committed record is unreadable)",
+                    i
+                ))
+            }
+        }
+    }
+    Evidence::Of { tag, slots: valid }
+}
+
+fn decode(s: &[u8], tag: u32) -> Option<Slot> {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&s[..8]);
+    let id = i64::from_le_bytes(word);
+    if id <= 0
+        || u32::from_le_bytes([s[8], s[9], s[10], s[11]]) != tag
+        || s[56..] != Md5::digest(&s[..CHECKED])[..8]
+    {
+        return None;
+    }
+    let len = (s[13] as usize).min(KEY_MAX);
+    Some(Slot {
+        id,
+        endpoint: Endpoint::ALL.get(s[12] as usize).copied(),
+        key: String::from_utf8_lossy(&s[14..14 + len]).into_owned(),
+    })
+}
+
+fn sealed(mut s: [u8; SLOT]) -> [u8; SLOT] {
+    let check = Md5::digest(&s[..CHECKED]);
+    s[CHECKED..].copy_from_slice(&check[..8]);
+    s
+}
+
 impl Enqueued {
-    pub fn open(db: &Path, tag: u32) -> io::Result<Enqueued> {
-        let file = OpenOptions::new()
+    /// Makes a new side file for the database with `tag` (replacing any file there), durably.
+    pub fn create(db: &Path, tag: u32) -> io::Result<Enqueued> {
+        let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
-            .truncate(false)
+            .truncate(true)
             .open(path_for(db))?;
+        let mut header = [0u8; SLOT];
+        header[..16].copy_from_slice(MAGIC);
+        header[16..20].copy_from_slice(&tag.to_le_bytes());
+        let mut bytes = sealed(header).to_vec();
+        bytes.resize(LEN as usize, 0);
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        sync_dir(db);
         Ok(Enqueued {
             file: Mutex::new(file),
             tag,
         })
     }
 
-    /// The valid slots of this database (a torn or damaged slot is skipped).
-    pub fn read(&self) -> io::Result<Vec<Slot>> {
-        let mut bytes = Vec::new();
-        let mut f = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        f.seek(SeekFrom::Start(0))?;
-        f.read_to_end(&mut bytes)?;
-        Ok(bytes
-            .chunks_exact(SLOT)
-            .filter_map(|s| self.decode(s))
-            .collect())
-    }
-
-    fn decode(&self, s: &[u8]) -> Option<Slot> {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&s[..8]);
-        let id = i64::from_le_bytes(word);
-        let mut tag = [0u8; 4];
-        tag.copy_from_slice(&s[8..12]);
-        if id <= 0
-            || u32::from_le_bytes(tag) != self.tag
-            || s[56..] != Md5::digest(&s[..CHECKED])[..8]
-        {
-            return None;
-        }
-        let len = (s[13] as usize).min(KEY_MAX);
-        Some(Slot {
-            id,
-            endpoint: Endpoint::ALL.get(s[12] as usize).copied(),
-            key: String::from_utf8_lossy(&s[14..14 + len]).into_owned(),
+    /// Opens the side file [`inspect`] found to be the database's own.
+    pub fn open(db: &Path, tag: u32) -> io::Result<Enqueued> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path_for(db))?;
+        Ok(Enqueued {
+            file: Mutex::new(file),
+            tag,
         })
     }
 
@@ -105,11 +182,29 @@ impl Enqueued {
         }
         s[13] = len as u8;
         s[14..14 + len].copy_from_slice(&key.as_bytes()[..len]);
-        let check = Md5::digest(&s[..CHECKED]);
-        s[CHECKED..].copy_from_slice(&check[..8]);
+        let s = sealed(s);
         let mut f = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        f.seek(SeekFrom::Start((id as u64 % SLOTS) * SLOT as u64))?;
+        f.seek(SeekFrom::Start(
+            SLOT as u64 + (id as u64 % SLOTS) * SLOT as u64,
+        ))?;
         f.write_all(&s)?;
         f.sync_data()
     }
+}
+
+/// The new file's name on the disk too (its directory entry), where the platform allows it.
+fn sync_dir(db: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = db.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
 }

@@ -4,29 +4,21 @@
 
 use rusqlite::params;
 
-use super::enqueued::Enqueued;
+use super::enqueued::Slot;
 use super::status::add_event;
 use super::store::{checkpoint, set_synchronous};
 use super::{now_ms, Outbox};
 use crate::error::{Error, LostRecord, RecordsLost, Result};
 
+/// The rows of `LOST` dead letters (SQL): their content is gone (`{}`), so they are never
+/// re-queued.
+pub(super) const LOST: &str = "state = 'dead' AND record_json = '{}' AND last_error LIKE 'LOST%'";
+
 impl Outbox {
-    /// Compares the side file's highest enqueued id with the database's: committed records
-    /// missing from the database are recorded as dead letters (`LOST: ...`) and reported with
-    /// [`Error::RecordsLost`], once.
-    pub(super) fn find_lost(&self) -> Result<()> {
-        let slots = match self.inner.enqueued.as_ref().map(Enqueued::read) {
-            Some(Ok(slots)) => slots,
-            Some(Err(e)) => {
-                log::warn!(
-                    "outbox {}: cannot read its -enqueued file: {}",
-                    self.inner.path.display(),
-                    e
-                );
-                return Ok(());
-            }
-            None => return Ok(()),
-        };
+    /// Compares the side file's highest enqueued id (its `slots`, read at open) with the
+    /// database's: committed records missing from the database are recorded as dead letters
+    /// (`LOST: ...`) and reported with [`Error::RecordsLost`], once.
+    pub(super) fn find_lost(&self, slots: Vec<Slot>) -> Result<()> {
         let highest = match slots.iter().map(|s| s.id).max() {
             Some(h) => h,
             None => return Ok(()),

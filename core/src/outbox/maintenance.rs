@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use rusqlite::params;
 
+use super::lost::LOST;
 use super::{millis, now_ms, DeadLetter, Outbox, OutboxCounts};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 impl Outbox {
     /// Counts by state.
@@ -57,21 +58,52 @@ impl Outbox {
     }
 
     /// Puts dead letters back in the queue (after the cause was fixed): one by id, or all with
-    /// `None`. Returns how many were re-queued.
+    /// `None`. Returns how many were re-queued. `LOST` dead letters (records the database lost,
+    /// whose content it never had again) are never re-queued: all of them stay, and asking for
+    /// one by id is an error that says to send it again from its source.
     pub fn retry_dead(&self, id: Option<i64>) -> Result<u64> {
         let err = |e| self.err("re-queueing", e);
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(err)?;
+        if let Some(id) = id {
+            let lost: bool = tx
+                .query_row(
+                    &format!(
+                        "SELECT COUNT(*) > 0 FROM records WHERE id = ?1 AND {}",
+                        LOST
+                    ),
+                    [id],
+                    |r| r.get(0),
+                )
+                .map_err(err)?;
+            if lost {
+                return Err(Error::Config(format!(
+                    "outbox {}: record #{} is a LOST dead letter: the database lost its content, so it cannot be sent from here; send it again from its source",
+                    self.inner.path.display(),
+                    id
+                )));
+            }
+        }
+        let which = format!(
+            "state = 'dead' AND (?1 IS NULL OR id = ?1) AND NOT ({})",
+            LOST
+        );
         tx.execute(
-            "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, reason)
-             SELECT id, 'requeued', endpoint, dedup_key, ?2, 'retry requested' FROM records
-             WHERE state = 'dead' AND (?1 IS NULL OR id = ?1) ORDER BY id",
+            &format!(
+                "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, reason)
+                 SELECT id, 'requeued', endpoint, dedup_key, ?2, 'retry requested' FROM records
+                 WHERE {} ORDER BY id",
+                which
+            ),
             params![id, now_ms()],
         )
         .map_err(err)?;
         let n = tx
             .execute(
-                "UPDATE records SET state = 'pending', attempts = 0, next_attempt_ms = 0, finished_ms = NULL WHERE state = 'dead' AND (?1 IS NULL OR id = ?1)",
+                &format!(
+                    "UPDATE records SET state = 'pending', attempts = 0, next_attempt_ms = 0, finished_ms = NULL WHERE {}",
+                    which
+                ),
                 params![id],
             )
             .map_err(err)?;

@@ -3,13 +3,13 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
 
-use super::enqueued::Enqueued;
+use super::enqueued::{inspect, Enqueued, Evidence, Slot};
 use super::{store_err, Inner, Outbox, OutboxOptions, Streak, Wake};
-use crate::error::{Error, Result};
+use crate::error::{Error, LostRecord, OutboxUnverified, Result};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
@@ -56,92 +56,23 @@ const APPLICATION_ID: i32 = 0x5059_4F42;
 
 impl Outbox {
     /// Opens (or creates) the outbox at `path`. A file that is not an outbox, or a damaged
-    /// database, is an error: it is never silently emptied.
+    /// database, is an error: it is never silently emptied. So is an outbox whose side file
+    /// (`<db>-enqueued`, the evidence of every committed enqueue) is missing, damaged or belongs
+    /// to another database ([`Error::OutboxUnverified`]), and an outbox on a network share
+    /// ([`Error::NetworkShare`]) unless `options.allow_network_share`.
     pub fn open(path: impl AsRef<Path>, options: OutboxOptions) -> Result<Outbox> {
         let path = path.as_ref().to_path_buf();
-        let err = |what: &str, e: rusqlite::Error| store_err(&path, what, e);
-        let conn = Connection::open(&path).map_err(|e| err("cannot open", e))?;
-        // SQLite quietly falls back to read-only when it cannot open the file for writing.
-        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
-            return Err(Error::Store(format!(
-                "outbox {}: the file can only be opened read-only (a read-only disk, or no write permission): nothing could be stored",
-                path.display()
-            )));
-        }
-        conn.busy_timeout(Duration::from_secs(30))
-            .map_err(|e| err("busy timeout", e))?;
-        let check: String = conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))
-            .map_err(|e| {
-                err(
-                    "the file is not a readable outbox database (corrupt?); it was left untouched",
-                    e,
-                )
-            })?;
-        if check != "ok" {
-            return Err(Error::Store(format!(
-                "outbox {}: the database is damaged ({}); it was left untouched: restore it or move it away",
+        refuse_network_share(&path, &options)?;
+        let conn = connect(&path)?;
+        let (tag, slots) = bind(&conn, &path, false)?;
+        let enqueued = Enqueued::open(&path, tag).map_err(|e| {
+            Error::Store(format!(
+                "outbox {}: cannot open its side file {} for writing: {}; it was not opened",
                 path.display(),
-                check
-            )));
-        }
-        // Never write into a database of another program: a new (empty) file becomes an outbox,
-        // an outbox is opened, anything else is refused as it is.
-        let (app_id, objects, tables, current): (i32, i64, i64, bool) = conn
-            .query_row(
-                "SELECT (SELECT application_id FROM pragma_application_id),
-                        (SELECT COUNT(*) FROM sqlite_master),
-                        (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('records', 'files')),
-                        (SELECT COUNT(*) = 6 FROM sqlite_master
-                         WHERE name IN ('records', 'files', 'records_pending', 'records_queue', 'dead_letters', 'events'))",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .map_err(|e| err("reading the schema", e))?;
-        // Outboxes made before the application id was set are recognised by their tables.
-        let ours = app_id == APPLICATION_ID || (app_id == 0 && tables == 2);
-        if objects > 0 && !ours {
-            return Err(Error::Store(format!(
-                "outbox {}: this is a SQLite database of another program (application_id {}, {} schema objects), not an outbox; it was left untouched",
-                path.display(),
-                app_id,
-                objects
-            )));
-        }
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| err("WAL journal", e))?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(|e| err("foreign keys", e))?;
-
-        // The tag that binds the `-enqueued` side file to this database (see `enqueued`).
-        let mut tag: i32 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| err("reading the schema", e))?;
-        // Written only when something is missing: opening an outbox on a full disk must work,
-        // if only to drain it.
-        if app_id != APPLICATION_ID || !current || tag == 0 {
-            if tag == 0 {
-                tag = new_tag();
-            }
-            conn.execute_batch(&format!(
-                "BEGIN; PRAGMA application_id = {}; PRAGMA user_version = {}; {} COMMIT;",
-                APPLICATION_ID, tag, SCHEMA
+                super::enqueued::path_for(&path).display(),
+                e
             ))
-            .map_err(|e| err("creating the schema", e))?;
-            // Into the main file at once: a damaged WAL must not take the schema and the tag
-            // (and with them the means to notice the loss) along.
-            checkpoint(&conn, "TRUNCATE");
-        }
-        let enqueued = Enqueued::open(&path, tag as u32)
-            .map_err(|e| {
-                log::warn!(
-                    "outbox {}: cannot open {}: {}; records the database might lose would not be noticed",
-                    path.display(),
-                    super::enqueued::path_for(&path).display(),
-                    e
-                )
-            })
-            .ok();
+        })?;
         let outbox = Outbox {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
@@ -153,9 +84,260 @@ impl Outbox {
                 wake: Wake::default(),
             }),
         };
-        outbox.find_lost()?;
+        outbox.find_lost(slots)?;
         Ok(outbox)
     }
+
+    /// The operator's way out of [`Error::OutboxUnverified`], run knowingly: takes the database
+    /// at `path` as complete (creating it if it is missing), gives it a new, empty side file,
+    /// and opens it. Records the old side file named that the database lacks are given up
+    /// (the refusal named them). Never called by pyun itself.
+    pub fn accept_fresh_start(path: impl AsRef<Path>, options: OutboxOptions) -> Result<Outbox> {
+        let path = path.as_ref().to_path_buf();
+        refuse_network_share(&path, &options)?;
+        let conn = connect(&path)?;
+        bind(&conn, &path, true)?;
+        drop(conn);
+        log::warn!(
+            "outbox {}: accepted as it is (accept-fresh-start): its side file was made anew",
+            path.display()
+        );
+        Outbox::open(path, options)
+    }
+}
+
+/// [`Error::NetworkShare`], unless the options allow it (then a warning in the log).
+fn refuse_network_share(path: &Path, options: &OutboxOptions) -> Result<()> {
+    if let Some(how) = super::share::network_share(path) {
+        if !options.allow_network_share {
+            return Err(Error::NetworkShare(format!(
+                "outbox {}: it is on a network share ({}): SQLite's WAL journal needs shared memory and file locks that network file systems do not keep, so records could be lost or the file damaged; it was not opened. Put the outbox on a local disk; if you must keep it there, allow it knowingly (CLI --allow-network-share, C PYUN_OUTBOX_ALLOW_NETWORK_SHARE, Python allow_network_share=True). \
+                 发件箱位于网络共享上，无法保证数据安全，未打开；请放在本地磁盘。",
+                path.display(),
+                how
+            )));
+        }
+        log::warn!(
+            "outbox {}: on a network share ({}), allowed by the caller: WAL's guarantees do not hold there",
+            path.display(),
+            how
+        );
+    }
+    Ok(())
+}
+
+/// Opens the file and checks that it is a readable outbox (or an empty file to make one).
+fn connect(path: &Path) -> Result<Connection> {
+    let err = |what: &str, e: rusqlite::Error| store_err(path, what, e);
+    let conn = Connection::open(path).map_err(|e| err("cannot open", e))?;
+    // SQLite quietly falls back to read-only when it cannot open the file for writing.
+    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+        return Err(Error::Store(format!(
+            "outbox {}: the file can only be opened read-only (a read-only disk, or no write permission): nothing could be stored",
+            path.display()
+        )));
+    }
+    conn.busy_timeout(Duration::from_secs(30))
+        .map_err(|e| err("busy timeout", e))?;
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| {
+            // Only what SQLite calls a damaged file is called one: an operator may delete it.
+            let what = match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                    "the file is not a readable outbox database (corrupt?); it was left untouched"
+                }
+                _ => "cannot read the file (it was left untouched)",
+            };
+            err(what, e)
+        })?;
+    if check != "ok" {
+        return Err(Error::Store(format!(
+            "outbox {}: the database is damaged ({}); it was left untouched: restore it or move it away",
+            path.display(),
+            check
+        )));
+    }
+    // Never write into a database of another program: a new (empty) file becomes an outbox,
+    // an outbox is opened, anything else is refused as it is.
+    let (app_id, objects, tables): (i32, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT application_id FROM pragma_application_id),
+                    (SELECT COUNT(*) FROM sqlite_master),
+                    (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('records', 'files'))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(|e| err("reading the schema", e))?;
+    // Outboxes made before the application id was set are recognised by their tables.
+    let ours = app_id == APPLICATION_ID || (app_id == 0 && tables == 2);
+    if objects > 0 && !ours {
+        return Err(Error::Store(format!(
+            "outbox {}: this is a SQLite database of another program (application_id {}, {} schema objects), not an outbox; it was left untouched",
+            path.display(),
+            app_id,
+            objects
+        )));
+    }
+    wal_journal(&conn).map_err(|e| err("WAL journal", e))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(|e| err("foreign keys", e))?;
+    Ok(conn)
+}
+
+/// Turns the WAL journal on. Turning it on takes an exclusive lock without SQLite's busy
+/// handler: two processes opening a new file at once get SQLITE_BUSY at once, so it is tried
+/// again for as long as the busy timeout (a no-op once the file is in WAL mode).
+fn wal_journal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            done => return done,
+        }
+    }
+}
+
+/// The database's application id, tag, and whether its schema is complete.
+fn header(conn: &Connection) -> rusqlite::Result<(i32, i32, bool)> {
+    conn.query_row(
+        "SELECT (SELECT application_id FROM pragma_application_id),
+                (SELECT user_version FROM pragma_user_version),
+                (SELECT COUNT(*) = 6 FROM sqlite_master
+                 WHERE name IN ('records', 'files', 'records_pending', 'records_queue', 'dead_letters', 'events'))",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+}
+
+/// Binds the database to its side file: checks that the side file is this database's
+/// (returning the database's tag and the side file's slots), or makes both for a new outbox.
+/// With `accept`, the side file is made anew whatever it was.
+fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)> {
+    let err = |what: &str, e: rusqlite::Error| store_err(path, what, e);
+    let (app_id, tag, current) = header(conn).map_err(|e| err("reading the schema", e))?;
+    // The usual open writes nothing: opening an outbox on a full disk must work, if only to
+    // drain it.
+    if app_id == APPLICATION_ID && current && tag != 0 && !accept {
+        return match inspect(path) {
+            Evidence::Of { tag: t, slots } if t == tag as u32 => Ok((t, slots)),
+            other => Err(unverified(path, other)),
+        };
+    }
+    // Something is to be made (a new file, an outbox of an older version): in one transaction
+    // that reads again what another process may have made meanwhile, so that two processes
+    // creating one outbox at once bind one tag and one side file.
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| err("creating the schema", e))?;
+    let made = (|| {
+        let (app_id, mut tag, current) = header(conn).map_err(|e| err("creating the schema", e))?;
+        let new = tag == 0;
+        if new {
+            tag = new_tag();
+        }
+        let evidence = inspect(path);
+        let slots = match evidence {
+            _ if accept => {
+                if let Evidence::Unreadable(e) = &evidence {
+                    return Err(Error::Store(format!(
+                        "outbox {}: its side file {} cannot be replaced ({}): if it is a directory, remove it, then accept again",
+                        path.display(),
+                        super::enqueued::path_for(path).display(),
+                        e
+                    )));
+                }
+                make_side_file(path, tag)?;
+                Vec::new()
+            }
+            Evidence::Of { tag: t, slots } if t == tag as u32 => slots,
+            // A new outbox: no side file, or one of a database that never stored a record
+            // (a crash while creating it).
+            Evidence::Missing | Evidence::Empty if new => {
+                make_side_file(path, tag)?;
+                Vec::new()
+            }
+            Evidence::Of { slots, .. } if new && slots.is_empty() => {
+                make_side_file(path, tag)?;
+                Vec::new()
+            }
+            other => return Err(unverified(path, other)),
+        };
+        if app_id != APPLICATION_ID || !current || new {
+            conn.execute_batch(&format!(
+                "PRAGMA application_id = {}; PRAGMA user_version = {}; {}",
+                APPLICATION_ID, tag, SCHEMA
+            ))
+            .map_err(|e| err("creating the schema", e))?;
+        }
+        Ok((tag as u32, slots))
+    })();
+    match made {
+        Ok(made) => {
+            conn.execute_batch("COMMIT")
+                .map_err(|e| err("creating the schema", e))?;
+            // Into the main file at once: a damaged WAL must not take the schema and the tag
+            // (and with them the means to notice the loss) along.
+            checkpoint(conn, "TRUNCATE");
+            Ok(made)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn make_side_file(path: &Path, tag: i32) -> Result<()> {
+    Enqueued::create(path, tag as u32).map(drop).map_err(|e| {
+        Error::Store(format!(
+            "outbox {}: cannot make its side file {}: {}; nothing was created",
+            path.display(),
+            super::enqueued::path_for(path).display(),
+            e
+        ))
+    })
+}
+
+/// [`Error::OutboxUnverified`] for a side file that is not the database's.
+fn unverified(path: &Path, evidence: Evidence) -> Error {
+    let side = super::enqueued::path_for(path);
+    let side = side.display();
+    let mut records = Vec::new();
+    let reason = match evidence {
+        Evidence::Missing => format!(
+            "its side file {} is missing (it records every committed enqueue: keep it next to the database, and copy it with it)",
+            side
+        ),
+        Evidence::Empty => format!("its side file {} is empty", side),
+        Evidence::Unreadable(e) => format!("its side file {} cannot be read ({})", side, e),
+        Evidence::Damaged(what) => format!("its side file {} is damaged: {}", side, what),
+        Evidence::Of { slots, .. } => {
+            let mut slots = slots;
+            slots.sort_by_key(|s| s.id);
+            records = slots
+                .into_iter()
+                .map(|s| LostRecord {
+                    id: s.id,
+                    endpoint: s.endpoint.map(|e| e.name().to_string()),
+                    key: Some(s.key),
+                })
+                .collect();
+            format!(
+                "its side file {} belongs to another database (this one was deleted, or replaced by another file)",
+                side
+            )
+        }
+    };
+    Error::OutboxUnverified(OutboxUnverified {
+        path: path.to_path_buf(),
+        reason,
+        records,
+    })
 }
 
 /// A random tag for a new outbox (`PRAGMA user_version`): positive, never 0.
