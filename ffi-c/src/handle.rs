@@ -1,4 +1,4 @@
-//! Handles and returned buffers: how a stale, freed, foreign or mistyped pointer becomes a
+//! Handles: how a stale, freed, foreign or mistyped handle becomes a
 //! reported error (`PYUN_RESULT_INVALID_HANDLE`, or an ignored and reported release) instead of
 //! undefined behaviour.
 //!
@@ -19,12 +19,7 @@
 //! (a callback) does not wait, which would deadlock: that call's own `Arc` keeps the object
 //! alive, and it is dropped when the call returns.
 //!
-//! # Buffers
-//! Every string and body pyun hands out is recorded, address to length, in a registry of
-//! buffers. `pyun_string_free` and `pyun_bytes_free` take the address out of it and free
-//! exactly the allocation recorded, with its recorded length (the caller may have written into
-//! the string); an address that is not there (foreign, static, inside a buffer, freed before)
-//! is ignored and reported, never passed to the allocator.
+//! The strings and bodies handed out are recorded the same way, in `buffers.rs`.
 //!
 //! # Nothing is serialised
 //! The registries are process-wide, but they tie nothing together. Each is split into
@@ -41,10 +36,9 @@
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
-use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::charset::Charset;
@@ -57,7 +51,7 @@ pub(crate) const SHARDS: usize = 64;
 /// Keeps each shard's lock on a cache line of its own, so that threads working in different
 /// shards never contend for one line.
 #[repr(align(128))]
-struct Padded<T>(T);
+pub(crate) struct Padded<T>(pub(crate) T);
 
 /// The start of the handle numbers. On 64-bit it is not a canonical address (bits 47 to 63
 /// differ), so no pointer to real memory is ever a handle.
@@ -301,118 +295,6 @@ fn drop_when_idle<T>(mut object: Arc<T>, nested: bool) {
     }
 }
 
-// ------------------------------------------------------------------------------- buffers
-
-/// What a buffer handed out is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Buffer {
-    /// A string for `pyun_string_free`: its length with the NUL.
-    Str(usize),
-    /// A body for `pyun_bytes_free`: the length the caller was given.
-    Bytes(usize),
-}
-
-impl Buffer {
-    /// The length of the allocation (an empty body is a 1-byte allocation, so that it has an
-    /// address of its own).
-    fn allocation(self) -> usize {
-        match self {
-            Buffer::Str(n) => n,
-            Buffer::Bytes(n) => n.max(1),
-        }
-    }
-}
-
-type BufferShard = Padded<Mutex<BTreeMap<usize, Buffer>>>;
-
-/// Every buffer handed out and not yet freed, by address.
-static BUFFERS: [BufferShard; SHARDS] = [const { Padded(Mutex::new(BTreeMap::new())) }; SHARDS];
-
-/// The shard of an address: a multiplicative hash, because allocations are aligned and close.
-fn buffers(addr: usize) -> MutexGuard<'static, BTreeMap<usize, Buffer>> {
-    const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
-    let h = (addr as u64 >> 4).wrapping_mul(GOLDEN) >> (64 - SHARDS.trailing_zeros());
-    BUFFERS[h as usize]
-        .0
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Hands out `bytes` (which hold no NUL) as a NUL-terminated string for `pyun_string_free`.
-pub(crate) fn out_string(mut bytes: Vec<u8>) -> *mut c_char {
-    bytes.push(0);
-    let len = bytes.len();
-    let ptr = Box::into_raw(bytes.into_boxed_slice()) as *mut u8;
-    buffers(ptr.addr()).insert(ptr.addr(), Buffer::Str(len));
-    ptr as *mut c_char
-}
-
-/// Hands out `bytes` as a body for `pyun_bytes_free`: the pointer and the length.
-pub(crate) fn out_bytes(mut bytes: Vec<u8>) -> (*mut u8, usize) {
-    let len = bytes.len();
-    if len == 0 {
-        bytes.push(0);
-    }
-    let ptr = Box::into_raw(bytes.into_boxed_slice()) as *mut u8;
-    buffers(ptr.addr()).insert(ptr.addr(), Buffer::Bytes(len));
-    (ptr, len)
-}
-
-/// Takes a buffer out of the registry and frees it; `None` when `ptr` is not one.
-fn free_buffer(ptr: *mut u8) -> Option<Buffer> {
-    let buffer = buffers(ptr.addr()).remove(&ptr.addr())?;
-    // SAFETY: the address was in the registry, so it is the start of a live allocation made by
-    // `out_string` / `out_bytes` as a `Box<[u8]>` of `buffer.allocation()` bytes, and taking it
-    // out under the lock makes this the only release of it.
-    drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, buffer.allocation())) });
-    Some(buffer)
-}
-
-/// `pyun_string_free`.
-pub(crate) fn release_string(s: *mut c_char) {
-    if s.is_null() {
-        return;
-    }
-    release_guard(|_| match free_buffer(s as *mut u8) {
-        Some(Buffer::Str(_)) => Ok(()),
-        Some(Buffer::Bytes(_)) => Err(misuse(
-            "pyun_string_free: `s` is a body from pyun_request_body: it was freed, but bodies \
-             are released with pyun_bytes_free",
-        )),
-        None => Err(misuse(
-            "pyun_string_free: `s` is not a string pyun returned, or it was freed already; \
-             ignored, nothing was freed",
-        )),
-    })
-}
-
-/// `pyun_bytes_free`.
-pub(crate) fn release_bytes(bytes: *mut u8, len: usize) {
-    if bytes.is_null() {
-        return;
-    }
-    release_guard(|_| match free_buffer(bytes) {
-        Some(Buffer::Bytes(n)) if n == len => Ok(()),
-        Some(Buffer::Bytes(n)) => Err(misuse(format!(
-            "pyun_bytes_free: `len` is {} but the body is {} bytes long; it was freed with its \
-             own length",
-            len, n
-        ))),
-        Some(Buffer::Str(_)) => Err(misuse(
-            "pyun_bytes_free: `bytes` is a string from pyun: it was freed, but strings are \
-             released with pyun_string_free",
-        )),
-        None => Err(misuse(
-            "pyun_bytes_free: `bytes` is not a body pyun returned, or it was freed already; \
-             ignored, nothing was freed",
-        )),
-    })
-}
-
-fn misuse(message: impl Into<String>) -> FfiError {
-    FfiError::new(pyun_result::InvalidHandle, message)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,19 +366,6 @@ mod tests {
     }
 
     #[test]
-    fn buffers_are_freed_once_and_only_when_ours() {
-        let s = out_string(b"abc".to_vec());
-        let (b, n) = out_bytes(Vec::new());
-        assert_eq!(n, 0);
-        assert!(free_buffer(s.wrapping_add(1) as *mut u8).is_none());
-        assert_eq!(free_buffer(s as *mut u8), Some(Buffer::Str(4)));
-        assert_eq!(free_buffer(s as *mut u8), None);
-        let mut local = 0u8;
-        assert_eq!(free_buffer(&mut local), None);
-        assert_eq!(free_buffer(b), Some(Buffer::Bytes(0)));
-    }
-
-    #[test]
     fn ids_spread_over_the_shards() {
         let keys: Vec<usize> = (0..SHARDS).map(|_| TESTS.insert(Probe(0)).addr()).collect();
         let mut shards: Vec<usize> = keys.iter().map(|k| (k >> 3) % SHARDS).collect();
@@ -519,8 +388,8 @@ mod tests {
         for _ in 0..3 {
             let t = Instant::now();
             for _ in 0..N {
-                let s = out_string(sign.to_vec());
-                free_buffer(std::hint::black_box(s) as *mut u8);
+                let s = crate::buffers::out_string(sign.to_vec());
+                crate::buffers::free_buffer(std::hint::black_box(s) as *mut u8);
             }
             let recorded = per_call(t);
             let t = Instant::now();

@@ -27,6 +27,7 @@
 
 // Helpers without exports.
 mod args;
+mod buffers;
 mod charset;
 mod handle;
 

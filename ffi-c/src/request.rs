@@ -10,7 +10,7 @@ use crate::args::check_out;
 use crate::charset::Charset;
 use crate::client::{pyun_client, read_record};
 use crate::error::pyun_result;
-use crate::handle::{self, release, with_handle, Handle, Registry};
+use crate::handle::{release, with_handle, Handle, Registry};
 use crate::strings::json_c_string;
 
 /// A signed request that was built but not sent. Opaque.
@@ -117,7 +117,7 @@ pub unsafe extern "C" fn pyun_request_body(
     with_handle(request, "request", "pyun_request_body", |r| {
         check_out(out_body, "out_body")?;
         check_out(out_len, "out_len")?;
-        let (body, len) = handle::out_bytes(r.request.body_bytes()?);
+        let (body, len) = crate::buffers::out_bytes(r.request.body_bytes()?);
         *out_len = len;
         *out_body = body;
         Ok(pyun_result::Ok)

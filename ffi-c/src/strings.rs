@@ -5,7 +5,6 @@ use std::os::raw::c_char;
 
 use crate::charset::Charset;
 use crate::error::{pyun_result, FfiError};
-use crate::handle;
 
 /// JSON for an out-parameter, in the caller's charset ([`Charset::json`]: exact, never fails).
 pub(crate) fn json_c_string(cs: Charset, json: &str, name: &str) -> Result<*mut c_char, FfiError> {
@@ -27,7 +26,7 @@ fn c_string(bytes: Vec<u8>, name: &str) -> Result<*mut c_char, FfiError> {
             format!("`{}` cannot be written: it holds a NUL character", name),
         ));
     }
-    Ok(handle::out_string(bytes))
+    Ok(crate::buffers::out_string(bytes))
 }
 
 /// The library version, e.g. `"0.1.0"`; static, never freed.
@@ -47,7 +46,7 @@ pub extern "C" fn pyun_version() -> *const c_char {
 /// None beyond the call itself: `s` is only compared with what pyun handed out, never read.
 #[no_mangle]
 pub unsafe extern "C" fn pyun_string_free(s: *mut c_char) {
-    handle::release_string(s)
+    crate::buffers::release_string(s)
 }
 
 /// Releases bytes returned by pyun (a request body). NULL is ignored. Only a body pyun returned
@@ -59,5 +58,5 @@ pub unsafe extern "C" fn pyun_string_free(s: *mut c_char) {
 /// None beyond the call itself: `bytes` is only compared with what pyun handed out, never read.
 #[no_mangle]
 pub unsafe extern "C" fn pyun_bytes_free(bytes: *mut u8, len: usize) {
-    handle::release_bytes(bytes, len)
+    crate::buffers::release_bytes(bytes, len)
 }
