@@ -129,6 +129,12 @@ pub struct DrainReport {
 /// delivery pauses, with backoff, instead of dead-lettering the queue one record at a time.
 pub const PAUSE_AFTER: usize = 3;
 
+/// How long a leave waits when its serial has no enter in the outbox: a host that enqueues
+/// the enter a moment after the leave (two threads, two cameras) still has it delivered first.
+/// A leave whose enter was never enqueued here (sent directly, or before the outbox was used)
+/// is delivered this much later; one whose enter is queued goes right after it.
+pub const LEAVE_GRACE: Duration = Duration::from_secs(2);
+
 /// The refusals in a row of one cause, and the pause they led to. Kept in memory: a new
 /// process (or `Outbox`) starts a new row.
 #[derive(Default)]
