@@ -524,8 +524,11 @@ static void churn_senders(void *arg) {
             free(s);
             continue;
         }
-        enqueue_update(stress_outbox, "st", round);
-        wait_for(&s->calls, 1 + round % 5, 2);
+        if (round % 4 == 0) enqueue_update(stress_outbox, "st", round);
+        if (s->stop_self)
+            wait_for(&s->stopped, 1, 2);
+        else
+            wait_for(&s->calls, 1 + round % 5, 2);
         mine = XCHG(&s->sender, NULL);
         if (mine != NULL)
             pyun_sender_stop(mine);
@@ -546,7 +549,7 @@ static void churn_log_callback(void *arg) {
         stress_log *next = (stress_log *)calloc(1, sizeof *next);
         if (next == NULL) abort();
         next->magic = MAGIC;
-        if (pyun_log_set_callback(stress_logger, next, round % 2 == 0 ? 4 : 1, 0) != PYUN_RESULT_OK)
+        if (pyun_log_set_callback(stress_logger, next, round % 2 == 0 ? 4 : 2, 0) != PYUN_RESULT_OK)
             ADD(&violations, 1);
         /* The replaced callback no longer runs: its userdata goes at once. */
         if (current != NULL) {
@@ -586,9 +589,14 @@ static void drain_and_log(void *arg) {
 static void test_stress(int seconds) {
     pt_thread threads[3];
     int i;
+    char *report = NULL;
     stress_outbox = open_outbox("stress");
     stress_good = new_client(secret);
     stress_wrong = new_client("wrong-secret");
+    /* A history of events: every sender started replays it, and is stopped in the middle. */
+    for (i = 0; i < 300; i++) CHECK(enqueue_update(stress_outbox, "sh", i));
+    CHECK(pyun_outbox_drain(stress_outbox, stress_good, &report) == PYUN_RESULT_OK);
+    pyun_string_free(report);
     stress_end = (long long)time(NULL) + seconds;
     arm("the stress host (senders started and stopped, log callbacks set and replaced)", seconds + 120);
     CHECK(pt_start(&threads[0], churn_senders, NULL) == 0);
