@@ -33,6 +33,7 @@ impl Outbox {
             audit_period: days(py, audit_days, "audit_days", false)?,
             max_backoff,
             initial_backoff: OutboxOptions::default().initial_backoff.min(max_backoff),
+            ..OutboxOptions::default()
         };
         let inner = py.detach(|| CoreOutbox::open(path, options)).or_raise(py)?;
         Ok(Outbox { inner })
@@ -153,6 +154,16 @@ impl Sender {
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .is_some_and(CoreSender::is_running)
+    }
+
+    /// Why its thread ended on its own (an internal error, logged), or `None`.
+    #[getter]
+    fn failure(&self) -> Option<String> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(CoreSender::failure)
     }
 }
 

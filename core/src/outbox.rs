@@ -44,6 +44,8 @@ mod status;
 mod store;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_delivery;
 use enqueued::Enqueued;
 use sender::Wake;
 pub use sender::{OnEvent, Sender};
@@ -61,6 +63,10 @@ pub struct OutboxOptions {
     /// Page 001 note 8, opt-in: when a leave is delivered and the enter of the same serial is
     /// among the dead letters, the leave carries the enter's fields (and photo) that it lacks.
     pub carry_enter_fields: bool,
+    /// How long a leave whose serial has no enter in the outbox waits after its enqueue, for
+    /// an enter enqueued a moment later to go first ([`LEAVE_GRACE`] by default; zero for a
+    /// host that never queues its enters here).
+    pub leave_grace: Duration,
 }
 
 impl Default for OutboxOptions {
@@ -70,6 +76,7 @@ impl Default for OutboxOptions {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
             carry_enter_fields: false,
+            leave_grace: LEAVE_GRACE,
         }
     }
 }
@@ -129,10 +136,11 @@ pub struct DrainReport {
 /// delivery pauses, with backoff, instead of dead-lettering the queue one record at a time.
 pub const PAUSE_AFTER: usize = 3;
 
-/// How long a leave waits when its serial has no enter in the outbox: a host that enqueues
-/// the enter a moment after the leave (two threads, two cameras) still has it delivered first.
-/// A leave whose enter was never enqueued here (sent directly, or before the outbox was used)
-/// is delivered this much later; one whose enter is queued goes right after it.
+/// How long a leave waits by default when its serial has no enter in the outbox
+/// ([`OutboxOptions::leave_grace`]): a host that enqueues the enter a moment after the leave
+/// (two threads, two cameras) still has it delivered first. A leave whose enter was never
+/// enqueued here (sent directly, or before the outbox was used) is delivered this much later;
+/// one whose enter is queued meanwhile goes right after it.
 pub const LEAVE_GRACE: Duration = Duration::from_secs(2);
 
 /// The refusals in a row of one cause, and the pause they led to. Kept in memory: a new

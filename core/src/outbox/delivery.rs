@@ -274,7 +274,7 @@ impl Outbox {
     /// sender and a drain, two drains) has it, or it is no longer pending (delivered by one
     /// since it was read). The claim ends when its outcome is written ([`Outbox::write_marks`]),
     /// so a record is never sent twice at once through one outbox.
-    fn claim(&self, id: i64) -> Result<bool> {
+    pub(super) fn claim(&self, id: i64) -> Result<bool> {
         {
             let mut in_flight = self.in_flight();
             if in_flight.contains(&id) {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rusqlite::params;
 
 use super::store::set_synchronous;
-use super::{millis, now_ms, Outbox, LEAVE_GRACE};
+use super::{millis, now_ms, Outbox};
 use crate::error::{Error, Result};
 use crate::form::{FileField, FileSource};
 use crate::record::{AnyRecord, Record};
@@ -66,7 +66,7 @@ impl Outbox {
         set_synchronous(&conn, true).map_err(not_stored)?;
         let tx = conn.transaction().map_err(not_stored)?;
         let now = now_ms();
-        // A leave whose serial has no enter in the outbox yet waits [`LEAVE_GRACE`]: its enter
+        // A leave whose serial has no enter in the outbox yet waits `leave_grace`: its enter
         // may be enqueued just after it (another thread of the host), and goes first then.
         tx.prepare_cached(
             "INSERT INTO records (endpoint, serial, dedup_key, record_json, state, created_ms, next_attempt_ms)
@@ -82,7 +82,7 @@ impl Outbox {
                 get(endpoint.dedup_field()),
                 stored.to_string(),
                 now,
-                millis(LEAVE_GRACE)
+                millis(self.inner.options.leave_grace)
             ])
         })
         .map_err(not_stored)?;
