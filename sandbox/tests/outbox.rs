@@ -55,10 +55,13 @@ fn client(sb: &Sandbox, secret: &str) -> Client {
     Client::new(c).unwrap()
 }
 
+/// Short backoffs, and a lone leave due at once: these tests queue leaves without their enter
+/// (the grace for an enter queued just after its leave is tested in tests/c/test_callbacks.c).
 fn fast() -> OutboxOptions {
     OutboxOptions {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(5),
+        leave_grace: Duration::ZERO,
         ..OutboxOptions::default()
     }
 }
