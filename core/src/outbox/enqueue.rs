@@ -71,7 +71,7 @@ impl Outbox {
         tx.prepare_cached(
             "INSERT INTO records (endpoint, serial, dedup_key, record_json, state, created_ms, next_attempt_ms)
              VALUES (?1, ?2, ?3, ?4, 'pending', ?5,
-                 CASE WHEN ?1 = 'leave' AND ?2 != '' AND NOT EXISTS (SELECT 1 FROM records
+                 CASE WHEN ?6 > 0 AND ?1 = 'leave' AND ?2 != '' AND NOT EXISTS (SELECT 1 FROM records
                      WHERE state IN ('pending', 'done', 'dead') AND serial = ?2 AND endpoint = 'enter')
                  THEN ?5 + ?6 ELSE 0 END)",
         )
