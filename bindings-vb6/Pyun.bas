@@ -178,8 +178,9 @@ Public Declare Function pyun_vb6_outbox_retry_dead Lib "pyun_vb6.dll" (ByVal out
 ' the sender's thread; poll pyun_vb6_outbox_events from a Timer (it takes the position)
 Public Declare Function pyun_vb6_outbox_start_sender Lib "pyun_vb6.dll" (ByVal outbox As Long, _
     ByVal client As Long, ByVal pollMs As Long, ByRef sender As Long) As Long
-' pyun_sender_stop: Stops a sender and frees it: the record in flight is finished and written down;
-' records never sent stay pending for the next start.
+' pyun_sender_stop: Stops a sender and frees it: the record in flight is finished and written down,
+' and the event callback in progress returns; records never sent, and events not handed over, wait
+' for the next start.
 Public Declare Sub pyun_vb6_sender_stop Lib "pyun_vb6.dll" (ByVal sender As Long)
 ' pyun_outbox_record: `*out_json` receives the status of the record with `id`, or `null` when the
 ' outbox has no such record: `{"id", "endpoint", "key", "state", "attempts", "created_ms",

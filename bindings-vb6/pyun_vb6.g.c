@@ -322,8 +322,9 @@ VB6API pyun_vb6_outbox_start_sender(const pyun_outbox *outbox, const pyun_client
 }
 
 /*
- * pyun_sender_stop: Stops a sender and frees it: the record in flight is finished and written down;
- * records never sent stay pending for the next start.
+ * pyun_sender_stop: Stops a sender and frees it: the record in flight is finished and written down,
+ * and the event callback in progress returns; records never sent, and events not handed over, wait
+ * for the next start.
  */
 VB6SUB pyun_vb6_sender_stop(pyun_sender *sender) {
     pyun_sender_stop(sender);

@@ -181,9 +181,12 @@ typedef struct pyun_sender pyun_sender;
 /**
  * Called by the sender thread with each delivery event, as JSON in the outbox's charset:
  * `{"seq", "kind", "record_id", "endpoint", "key", "at_ms", "seqno", "reason"}`, `kind`
- * `accepted`, `dead` or `requeued`. The string is valid only during the call. It runs on the
- * sender's thread (not the thread that started it): post a message to your UI thread rather
- * than touching the UI; delivery waits while it runs. Do not stop the sender from inside it.
+ * `accepted`, `dead` or `requeued`, or `sender_failed` when the sender stopped on an internal
+ * error (`reason` says why; `seq` is the last position handed over; start a new sender). The
+ * string is valid only during the call. It runs on the sender's thread (not the thread that
+ * started it), never before `*out_sender` is written and never while pyun holds a lock: post
+ * a message to your UI thread rather than touching the UI; delivery waits while it runs. It
+ * may call pyun, `pyun_sender_stop` of its own sender included (that call is then its last).
  */
 typedef void (*pyun_event_callback)(void *userdata, const char *event_json);
 
@@ -192,7 +195,8 @@ typedef void (*pyun_event_callback)(void *userdata, const char *event_json);
  * the module (ASCII) and `message` NUL-terminated in the charset given when it was set. Both
  * strings are valid only during the call. It is called on the thread that logs: any thread,
  * the outbox's sender thread included, so it must be thread-safe and must not block long.
- * A pyun call made from inside it does not log (no recursion).
+ * It is never called while pyun holds a lock: it may call any pyun function, including
+ * `pyun_log_set_callback`; a pyun call made from inside it does not log (no recursion).
  */
 typedef void (*pyun_log_callback)(void *userdata,
                                   uint32_t level,
@@ -577,10 +581,13 @@ pyun_result pyun_outbox_start_sender(const pyun_outbox *outbox,
                                      pyun_sender **out_sender);
 
 /**
- * Stops a sender and frees it: the record in flight is finished and written down; records
- * never sent stay pending for the next start. Waits for that (seconds at most, unless the
- * platform is slow to answer). NULL is ignored; anything but a live sender is ignored and
- * reported (last error).
+ * Stops a sender and frees it: the record in flight is finished and written down, and the
+ * event callback in progress returns; records never sent, and events not handed over, wait
+ * for the next start. Once it returns, no event callback of this sender runs or will run.
+ * Waits for that (the record in flight and one callback: seconds at most, unless the platform
+ * is slow to answer or the callback blocks). Called from inside the sender's own event
+ * callback it does not wait: that callback is the last one. NULL is ignored; anything but a
+ * live sender is ignored and reported (last error).
  *
  * # Safety
  * None beyond passing what `pyun_outbox_start_sender` gave (anything else is checked).
@@ -634,10 +641,15 @@ pyun_result pyun_outbox_events(const pyun_outbox *outbox,
  * Sends pyun's log records up to `max_level` (1 error ... 5 trace; 0 or a NULL `callback`
  * turns it off) to `callback` with `userdata`, messages in `charset_code`. Replaces an
  * earlier callback. Process-wide; see [`pyun_log_callback`] for the rules of the callback.
+ * Once it returns, no earlier callback is running or will run: it waits for calls in
+ * progress on other threads (one callback call at most each). Called from inside a pyun
+ * callback (log or event) it does not wait: no call starts after it returns, but calls
+ * already running on other threads may still be finishing.
  *
  * # Safety
- * `callback` must stay callable, and `userdata` valid for it, until it is replaced or the
- * process ends (unset it before unloading the code it points to).
+ * `callback` must stay callable, and `userdata` valid for it, until a later
+ * `pyun_log_set_callback` (made outside a callback) has returned, or the process ends (unset
+ * it before unloading the code it points to).
  */
 pyun_result pyun_log_set_callback(pyun_log_callback callback,
                                   void *userdata,

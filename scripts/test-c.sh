@@ -9,6 +9,8 @@
 #
 #   bash scripts/test-c.sh            (scripts/test.sh runs it)
 #   PYUN_C_NO_VALGRIND=1 bash scripts/test-c.sh   skips the valgrind pass (quick local runs)
+#   PYUN_CALLBACK_SECONDS=30 (default) / PYUN_CALLBACK_VALGRIND_SECONDS=5 (default): how long
+#   tests/c/test_callbacks.c's stress host runs, plain and under valgrind
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -134,6 +136,11 @@ run() {
   "$@" "$out/test_storage" "$work" | tee "$work/storage.out"
   line=$(tail -n 1 "$work/storage.out")
   [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C storage test failed" >&2; exit 1; }
+  echo "== C: callbacks (calls back into pyun, unset and stop from inside, a stress host for ${callback_seconds} s; $label)"
+  # A watchdog inside ends a hang with exit 3 ("HANG: ..."), so a deadlock fails here.
+  PYUN_CALLBACK_SECONDS=$callback_seconds "$@" "$out/test_callbacks" "$url" "$work" | tee "$work/callbacks.out"
+  line=$(tail -n 1 "$work/callbacks.out")
+  [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C callback tests failed" >&2; exit 1; }
   total_passed=$((total_passed + ${BASH_REMATCH[1]}))
 
   echo "== C++ calls at thread exit ($label)"
@@ -149,6 +156,7 @@ run() {
 }
 
 delivery_records=1000
+callback_seconds=${PYUN_CALLBACK_SECONDS:-30}
 run plain
 
 echo "== C# sample (mono, through Pyun.Net.dll)"
@@ -181,6 +189,7 @@ done
 
 if [ -z "${PYUN_C_NO_VALGRIND:-}" ]; then
   delivery_records=200  # under valgrind: the same paths, fewer rounds
+  callback_seconds=${PYUN_CALLBACK_VALGRIND_SECONDS:-5}
   run valgrind valgrind -q --error-exitcode=1 --leak-check=full --num-callers=64 \
     --suppressions="$root/tests/c/valgrind.supp"
 fi

@@ -9,7 +9,8 @@
 #   - import libraries: MinGW's libpyun.dll.a and an MSVC-style pyun.lib (dlltool, from
 #     pyun.def), each linked into a loader program that must run
 #   - examples/c and tests/c compiled with -Werror and run under wine (x64: 64-bit wine;
-#     x86: a 32-bit wine prefix) against a sandbox on 127.0.0.1
+#     x86: a 32-bit wine prefix) against a sandbox on 127.0.0.1; among them test_callbacks.c,
+#     the callback rules and a stress host (PYUN_CALLBACK_SECONDS, default 10 here)
 #   - x86 only: pyun_vb6.dll, the stdcall layer for VB6 (bindings-vb6/pyun_vb6.c, which includes
 #     the wrappers generated into pyun_vb6.g.c; docs/vb6.md, docs/kits.md): its
 #     exports against bindings-vb6/Pyun.bas (names, and argument bytes against a build without
@@ -439,6 +440,9 @@ http() { python3 -c 'import sys, urllib.request; r = urllib.request.Request(sys.
 say "sandbox answering at $URL [$(elapsed)]"
 export PYUN_BASE_URL=$URL PYUN_SANDBOX_URL=$URL \
   PYUN_DATA_DIR="$(winpath "$ROOT/examples/data")" PYUN_WORK_DIR="$(winpath "$TMP/work")"
+# tests/c/test_callbacks.c: its stress host (senders started and stopped, the log callback
+# replaced, callbacks calling back into pyun.dll) for this long under wine.
+export PYUN_CALLBACK_SECONDS=${PYUN_CALLBACK_SECONDS:-10}
 
 # shellcheck source=scripts/windows/cli.sh
 . "$ROOT/scripts/windows/cli.sh"

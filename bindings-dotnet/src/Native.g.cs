@@ -297,8 +297,9 @@ namespace PyunNet
             ClientHandle client, uint pollMs, NativeEventCallback callback, IntPtr userdata,
             long afterSeq, out IntPtr sender);
 
-        /// <summary>Stops a sender and frees it: the record in flight is finished and written down;
-        /// records never sent stay pending for the next start.</summary>
+        /// <summary>Stops a sender and frees it: the record in flight is finished and written down,
+        /// and the event callback in progress returns; records never sent, and events not handed
+        /// over, wait for the next start.</summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void pyun_sender_stop(IntPtr sender);
 

@@ -36,6 +36,7 @@ impl Outbox {
             max_backoff,
             initial_backoff: OutboxOptions::default().initial_backoff.min(max_backoff),
             allow_network_share,
+            ..OutboxOptions::default()
         };
         let inner = py
             .detach(|| {
@@ -164,6 +165,16 @@ impl Sender {
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .is_some_and(CoreSender::is_running)
+    }
+
+    /// Why its thread ended on its own (an internal error, logged), or `None`.
+    #[getter]
+    fn failure(&self) -> Option<String> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(CoreSender::failure)
     }
 }
 

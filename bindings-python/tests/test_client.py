@@ -176,15 +176,17 @@ PASSWORD = "Hunter2pw"
 def test_a_password_in_base_url_is_never_shown(netloc: str, caplog: pytest.LogCaptureFixture) -> None:
     import socket
 
-    with socket.socket() as s:  # a port nothing listens on
+    # A port nothing listens on, held (bound, not listening: connections are refused) until the
+    # push failed, so that no parallel test can be given it.
+    with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    url = f"http://gw:pw{{x{PASSWORD}@{netloc.format(port=port)}"
-    caplog.set_level(logging.DEBUG)  # every logger: pyun's and its HTTP library's
-    c = pyun.Client(SECRET, base_url=url, retries=1, backoff=0.01, timeout=5.0)
-    assert PASSWORD not in repr(c) and "***@" in repr(c)
-    with pytest.raises(pyun.TransportError) as e:
-        c.push_update(load("update.json"))
+        url = f"http://gw:pw{{x{PASSWORD}@{netloc.format(port=port)}"
+        caplog.set_level(logging.DEBUG)  # every logger: pyun's and its HTTP library's
+        c = pyun.Client(SECRET, base_url=url, retries=1, backoff=0.01, timeout=5.0)
+        assert PASSWORD not in repr(c) and "***@" in repr(c)
+        with pytest.raises(pyun.TransportError) as e:
+            c.push_update(load("update.json"))
     assert e.value.kind == "connect" and "***@" in str(e.value)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "POST " in logged

@@ -219,3 +219,38 @@ def test_the_pyun_logger_has_a_null_handler_and_clients_close() -> None:
     with pytest.raises(pyun.ConfigError, match="closed"):
         c.push_update(update("X"))
     c.close()  # idempotent
+
+
+def test_a_logging_handler_may_query_the_outbox_while_the_sender_pauses(sandbox: Sandbox, tmp_path: pathlib.Path) -> None:
+    """pyo3-log calls Python's logging on the sender thread; a handler that asks the outbox
+    what waits (as a UI would) must not deadlock it (docs/promises.md, "Callbacks")."""
+    import logging
+
+    box = pyun.Outbox(tmp_path / "q.db")
+    for i in range(4):
+        box.enqueue("update", update(f"P-{i}"))
+    answered = threading.Event()
+
+    class Asks(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "delivery paused" in record.getMessage():
+                box.head()
+                box.counts()
+                answered.set()
+
+    logger = logging.getLogger("pyun")
+    handler = Asks(logging.ERROR)
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        sender = box.start_sender(client(sandbox, secret="wrong"), poll=0.05)
+        assert answered.wait(30), "the handler's outbox queries did not return"
+        stopper = threading.Thread(target=sender.stop)
+        stopper.start()
+        stopper.join(30)
+        assert not stopper.is_alive(), "stop() hung"
+        assert not sender.running and sender.failure is None
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)

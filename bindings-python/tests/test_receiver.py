@@ -82,13 +82,6 @@ class Handler:
         self.pushes.append(push)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(params=["waitress", "uvicorn"])
 def served(request: Any) -> Iterator[Tuple[str, Handler]]:
     handler = Handler()
@@ -108,11 +101,15 @@ def served(request: Any) -> Iterator[Tuple[str, Handler]]:
     else:
         import uvicorn
 
-        port = free_port()
-        config = uvicorn.Config(pyun.receiver.asgi_app(handler, SECRET), host="127.0.0.1", port=port,
-                                log_level="warning")
+        # A listening socket of our own, handed to uvicorn: no port is freed for another test to
+        # take before uvicorn binds it.
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(pyun.receiver.asgi_app(handler, SECRET), log_level="warning")
         userver = uvicorn.Server(config)
-        thread = threading.Thread(target=userver.run, daemon=True)
+        thread = threading.Thread(target=userver.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         deadline = time.monotonic() + 20
         while not userver.started:
@@ -121,6 +118,7 @@ def served(request: Any) -> Iterator[Tuple[str, Handler]]:
         yield f"http://127.0.0.1:{port}/notify", handler
         userver.should_exit = True
         thread.join(10)
+        sock.close()
 
 
 def test_every_encoding_once_each(served: Tuple[str, Handler]) -> None:

@@ -154,11 +154,7 @@ fn demo_runs_and_succeeds() {
 /// level, whatever the URL's spelling; an untrusted `--ca-file` is an error naming the file.
 #[test]
 fn a_password_in_the_base_url_is_never_printed() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, port) = closed_port();
     let update = r#"{"park_uuid":"p","flow_no":"F-1","parking_serial":"S-1","plate":"P"}"#;
     for host in [
         format!("127.0.0.1:{}", port),
@@ -305,4 +301,17 @@ fn damaged_text_is_refused_before_sending() {
         assert_eq!(out.status.code(), Some(2), "{}", err);
         assert!(err.contains("plate") && err.contains(cause), "{}", err);
     }
+}
+
+/// A loopback port nothing listens on, held until the socket is dropped: bound without
+/// listening, so a connection is refused, and no parallel test can be given the port (as it
+/// can one bound and freed again).
+fn closed_port() -> (socket2::Socket, u16) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    (socket, port)
 }

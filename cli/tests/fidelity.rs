@@ -126,11 +126,7 @@ fn json_errors_are_objects_on_stdout() {
     assert_eq!(v["exit_code"], 2);
     assert!(v["message"].as_str().unwrap().contains("JSON"), "{}", v);
     // A network failure.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, port) = closed_port();
     let out = pyun()
         .args([
             "push",
@@ -500,4 +496,17 @@ fn sandbox_gateway_faults_from_the_command_line() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A loopback port nothing listens on, held until the socket is dropped: bound without
+/// listening, so a connection is refused, and no parallel test can be given the port (as it
+/// can one bound and freed again).
+fn closed_port() -> (socket2::Socket, u16) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    (socket, port)
 }

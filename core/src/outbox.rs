@@ -46,6 +46,8 @@ mod status;
 mod store;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_delivery;
 use enqueued::Enqueued;
 use sender::Wake;
 pub use sender::{OnEvent, Sender};
@@ -68,6 +70,10 @@ pub struct OutboxOptions {
     /// CIFS), where SQLite's WAL journal cannot keep its guarantees. Off: such an outbox is
     /// refused with [`Error::NetworkShare`].
     pub allow_network_share: bool,
+    /// How long a leave whose serial has no enter in the outbox waits after its enqueue, for
+    /// an enter enqueued a moment later to go first ([`LEAVE_GRACE`] by default; zero for a
+    /// host that never queues its enters here).
+    pub leave_grace: Duration,
 }
 
 impl Default for OutboxOptions {
@@ -78,6 +84,7 @@ impl Default for OutboxOptions {
             max_backoff: Duration::from_secs(300),
             carry_enter_fields: false,
             allow_network_share: false,
+            leave_grace: LEAVE_GRACE,
         }
     }
 }
@@ -136,6 +143,13 @@ pub struct DrainReport {
 /// hint), the cause is taken to be not about the records (a wrong secret, a blocked lot) and
 /// delivery pauses, with backoff, instead of dead-lettering the queue one record at a time.
 pub const PAUSE_AFTER: usize = 3;
+
+/// How long a leave waits by default when its serial has no enter in the outbox
+/// ([`OutboxOptions::leave_grace`]): a host that enqueues the enter a moment after the leave
+/// (two threads, two cameras) still has it delivered first. A leave whose enter was never
+/// enqueued here (sent directly, or before the outbox was used) is delivered this much later;
+/// one whose enter is queued meanwhile goes right after it.
+pub const LEAVE_GRACE: Duration = Duration::from_secs(2);
 
 /// The refusals in a row of one cause, and the pause they led to. Kept in memory: a new
 /// process (or `Outbox`) starts a new row.

@@ -4,7 +4,7 @@
 //! library may print normalised (default port, upper-case host, leading-zero port, short IPv4,
 //! a character that gets percent-encoded) is tried.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -70,19 +70,104 @@ fn client(base_url: &str) -> Client {
     client
 }
 
-/// A port nothing listens on.
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A loopback port nothing listens on, held until the socket is dropped: bound without
+/// listening, so a connection is refused, and no other test can be given the port (as it can
+/// one bound and freed again).
+fn closed_port() -> (socket2::Socket, u16) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    (socket, port)
+}
+
+/// A gateway that answers every request with the platform's success, after reading all of
+/// it (a server that answers and closes without reading the body may have its answer lost to
+/// a reset). Each request's head goes to the channel; it serves until `stop` is called.
+struct Gateway {
+    port: u16,
+    heads: std::sync::mpsc::Receiver<Vec<String>>,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Gateway {
+    fn start() -> Gateway {
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, heads) = std::sync::mpsc::channel();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = done.clone();
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(stream) = stream else { continue };
+                if let Some(head) = Self::answer(stream) {
+                    let _ = tx.send(head);
+                }
+            }
+        });
+        Gateway {
+            port,
+            heads,
+            done,
+            thread: Some(thread),
+        }
+    }
+
+    /// Reads one request (head, then `Content-Length` bytes of body) and answers it.
+    fn answer(stream: std::net::TcpStream) -> Option<Vec<String>> {
+        let mut reader = BufReader::new(stream.try_clone().ok()?);
+        let mut head = Vec::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).ok()?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push(line.trim_end().to_string());
+        }
+        let length = head
+            .iter()
+            .find_map(|h| {
+                let (name, value) = h.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            })
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).ok()?;
+        let answer = br#"{"code":"1001","message":"OK","seqno":"7"}"#;
+        write!(
+            &stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            answer.len()
+        )
+        .ok()?;
+        (&stream).write_all(answer).ok()?;
+        Some(head)
+    }
+
+    /// Stops serving (a connection of its own wakes the accept) and waits for the thread.
+    fn stop(mut self) -> Vec<Vec<String>> {
+        self.done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+        self.heads.try_iter().collect()
+    }
 }
 
 #[test]
 fn no_spelling_of_the_url_shows_the_password() {
     let logs = logs();
-    let port = closed_port();
+    let (_held, port) = closed_port();
     let urls = [
         format!("http://gw:{}@127.0.0.1:{}", PASSWORD, port),
         // explicit default port: nothing listens on 443 here
@@ -113,36 +198,18 @@ fn no_spelling_of_the_url_shows_the_password() {
 #[test]
 fn the_gateway_gets_the_credentials_as_a_header_only() {
     let logs = logs();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut head = Vec::new();
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            head.push(line.trim_end().to_string());
-        }
-        let body = br#"{"code":"1001","message":"OK","seqno":"7"}"#;
-        write!(
-            &stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        )
-        .unwrap();
-        (&stream).write_all(body).unwrap();
-        head
-    });
+    let gateway = Gateway::start();
     // `{` written raw in the URL, as users type it
-    let result = client(&format!("http://gw:pw{{x{}@127.0.0.1:{}", PASSWORD, port))
-        .push_update(&update())
-        .unwrap();
+    let result = client(&format!(
+        "http://gw:pw{{x{}@127.0.0.1:{}",
+        PASSWORD, gateway.port
+    ))
+    .push_update(&update())
+    .unwrap();
     assert_no_password("the result", &format!("{:?}", result));
-    let head = server.join().unwrap();
+    let heads = gateway.stop();
+    assert_eq!(heads.len(), 1, "one request: {:?}", heads);
+    let head = &heads[0];
     assert!(
         head[0].starts_with("POST /") && !head[0].contains('@'),
         "{:?}",
@@ -170,7 +237,8 @@ fn the_outbox_stores_no_password() {
     let db = dir.join("outbox.db");
     let outbox = Outbox::open(&db, OutboxOptions::default()).unwrap();
     outbox.enqueue(&AnyRecord::Update(update()), &[]).unwrap();
-    let url = format!("http://gw:{}@LOCALHOST:0{}", PASSWORD, closed_port());
+    let (_held, port) = closed_port();
+    let url = format!("http://gw:{}@LOCALHOST:0{}", PASSWORD, port);
     let report = outbox.drain(&client(&url)).unwrap();
     assert_no_password("the drain report", &format!("{:?}", report));
     assert_eq!(outbox.counts().unwrap().pending, 1);

@@ -2,7 +2,7 @@
 //! happened to a record, and the delivery events a host follows to mark its own database.
 
 use std::os::raw::{c_char, c_void};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use pyun_core::outbox::{Event, OnEvent, Sender};
@@ -12,6 +12,7 @@ use crate::charset::Charset;
 use crate::client::pyun_client;
 use crate::error::{pyun_result, FfiError};
 use crate::handle::{lookup, release, with_handle, Handle, Registry};
+use crate::log_sink::EventCallbackScope;
 use crate::outbox::pyun_outbox;
 use crate::strings::json_c_string;
 
@@ -24,7 +25,9 @@ pub struct pyun_sender {
 
 impl Drop for pyun_sender {
     fn drop(&mut self) {
-        if let Some(s) = self.sender.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        // Taken out first: stopping waits for a callback, never under the lock.
+        let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(s) = sender {
             s.stop();
         }
     }
@@ -46,9 +49,12 @@ impl Handle for pyun_sender {
 
 /// Called by the sender thread with each delivery event, as JSON in the outbox's charset:
 /// `{"seq", "kind", "record_id", "endpoint", "key", "at_ms", "seqno", "reason"}`, `kind`
-/// `accepted`, `dead` or `requeued`. The string is valid only during the call. It runs on the
-/// sender's thread (not the thread that started it): post a message to your UI thread rather
-/// than touching the UI; delivery waits while it runs. Do not stop the sender from inside it.
+/// `accepted`, `dead` or `requeued`, or `sender_failed` when the sender stopped on an internal
+/// error (`reason` says why; `seq` is the last position handed over; start a new sender). The
+/// string is valid only during the call. It runs on the sender's thread (not the thread that
+/// started it), never before `*out_sender` is written and never while pyun holds a lock: post
+/// a message to your UI thread rather than touching the UI; delivery waits while it runs. It
+/// may call pyun, `pyun_sender_stop` of its own sender included (that call is then its last).
 #[allow(non_camel_case_types)]
 pub type pyun_event_callback =
     Option<unsafe extern "C" fn(userdata: *mut c_void, event_json: *const c_char)>;
@@ -80,9 +86,15 @@ pub unsafe extern "C" fn pyun_outbox_start_sender(
         let c = lookup(client, "client", "pyun_outbox_start_sender")?;
         check_out(out_sender, "out_sender")?;
         let charset = o.charset;
+        let gate = Arc::new(Gate::default());
         let follow = callback.map(|f| {
             let userdata = userdata as usize;
+            let gate = Arc::clone(&gate);
             let on_event: OnEvent = Box::new(move |e: &Event| {
+                if !gate.wait() {
+                    return;
+                }
+                let _scope = EventCallbackScope::enter();
                 let json = serde_json::to_string(e).unwrap_or_default();
                 let text = charset.json(&json);
                 if let Ok(text) = std::ffi::CString::new(text) {
@@ -99,6 +111,7 @@ pub unsafe extern "C" fn pyun_outbox_start_sender(
             follow,
         );
         if !sender.is_running() {
+            gate.open(false);
             return Err(FfiError::new(
                 pyun_result::Store,
                 "pyun_outbox_start_sender: the system refused a thread",
@@ -108,14 +121,43 @@ pub unsafe extern "C" fn pyun_outbox_start_sender(
             sender: Mutex::new(Some(sender)),
             charset,
         });
+        gate.open(true);
         Ok(pyun_result::Ok)
     })
 }
 
-/// Stops a sender and frees it: the record in flight is finished and written down; records
-/// never sent stay pending for the next start. Waits for that (seconds at most, unless the
-/// platform is slow to answer). NULL is ignored; anything but a live sender is ignored and
-/// reported (last error).
+/// Holds the event callback until `*out_sender` is written: a callback that stops its sender
+/// finds the handle there. Opened with `false` when the start failed (no callback at all).
+#[derive(Default)]
+struct Gate {
+    open: Mutex<Option<bool>>,
+    opened: Condvar,
+}
+
+impl Gate {
+    fn open(&self, go: bool) {
+        *self.open.lock().unwrap_or_else(|e| e.into_inner()) = Some(go);
+        self.opened.notify_all();
+    }
+
+    /// Waits until it is opened; whether the callback may run.
+    fn wait(&self) -> bool {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let open = self
+            .opened
+            .wait_while(open, |o| o.is_none())
+            .unwrap_or_else(|e| e.into_inner());
+        *open == Some(true)
+    }
+}
+
+/// Stops a sender and frees it: the record in flight is finished and written down, and the
+/// event callback in progress returns; records never sent, and events not handed over, wait
+/// for the next start. Once it returns, no event callback of this sender runs or will run.
+/// Waits for that (the record in flight and one callback: seconds at most, unless the platform
+/// is slow to answer or the callback blocks). Called from inside the sender's own event
+/// callback it does not wait: that callback is the last one. NULL is ignored; anything but a
+/// live sender is ignored and reported (last error).
 ///
 /// # Safety
 /// None beyond passing what `pyun_outbox_start_sender` gave (anything else is checked).

@@ -12,7 +12,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::raw::{c_char, c_void};
 use std::path::PathBuf;
-use std::sync::{Mutex, Once, RwLock};
+use std::sync::{Arc, Condvar, Mutex, Once, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::charset::Charset;
@@ -23,7 +23,8 @@ use crate::panic::guard_charset;
 /// the module (ASCII) and `message` NUL-terminated in the charset given when it was set. Both
 /// strings are valid only during the call. It is called on the thread that logs: any thread,
 /// the outbox's sender thread included, so it must be thread-safe and must not block long.
-/// A pyun call made from inside it does not log (no recursion).
+/// It is never called while pyun holds a lock: it may call any pyun function, including
+/// `pyun_log_set_callback`; a pyun call made from inside it does not log (no recursion).
 #[allow(non_camel_case_types)]
 pub type pyun_log_callback = Option<
     unsafe extern "C" fn(
@@ -48,12 +49,49 @@ struct FileSink {
     max_bytes: u64,
 }
 
-static CALLBACK: RwLock<Option<Callback>> = RwLock::new(None);
+/// The callback set now. A thread that logs takes a reference under the read lock and calls
+/// it after letting the lock go: the lock is held for a clone, never for a call.
+static CALLBACK: RwLock<Option<Arc<Callback>>> = RwLock::new(None);
+/// Callbacks replaced while a call of theirs may still be running: their references count the
+/// calls. `pyun_log_set_callback` waits (on [`ENDED`]) until they are the only ones left.
+static RETIRED: Mutex<Vec<Arc<Callback>>> = Mutex::new(Vec::new());
+/// Signalled each time a call of a callback ends.
+static ENDED: Condvar = Condvar::new();
 static FILE: RwLock<Option<FileSink>> = RwLock::new(None);
 
 thread_local! {
     /// Set while this thread is inside the sink: a record logged from the callback is dropped.
     static LOGGING: Cell<bool> = const { Cell::new(false) };
+    /// Set while this thread runs a host's event callback (`pyun_event_callback`).
+    static IN_EVENT_CALLBACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the calling thread as inside a host's event callback until dropped: a
+/// `pyun_log_set_callback` made there does not wait for log calls on other threads, which may
+/// be waiting for this one (a `pyun_sender_stop` joining it).
+pub(crate) struct EventCallbackScope(bool);
+
+impl EventCallbackScope {
+    pub(crate) fn enter() -> Self {
+        EventCallbackScope(
+            IN_EVENT_CALLBACK
+                .try_with(|c| c.replace(true))
+                .unwrap_or(false),
+        )
+    }
+}
+
+impl Drop for EventCallbackScope {
+    fn drop(&mut self) {
+        let outer = self.0;
+        let _ = IN_EVENT_CALLBACK.try_with(|c| c.set(outer));
+    }
+}
+
+/// Whether the calling thread is inside one of the host's callbacks.
+fn in_callback() -> bool {
+    LOGGING.try_with(Cell::get).unwrap_or(true)
+        || IN_EVENT_CALLBACK.try_with(Cell::get).unwrap_or(true)
 }
 
 struct Sink;
@@ -69,21 +107,29 @@ impl log::Log for Sink {
             return;
         }
         let message = record.args().to_string();
-        if let Ok(guard) = CALLBACK.read() {
-            if let Some(cb) = guard.as_ref().filter(|c| record.level() <= c.max_level) {
-                let target = CString::new(record.target().replace('\0', "")).unwrap_or_default();
-                let text = CString::new(cb.charset.message(&message)).unwrap_or_default();
-                // SAFETY: the host registered `f` with `userdata` for exactly this call; both
-                // strings live until it returns.
-                unsafe {
-                    (cb.f)(
-                        cb.userdata as *mut c_void,
-                        record.level() as u32,
-                        target.as_ptr(),
-                        text.as_ptr(),
-                    )
-                };
-            }
+        let callback = CALLBACK
+            .read()
+            .ok()
+            .and_then(|c| c.clone())
+            .filter(|c| record.level() <= c.max_level);
+        if let Some(cb) = callback {
+            let target = CString::new(record.target().replace('\0', "")).unwrap_or_default();
+            let text = CString::new(cb.charset.message(&message)).unwrap_or_default();
+            // SAFETY: the host registered `f` with `userdata` for exactly this call and keeps
+            // them valid until `pyun_log_set_callback` replaces them and returns, which waits
+            // for this call (`cb` counts it); both strings live until it returns.
+            unsafe {
+                (cb.f)(
+                    cb.userdata as *mut c_void,
+                    record.level() as u32,
+                    target.as_ptr(),
+                    text.as_ptr(),
+                )
+            };
+            drop(cb);
+            // Under the lock the waiter checks with: it cannot miss this.
+            let _retired = RETIRED.lock().unwrap_or_else(|e| e.into_inner());
+            ENDED.notify_all();
         }
         if let Ok(guard) = FILE.read() {
             if let Some(sink) = guard.as_ref().filter(|s| record.level() <= s.max_level) {
@@ -177,10 +223,15 @@ fn level_filter(level: u32) -> Result<log::LevelFilter, FfiError> {
 /// Sends pyun's log records up to `max_level` (1 error ... 5 trace; 0 or a NULL `callback`
 /// turns it off) to `callback` with `userdata`, messages in `charset_code`. Replaces an
 /// earlier callback. Process-wide; see [`pyun_log_callback`] for the rules of the callback.
+/// Once it returns, no earlier callback is running or will run: it waits for calls in
+/// progress on other threads (one callback call at most each). Called from inside a pyun
+/// callback (log or event) it does not wait: no call starts after it returns, but calls
+/// already running on other threads may still be finishing.
 ///
 /// # Safety
-/// `callback` must stay callable, and `userdata` valid for it, until it is replaced or the
-/// process ends (unset it before unloading the code it points to).
+/// `callback` must stay callable, and `userdata` valid for it, until a later
+/// `pyun_log_set_callback` (made outside a callback) has returned, or the process ends (unset
+/// it before unloading the code it points to).
 #[no_mangle]
 pub unsafe extern "C" fn pyun_log_set_callback(
     callback: pyun_log_callback,
@@ -190,14 +241,33 @@ pub unsafe extern "C" fn pyun_log_set_callback(
 ) -> pyun_result {
     guard_charset(charset_code, |charset| {
         let max_level = level_filter(max_level)?;
-        let new = callback.map(|f| Callback {
-            f,
-            userdata: userdata as usize,
-            max_level,
-            charset,
+        let new = callback.map(|f| {
+            Arc::new(Callback {
+                f,
+                userdata: userdata as usize,
+                max_level,
+                charset,
+            })
         });
-        *CALLBACK.write().unwrap_or_else(|e| e.into_inner()) = new;
+        let old = std::mem::replace(
+            &mut *CALLBACK.write().unwrap_or_else(|e| e.into_inner()),
+            new,
+        );
         install();
+        let mut retired = RETIRED.lock().unwrap_or_else(|e| e.into_inner());
+        retired.extend(old);
+        retired.retain(|c| Arc::strong_count(c) > 1);
+        if !in_callback() {
+            // No call of an earlier callback runs once this returns: the host may free its
+            // userdata. (From inside a callback the calls on other threads are not waited
+            // for: one of them may be waiting for this thread.)
+            let _idle = ENDED
+                .wait_while(retired, |r| {
+                    r.retain(|c| Arc::strong_count(c) > 1);
+                    !r.is_empty()
+                })
+                .unwrap_or_else(|e| e.into_inner());
+        }
         Ok(pyun_result::Ok)
     })
 }

@@ -2,7 +2,7 @@
 //! `PYUN_RESULT_PANIC` and a last error message, never an unwind into the host; an error's
 //! message is written in the charset of the call.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 
@@ -12,6 +12,19 @@ use crate::error::{pyun_result, set_last_error, FfiError};
 thread_local! {
     /// Whether this thread is inside [`guard`], for [`quiet_panics_in_guard`]'s hook.
     static IN_GUARD: Cell<bool> = const { Cell::new(false) };
+    /// The line the hook wrote for a panic inside [`guard`], logged once it is caught.
+    static PANIC_LINE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Logs the line of the panic just caught, if any (with no lock held: the stack unwound).
+fn log_caught_panic() {
+    let line = PANIC_LINE
+        .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.take()))
+        .ok()
+        .flatten();
+    if let Some(line) = line {
+        log::error!("{}", line);
+    }
 }
 
 /// A panic caught by [`guard`] is reported through the last error; Rust's default hook would
@@ -26,7 +39,14 @@ fn quiet_panics_in_guard() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if IN_GUARD.try_with(Cell::get).unwrap_or(false) {
-                log::error!("internal error in pyun (please report): {}", info);
+                // Logged by the boundary once the stack has unwound: here the panicking code
+                // may still hold a lock, and the log callback may call pyun.
+                let line = format!("internal error in pyun (please report): {}", info);
+                let _ = PANIC_LINE.try_with(|p| {
+                    if let Ok(mut p) = p.try_borrow_mut() {
+                        *p = Some(line);
+                    }
+                });
             } else {
                 previous(info);
             }
@@ -55,6 +75,7 @@ where
     let _ = IN_GUARD.try_with(|g| g.set(outer));
     let (code, message) = outcome.unwrap_or_else(|panic| {
         let message = catch_unwind(AssertUnwindSafe(move || {
+            log_caught_panic();
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
@@ -92,7 +113,10 @@ where
         Ok(Some(message)) => set_last_error(message),
         Err(payload) => {
             // Dropping a payload runs its code: inside a boundary too.
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+            let _ = catch_unwind(AssertUnwindSafe(move || {
+                log_caught_panic();
+                drop(payload)
+            }));
             set_last_error(
                 b"internal error in pyun (please report): a panic in a release function".to_vec(),
             )

@@ -55,10 +55,13 @@ fn client(sb: &Sandbox, secret: &str) -> Client {
     Client::new(c).unwrap()
 }
 
+/// Short backoffs, and a lone leave due at once: these tests queue leaves without their enter
+/// (the grace for an enter queued just after its leave is tested in tests/c/test_callbacks.c).
 fn fast() -> OutboxOptions {
     OutboxOptions {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(5),
+        leave_grace: Duration::ZERO,
         ..OutboxOptions::default()
     }
 }
@@ -643,7 +646,15 @@ fn a_429_is_honoured_with_its_retry_after() {
 fn the_same_refusal_for_every_record_pauses_delivery_instead_of_dead_lettering_the_queue() {
     // A wrong secret: every update is refused with 401. That is not about one record.
     let sb = sandbox();
-    let ob = Outbox::open(tmp("pause").join("q.db"), fast()).unwrap();
+    // A pause long enough that the drain which started it cannot outlive it on a loaded
+    // machine (with fast()'s 5 ms it could, and a second pause replaced the first's reason).
+    let pause = Duration::from_millis(500);
+    let options = OutboxOptions {
+        initial_backoff: pause,
+        max_backoff: pause,
+        ..fast()
+    };
+    let ob = Outbox::open(tmp("pause").join("q.db"), options).unwrap();
     for k in 0..8 {
         ob.enqueue(&record(Endpoint::Update, &format!("W-{}", k)), &[])
             .unwrap();
@@ -662,8 +673,7 @@ fn the_same_refusal_for_every_record_pauses_delivery_instead_of_dead_lettering_t
     let counts = ob.counts().unwrap();
     assert_eq!((counts.pending, counts.dead), (8, 0), "{:?}", counts);
     assert!(sb.counters().requests <= 4, "{:?}", sb.counters());
-    // The secret is fixed: after the pause, everything is delivered.
-    std::thread::sleep(Duration::from_millis(10));
+    // The secret is fixed: after the pause, everything is delivered (drain_all waits for it).
     drain_all(&ob, &client(&sb, SECRET));
     let counts = ob.counts().unwrap();
     assert_eq!(

@@ -3,7 +3,8 @@
  * and drops requests, in scripts/test-c.sh); the outbox is closed and reopened in the middle.
  * Every record must end accepted, the event cursor (pyun_outbox_events) must see each
  * acceptance exactly once, and so must the sender's event callback, restarted from the last
- * position it handled.
+ * position it handled (also once more at the end: a stopped sender hands over no more events,
+ * they wait for the next start).
  *
  *   test_delivery BASE_URL [WORK_DIR]     (PYUN_APP_SECRET: the sandbox's secret;
  *                                          PYUN_DELIVERY_RECORDS: how many, default 1000) */
@@ -45,7 +46,7 @@ static void on_event(void *userdata, const char *json) {
         callback_bad++;
         return;
     }
-    callback_cursor = seq;
+    __atomic_store_n(&callback_cursor, seq, __ATOMIC_SEQ_CST);
     if (strcmp(kind, "accepted") == 0 && id > 0 && id <= MAX_RECORDS) callback_seen[id]++;
 }
 
@@ -161,6 +162,16 @@ int main(int argc, char **argv) {
             }
             pyun_string_free(json);
             if (n == 0) break;
+        }
+        if (phase == 1) {
+            /* Stop hands over no more events once called: those after the callback's position
+             * come at the next start, as a host that keeps its position sees them. */
+            pyun_sender *again = NULL;
+            time_t until = time(NULL) + 60;
+            CHECK(pyun_outbox_start_sender(outbox, client, 1000, on_event, callback_seen,
+                                           __atomic_load_n(&callback_cursor, __ATOMIC_SEQ_CST), &again) == PYUN_RESULT_OK);
+            while (__atomic_load_n(&callback_cursor, __ATOMIC_SEQ_CST) < cursor && time(NULL) < until) sleep_ms(5);
+            pyun_sender_stop(again);
         }
         if (phase == 1) {
             char *json = NULL;

@@ -65,6 +65,13 @@ class Sender:
     def running(self) -> bool:
         return bool(self._native.running)
 
+    @property
+    def failure(self) -> Optional[str]:
+        """Why the sender ended on its own (an internal error inside pyun, logged), or None:
+        it is not restarted behind your back; start a new one."""
+        failure: Optional[str] = self._native.failure
+        return failure
+
     def stop(self) -> None:
         """Stops after the record in flight and waits for the thread (the GIL is released)."""
         self._native.stop()

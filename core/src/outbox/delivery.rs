@@ -179,7 +179,10 @@ impl Outbox {
         written?;
         if report.accepted + report.dead + report.retried > 0 {
             // The outcomes, written with synchronous=NORMAL, reach the main file now.
-            checkpoint(&self.conn(), "PASSIVE");
+            let checkpointed = checkpoint(&self.conn(), "PASSIVE");
+            if let Err(e) = checkpointed {
+                log::debug!("checkpoint: {}", e);
+            }
         }
         report.pending = self.counts()?.pending;
         Ok(report)
@@ -204,6 +207,15 @@ impl Outbox {
             if batch.is_empty() {
                 break;
             }
+            // Not those another deliverer of this outbox is sending (see [`Outbox::claim`]).
+            let in_flight = self.in_flight_ids();
+            let batch: Vec<Due> = batch
+                .into_iter()
+                .filter(|d| !in_flight.contains(&d.id))
+                .collect();
+            if batch.is_empty() {
+                break;
+            }
             for Due {
                 id,
                 record,
@@ -213,7 +225,7 @@ impl Outbox {
                 if stop() || self.paused(report) {
                     return Ok(());
                 }
-                let result = match record {
+                let prepared = match record {
                     Err(e) => Err(e),
                     Ok(mut record) => {
                         // The photos are read one record at a time: a batch of 20 MB photos
@@ -233,15 +245,14 @@ impl Outbox {
                                 "cannot carry the dead-lettered enter's fields (page 001 note 8): {}",
                                 e
                             ))),
-                            Ok(()) => {
-                                self.in_flight().push(id);
-                                let result = client.push(&record, &files);
-                                self.in_flight().retain(|&i| i != id);
-                                result
-                            }
+                            Ok(()) => Ok((record, files)),
                         }
                     }
                 };
+                if !self.claim(id)? {
+                    continue;
+                }
+                let result = prepared.and_then(|(record, files)| client.push(&record, &files));
                 let attempts = attempts
                     + result
                         .as_ref()
@@ -257,6 +268,37 @@ impl Outbox {
             since = Instant::now();
         }
         Ok(())
+    }
+
+    /// Takes the record for this deliverer: false when another deliverer of this outbox (the
+    /// sender and a drain, two drains) has it, or it is no longer pending (delivered by one
+    /// since it was read). The claim ends when its outcome is written ([`Outbox::write_marks`]),
+    /// so a record is never sent twice at once through one outbox.
+    pub(super) fn claim(&self, id: i64) -> Result<bool> {
+        {
+            let mut in_flight = self.in_flight();
+            if in_flight.contains(&id) {
+                return Ok(false);
+            }
+            in_flight.push(id);
+        }
+        let pending = self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM records WHERE id = ?1 AND state = 'pending'",
+                params![id],
+                |_| Ok(()),
+            )
+            .optional();
+        match pending {
+            Ok(Some(())) => Ok(true),
+            other => {
+                self.in_flight().retain(|&i| i != id);
+                other
+                    .map(|_| false)
+                    .map_err(|e| self.err("reading the queue", e))
+            }
+        }
     }
 
     pub(super) fn streak(&self) -> std::sync::MutexGuard<'_, Streak> {
@@ -403,7 +445,6 @@ impl Outbox {
             cause.map_or("?", Outcome::name),
             error
         );
-        log::error!("outbox {}: {}", self.inner.path.display(), s.reason);
         report.dead = report.dead.saturating_sub(s.counted);
         report.retried += 1;
         report.paused = Some(s.reason.clone());
@@ -414,11 +455,15 @@ impl Outbox {
             error: reason.clone(),
         }));
         s.counted = 0;
+        // Logged once the streak is unlocked: a log callback may query this outbox, which
+        // reads the streak (docs/promises.md, "Callbacks").
+        drop(s);
+        log::error!("outbox {}: {}", self.inner.path.display(), reason);
         marks.push(Mark::Retry {
             id,
             attempts,
-            next_ms: s.until_ms,
-            error: s.reason.clone(),
+            next_ms: until,
+            error: reason,
         });
     }
 
@@ -434,10 +479,21 @@ impl Outbox {
     /// those of [`MARK_EVERY`], are resent that way. Enqueueing is never weakened: its own
     /// transaction is committed with `synchronous=FULL`, which also makes every earlier WAL
     /// frame durable.
+    ///
+    /// The claims of the records end here ([`Outbox::claim`]), written or not: a mark that
+    /// could not be written leaves its record pending, to be sent again.
     pub(super) fn write_marks(&self, marks: &mut Vec<Mark>) -> Result<()> {
         if marks.is_empty() {
             return Ok(());
         }
+        let ids: Vec<i64> = marks.iter().map(Mark::id).collect();
+        let written = self.write_marks_now(marks);
+        marks.clear();
+        self.in_flight().retain(|i| !ids.contains(i));
+        written
+    }
+
+    fn write_marks_now(&self, marks: &mut Vec<Mark>) -> Result<()> {
         let err = |e| self.err("recording the outcome", e);
         let mut conn = self.conn();
         set_synchronous(&conn, false).map_err(|e| self.err("synchronous", e))?;
@@ -493,7 +549,7 @@ impl Outbox {
                     error,
                 } => tx
                     .prepare_cached(
-                        "UPDATE records SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1",
+                        "UPDATE records SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1 AND state = 'pending'",
                     )
                     .and_then(|mut s| s.execute(params![id, attempts, next_ms, error])),
                 Mark::Requeue { id, next_ms, error } => tx
@@ -508,7 +564,10 @@ impl Outbox {
             }
             .map_err(err)?;
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(err)?;
+        // Back to FULL for every other write on this connection (enqueue, retry, purge): only
+        // these marks may be lost to a power cut.
+        set_synchronous(&conn, true).map_err(|e| self.err("synchronous", e))
     }
 }
 
@@ -526,6 +585,17 @@ struct Due {
     /// that error, so it cannot block the queue).
     record: Result<AnyRecord>,
     attempts: u32,
+}
+
+impl Mark {
+    fn id(&self) -> i64 {
+        match self {
+            Mark::Done { id, .. }
+            | Mark::Dead { id, .. }
+            | Mark::Retry { id, .. }
+            | Mark::Requeue { id, .. } => *id,
+        }
+    }
 }
 
 /// The outcome of one delivery attempt, to be written.

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use rusqlite::params;
 
 use super::store::set_synchronous;
-use super::{now_ms, Outbox};
+use super::{millis, now_ms, Outbox};
 use crate::error::{Error, Result};
 use crate::form::{FileField, FileSource};
 use crate::record::{AnyRecord, Record};
 use crate::request::{build_request, BuildOptions};
 use crate::secret::AppSecret;
+use crate::Endpoint;
 
 /// What an enqueue error says: the caller must know the record is not in the outbox.
 const NOT_STORED: &str = "the record was NOT stored";
@@ -64,8 +65,15 @@ impl Outbox {
         let mut conn = self.conn();
         set_synchronous(&conn, true).map_err(not_stored)?;
         let tx = conn.transaction().map_err(not_stored)?;
+        let now = now_ms();
+        // A leave whose serial has no enter in the outbox yet waits `leave_grace`: its enter
+        // may be enqueued just after it (another thread of the host), and goes first then.
         tx.prepare_cached(
-            "INSERT INTO records (endpoint, serial, dedup_key, record_json, state, created_ms) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+            "INSERT INTO records (endpoint, serial, dedup_key, record_json, state, created_ms, next_attempt_ms)
+             VALUES (?1, ?2, ?3, ?4, 'pending', ?5,
+                 CASE WHEN ?6 > 0 AND ?1 = 'leave' AND ?2 != '' AND NOT EXISTS (SELECT 1 FROM records
+                     WHERE state IN ('pending', 'done', 'dead') AND serial = ?2 AND endpoint = 'enter')
+                 THEN ?5 + ?6 ELSE 0 END)",
         )
         .and_then(|mut st| {
             st.execute(params![
@@ -73,11 +81,21 @@ impl Outbox {
                 get("parking_serial"),
                 get(endpoint.dedup_field()),
                 stored.to_string(),
-                now_ms()
+                now,
+                millis(self.inner.options.leave_grace)
             ])
         })
         .map_err(not_stored)?;
         let id = tx.last_insert_rowid();
+        if endpoint == Endpoint::Enter {
+            // Its leave, held for it, goes right after it instead of at the end of the grace.
+            tx.prepare_cached(
+                "UPDATE records SET next_attempt_ms = 0 WHERE state = 'pending' AND serial = ?1
+                 AND endpoint = 'leave' AND attempts = 0 AND next_attempt_ms > ?2",
+            )
+            .and_then(|mut st| st.execute(params![get("parking_serial"), now]))
+            .map_err(not_stored)?;
+        }
         for part in request.files() {
             // Always bytes: every photo was read above.
             if let FileSource::Bytes(bytes) = part.source() {

@@ -63,7 +63,6 @@ impl Outbox {
             path: self.inner.path.clone(),
             records,
         };
-        log::error!("{}", lost);
         // The loss stays visible where an operator looks (the dead letters), and the ids are
         // taken, so the next open does not report it again.
         let noted = (|| {
@@ -95,6 +94,10 @@ impl Outbox {
             }
             tx.commit()
         })();
+        let checkpointed = checkpoint(&conn, "TRUNCATE");
+        // Logged once the connection is let go: a log callback may query the outbox.
+        drop(conn);
+        log::error!("{}", lost);
         if let Err(e) = noted {
             log::error!(
                 "outbox {}: cannot record the lost records: {}",
@@ -102,7 +105,9 @@ impl Outbox {
                 e
             );
         }
-        checkpoint(&conn, "TRUNCATE");
+        if let Err(e) = checkpointed {
+            log::debug!("checkpoint: {}", e);
+        }
         Err(Error::RecordsLost(lost))
     }
 }

@@ -1,6 +1,7 @@
 //! The background sender: a thread that delivers an outbox's records as soon as they are
 //! enqueued (no polling delay), backs off with the records, and stops cleanly.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -39,6 +40,8 @@ impl Wake {
 /// flight is finished and written down, records never sent stay pending for the next start.
 pub struct Sender {
     stop: Arc<AtomicBool>,
+    /// Why the thread ended on its own (a panic inside pyun), once it has.
+    failure: Arc<Mutex<Option<String>>>,
     outbox: Outbox,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -57,6 +60,13 @@ impl Outbox {
     /// event after position `follow.0`, in order, after each round of delivery: a host that
     /// keeps the last position it handled and passes it at the next start sees every event
     /// once, across restarts. The callback runs on the sender thread; delivery waits for it.
+    /// No call starts once [`Sender::stop`] was called (from any thread, the callback's own
+    /// included); the events not handed over yet are for the next start.
+    ///
+    /// A panic on the sender thread (a bug in pyun, or in the callback) ends the thread: it is
+    /// logged, handed to the callback as an event of kind `sender_failed` (its `seq` the last
+    /// position handed over, so nothing is skipped), and [`Sender::failure`] says why. The
+    /// sender is not restarted behind the host's back: start a new one.
     pub fn start_sender_following(
         &self,
         client: Arc<Client>,
@@ -64,11 +74,12 @@ impl Outbox {
         follow: Option<(i64, OnEvent)>,
     ) -> Sender {
         let stop = Arc::new(AtomicBool::new(false));
+        let failure = Arc::new(Mutex::new(None));
         let outbox = self.clone();
-        let flag = stop.clone();
+        let (flag, failed) = (stop.clone(), failure.clone());
         let thread = std::thread::Builder::new()
             .name("pyun-outbox-sender".into())
-            .spawn(move || run(&outbox, &client, &flag, poll, follow));
+            .spawn(move || guarded(&outbox, &client, &flag, poll, follow, &failed));
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
@@ -78,6 +89,7 @@ impl Outbox {
         };
         Sender {
             stop,
+            failure,
             outbox: self.clone(),
             thread,
         }
@@ -87,17 +99,21 @@ impl Outbox {
 /// What [`Outbox::start_sender_following`] calls with each event.
 pub type OnEvent = Box<dyn FnMut(&Event) + Send>;
 
-/// Hands the events after the cursor to the callback; an error reading them is logged and
-/// tried again next round.
-fn hand_over(outbox: &Outbox, follow: &mut Option<(i64, OnEvent)>) {
+/// Hands the events after the cursor to the callback, until there are none or the sender is
+/// stopped; an error reading them is logged and tried again next round.
+fn hand_over(outbox: &Outbox, follow: &mut Option<(i64, OnEvent)>, stop: &AtomicBool) {
     let Some((cursor, on_event)) = follow.as_mut() else {
         return;
     };
-    loop {
+    while !stop.load(Ordering::SeqCst) {
         match outbox.events(*cursor, 256) {
             Ok(events) if events.is_empty() => return,
             Ok(events) => {
                 for e in &events {
+                    // Checked before every call: stop returns within one callback.
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
                     on_event(e);
                     *cursor = e.seq;
                 }
@@ -110,16 +126,65 @@ fn hand_over(outbox: &Outbox, follow: &mut Option<(i64, OnEvent)>) {
     }
 }
 
+/// The sender thread: [`run`] inside a panic boundary. A panic is logged and reported to the
+/// callback (unless the sender was stopped), and kept for [`Sender::failure`].
+fn guarded(
+    outbox: &Outbox,
+    client: &Client,
+    stop: &AtomicBool,
+    poll: Duration,
+    follow: Option<(i64, OnEvent)>,
+    failure: &Mutex<Option<String>>,
+) {
+    // The callback and its cursor outlive a panic inside `run`, to be told about it.
+    let mut follow = follow;
+    let ran = catch_unwind(AssertUnwindSafe(|| {
+        run(outbox, client, stop, poll, &mut follow)
+    }));
+    let Err(panic) = ran else {
+        log::debug!("outbox {}: sender stopped", outbox.path().display());
+        return;
+    };
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    let reason = format!(
+        "internal error in pyun (please report): {}; the sender stopped (start it again)",
+        what
+    );
+    *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.clone());
+    log::error!("outbox {}: {}", outbox.path().display(), reason);
+    if let Some((cursor, mut on_event)) = follow {
+        if !stop.load(Ordering::SeqCst) {
+            let event = Event {
+                seq: cursor,
+                kind: "sender_failed".into(),
+                record_id: 0,
+                endpoint: String::new(),
+                key: String::new(),
+                at_ms: now_ms(),
+                seqno: None,
+                reason: Some(reason),
+            };
+            // A callback that panics again ends here: the thread is ending anyway.
+            let _ = catch_unwind(AssertUnwindSafe(|| on_event(&event)));
+        }
+    }
+    log::debug!("outbox {}: sender stopped", outbox.path().display());
+}
+
 fn run(
     outbox: &Outbox,
     client: &Client,
     stop: &AtomicBool,
     poll: Duration,
-    mut follow: Option<(i64, OnEvent)>,
+    follow: &mut Option<(i64, OnEvent)>,
 ) {
     let wake = &outbox.inner.wake;
     let mut failures = 0u32;
-    hand_over(outbox, &mut follow);
+    hand_over(outbox, follow, stop);
     while !stop.load(Ordering::SeqCst) {
         let seen = wake.current();
         let wait = match outbox.drain_until(client, || stop.load(Ordering::SeqCst)) {
@@ -139,7 +204,7 @@ fn run(
                 Duration::from_millis(100 << failures.min(9)).min(Duration::from_secs(60))
             }
         };
-        hand_over(outbox, &mut follow);
+        hand_over(outbox, follow, stop);
         if !stop.load(Ordering::SeqCst) {
             wake.wait(seen, wait);
         }
@@ -147,12 +212,23 @@ fn run(
 }
 
 impl Sender {
-    /// Whether the thread runs (it could not be started when the system refused a thread).
+    /// Whether the thread runs (it could not be started when the system refused a thread, and
+    /// it ends after a panic: see [`Sender::failure`]).
     pub fn is_running(&self) -> bool {
         self.thread.as_ref().is_some_and(|t| !t.is_finished())
     }
 
-    /// Stops and waits for the thread (after the record in flight).
+    /// Why the thread ended on its own (a panic inside pyun), if it did.
+    pub fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Stops and waits for the thread: for the record in flight and the callback in progress,
+    /// if any; no callback starts after this returns. Called from the sender's own callback it
+    /// does not wait (that would never end): the callback making the call is the last one.
     pub fn stop(mut self) {
         self.halt();
     }

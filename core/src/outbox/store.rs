@@ -281,8 +281,11 @@ fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)
             conn.execute_batch("COMMIT")
                 .map_err(|e| err("creating the schema", e))?;
             // Into the main file at once: a damaged WAL must not take the schema and the tag
-            // (and with them the means to notice the loss) along.
-            checkpoint(conn, "TRUNCATE");
+            // (and with them the means to notice the loss) along. No lock is held here (the
+            // outbox is not made yet), so the failure may be logged at once.
+            if let Err(e) = checkpoint(conn, "TRUNCATE") {
+                log::debug!("checkpoint: {}", e);
+            }
             Ok(made)
         }
         Err(e) => {
@@ -354,12 +357,11 @@ fn new_tag() -> i32 {
 }
 
 /// Copies the WAL into the main file (`PASSIVE`: what no reader holds; `TRUNCATE`: all, and
-/// empty the WAL). Best effort: a busy database is checkpointed by a later call.
-pub(super) fn checkpoint(conn: &Connection, mode: &str) {
+/// empty the WAL). Best effort: a busy database is checkpointed by a later call. The caller
+/// logs a failure once it has let the connection go (a log callback may query the outbox).
+pub(super) fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<()> {
     let sql = format!("PRAGMA wal_checkpoint({})", mode);
-    if let Err(e) = conn.query_row(&sql, [], |_| Ok(())) {
-        log::debug!("checkpoint: {}", e);
-    }
+    conn.query_row(&sql, [], |_| Ok(()))
 }
 
 /// How durable what follows on this connection is. `full`: `synchronous=FULL` (the commit

@@ -42,6 +42,14 @@ fn unreachable() -> Client {
     Client::new(c).unwrap()
 }
 
+/// Options under which a lone leave is due at once (no enter is ever queued in these tests).
+fn no_grace() -> OutboxOptions {
+    OutboxOptions {
+        leave_grace: Duration::ZERO,
+        ..OutboxOptions::default()
+    }
+}
+
 fn pending_ids(path: &Path) -> Vec<i64> {
     let c = Connection::open(path).unwrap();
     let mut st = c
@@ -229,7 +237,7 @@ fn a_read_only_database_at_enqueue_stores_nothing_and_says_so() {
 #[test]
 fn a_photo_damaged_inside_the_database_is_dead_lettered_not_sent() {
     let path = tmp("tamper");
-    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    let ob = Outbox::open(&path, no_grace()).unwrap();
     let id = ob.enqueue(&leave("T-1"), &photo()).unwrap();
     // The stored record pins the photo's MD5.
     let json: String = ob
@@ -271,7 +279,7 @@ fn a_photo_damaged_inside_the_database_is_dead_lettered_not_sent() {
 #[test]
 fn an_unreadable_stored_record_is_dead_lettered_and_does_not_block_the_queue() {
     let path = tmp("poison");
-    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    let ob = Outbox::open(&path, no_grace()).unwrap();
     let bad = ob.enqueue(&leave("P-1"), &[]).unwrap();
     let next = ob.enqueue(&leave("P-2"), &[]).unwrap();
     Connection::open(&path)

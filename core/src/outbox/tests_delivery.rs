@@ -1,0 +1,145 @@
+//! The sender's panic boundary and what two deliverers of one outbox may do to a record
+//! (issue 21, items 4 and 6), on the outbox's own connection. The C side of the callbacks is
+//! tested through libpyun.so in `tests/c/test_callbacks.c`; two deliverers against a real
+//! server in `sandbox/tests/deliverers.rs`.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use super::delivery::Mark;
+use super::*;
+use crate::client::{Client, RetryPolicy};
+use crate::record::AnyRecord;
+use crate::Endpoint;
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "pyun-outbox-delivery-{}-{}",
+        std::process::id(),
+        name
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("q.db")
+}
+
+fn update(key: &str) -> AnyRecord {
+    AnyRecord::from_json(
+        Endpoint::Update,
+        &format!(
+            r#"{{"park_uuid":"p","flow_no":"{}","parking_serial":"S-{}","plate":"P"}}"#,
+            key, key
+        ),
+    )
+    .unwrap()
+}
+
+/// A client that is never reached in these tests (nothing is pending when it could be).
+fn unused_client() -> Arc<Client> {
+    let mut c = crate::ClientConfig::new("secret");
+    c.base_url = "http://127.0.0.1:1".into();
+    c.retry = RetryPolicy {
+        max_attempts: 1,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(1),
+    };
+    Arc::new(Client::new(c).unwrap())
+}
+
+fn done(id: i64) -> Mark {
+    Mark::Done {
+        id,
+        attempts: 1,
+        at: now_ms(),
+        seqno: Some("SEQ".into()),
+        response: None,
+    }
+}
+
+#[test]
+fn a_panic_on_the_sender_thread_is_an_event_a_failure_and_the_end_of_the_thread() {
+    let ob = Outbox::open(tmp("panic"), OutboxOptions::default()).unwrap();
+    let id = ob.enqueue(&update("A"), &[]).unwrap();
+    ob.write_marks(&mut vec![done(id)]).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::<Event>::new()));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (s, c) = (seen.clone(), calls.clone());
+    let on_event: OnEvent = Box::new(move |e: &Event| {
+        s.lock().unwrap().push(e.clone());
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("a bug while handling event {}", e.seq);
+        }
+    });
+    let sender = ob.start_sender_following(
+        unused_client(),
+        Duration::from_secs(60),
+        Some((0, on_event)),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sender.is_running() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(!sender.is_running(), "the thread must end after a panic");
+    let failure = sender.failure().expect("the failure is kept");
+    assert!(
+        failure.contains("internal error in pyun") && failure.contains("a bug while handling"),
+        "{}",
+        failure
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{:?}", seen);
+    assert_eq!(seen[1].kind, "sender_failed");
+    // Its position is the last one handed over: the panicking event is not skipped.
+    assert_eq!(seen[1].seq, 0);
+    assert_eq!(seen[1].reason.as_deref(), Some(failure.as_str()));
+    sender.stop();
+}
+
+#[test]
+fn a_retry_mark_leaves_a_record_another_deliverer_finished_alone() {
+    let path = tmp("retry");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    let id = ob.enqueue(&update("B"), &[]).unwrap();
+    // Another handle on the file (another process) delivered it first.
+    let other = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    other.write_marks(&mut vec![done(id)]).unwrap();
+    ob.write_marks(&mut vec![Mark::Retry {
+        id,
+        attempts: 7,
+        next_ms: now_ms() + 60_000,
+        error: "HTTP 503".into(),
+    }])
+    .unwrap();
+    let r = ob.record(id).unwrap().unwrap();
+    assert_eq!(r.state, "done");
+    assert_eq!(r.attempts, 1);
+    assert_eq!(r.last_error, None);
+}
+
+#[test]
+fn writes_after_delivery_are_full_sync_again() {
+    let ob = Outbox::open(tmp("sync"), OutboxOptions::default()).unwrap();
+    let id = ob.enqueue(&update("C"), &[]).unwrap();
+    ob.write_marks(&mut vec![done(id)]).unwrap();
+    // retry_dead and purge_done write on this connection without setting it themselves.
+    let sync: i64 = ob
+        .conn()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 2, "synchronous=FULL (2) after the marks are written");
+}
+
+#[test]
+fn a_claimed_record_is_not_claimed_again_until_its_outcome_is_written() {
+    let ob = Outbox::open(tmp("claim"), OutboxOptions::default()).unwrap();
+    let id = ob.enqueue(&update("D"), &[]).unwrap();
+    assert!(ob.claim(id).unwrap());
+    assert!(!ob.claim(id).unwrap(), "the second deliverer must skip it");
+    ob.write_marks(&mut vec![done(id)]).unwrap();
+    assert!(ob.in_flight_ids().is_empty());
+    assert!(
+        !ob.claim(id).unwrap(),
+        "delivered meanwhile: not sent again"
+    );
+    assert!(ob.in_flight_ids().is_empty());
+}
