@@ -79,16 +79,18 @@ EOF
 # --- linux -------------------------------------------------------------------------------------
 linux() {
   tools
-  rm -rf "$OUT" && mkdir -p "$OUT" "$WORK"
+  mkdir -p "$OUT" "$WORK"
+  rm -f "$OUT"/pyun-*.tar.gz "$OUT"/pyun-*-manylinux*.whl
   rm -f "$RESULTS"/linux*.txt
   say "sdist"
   PATH=$TOOLS/bin:$PATH "$TOOLS/bin/maturin" sdist -m bindings-python/Cargo.toml -o "$OUT"
   local sdist
   sdist=$(ls "$OUT"/pyun-*.tar.gz)
   # What a source build from it needs: the package and the workspace crates it builds from.
+  tar -tzf "$sdist" > "$WORK/sdist.txt"
   for f in pyproject.toml Cargo.lock core/Cargo.toml core/src/lib.rs bindings-python/src/lib.rs \
-    bindings-python/python/pyun/__init__.py bindings-python/python/pyun/_pyun.pyi; do
-    tar -tzf "$sdist" | grep -q "^pyun-[^/]*/$f\$" || die "the sdist lacks $f"
+    python/pyun/__init__.py python/pyun/_pyun.pyi python/pyun/py.typed; do
+    grep -q "^pyun-[^/]*/$f\$" "$WORK/sdist.txt" || die "the sdist lacks $f"
   done
   say "manylinux2014 abi3 wheel (maturin --zig)"
   # maturin finds zig through the Python it runs with: the tools venv first on PATH.
@@ -244,7 +246,7 @@ report() {
       *.whl) tag=$(unzip -p "$f" '*.dist-info/WHEEL' | sed -n 's/^Tag: //p' | tr -d '\r' | paste -sd' ') ;;
       *) tag="sdist" ;;
     esac
-    printf '  %-60s %s\n' "$(basename "$f")" "$tag"
+    printf '  %s  [%s]\n' "$(basename "$f")" "$tag"
   done
   echo "== wheel tests"
   cat "$RESULTS"/*.txt 2>/dev/null | sed 's/^/  /' || echo "  (none run)"
