@@ -98,6 +98,8 @@ linux() {
     -m bindings-python/Cargo.toml -o "$OUT"
   local wheel
   wheel=$(ls "$OUT"/pyun-*-manylinux*.whl)
+  echo "manylinux wheel and sdist: $(rustc --version), $("$TOOLS/bin/maturin" --version), zig $("$TOOLS/bin/python" -m ziglang version)" \
+    > "$WORK/tools-linux.txt"
   "$TOOLS/bin/auditwheel" show "$wheel" | tee "$WORK/auditwheel.txt"
   grep -q 'consistent with the following platform tag: "manylinux_2_17_x86_64"' "$WORK/auditwheel.txt" \
     || die "auditwheel does not see $wheel as manylinux_2_17_x86_64"
@@ -157,6 +159,8 @@ windows() {
     "$TOOLS/bin/maturin" build --release --locked --target "$target" -Zbuild-std=std,panic_unwind \
     -m bindings-python/Cargo.toml -o "$OUT"
   wheel=$(ls "$OUT"/pyun-*-win_amd64.whl)
+  echo "win_amd64 wheel: $("$bin/rustc" --version) for $target with -Zbuild-std, $(x86_64-w64-mingw32-gcc --version | head -n1), $("$TOOLS/bin/maturin" --version)" \
+    > "$WORK/tools-windows.txt"
   mkdir -p "$WORK" && unzip -p "$wheel" 'pyun/_pyun.pyd' > "$WORK/_pyun.pyd"  # objdump reads files, not pipes
   imports=$(x86_64-w64-mingw32-objdump -p "$WORK/_pyun.pyd" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr '\n' ' ')
   say "$(basename "$wheel"): pyun/_pyun.pyd imports $imports"
@@ -235,8 +239,8 @@ report() {
   local f tag info=$OUT/build-info.txt
   ls "$OUT"/pyun-* >/dev/null 2>&1 || die "nothing in $OUT: run scripts/wheels.sh linux first"
   {
-    echo "pyun Python package, built $(date -u +%FT%TZ) from $(git rev-parse HEAD 2>/dev/null || echo '(no git)')"
-    echo "tools: $("$TOOLS/bin/maturin" --version), zig $("$TOOLS/bin/python" -m ziglang version), $(rustc --version)"
+    echo "pyun Python package, reported $(date -u +%FT%TZ) at commit $(git describe --always --dirty 2>/dev/null || echo '(no git)')"
+    cat "$WORK"/tools-*.txt 2>/dev/null || true
     echo "SHA-256:"
     (cd "$OUT" && sha256sum pyun-*)
   } > "$info"
