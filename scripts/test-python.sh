@@ -6,8 +6,4 @@
 # scripts/wheels.sh windows, run by scripts/test.sh after scripts/windows.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-echo "-- the sandbox the tests start, and libpyun.so"
-cargo build -q --release -p pyun-cli -p pyun-ffi  # the CLI and libpyun.so: the contract test compares their JSON
-
 bash scripts/wheels.sh linux

@@ -105,8 +105,10 @@ linux() {
     || die "auditwheel does not see $wheel as manylinux_2_17_x86_64"
 
   say "the wheel, installed and tested where no Rust exists"
-  local venv=$WORK/linux-venv dir path=
-  rm -rf "$venv" && python3 -m venv "$venv"
+  # The sandbox the tests start, and libpyun.so: the contract test compares their JSON.
+  cargo build -q --release -p pyun-cli -p pyun-ffi
+  local venv=$WORK/linux-venv dir dirs path=
+  rm -rf "$venv" "$WORK/linux.xml" && python3 -m venv "$venv"
   # PATH without the directories holding cargo or rustc (rustup's ~/.cargo/bin; /usr/bin too
   # if Debian's rustc is installed: the venv's python and the absolute PYUN_BIN need neither).
   IFS=: read -r -a dirs <<< "$PATH"
@@ -167,7 +169,7 @@ windows() {
   case " $imports " in *" python3.dll "*) ;; *) die "_pyun.pyd does not import python3.dll (abi3)" ;; esac
 
   # The sandbox on the Linux side, reached from wine over loopback.
-  [ -x target/release/pyun ] || cargo build -q --release -p pyun-cli
+  cargo build -q --release -p pyun-cli
   PYUN_APP_SECRET=py-sandbox-secret start_sandbox "$ROOT/target/release/pyun" "$WORK/sandbox.log" \
     || die "no sandbox"
   local url=$STARTED_URL
