@@ -31,4 +31,6 @@ for part in test-c test-python windows; do
     bash "scripts/$part.sh"
   fi
 done
+echo "== the Windows wheel under wine, then the wheels and their test counts ($(date -u +%T))"
+bash scripts/wheels.sh windows report
 echo "== all tests passed"

@@ -11,7 +11,7 @@ from typing import Dict
 
 import pyun
 import pyun.errors
-from conftest import DATA, PYUN_BIN, REPO, SECRET, Sandbox, load
+from conftest import DATA, PYUN_BIN, REPO, SECRET, Sandbox, load, needs_cli
 
 LIB = REPO / "target" / "release" / "libpyun.so"
 
@@ -46,6 +46,7 @@ def normalised(text: str) -> str:
     return re.sub(r'"elapsed_ms":\d+', '"elapsed_ms":0', text)
 
 
+@needs_cli  # and libpyun.so
 def test_a_push_result_is_the_same_json_from_c_python_and_the_cli(sandbox: Sandbox) -> None:
     record = load("enter.json")
     from_c = c_push(sandbox.url, "enter", record)

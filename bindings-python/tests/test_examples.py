@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 import pyun
-from conftest import PYUN_BIN, REPO, SECRET, Sandbox
+from conftest import PYUN_BIN, REPO, SECRET, Sandbox, needs_cli
 
 EXAMPLES = REPO / "examples" / "python"
 
@@ -34,6 +34,7 @@ def test_push_records_example_reports_a_wrong_secret(sandbox: Sandbox) -> None:
     assert "diagnosis:" in out.stderr and "wrong-secret" not in out.stderr
 
 
+@needs_cli
 @pytest.mark.parametrize("kind", ["leave", "payment"])
 def test_receiver_verifies_the_sandbox_pushes(kind: str) -> None:
     receiver = subprocess.Popen(

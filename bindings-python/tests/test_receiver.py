@@ -1,5 +1,5 @@
 """Receiving pushes: parse_request / verify_request, and the WSGI and ASGI adapters under real
-servers from PyPI (waitress, uvicorn) over real HTTP."""
+servers from PyPI (waitress, uvicorn) and the standard library's wsgiref over real HTTP."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,7 @@ import pytest
 
 import pyun
 import pyun.receiver
-from conftest import PYUN_BIN, REPO
+from conftest import PYUN_BIN, REPO, needs_cli
 
 SECRET = "receiver-secret"
 
@@ -82,10 +82,20 @@ class Handler:
         self.pushes.append(push)
 
 
-@pytest.fixture(params=["waitress", "uvicorn"])
+@pytest.fixture(params=["waitress", "uvicorn", "wsgiref"])
 def served(request: Any) -> Iterator[Tuple[str, Handler]]:
     handler = Handler()
-    if request.param == "waitress":
+    if request.param == "wsgiref":  # what a script without dependencies has (Windows included)
+        from wsgiref.simple_server import make_server
+
+        wsgiref_server = make_server("127.0.0.1", 0, pyun.receiver.wsgi_app(handler, SECRET))
+        wsgiref_thread = threading.Thread(target=wsgiref_server.serve_forever, daemon=True)
+        wsgiref_thread.start()
+        yield f"http://127.0.0.1:{wsgiref_server.server_port}/notify", handler
+        wsgiref_server.shutdown()
+        wsgiref_thread.join(10)
+        wsgiref_server.server_close()
+    elif request.param == "waitress":
         import waitress.server
 
         server = waitress.server.create_server(pyun.receiver.wsgi_app(handler, SECRET), host="127.0.0.1", port=0)
@@ -158,6 +168,7 @@ def test_handler_crash_then_resend(served: Tuple[str, Handler]) -> None:
     assert [p.key for p in handler.pushes] == ["L9"]
 
 
+@needs_cli
 def test_send_push_in_each_encoding_to_the_wsgi_app(served: Tuple[str, Handler]) -> None:
     url, handler = served
     for enc in ("form", "multipart", "json"):

@@ -19,7 +19,7 @@ import pytest
 
 import pyun
 import pyun.receiver
-from conftest import PYUN_BIN
+from conftest import ON_WINDOWS, PYUN_BIN
 
 SECRET = "once-secret"
 
@@ -155,6 +155,7 @@ def gunicorn_two_workers(tmp_path: pathlib.Path) -> Iterator[Tuple[pathlib.Path,
         yield tmp_path, port
 
 
+@pytest.mark.skipif(ON_WINDOWS, reason="gunicorn does not run on Windows")
 def test_worker_processes_sharing_a_push_store_handle_once(gunicorn_two_workers: Tuple[pathlib.Path, int]) -> None:
     tmp, port = gunicorn_two_workers
     bodies = [form(signed(pay_serial=f"G{i}")) for i in range(5)]
@@ -174,7 +175,8 @@ def test_worker_processes_sharing_a_push_store_handle_once(gunicorn_two_workers:
     assert sum(r["deliveries"] for r in stored) >= 60
 
 
-@pytest.fixture(params=["gunicorn", "werkzeug", "waitress"])
+@pytest.fixture(params=[pytest.param("gunicorn", marks=pytest.mark.skipif(ON_WINDOWS, reason="gunicorn does not run on Windows")),
+                        "werkzeug", "waitress"])
 def wsgi_server(request: Any, tmp_path: pathlib.Path) -> Iterator[Tuple[pathlib.Path, int]]:
     if request.param == "gunicorn":
         _app_module(tmp_path, "None")
