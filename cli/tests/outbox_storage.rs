@@ -53,6 +53,17 @@ fn leave(dir: &Path, serial: &str) -> PathBuf {
     p
 }
 
+/// An enter record file with this serial (an enter is due at once; a lone leave waits for the
+/// leave grace, in case its enter is enqueued a moment later).
+fn enter(dir: &Path, serial: &str) -> PathBuf {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data("enter.json")).unwrap()).unwrap();
+    v["parking_serial"] = serial.into();
+    let p = dir.join(format!("{}-enter.json", serial));
+    std::fs::write(&p, v.to_string()).unwrap();
+    p
+}
+
 fn enqueue(db: &Path, dir: &Path, serial: &str) {
     let (code, out, err) = run(outbox(db)
         .args(["enqueue", "leave"])
@@ -194,7 +205,10 @@ fn a_full_disk_is_called_a_full_disk_and_the_record_was_not_stored() {
     .unwrap();
     let db = fs.0.join("q.db");
     let photo = format!("leave_image_file={}", data("leave.bmp").display());
-    enqueue(&db, &dir, "FULL-0");
+    let (code, out, err) = run(outbox(&db)
+        .args(["enqueue", "enter"])
+        .arg(enter(&dir, "FULL-0")));
+    assert_eq!(code, 0, "{}{}", out, err);
     fill(&fs.0);
     let mut checked = Vec::new();
     for args in [
