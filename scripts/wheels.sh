@@ -182,6 +182,9 @@ windows() {
       || { cat "$WORK/wineboot.log"; die "wineboot failed"; }
     touch "$WINEPREFIX/.complete"
   fi
+  # One wineserver for every run here (killed by cleanup), as in windows.sh: one that exits
+  # between two programs can reset the next one's connection.
+  "$WINESERVER" -p
   local py
   for py in $PYTHONS; do embedded "$py" "$wheel" "$url"; done
 }

@@ -469,6 +469,10 @@ for arch in $ARCHES; do
   say "[$arch] creating a $winearch wine prefix [$(elapsed)]"
   WINEPREFIX=$TMP/prefix-$arch WINEARCH=$winearch timeout 300 "$wine" wineboot --init > "$TMP/wineboot-$arch.log" 2>&1 \
     || { cat "$TMP/wineboot-$arch.log"; die "[$arch] wineboot failed"; }
+  # One wineserver for the whole run (killed by cleanup): by default it exits a few seconds
+  # after its last program, and a program starting just then loses its connection ("wine client
+  # error: recvmsg: Connection reset by peer", exit 1 with no output: seen once in CI).
+  WINEPREFIX=$TMP/prefix-$arch "$WINESERVER" -p
 
   for lib in libpyun pyun; do
     if run_wine "$arch" "loader-$lib-$arch" "$bin/loader-$lib.exe" \
