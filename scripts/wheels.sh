@@ -184,6 +184,7 @@ windows() {
   fi
   # One wineserver for every run here (killed by cleanup), as in windows.sh: one that exits
   # between two programs can reset the next one's connection.
+  "$WINESERVER" -w  # wineboot's own server first: -p refuses while one runs
   "$WINESERVER" -p
   local py
   for py in $PYTHONS; do embedded "$py" "$wheel" "$url"; done

@@ -472,6 +472,8 @@ for arch in $ARCHES; do
   # One wineserver for the whole run (killed by cleanup): by default it exits a few seconds
   # after its last program, and a program starting just then loses its connection ("wine client
   # error: recvmsg: Connection reset by peer", exit 1 with no output: seen once in CI).
+  # wineboot's own server goes first (-w waits for it to exit; -p refuses while one runs).
+  WINEPREFIX=$TMP/prefix-$arch "$WINESERVER" -w
   WINEPREFIX=$TMP/prefix-$arch "$WINESERVER" -p
 
   for lib in libpyun pyun; do
