@@ -184,8 +184,10 @@ windows() {
   fi
   # One wineserver for every run here (killed by cleanup), as in windows.sh: one that exits
   # between two programs can reset the next one's connection.
-  "$WINESERVER" -w  # wineboot's own server first: -p refuses while one runs
-  "$WINESERVER" -p
+  # wineboot's own server first (-p refuses while one runs); best effort, bounded (wineboot's
+  # winedevice.exe can keep that server up): never worse than the default.
+  timeout 30 "$WINESERVER" -w || true
+  "$WINESERVER" -p 2>/dev/null || true
   local py
   for py in $PYTHONS; do embedded "$py" "$wheel" "$url"; done
 }
