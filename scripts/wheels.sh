@@ -187,7 +187,8 @@ windows() {
   # wineboot's own server first (-p refuses while one runs); best effort, bounded (wineboot's
   # winedevice.exe can keep that server up): never worse than the default.
   timeout 30 "$WINESERVER" -w || true
-  "$WINESERVER" -p 2>/dev/null || true
+  # Its own stdio: a daemon holding the caller's pipe would keep a pipeline from ending.
+  "$WINESERVER" -p </dev/null >/dev/null 2>&1 || true
   local py
   for py in $PYTHONS; do embedded "$py" "$wheel" "$url"; done
 }

@@ -475,7 +475,7 @@ for arch in $ARCHES; do
   # wineboot's own server goes first (-w waits for it to exit; -p refuses while one runs).
   # Best effort, bounded: never worse than the default.
   WINEPREFIX=$TMP/prefix-$arch timeout 30 "$WINESERVER" -w || true
-  WINEPREFIX=$TMP/prefix-$arch "$WINESERVER" -p 2>/dev/null || true
+  WINEPREFIX=$TMP/prefix-$arch "$WINESERVER" -p </dev/null >/dev/null 2>&1 || true
 
   for lib in libpyun pyun; do
     if run_wine "$arch" "loader-$lib-$arch" "$bin/loader-$lib.exe" \
