@@ -182,13 +182,6 @@ windows() {
       || { cat "$WORK/wineboot.log"; die "wineboot failed"; }
     touch "$WINEPREFIX/.complete"
   fi
-  # One wineserver for every run here (killed by cleanup), as in windows.sh: one that exits
-  # between two programs can reset the next one's connection.
-  # wineboot's own server first (-p refuses while one runs); best effort, bounded (wineboot's
-  # winedevice.exe can keep that server up): never worse than the default.
-  timeout 30 "$WINESERVER" -w || true
-  # Its own stdio: a daemon holding the caller's pipe would keep a pipeline from ending.
-  "$WINESERVER" -p </dev/null >/dev/null 2>&1 || true
   local py
   for py in $PYTHONS; do embedded "$py" "$wheel" "$url"; done
 }
