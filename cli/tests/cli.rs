@@ -315,3 +315,48 @@ fn closed_port() -> (socket2::Socket, u16) {
     let port = socket.local_addr().unwrap().as_socket().unwrap().port();
     (socket, port)
 }
+
+/// A plate of a doubtful shape (`粤B 12345`) is warned of, naming what is wrong, and still sent:
+/// the platform takes any plate, and an unusual real one must not be lost. A common plate gets
+/// no warning.
+#[test]
+fn a_doubtful_plate_is_warned_of_and_still_sent() {
+    let sb = pyun_sandbox::Sandbox::start(pyun_sandbox::SandboxConfig {
+        app_secret: "s".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    for (plate, warning) in [("粤B 12345", Some("separator")), ("粤B12345", None)] {
+        let record = format!(
+            r#"{{"park_uuid":"p","flow_no":"W-{}","parking_serial":"W-{0}","plate":"{}"}}"#,
+            plate.len(),
+            plate
+        );
+        let out = pyun()
+            .args([
+                "push",
+                "update",
+                "-",
+                "--strict",
+                "--app-secret",
+                "s",
+                "--base-url",
+            ])
+            .arg(sb.url())
+            .write_stdin(record)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{}", err);
+        match warning {
+            Some(w) => assert!(err.contains(w) && err.contains("sent as it is"), "{}", err),
+            None => assert!(!err.contains("plate"), "{}", err),
+        }
+    }
+    let plates: Vec<String> = sb
+        .records()
+        .iter()
+        .map(|r| r.fields["plate"].clone())
+        .collect();
+    assert_eq!(plates, ["粤B 12345", "粤B12345"]);
+}

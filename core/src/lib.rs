@@ -30,6 +30,7 @@ pub mod json_fields;
 #[cfg(feature = "outbox")]
 pub mod outbox;
 pub mod payment;
+mod plate;
 pub mod push;
 #[cfg(feature = "push-store")]
 pub mod push_store;

@@ -341,7 +341,9 @@ impl SignedRequest {
 pub use crate::record::field_name_problem;
 
 /// Validates a record, hashes its files and signs it: the one step between a record and the
-/// wire. Nothing is sent; a record that could never be accepted is refused here.
+/// wire. Nothing is sent; a record that could never be accepted is refused here, and a plate of
+/// a doubtful shape is warned of in the log (`plate.rs`: a warning, since a real plate must not
+/// be refused).
 pub fn build_request(
     record: &dyn Record,
     files: &[(FileField, FileSource)],
@@ -349,17 +351,27 @@ pub fn build_request(
     options: &BuildOptions,
 ) -> Result<SignedRequest> {
     record.validate()?;
+    let fields = record.to_fields();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if let (Some(plate), None | Some("0")) = (field("plate"), field("plate_type")) {
+        if let Some(why) = crate::plate::doubt(plate) {
+            log::warn!(
+                "plate {:?} {} (sent as it is: the platform takes any plate text)",
+                crate::text::bounded(plate, 32),
+                why
+            );
+        }
+    }
     let parts = files
         .iter()
         .map(|(field, source)| FilePart::new(*field, source.clone()))
         .collect::<Result<Vec<_>>>()?;
-    SignedRequest::build(
-        record.endpoint(),
-        record.to_fields(),
-        parts,
-        secret,
-        options,
-    )
+    SignedRequest::build(record.endpoint(), fields, parts, secret, options)
 }
 
 /// A boundary that no part contains. Derived from the signature, a clock and a counter, so it
