@@ -13,15 +13,17 @@ use crate::Failure;
 /// The global `--charset` of the files and standard input read as text.
 static CHARSET: OnceLock<&'static Encoding> = OnceLock::new();
 
-/// Sets the `--charset`: utf-8, gbk or gb18030 (as the C ABI's charset argument).
+/// Sets the `--charset`: utf-8, gbk or gb18030 (as the C ABI's charset argument); `ansi` is
+/// Notepad's name for the Chinese ANSI code page, 936, which is GBK.
 pub fn set_charset(label: &str) -> Result<(), Failure> {
     let encoding = match label.trim().to_ascii_lowercase().as_str() {
         "utf-8" | "utf8" => encoding_rs::UTF_8,
-        "gbk" | "cp936" => encoding_rs::GBK,
+        "gbk" | "cp936" | "ansi" => encoding_rs::GBK,
         "gb18030" => encoding_rs::GB18030,
         other => {
             return Err(Failure::usage(format!(
-                "--charset {:?}: expected utf-8, gbk or gb18030",
+                "--charset {:?}: expected utf-8, gbk (also ansi: the Chinese ANSI code page 936 is GBK) or gb18030. \
+                 --charset 应为 utf-8、gbk（ansi 即中文 ANSI 代码页 936，也就是 GBK）或 gb18030",
                 other
             )))
         }
@@ -31,7 +33,8 @@ pub fn set_charset(label: &str) -> Result<(), Failure> {
 }
 
 /// Reads a file, or standard input for `-`, as text in the `--charset` (UTF-8 by default).
-/// A UTF-8 byte order mark is dropped, whatever the charset.
+/// A byte order mark decides, whatever the charset: UTF-8 (Notepad's "UTF-8"), UTF-16LE
+/// (Notepad's "Unicode") or UTF-16BE. UTF-16 without one is named, not misread.
 pub fn read_text(path: &str) -> Result<String, Failure> {
     let mut bytes = Vec::new();
     let what = if path == "-" {
@@ -44,8 +47,18 @@ pub fn read_text(path: &str) -> Result<String, Failure> {
             .map_err(|e| Failure::usage(format!("cannot read {}: {}", path, e)))?;
         path.to_string()
     };
-    let encoding = *CHARSET.get().unwrap_or(&encoding_rs::UTF_8);
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let (encoding, bytes) = match Encoding::for_bom(&bytes) {
+        Some((bom, len)) => (bom, &bytes[len..]),
+        None => (*CHARSET.get().unwrap_or(&encoding_rs::UTF_8), &bytes[..]),
+    };
+    if encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE && bytes.contains(&0)
+    {
+        return Err(Failure::usage(format!(
+            "{} holds NUL bytes: UTF-16 text without a byte order mark? Save it as UTF-8 (or as \
+             Notepad's \"Unicode\", which has one). {} 含有 NUL 字节，可能是不带 BOM 的 UTF-16，请另存为 UTF-8",
+            what, what
+        )));
+    }
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
     if had_errors {
         let hint = if encoding == encoding_rs::UTF_8 {

@@ -38,8 +38,9 @@ struct Cli {
     /// streams such as `outbox events` and `drain --follow`).
     #[arg(long, global = true)]
     json: bool,
-    /// The character set of record files read by the command (Notepad's "ANSI" on Chinese
-    /// Windows is gbk): utf-8 (default; a byte order mark is accepted), gbk or gb18030.
+    /// The character set of record files read by the command: utf-8 (default), gbk (also
+    /// `ansi`: Notepad's "ANSI" on Chinese Windows is code page 936, GBK) or gb18030. A byte
+    /// order mark decides whatever this says: UTF-8, or UTF-16 (Notepad's "Unicode").
     #[arg(long, global = true, value_name = "CHARSET", default_value = "utf-8")]
     charset: String,
     #[command(subcommand)]

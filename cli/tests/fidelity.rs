@@ -93,7 +93,7 @@ fn charset_gbk_reads_record_files() {
         stdout(&out),
         "car_desc=临时车&plate=粤B12345&app_secret=***\n"
     );
-    for cs in ["gb18030", "GBK"] {
+    for cs in ["gb18030", "GBK", "ansi"] {
         pyun()
             .args(["sign", "--canonical", "--app-secret", "1", "--charset", cs])
             .arg(&p)
@@ -112,6 +112,45 @@ fn charset_gbk_reads_record_files() {
         .arg(&p)
         .assert()
         .code(2);
+}
+
+/// Notepad's "Unicode" is UTF-16LE with a byte order mark: read as such whatever `--charset`
+/// says; UTF-16 without one is named instead of misread.
+#[test]
+fn utf16_record_files_are_read_or_named() {
+    let text = r#"{"plate":"粤B12345","car_desc":"临时车"}"#;
+    let le: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    for (name, bytes, charset) in [("le.json", &le, "utf-8"), ("be.json", &be, "gbk")] {
+        let out = pyun()
+            .args([
+                "sign",
+                "--canonical",
+                "--app-secret",
+                "1",
+                "--charset",
+                charset,
+            ])
+            .arg(tmp(name, bytes))
+            .assert()
+            .success();
+        assert_eq!(
+            stdout(&out),
+            "car_desc=临时车&plate=粤B12345&app_secret=***\n"
+        );
+    }
+    let out = pyun()
+        .args(["sign", "--canonical", "--app-secret", "1"])
+        .arg(tmp("nobom.json", &le[2..]))
+        .assert()
+        .code(2);
+    assert!(stderr(&out).contains("UTF-16"), "{}", stderr(&out));
 }
 
 #[test]
