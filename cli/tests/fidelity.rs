@@ -68,6 +68,27 @@ fn utf8_bom_is_accepted() {
         .success();
 }
 
+/// `sign --canonical` of `path` in `charset` gives the canonical string of
+/// {"plate":"粤B12345","car_desc":"临时车"}.
+fn assert_signs_the_plate_record(path: &std::path::Path, charset: &str) {
+    let out = pyun()
+        .args([
+            "sign",
+            "--canonical",
+            "--app-secret",
+            "1",
+            "--charset",
+            charset,
+        ])
+        .arg(path)
+        .assert()
+        .success();
+    assert_eq!(
+        stdout(&out),
+        "car_desc=临时车&plate=粤B12345&app_secret=***\n"
+    );
+}
+
 #[test]
 fn charset_gbk_reads_record_files() {
     // {"plate":"粤B12345","car_desc":"临时车"} in GBK.
@@ -77,22 +98,7 @@ fn charset_gbk_reads_record_files() {
     gbk.extend_from_slice(&[193, 217, 202, 177, 179, 181]);
     gbk.extend_from_slice(b"\"}");
     let p = tmp("gbk.json", &gbk);
-    let out = pyun()
-        .args([
-            "sign",
-            "--canonical",
-            "--app-secret",
-            "1",
-            "--charset",
-            "gbk",
-            p.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
-    assert_eq!(
-        stdout(&out),
-        "car_desc=临时车&plate=粤B12345&app_secret=***\n"
-    );
+    assert_signs_the_plate_record(&p, "gbk");
     for cs in ["gb18030", "GBK", "ansi"] {
         pyun()
             .args(["sign", "--canonical", "--app-secret", "1", "--charset", cs])
@@ -128,22 +134,7 @@ fn utf16_record_files_are_read_or_named() {
         .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
         .collect();
     for (name, bytes, charset) in [("le.json", &le, "utf-8"), ("be.json", &be, "gbk")] {
-        let out = pyun()
-            .args([
-                "sign",
-                "--canonical",
-                "--app-secret",
-                "1",
-                "--charset",
-                charset,
-            ])
-            .arg(tmp(name, bytes))
-            .assert()
-            .success();
-        assert_eq!(
-            stdout(&out),
-            "car_desc=临时车&plate=粤B12345&app_secret=***\n"
-        );
+        assert_signs_the_plate_record(&tmp(name, bytes), charset);
     }
     let out = pyun()
         .args(["sign", "--canonical", "--app-secret", "1"])
