@@ -4,8 +4,10 @@
 # against it, then runs the C programs again under valgrind. Also builds the C# class library
 # bindings-dotnet/ (Pyun.Net.dll) and runs its tests on Mono (docs/dotnet.md), and the Delphi unit
 # bindings-delphi/Pyun.pas with Free Pascal, AnsiString/GBK and UnicodeString/UTF-8 builds
-# (docs/delphi.md). Installs what it needs on a fresh Debian machine (gcc, g++, make, valgrind,
-# mono-mcs, mono-runtime, fpc).
+# (docs/delphi.md); the C# sample project samples/csharp/ (xbuild, its non-UI part on Mono) and
+# every snippet of docs/dotnet.md, docs/delphi.md, docs/vb6.md and the VB6 sample
+# (scripts/doc_snippets.py). Installs what it needs on a fresh Debian machine (gcc, g++, make,
+# valgrind, mono-mcs, mono-runtime, mono-xbuild, mono-devel, WinForms, fpc).
 #
 #   bash scripts/test-c.sh            (scripts/test.sh runs it)
 #   PYUN_C_NO_VALGRIND=1 bash scripts/test-c.sh   skips the valgrind pass (quick local runs)
@@ -26,6 +28,11 @@ command -v valgrind >/dev/null || need+=(valgrind)
 command -v mcs >/dev/null || need+=(mono-mcs)
 command -v mono >/dev/null || need+=(mono-runtime)
 command -v fpc >/dev/null || need+=(fpc)
+# xbuild and the .NET Framework 4.0 reference assemblies (mono-devel's 4.0-api), WinForms: the
+# C# sample project samples/csharp/PyunLotSample.csproj
+command -v xbuild >/dev/null || need+=(mono-xbuild)
+[ -f /usr/lib/mono/4.0-api/mscorlib.dll ] || need+=(mono-devel)
+[ -n "$(ls /usr/lib/mono/gac/System.Windows.Forms 2>/dev/null)" ] || need+=(libmono-system-windows-forms4.0-cil)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -166,6 +173,38 @@ echo "== Pyun.Net tests (mono, libpyun.so, the sandbox and the faulty sandbox)"
 mono "$out/PyunNetTests.exe" "$url" "$faulty_url" "$root/examples/data" "$work" | tee "$work/dotnet.out"
 line=$(tail -n 1 "$work/dotnet.out")
 [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "Pyun.Net tests failed" >&2; exit 1; }
+total_passed=$((total_passed + ${BASH_REMATCH[1]}))
+
+echo "== C# sample project (xbuild samples/csharp/PyunLotSample.csproj, .NET Framework 4.0, WinForms)"
+# Built as Visual Studio builds it, against this Pyun.Net.dll; its non-UI part (--check) then
+# pushes an enter with a photo off the main thread and keeps one in the outbox for the sender.
+rm -rf "$out/lot-sample" "$out/lot-sample-obj"
+xbuild /nologo /v:minimal /p:PyunNetDll="$out/Pyun.Net.dll" /p:OutputPath="$out/lot-sample/" \
+  /p:BaseIntermediateOutputPath="$out/lot-sample-obj/" samples/csharp/PyunLotSample.csproj >"$work/xbuild.log" 2>&1 \
+  && [ -f "$out/lot-sample/PyunLotSample.exe" ] || {
+  cat "$work/xbuild.log" >&2
+  echo "xbuild of samples/csharp/PyunLotSample.csproj failed (warnings are errors there)" >&2
+  exit 1
+}
+mono "$out/lot-sample/PyunLotSample.exe" --check "$url" "$root/examples/data" | tee "$work/lot-sample.out"
+python3 - "$url" "$work/lot-sample.out" "$root/examples/data/enter.gif" <<'PY'
+import hashlib, json, re, sys, urllib.request
+out = open(sys.argv[2], encoding="utf-8").read()
+md5 = hashlib.md5(open(sys.argv[3], "rb").read()).hexdigest().upper()
+keys = re.findall(r"CS-\d+-[PQ]", out)
+records = json.load(urllib.request.urlopen(sys.argv[1] + "/_sandbox/records", timeout=10))
+got = [r for r in records if r.get("endpoint") == "enter" and r.get("key") in keys
+       and r.get("files", {}).get("enter_image_file", {}).get("md5") == md5]
+if len(set(keys)) != 2 or len(got) != 2:
+    sys.exit(f"C# sample: the sandbox has {len(got)} of its enters {sorted(set(keys))} with the photo")
+print(f"C# sample: the sandbox received its 2 enters with the photo ({', '.join(sorted(set(keys)))})")
+PY
+total_passed=$((total_passed + 2))
+
+echo "== the kits' doc snippets and the VB6 sample (scripts/doc_snippets.py)"
+python3 scripts/doc_snippets.py "$out/snippets" "$out/Pyun.Net.dll" "$lib" "$lib/pyun" "$url" | tee "$work/snippets.out"
+line=$(tail -n 1 "$work/snippets.out")
+[[ "$line" =~ ^doc-snippets:\ ([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "doc snippets failed" >&2; exit 1; }
 total_passed=$((total_passed + ${BASH_REMATCH[1]}))
 
 # Pyun.pas (bindings-delphi/): Free Pascal in {$mode delphi} (AnsiString, GBK 936, as Delphi 7)

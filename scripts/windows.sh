@@ -69,7 +69,7 @@ apt_install() {
     install --no-install-recommends "$@" >/dev/null
 }
 need=()
-PACKAGES="gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 wine64 wine32:i386 libgit2-1.5 libssh2-1 libcurl4 python3 gcc zip unzip fpc fpc-source-3.2.2"
+PACKAGES="gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 wine64 wine32:i386 libgit2-1.5 libssh2-1 libcurl4 python3 gcc zip unzip fpc fpc-source-3.2.2 mono-mcs mono-runtime mono-xbuild mono-devel libmono-system-windows-forms4.0-cil"
 # installed ARCH PACKAGE: whether dpkg has PACKAGE installed for ARCH, or as an
 # architecture-independent one ("all": fpc, fpc-source-*), which `name:amd64` never matches.
 installed() {
@@ -376,7 +376,37 @@ for arch in $ARCHES; do
   # VB6 (32-bit only): pyun_vb6.dll, __stdcall wrappers over pyun.dll, and Pyun.bas.
   if [ "$arch" = x86 ]; then
     VB6_CFLAGS=("${CFLAGS[@]}" -shared -static-libgcc)
-    if "$mingw-gcc" "${VB6_CFLAGS[@]}" -o "$STAGE/x86/pyun_vb6.dll" bindings-vb6/pyun_vb6.c \
+    # its version resource, as pyun.dll's (ffi-c/build.rs): the release's version, read back below
+    IFS=. read -r v1 v2 v3 <<< "${VERSION%%-*}"
+    cat > "$TMP/pyun_vb6.rc" <<RC
+1 VERSIONINFO
+FILEVERSION $v1,$v2,$v3,0
+PRODUCTVERSION $v1,$v2,$v3,0
+FILEOS 0x40004
+FILETYPE 2
+BEGIN
+  BLOCK "StringFileInfo"
+  BEGIN
+    BLOCK "040904b0"
+    BEGIN
+      VALUE "CompanyName", "pyun contributors"
+      VALUE "FileDescription", "pyun: the stdcall layer over pyun.dll for VB6"
+      VALUE "FileVersion", "$VERSION"
+      VALUE "InternalName", "pyun_vb6"
+      VALUE "LegalCopyright", "MIT OR Apache-2.0"
+      VALUE "OriginalFilename", "pyun_vb6.dll"
+      VALUE "ProductName", "pyun"
+      VALUE "ProductVersion", "$VERSION"
+    END
+  END
+  BLOCK "VarFileInfo"
+  BEGIN
+    VALUE "Translation", 0x409, 1200
+  END
+END
+RC
+    "$mingw-windres" -O coff -o "$TMP/pyun_vb6.res.o" "$TMP/pyun_vb6.rc"
+    if "$mingw-gcc" "${VB6_CFLAGS[@]}" -o "$STAGE/x86/pyun_vb6.dll" bindings-vb6/pyun_vb6.c "$TMP/pyun_vb6.res.o" \
          "$STAGE/x86/libpyun.dll.a" -loleaut32 -Wl,--kill-at -s 2> "$TMP/cc.log" \
        && "$mingw-gcc" "${VB6_CFLAGS[@]}" -o "$TMP/pyun_vb6-decorated.dll" bindings-vb6/pyun_vb6.c \
          "$STAGE/x86/libpyun.dll.a" -loleaut32 2>> "$TMP/cc.log"; then
@@ -498,6 +528,16 @@ for arch in $ARCHES; do
     fi
   else
     fail "[$arch] verinfo.exe under wine"
+  fi
+  if [ "$arch" = x86 ] && [ -f "$bin/pyun_vb6.dll" ]; then
+    v=$TMP/verinfo-vb6.txt
+    if run_wine x86 verinfo-vb6 "$bin/verinfo.exe" pyun_vb6.dll && grep -qx "FileVersion: $VERSION" "$v" \
+       && grep -qx "ProductVersion: $VERSION" "$v" && grep -qx "OriginalFilename: pyun_vb6.dll" "$v" \
+       && grep -qx "Fixed: $VERSION.0" "$v"; then
+      pass "[x86] pyun_vb6.dll's version resource read back by GetFileVersionInfo: $VERSION, pyun_vb6.dll"
+    else
+      fail "[x86] pyun_vb6.dll's version resource is not $VERSION: $(tr '\n' ';' < "$v" 2>/dev/null)"
+    fi
   fi
 
   if [ -f "$WORK/test-panic/$arch/pyun.dll" ]; then
@@ -630,6 +670,27 @@ PY
     sed 's/^/    | /' "$TMP/delphi-$arch.txt" | tail -n 60
     fail "[$arch] Pyun.pas tests built for $winearch (bindings-delphi/tests/windows.sh)"
   fi
+  # samples/delphi/PyunLotSample.dpr: an enter with a photo pushed from a worker thread, another
+  # kept in the outbox for the sender, the events shown by the main thread
+  if WINEPREFIX=$TMP/prefix-$arch PYUN_DELPHI_PROGRAM=samples/delphi/PyunLotSample.dpr timeout -k 10 "$WINE_TIMEOUT" \
+       bash bindings-delphi/tests/windows.sh "$arch" "$STAGE/$arch/pyun.dll" "$URL" "$FAULTY_URL" \
+       > "$TMP/delphi-sample-$arch.txt" 2>&1 && grep -q '^both enters accepted' "$TMP/delphi-sample-$arch.txt" \
+     && http "$URL/_sandbox/records" > "$TMP/records-dp.json" \
+     && python3 - "$TMP/records-dp.json" "$TMP/delphi-sample-$arch.txt" "$ROOT/examples/data/enter.gif" <<'PY'
+import hashlib, json, re, sys
+records = json.load(open(sys.argv[1], encoding="utf-8"))
+keys = set(re.findall(r"DP-\d+-[PQ]", open(sys.argv[2], encoding="utf-8", errors="replace").read()))
+md5 = hashlib.md5(open(sys.argv[3], "rb").read()).hexdigest().upper()
+got = [r for r in records if r.get("key") in keys and r.get("decoded", {}).get("plate") == "粤B12345"
+       and r.get("files", {}).get("enter_image_file", {}).get("md5") == md5]
+sys.exit(0 if len(keys) == 2 and len(got) == 2 else f"{len(got)} of {sorted(keys)} with plate and photo")
+PY
+  then
+    pass "[$arch] samples/delphi/PyunLotSample.dpr built for $winearch by Free Pascal, under wine: both enters (GBK plate, photo) reached the sandbox"
+  else
+    sed 's/^/    | /' "$TMP/delphi-sample-$arch.txt" | tail -n 40
+    fail "[$arch] samples/delphi/PyunLotSample.dpr under wine"
+  fi
   # pyun.exe: demo, sandbox, a GBK push, listen with a .cmd handler, outbox drain --follow
   prove_cli "$arch"
   WINEPREFIX=$TMP/prefix-$arch timeout 30 "$WINESERVER" -k 2>/dev/null || true
@@ -652,7 +713,12 @@ if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
   cp include/pyun.h "$STAGE/include/"
   cp docs/windows.md docs/c-api.md docs/outbox.md docs/dotnet.md docs/vb6.md docs/delphi.md "$STAGE/docs/"
   cp -r examples/c examples/csharp examples/data "$STAGE/examples/"
-  cp bindings-delphi/Pyun.pas "$STAGE/delphi/"
+  cp bindings-delphi/Pyun.pas bindings-delphi/PyunImports.inc "$STAGE/delphi/"
+  # the sample projects (samples/): VB6's files with CRLF line ends, as VB6 reads them
+  mkdir -p "$STAGE/samples/csharp" "$STAGE/samples/vb6" "$STAGE/samples/delphi"
+  cp samples/csharp/*.cs samples/csharp/*.csproj "$STAGE/samples/csharp/"
+  for f in samples/vb6/*; do sed 's/\r*$/\r/' "$f" > "$STAGE/samples/vb6/$(basename "$f")"; done
+  cp samples/delphi/*.dpr "$STAGE/samples/delphi/"
   cp LICENSE-MIT LICENSE-APACHE "$STAGE/"
   # README.txt as Notepad on a Chinese Windows 7 reads it: UTF-8 with a BOM (without one it
   # takes the file for GBK), CRLF line ends.
@@ -681,13 +747,15 @@ if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
            x64/pyun.lib x64/libpyun.dll.a include/pyun.h docs/windows.md docs/c-api.md \
            examples/c/push.c examples/csharp/Sample.cs build-info.txt \
            x86/pyun.exe x64/pyun.exe dotnet/Pyun.Net.dll "dotnet/Pyun.Net.$VERSION.nupkg" delphi/Pyun.pas \
-           examples/data/enter.json examples/data/enter.gif LICENSE-MIT LICENSE-APACHE README.txt; do
+           examples/data/enter.json examples/data/enter.gif LICENSE-MIT LICENSE-APACHE README.txt \
+           delphi/PyunImports.inc samples/csharp/PyunLotSample.csproj samples/csharp/MainForm.cs \
+           samples/vb6/PyunLotSample.vbp samples/vb6/frmLot.frm samples/delphi/PyunLotSample.dpr; do
     [ -s "$top/$f" ] || missing+=("$f")
   done
   # README.txt names every file of the zip (under docs\ and examples\: its folder will do)
   tr '\\' / < "$top/README.txt" > "$TMP/readme-slashes.txt"
   unnamed=$(cd "$top" && find . -type f | sed 's#^\./##' | LC_ALL=C sort | while read -r f; do
-    case $f in docs/* | examples/*) d=$(dirname "$f")/ ;; *) d=$f ;; esac
+    case $f in docs/* | examples/* | samples/*) d=$(dirname "$f")/ ;; *) d=$f ;; esac
     grep -qF "$f" "$TMP/readme-slashes.txt" || grep -qF "$d" "$TMP/readme-slashes.txt" || echo "$f"; done)
   if [ -z "$unnamed" ] && head -c 3 "$top/README.txt" | od -An -tx1 | grep -q 'ef bb bf' \
      && [ "$(grep -c $'\r$' "$top/README.txt")" = "$(wc -l < "$top/README.txt")" ]; then
@@ -700,6 +768,29 @@ if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
     pass "release zip $(basename "$ZIP") ($(du -h "$ZIP" | cut -f1)): layout complete, SHA-256 of every file matches build-info.txt"
   else
     fail "release zip: missing ${missing[*]:-nothing}, or a SHA-256 in build-info.txt does not match"
+  fi
+  # The C# sample project as Visual Studio opens it from the unpacked zip: Pyun.Net.dll found at
+  # ..\..\dotnet\, both pyun.dll copied to x86\ and x64\ beside the .exe (xbuild, .NET 4.0 API).
+  if (cd "$top/samples/csharp" && xbuild /nologo /v:minimal /p:BaseIntermediateOutputPath="$TMP/xbuild-obj/" \
+        PyunLotSample.csproj) > "$TMP/xbuild.log" 2>&1 \
+     && cmp -s "$top/samples/csharp/bin/Debug/Pyun.Net.dll" "$top/dotnet/Pyun.Net.dll" \
+     && cmp -s "$top/samples/csharp/bin/Debug/x86/pyun.dll" "$top/x86/pyun.dll" \
+     && cmp -s "$top/samples/csharp/bin/Debug/x64/pyun.dll" "$top/x64/pyun.dll" \
+     && [ -s "$top/samples/csharp/bin/Debug/PyunLotSample.exe" ]; then
+    pass "samples/csharp/PyunLotSample.csproj from the zip built by xbuild: Pyun.Net.dll, x86\\pyun.dll, x64\\pyun.dll beside the .exe"
+  else
+    sed 's/^/    | /' "$TMP/xbuild.log" | tail -n 30
+    fail "samples/csharp/PyunLotSample.csproj does not build from the unpacked zip"
+  fi
+  # versions: the zip's Pyun.Net.dll is the one scripts/dotnet-pack.sh read back as $VERSION;
+  # pyun_vb6.dll's resource was read back under wine above (the staged file, the zip's: cmp)
+  if cmp -s "$top/dotnet/Pyun.Net.dll" target/dotnet/pkg/lib/net40/Pyun.Net.dll \
+     && grep -q "AssemblyVersion ${VERSION%%-*}.0" "$TMP/dotnet-pack.log" \
+     && cmp -s "$top/x86/pyun_vb6.dll" "$STAGE/x86/pyun_vb6.dll" \
+     && grep -qx "FileVersion: $VERSION" "$TMP/verinfo-vb6.txt"; then
+    pass "zip versions: dotnet/Pyun.Net.dll AssemblyVersion ${VERSION%%-*}.0, x86/pyun_vb6.dll FileVersion $VERSION"
+  else
+    fail "zip versions: Pyun.Net.dll or pyun_vb6.dll is not the one checked as $VERSION"
   fi
 fi
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds test_pyun.dpr for Windows with Free Pascal and runs it under wine against a pyun.dll:
+# Builds test_pyun.dpr (or PYUN_DELPHI_PROGRAM, below) for Windows with Free Pascal and runs it under wine against a pyun.dll:
 # x86 (i386-win32, a 32-bit wine prefix, as Delphi 7) or x64 (x86_64-win64, as Delphi XE2+'s
 # 64-bit target). scripts/windows.sh runs it in CI for both. Debian ships no Windows units for
 # fpc, so this builds them from Debian's fpc-source (and, for x86, the i386 cross compiler
@@ -57,15 +57,23 @@ if [ ! -f "$units/syncobjs.ppu" ]; then
   } >"$build/rtl-$os.log" 2>&1 || { tail -20 "$build/rtl-$os.log"; exit 1; }
   cd "$root"
 fi
-echo "== test_pyun.exe ($cpu-$os, {\$mode delphi}: AnsiString, GBK)"
-run=$build/run-$os
+# PYUN_DELPHI_PROGRAM=samples/delphi/PyunLotSample.dpr: that program instead of the tests, run
+# as PROGRAM URL DATA_DIR WORK_DIR (the lot sample: an enter pushed, another through the outbox).
+program=${PYUN_DELPHI_PROGRAM:-bindings-delphi/tests/test_pyun.dpr}
+name=$(basename "$program" .dpr)
+echo "== $name.exe ($cpu-$os, {\$mode delphi}: AnsiString, GBK)"
+run=$build/run-$os-$name
 rm -rf "$run"
 mkdir -p "$run/units" "$run/work"
 "$compiler" -n -T$os -P$cpu -O2 -Fu"$units" -Fubindings-delphi -FU"$run/units" \
-  -o"$run/test_pyun.exe" bindings-delphi/tests/test_pyun.dpr >"$build/test-$os.log" 2>&1 ||
-  { tail -20 "$build/test-$os.log"; exit 1; }
+  -o"$run/$name.exe" "$program" >"$build/$name-$os.log" 2>&1 ||
+  { tail -20 "$build/$name-$os.log"; exit 1; }
 cp "$dll" "$run/pyun.dll"
 export WINEPREFIX=${WINEPREFIX:-$build/prefix-$os} WINEARCH=$os WINEDEBUG=-all
 cd "$run"
-"$wine" test_pyun.exe "$url" "$faulty_url" "Z:${root//\//\\}\\examples\\data" \
-  "Z:${run//\//\\}\\work"
+data="Z:${root//\//\\}\\examples\\data" work="Z:${run//\//\\}\\work"
+if [ -n "${PYUN_DELPHI_PROGRAM:-}" ]; then
+  "$wine" "$name.exe" "$url" "$data" "$work"
+else
+  "$wine" "$name.exe" "$url" "$faulty_url" "$data" "$work"
+fi
