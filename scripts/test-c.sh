@@ -194,10 +194,11 @@ md5 = hashlib.md5(open(sys.argv[3], "rb").read()).hexdigest().upper()
 keys = re.findall(r"CS-\d+-[PQ]", out)
 records = json.load(urllib.request.urlopen(sys.argv[1] + "/_sandbox/records", timeout=10))
 got = [r for r in records if r.get("endpoint") == "enter" and r.get("key") in keys
+       and r.get("decoded", {}).get("plate") == "粤B12345"
        and r.get("files", {}).get("enter_image_file", {}).get("md5") == md5]
 if len(set(keys)) != 2 or len(got) != 2:
-    sys.exit(f"C# sample: the sandbox has {len(got)} of its enters {sorted(set(keys))} with the photo")
-print(f"C# sample: the sandbox received its 2 enters with the photo ({', '.join(sorted(set(keys)))})")
+    sys.exit(f"C# sample: the sandbox has {len(got)} of its enters {sorted(set(keys))} with plate and photo")
+print(f"C# sample: the sandbox received its 2 enters with plate and photo ({', '.join(sorted(set(keys)))})")
 PY
 total_passed=$((total_passed + 2))
 

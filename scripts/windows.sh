@@ -26,8 +26,11 @@
 #     with a photo at a C:\ path pushed to a Linux sandbox; listen with a .cmd handler receiving
 #     the Linux send-push in three encodings (and ending an overrunning handler's processes);
 #     outbox enqueue + drain --follow through a faulty sandbox; stopped by Ctrl+C
-# then packs target/pyun-<version>-windows.zip (see docs/windows.md) and checks its contents,
-# and the Pyun.Net NuGet package target/Pyun.Net.<version>.nupkg (scripts/dotnet-pack.sh).
+#   - x86: pyun_vb6.dll's version resource; both: samples/delphi/PyunLotSample.dpr built by Free
+#     Pascal and run under wine against the sandbox
+# then packs target/pyun-<version>-windows.zip (see docs/windows.md) and checks its contents
+# (layout, hashes, versions; samples/csharp/PyunLotSample.csproj built by xbuild from it), and
+# the Pyun.Net NuGet package target/Pyun.Net.<version>.nupkg (scripts/dotnet-pack.sh).
 #
 #   bash scripts/windows.sh                 (root on Debian 12; installs what is missing)
 #   PYUN_WINDOWS_ARCHES="x86"               one architecture only

@@ -60,17 +60,17 @@ namespace PyunLotSample
             Console.WriteLine("pyun " + Pyun.Version + ", outbox " + settings.OutboxPath);
             ManualResetEvent pushed = new ManualResetEvent(false), delivered = new ManualResetEvent(false);
             bool pushAccepted = false;
-            string queuedKey = "CS-" + stamp + "-Q";
+            string pushedKey = "CS-" + stamp + "-P", queuedKey = "CS-" + stamp + "-Q";
             using (Lot lot = new Lot(settings.AppSecret, settings.BaseUrl, settings.OutboxPath, 0, delegate(DeliveryEvent e)
             {
                 Console.WriteLine("event " + e.Seq + ": " + e.Kind + " " + e.Endpoint + " " + e.Key);
                 if (e.Kind == "accepted" && e.Key == queuedKey) delivered.Set();
             }))
             {
-                lot.PushInBackground("enter", Lot.EnterRecord(settings.ParkUuid, "CS-" + stamp + "-P", "\u7ca4B12345", DateTime.Now),
+                lot.PushInBackground("enter", Lot.EnterRecord(settings.ParkUuid, pushedKey, "\u7ca4B12345", DateTime.Now),
                     "enter_image_file", settings.PhotoPath, delegate(PushResult r, Exception error)
                     {
-                        Console.WriteLine("push: " + (error != null ? "failed: " + error.Message
+                        Console.WriteLine("push " + pushedKey + ": " + (error != null ? "failed: " + error.Message
                             : r.Outcome + " seqno " + r.Seqno + " after " + r.Attempts + " attempts"));
                         pushAccepted = error == null && r.Outcome == PyunOutcome.Accepted;
                         pushed.Set();
