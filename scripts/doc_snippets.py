@@ -24,7 +24,8 @@ PYUN_* constant is defined there, and the record the code builds (`rec("field") 
 Scripting.Dictionary PyunRecordJson turns into JSON) is pushed with the same endpoint by the
 pyun CLI to the sandbox, which must accept it. The VB6 sample (samples/vb6/*.frm) is checked the
 same way, and must not call the blocking pyun_vb6_client_push / pyun_vb6_outbox_drain (it runs
-on the UI thread).
+on the UI thread) nor declare anything itself; its .vbp must name files that are where the
+release zip puts them, and start one of its forms.
 Prints one line per block, then "doc-snippets: N passed, N failed"."""
 import json
 import os
@@ -210,6 +211,8 @@ def check_vb6(name, code, ui_thread=False):
             problems.append(f"{routine} blocks while it talks to the platform: not on the UI thread")
     if ui_thread and "pyun_vb6_outbox_events" not in {c for c, _ in calls}:
         problems.append("no pyun_vb6_outbox_events: the outcomes are never shown")
+    if re.search(r"\bDeclare\s+(Function|Sub)\b", text):
+        problems.append("a Declare of its own: only Pyun.bas's are checked against pyun_vb6.dll")
     for const in set(re.findall(r"\bPYUN_\w+\b", text)):
         if const not in CONSTANTS:
             problems.append(f"{const} is not defined in Pyun.bas")
@@ -275,6 +278,23 @@ for frm in sorted(os.listdir(os.path.join(ROOT, "samples", "vb6"))):
         code = open(os.path.join(ROOT, "samples", "vb6", frm), encoding="ascii").read().replace("\r\n", "\n")
         ok, detail = check_vb6(os.path.splitext(frm)[0], code, ui_thread=True)
         report(ok, f"samples/vb6/{frm}" + (": " + detail if ok else ""), detail)
+
+# The .vbp's files, where the release zip has them (samples/vb6/ beside x86/Pyun.bas).
+ZIP_FILES = {"x86/Pyun.bas": "bindings-vb6/Pyun.bas"}
+for vbp in sorted(os.listdir(os.path.join(ROOT, "samples", "vb6"))):
+    if vbp.endswith(".vbp"):
+        text = open(os.path.join(ROOT, "samples", "vb6", vbp), encoding="ascii").read()
+        files = re.findall(r"^(?:Form|Module)=(?:\w+;\s*)?(.+?)\s*$", text, re.M)
+        missing = []
+        for f in files:
+            in_zip = os.path.normpath(os.path.join("samples/vb6", f.replace("\\", "/")))
+            if not os.path.isfile(os.path.join(ROOT, ZIP_FILES.get(in_zip, in_zip))):
+                missing.append(f)
+        startup = re.search(r'^Startup="(\w+)"', text, re.M)
+        forms = [os.path.splitext(f)[0] for f in files if f.endswith(".frm")]
+        ok = files and not missing and startup and startup.group(1) in forms
+        report(ok, f"samples/vb6/{vbp}: {len(files)} files ({', '.join(files)}) where the zip has them, "
+               f"starts {startup.group(1) if startup else '?'}", f"missing {missing}, or Startup is not one of its forms")
 
 print(f"doc-snippets: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
