@@ -225,6 +225,17 @@ for mode in ansi unicode; do
   line=$(tail -n 1 "$work/delphi.out")
   [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "Pyun.pas tests failed ($mode)" >&2; exit 1; }
   total_passed=$((total_passed + ${BASH_REMATCH[1]}))
+  # the Delphi sample project (scripts/windows.sh runs it for win32 / win64 under wine)
+  fpc $define -O2 -Fu"$root/bindings-delphi" -Fl"$lib" -FU"$out/delphi-$mode" \
+    -o"$out/lot_sample_delphi_$mode" samples/delphi/PyunLotSample.dpr >"$work/fpc-sample-$mode.log" 2>&1 || {
+    cat "$work/fpc-sample-$mode.log" >&2
+    echo "fpc failed to build samples/delphi/PyunLotSample.dpr ($mode)" >&2
+    exit 1
+  }
+  mkdir -p "$work/lot-sample-$mode"
+  "$out/lot_sample_delphi_$mode" "$url" "$root/examples/data" "$work/lot-sample-$mode" | tee "$work/lot-sample.out"
+  grep -qx 'both enters accepted' "$work/lot-sample.out" || { echo "samples/delphi/PyunLotSample.dpr failed ($mode)" >&2; exit 1; }
+  total_passed=$((total_passed + 1))
 done
 
 if [ -z "${PYUN_C_NO_VALGRIND:-}" ]; then

@@ -11,10 +11,14 @@
    file goes. The secret comes from PYUN_APP_SECRET (default 123). Exit code 0 when both
    records were accepted within 60 seconds.
    Delphi: dcc32 -U..\..\delphi PyunLotSample.dpr; pyun.dll (x86\ for a 32-bit program) beside
-   the .exe. Free Pascal: fpc -Mdelphi -Fu..\..\delphi PyunLotSample.dpr. *)
+   the .exe. Free Pascal: fpc -Fu..\..\delphi PyunLotSample.dpr (-dPYUN_UNICODE: UnicodeString). *)
 program PyunLotSample;
 
-{$IFDEF FPC}{$MODE DELPHI}{$H+}{$ENDIF}
+{$IFDEF FPC}
+  { Free Pascal: AnsiString in GBK as Delphi 7, or -dPYUN_UNICODE: UnicodeString as Delphi 2009+ }
+  {$IFDEF PYUN_UNICODE}{$MODE DELPHIUNICODE}{$ELSE}{$MODE DELPHI}{$ENDIF}
+  {$H+}
+{$ENDIF}
 {$IFDEF MSWINDOWS}{$APPTYPE CONSOLE}{$ENDIF}
 
 uses
