@@ -243,6 +243,19 @@ procedure PyunSetLogFile(const Path: PyunString; MaxLevel: Cardinal; MaxBytes: I
 { Proc nil or MaxLevel 0 turns it off. Proc runs on any thread: keep it thread-safe. }
 procedure PyunSetLogCallback(Proc: TPyunLogProc; MaxLevel: Cardinal);
 
+// Reading the JSON pyun returns without a JSON parser (Delphi 7). Path: a field name ('hint',
+// 'seqno', 'outcome'), names and array indexes joined by dots ('0.seqno': the first event's),
+// or 'length' after an array. Strings come back without quotes, numbers and true/false as
+// written, objects and arrays as JSON; '' when the field is absent or null.
+function PyunJsonField(const Json, Path: PyunString; Charset: Cardinal = 0): PyunString;
+{ As PyunJsonField; False (Value '') when the field is absent or null. }
+function PyunJsonHasField(const Json, Path: PyunString; out Value: PyunString;
+  Charset: Cardinal = 0): Boolean;
+// A TDateTime on this computer's clock (local time, Now) as the epoch milliseconds the platform
+// wants for enter_time / leave_time (UTC; the time zone is the one Windows is set to).
+// Raises EPyunArgument for a time before 1973.
+function PyunEpochMs(const LocalTime: TDateTime): Int64;
+
 implementation
 
 { ---- strings ---- }
@@ -363,6 +376,37 @@ begin
 end;
 
 { ---- functions ---- }
+
+function PyunJsonHasField(const Json, Path: PyunString; out Value: PyunString;
+  Charset: Cardinal): Boolean;
+var
+  J, F: PyunCStr;
+  P: PAnsiChar;
+  Found: Integer;
+begin
+  J := ToC(Json);
+  F := ToC(Path);
+  P := nil;
+  Found := 0;
+  PyunCheck(pyun_json_field(PAnsiChar(J), PAnsiChar(F), CharsetOf(Charset), @Found, @P));
+  Value := TakeC(P);
+  Result := Found <> 0;
+end;
+
+function PyunJsonField(const Json, Path: PyunString; Charset: Cardinal): PyunString;
+begin
+  PyunJsonHasField(Json, Path, Result, Charset);
+end;
+
+function PyunEpochMs(const LocalTime: TDateTime): Int64;
+var
+  Y, Mo, D, H, Mi, S, Ms: Word;
+begin
+  DecodeDate(LocalTime, Y, Mo, D);
+  DecodeTime(LocalTime, H, Mi, S, Ms);
+  Result := 0;
+  PyunCheck(pyun_epoch_ms_from_local(Y, Mo, D, H, Mi, S, Ms, @Result));
+end;
 
 function PyunSign(const FieldsJson, AppSecret: PyunString; Charset: Cardinal): PyunString;
 var

@@ -124,6 +124,21 @@ Public Declare Function pyun_vb6_explain Lib "pyun_vb6.dll" (ByVal hint As Strin
 Public Declare Function pyun_vb6_explain_files Lib "pyun_vb6.dll" (ByVal hint As String, _
     ByVal endpointName As String, ByVal recordJson As String, ByVal filesJson As String, _
     ByVal charsetCode As Long, ByRef json As String) As Long
+' pyun_json_field: Reads one field of a JSON text (the result of a push, an event, an outbox
+' record...). `path` names it: a field name (`"hint"`), names and array indexes joined by dots
+' (`"0.seqno"`: the first event's `seqno`; `"response.code"`), or `length` after an array
+' (`"length"`: how many events). `*out_found` receives 1 when the field is there and not `null`,
+' else 0; `*out_value` receives its text: a string without quotes, a number, `true` or `false` as
+' written, an object or an array as JSON; `""` when not found.
+Public Declare Function pyun_vb6_json_field Lib "pyun_vb6.dll" (ByVal json As String, _
+    ByVal path As String, ByVal charsetCode As Long, ByRef found As Long, _
+    ByRef value As String) As Long
+' pyun_epoch_ms_from_local: Converts a local date and time (the computer's time zone) to epoch
+' milliseconds, UTC, as the platform's `enter_time` / `leave_time` take them (release and update
+' accept them too). `*out_ms` receives the value, only on success.
+Public Declare Function pyun_vb6_epoch_ms_from_local Lib "pyun_vb6.dll" (ByVal year As Long, _
+    ByVal month As Long, ByVal day As Long, ByVal hour As Long, ByVal minute As Long, _
+    ByVal second As Long, ByVal millisecond As Long, ByRef ms As Double) As Long
 ' pyun_parse_push_request: Reads a received push's fields. `content_type` is the request's
 ' `Content-Type` header (NULL or empty: sniffed from the body); `body`/`body_len` its bytes as
 ' received (not converted: the charset of a urlencoded body comes from its Content-Type).
@@ -266,7 +281,9 @@ Public Function PyunJsonValue(ByVal v As Variant) As String
             PyunJsonValue = Replace(Trim$(Str$(v)), ",", ".")
             If Left$(PyunJsonValue, 1) = "." Then PyunJsonValue = "0" & PyunJsonValue
             If Left$(PyunJsonValue, 2) = "-." Then PyunJsonValue = "-0" & Mid$(PyunJsonValue, 2)
-        Case vbDate: PyunJsonValue = PyunJsonString(Format$(v, "yyyy-mm-dd hh:nn:ss"))
+        ' A Date is local time: sent as epoch milliseconds (a JSON number), the one time format
+        ' every endpoint takes (enter / leave want it; release / update convert it to UTC).
+        Case vbDate: PyunJsonValue = Format$(PyunEpochMs(v), "0")
         Case Else: PyunJsonValue = PyunJsonString(CStr(v))
     End Select
 End Function
@@ -294,6 +311,45 @@ Public Function PyunRecordJson(ByVal record As Object) As String
         Next
     End If
     PyunRecordJson = out & "}"
+End Function
+
+' A Date on this computer's clock (local time, as Now gives it) as the epoch milliseconds the
+' platform wants (enter_time, leave_time), UTC, by the time zone Windows is set to. A Double: VB6
+' has no 64-bit integer, and a Double holds every millisecond count exactly (below 2^53, the
+' year 287396). Milliseconds in the Date's fraction are kept. Raises a VB error for a time before
+' 1973. Use: r.Add Array("enter_time", PyunEpochMs(Now)) (or pass the Date: PyunJsonValue does
+' this).
+Public Function PyunEpochMs(ByVal localTime As Date) As Double
+    Dim t As Double, days As Double, msOfDay As Long, dayPart As Date, ms As Double
+    t = CDbl(localTime)
+    days = Int(t)
+    ' Beyond 1899-12-30 a Date is days plus the fraction of the day (earlier ones are not
+    ' wanted here: pyun refuses times before 1973).
+    msOfDay = CLng((t - days) * 86400000#)
+    If msOfDay >= 86400000 Then days = days + 1: msOfDay = msOfDay - 86400000
+    dayPart = CDate(days)
+    PyunCheck pyun_vb6_epoch_ms_from_local(Year(dayPart), Month(dayPart), Day(dayPart), _
+        msOfDay \ 3600000, (msOfDay \ 60000) Mod 60, (msOfDay \ 1000) Mod 60, msOfDay Mod 1000, ms)
+    PyunEpochMs = ms
+End Function
+
+' One field of the JSON pyun returns (a push result, an event, a record's status), for code
+' without a JSON parser. path: a field name ("hint", "seqno", "outcome"), names and array
+' indexes joined by dots ("0.seqno": the first event's), or "length" after an array. A string
+' comes back without quotes, a number or true/false as written, an object or array as JSON;
+' "" when the field is absent or null. Example, after pyun_vb6_client_push(..., outcome, res):
+'   If PyunField(res, "hint") <> "" Then MsgBox "ignored: " & PyunField(res, "hint")
+Public Function PyunField(ByVal json As String, ByVal path As String) As String
+    Dim found As Long, v As String
+    PyunCheck pyun_vb6_json_field(json, path, PyunCharset(), found, v)
+    PyunField = v
+End Function
+
+' As PyunField: True when the field is there and not null.
+Public Function PyunHasField(ByVal json As String, ByVal path As String) As Boolean
+    Dim found As Long, v As String
+    PyunCheck pyun_vb6_json_field(json, path, PyunCharset(), found, v)
+    PyunHasField = (found <> 0)
 End Function
 
 ' The pyun version ("0.1.0"): a quick check that both DLLs load.

@@ -190,6 +190,41 @@ VB6API pyun_vb6_explain_files(const char *hint, const char *endpoint_name, const
 }
 
 /*
+ * pyun_json_field: Reads one field of a JSON text (the result of a push, an event, an outbox
+ * record...). `path` names it: a field name (`"hint"`), names and array indexes joined by dots
+ * (`"0.seqno"`: the first event's `seqno`; `"response.code"`), or `length` after an array
+ * (`"length"`: how many events). `*out_found` receives 1 when the field is there and not `null`,
+ * else 0; `*out_value` receives its text: a string without quotes, a number, `true` or `false` as
+ * written, an object or an array as JSON; `""` when not found.
+ */
+VB6API pyun_vb6_json_field(const char *json, const char *path, uint32_t charset_code,
+    int32_t *out_found, BSTR *out_value) {
+    int32_t v_out_found = 0;
+    char *s_out_value = NULL;
+    pyun_result rc;
+    rc = pyun_json_field(json, path, charset_code, out_found != NULL ? &v_out_found : NULL,
+        out_value != NULL ? &s_out_value : NULL);
+    if (rc == PYUN_RESULT_OK && out_found != NULL) *out_found = (int32_t)v_out_found;
+    if (s_out_value != NULL) to_bstr(s_out_value, out_value);
+    return (int32_t)rc;
+}
+
+/*
+ * pyun_epoch_ms_from_local: Converts a local date and time (the computer's time zone) to epoch
+ * milliseconds, UTC, as the platform's `enter_time` / `leave_time` take them (release and update
+ * accept them too). `*out_ms` receives the value, only on success.
+ */
+VB6API pyun_vb6_epoch_ms_from_local(int32_t year, uint32_t month, uint32_t day, uint32_t hour,
+    uint32_t minute, uint32_t second, uint32_t millisecond, double *out_ms) {
+    int64_t v_out_ms = 0;
+    pyun_result rc;
+    rc = pyun_epoch_ms_from_local(year, month, day, hour, minute, second, millisecond,
+        out_ms != NULL ? &v_out_ms : NULL);
+    if (rc == PYUN_RESULT_OK && out_ms != NULL) *out_ms = (double)v_out_ms;
+    return (int32_t)rc;
+}
+
+/*
  * pyun_parse_push_request: Reads a received push's fields. `content_type` is the request's
  * `Content-Type` header (NULL or empty: sniffed from the body); `body`/`body_len` its bytes as
  * received (not converted: the charset of a urlencoded body comes from its Content-Type).

@@ -133,7 +133,8 @@ int main(void) {
     BSTR s = NULL, t = NULL;
     int32_t rule = -1, outcome = -1, len = -1, len2 = -1;
     int32_t client = 0, request = 0, outbox = 0, sender = 0, rc;
-    double id = -1, count = -1;
+    double id = -1, count = -1, ms = 0, ms2 = 0;
+    int32_t found = -1;
     char buf[4096], path[1024], logpath[1024], serial[64], record[2048];
     uint8_t *body;
     const char *url = env("PYUN_SANDBOX_URL", "http://127.0.0.1:9");
@@ -227,6 +228,14 @@ int main(void) {
     CHECK(CALL("pyun_vb6_explain_files", W(buf), W(NULL), W(VECTOR_JSON_GBK), W(NULL), GBK, W(&t)) == 0);
     CHECK(strstr(bs(t), "\"cause\":\"wrong_secret\"") != NULL);
 
+    /* local time as epoch milliseconds (a VB6 Date split in Pyun.bas's PyunEpochMs): a Double */
+    CHECK(CALL("pyun_vb6_epoch_ms_from_local", 2021, 6, 28, 18, 5, 32, 253, W(&ms)) == 0);
+    CHECK(CALL("pyun_vb6_epoch_ms_from_local", 2021, 6, 29, 18, 5, 32, 253, W(&ms2)) == 0 &&
+          ms2 - ms == 86400000.0 && ms == (double)(int64_t)ms);
+    CHECK(CALL("pyun_vb6_epoch_ms_from_local", 2021, 2, 30, 0, 0, 0, 0, W(&ms2)) ==
+          PYUN_RESULT_INVALID_ARGUMENT);
+    printf("2021-06-28 18:05:32.253 local: %.0f ms\n", ms);
+
     /* client: a push of a GBK record to the sandbox */
     snprintf(buf, sizeof buf, "{\"app_secret\":\"%s\",\"base_url\":\"%s\",\"max_attempts\":2}",
              secret, url);
@@ -289,6 +298,17 @@ int main(void) {
     CHECK(CALL("pyun_vb6_outbox_events", W(outbox), D(0.0), 100, W(&s)) == 0);
     CHECK(strstr(bs(s), "\"kind\":\"accepted\"") != NULL && strstr(bs(s), serial) != NULL);
     printf("events: %.300s\n", bs(s));
+    /* reading the events without a JSON parser: their count, the first one's kind and key */
+    CHECK(CALL("pyun_vb6_json_field", W(bs(s)), W("length"), GBK, W(&found), W(&t)) == 0 &&
+          found == 1 && strcmp(bs(t), "1") == 0);
+    CHECK(CALL("pyun_vb6_json_field", W(bs(s)), W("0.kind"), GBK, W(&found), W(&t)) == 0 &&
+          found == 1 && strcmp(bs(t), "accepted") == 0);
+    CHECK(CALL("pyun_vb6_json_field", W(bs(s)), W("0.key"), GBK, W(&found), W(&t)) == 0 &&
+          found == 1 && strcmp(bs(t), serial) == 0);
+    CHECK(CALL("pyun_vb6_json_field", W(bs(s)), W("0.nothing"), GBK, W(&found), W(&t)) == 0 &&
+          found == 0 && bslen(t) == 0);
+    CHECK(CALL("pyun_vb6_json_field", W("{\"a\":"), W("a"), GBK, W(&found), W(&t)) ==
+          PYUN_RESULT_MALFORMED_JSON);
     CHECK(CALL("pyun_vb6_outbox_events", W(outbox), D(1.0e6), 100, W(&s)) == 0 && strcmp(bs(s), "[]") == 0);
     CHECK(CALL("pyun_vb6_outbox_dead_letters", W(outbox), W(&s)) == 0 && strcmp(bs(s), "[]") == 0);
     CHECK(CALL("pyun_vb6_outbox_retry_dead", W(outbox), D(-1.0), W(&count)) == 0 && count == 0.0);

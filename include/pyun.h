@@ -433,6 +433,43 @@ pyun_result pyun_explain_files(const char *hint,
                                char **out_json);
 
 /**
+ * Reads one field of a JSON text (the result of a push, an event, an outbox record...).
+ * `path` names it: a field name (`"hint"`), names and array indexes joined by dots
+ * (`"0.seqno"`: the first event's `seqno`; `"response.code"`), or `length` after an array
+ * (`"length"`: how many events). `*out_found` receives 1 when the field is there and not
+ * `null`, else 0; `*out_value` receives its text: a string without quotes, a number, `true` or
+ * `false` as written, an object or an array as JSON; `""` when not found. Both are written
+ * only on success. JSON that does not parse is PYUN_RESULT_MALFORMED_JSON; a path that is
+ * empty or steps into a string or a number is PYUN_RESULT_INVALID_ARGUMENT.
+ *
+ * # Safety
+ * Strings must be NUL-terminated; `out_found` and `out_value` must be writable.
+ */
+pyun_result pyun_json_field(const char *json,
+                            const char *path,
+                            uint32_t charset_code,
+                            int32_t *out_found,
+                            char **out_value);
+
+/**
+ * Converts a local date and time (the computer's time zone) to epoch milliseconds, UTC, as
+ * the platform's `enter_time` / `leave_time` take them (release and update accept them too).
+ * `*out_ms` receives the value, only on success. A date that does not exist (February 30, an
+ * hour skipped by daylight saving) or one before 1973 is PYUN_RESULT_INVALID_ARGUMENT.
+ *
+ * # Safety
+ * `out_ms` must be writable.
+ */
+pyun_result pyun_epoch_ms_from_local(int32_t year,
+                                     uint32_t month,
+                                     uint32_t day,
+                                     uint32_t hour,
+                                     uint32_t minute,
+                                     uint32_t second,
+                                     uint32_t millisecond,
+                                     int64_t *out_ms);
+
+/**
  * Reads a received push's fields. `content_type` is the request's `Content-Type` header (NULL
  * or empty: sniffed from the body); `body`/`body_len` its bytes as received (not converted:
  * the charset of a urlencoded body comes from its Content-Type). `*out_json` receives

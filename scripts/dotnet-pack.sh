@@ -72,6 +72,8 @@ machine() { od -An -tx2 -j $(($(od -An -tu4 -j 60 -N4 "$1") + 4)) -N2 "$1" | tr 
 [ "$(machine "$check/build/native/x64/pyun.dll")" = 8664 ] && ok "x64/pyun.dll is x86-64" || bad "x64/pyun.dll is not x86-64"
 grep -q "<version>$VERSION</version>" "$check/Pyun.Net.nuspec" && ! grep -q '<files>' "$check/Pyun.Net.nuspec" \
   && ok "nuspec: version $VERSION" || bad "nuspec version"
+grep -q '<license type="expression">MIT OR Apache-2.0</license>' "$check/Pyun.Net.nuspec" \
+  && ok "nuspec: licence MIT OR Apache-2.0" || bad "nuspec licence"
 grep -q 'native\\x86\\pyun.dll' "$check/build/Pyun.Net.targets" && grep -q '<Link>x64\\pyun.dll</Link>' "$check/build/Pyun.Net.targets" \
   && ok "targets copy x86\\ and x64\\" || bad "targets"
 # The assembly is a .NET 4 library named Pyun.Net (never pyun.dll: that is the native one).

@@ -221,7 +221,8 @@ for mode in ansi unicode; do
     echo "fpc failed to build the Pyun.pas tests ($mode)" >&2
     exit 1
   }
-  "$out/test_pyun_delphi_$mode" "$url" "$faulty_url" "$root/examples/data" "$work" | tee "$work/delphi.out"
+  # Beijing's zone: the test checks PyunEpochMs against page 001's enter_time.
+  TZ=Asia/Shanghai "$out/test_pyun_delphi_$mode" "$url" "$faulty_url" "$root/examples/data" "$work" | tee "$work/delphi.out"
   line=$(tail -n 1 "$work/delphi.out")
   [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "Pyun.pas tests failed ($mode)" >&2; exit 1; }
   total_passed=$((total_passed + ${BASH_REMATCH[1]}))

@@ -25,6 +25,14 @@ cargo test --workspace
 echo "== main job"
 cargo run -q --release -p pyun-cli -- demo
 
+echo "== the README's \"Using it\" block, command by command, against the sandbox"
+if ! command -v curl >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends curl >/dev/null
+fi
+python3 scripts/readme-test.py target/release
+
 for part in test-c test-python windows; do
   if [ -f "scripts/$part.sh" ]; then
     echo "== $part ($(date -u +%T))"

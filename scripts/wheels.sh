@@ -100,6 +100,11 @@ linux() {
   wheel=$(ls "$OUT"/pyun-*-manylinux*.whl)
   echo "manylinux wheel and sdist: $(rustc --version), $("$TOOLS/bin/maturin" --version), zig $("$TOOLS/bin/python" -m ziglang version)" \
     > "$WORK/tools-linux.txt"
+  # The licence in the package metadata (PEP 639), what pip show and PyPI display.
+  unzip -p "$wheel" 'pyun-*.dist-info/METADATA' | grep -qx 'License-Expression: MIT OR Apache-2.0' \
+    || die "$wheel: no License-Expression: MIT OR Apache-2.0 in its METADATA"
+  tar -xzOf "$sdist" --wildcards 'pyun-*/PKG-INFO' | grep -qx 'License-Expression: MIT OR Apache-2.0' \
+    || die "$sdist: no License-Expression: MIT OR Apache-2.0 in its PKG-INFO"
   "$TOOLS/bin/auditwheel" show "$wheel" | tee "$WORK/auditwheel.txt"
   grep -q 'consistent with the following platform tag: "manylinux_2_17_x86_64"' "$WORK/auditwheel.txt" \
     || die "auditwheel does not see $wheel as manylinux_2_17_x86_64"

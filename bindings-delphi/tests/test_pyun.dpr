@@ -450,6 +450,66 @@ begin
   end;
 end;
 
+{ VB6 / Delphi 7 read results without a JSON parser: PyunJsonField; times from TDateTime. }
+procedure TestReadingResults;
+var
+  Client: TPyunClient;
+  R: TPyunPushResult;
+  V: PyunString;
+  Ms: Int64;
+begin
+  Client := TPyunClient.Create(Config(WRONG_SECRET, Url));
+  try
+    try
+      R := Client.Push('enter', Enter(Run + '-j0001', 4));
+      Check(PyunJsonField(R.Json, 'outcome') = 'ignored', 'PyunJsonField: outcome "ignored"');
+      Check(Contains(PyunJsonField(R.Json, 'hint'), '&app_secret=***]'),
+        'PyunJsonField: the hint, unquoted');
+      Check(PyunJsonField(R.Json, 'code') = '200', 'PyunJsonField: code');
+      Check(Length(PyunJsonField(R.Json, 'seqno')) > 0, 'PyunJsonField: seqno');
+      Check(PyunJsonField(R.Json, 'diagnosis.cause') = 'wrong_secret',
+        'PyunJsonField: diagnosis.cause (a dotted path)');
+      Check(PyunJsonField(R.Json, 'attempts') = '1', 'PyunJsonField: a number as written');
+      Check(not PyunJsonHasField(R.Json, 'no_such_field', V) and (V = ''),
+        'PyunJsonHasField: an absent field is False and empty');
+      Check(PyunJsonField('[{"seq":7},{"seq":8}]', 'length') = '2', 'PyunJsonField: length');
+      Check(PyunJsonField('[{"seq":7},{"seq":8}]', '1.seq') = '8', 'PyunJsonField: 1.seq');
+      Check(PyunJsonField('{"plate":"' + ZH_YUE + 'B12345"}', 'plate') = ZH_YUE + 'B12345',
+        'PyunJsonField: text in the program''s charset');
+    except
+      on E: Exception do Unexpected('PyunJsonField', E);
+    end;
+    try
+      PyunJsonField('{"a":', 'a');
+      Check(False, 'PyunJsonField on broken JSON: EPyunMalformedJson');
+    except
+      on E: EPyunMalformedJson do Check(True, 'PyunJsonField on broken JSON: EPyunMalformedJson');
+      on E: Exception do Unexpected('PyunJsonField on broken JSON', E);
+    end;
+  finally
+    Client.Free;
+  end;
+  try
+    Ms := PyunEpochMs(EncodeDate(2021, 6, 28) + EncodeTime(18, 5, 32, 253));
+    Check(PyunEpochMs(EncodeDate(2021, 6, 29) + EncodeTime(18, 5, 32, 253)) - Ms = 86400000,
+      'PyunEpochMs: a day later is 86400000 ms later');
+    { scripts/test-c.sh runs this test with TZ=Asia/Shanghai: page 001's enter_time. }
+    if GetEnvironmentVariable('TZ') = 'Asia/Shanghai' then
+      Check(Ms = 1624874732253, 'PyunEpochMs: 2021-06-28 18:05:32.253 Beijing = 1624874732253: ' +
+        IntToStr(Ms));
+  except
+    on E: Exception do Unexpected('PyunEpochMs', E);
+  end;
+  try
+    PyunEpochMs(EncodeDate(1970, 1, 2));
+    Check(False, 'PyunEpochMs of 1970: EPyunArgument');
+  except
+    on E: EPyunArgument do Check(Contains(E.Message, '1970-01-02'),
+      'PyunEpochMs of 1970: EPyunArgument naming the time: ' + E.Message);
+    on E: Exception do Unexpected('PyunEpochMs of 1970', E);
+  end;
+end;
+
 procedure TestOutbox(const SendUrl: PyunString);
 const
   N = 20;
@@ -617,6 +677,7 @@ begin
   TestSign;
   TestVerify;
   TestPush;
+  TestReadingResults;
   TestOutbox(FaultyUrl);
   TestLog;
   WriteLn(Passed, ' passed, ', Failed, ' failed');

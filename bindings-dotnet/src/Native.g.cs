@@ -224,6 +224,24 @@ namespace PyunNet
         internal static extern PyunResult pyun_explain_files(byte[] hint, byte[] endpointName,
             byte[] recordJson, byte[] filesJson, uint charsetCode, out IntPtr json);
 
+        /// <summary>Reads one field of a JSON text (the result of a push, an event, an outbox
+        /// record...). `path` names it: a field name (`"hint"`), names and array indexes joined by
+        /// dots (`"0.seqno"`: the first event's `seqno`; `"response.code"`), or `length` after an
+        /// array (`"length"`: how many events). `*out_found` receives 1 when the field is there and
+        /// not `null`, else 0; `*out_value` receives its text: a string without quotes, a number,
+        /// `true` or `false` as written, an object or an array as JSON; `""` when not
+        /// found.</summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern PyunResult pyun_json_field(byte[] json, byte[] path,
+            uint charsetCode, out int found, out IntPtr value);
+
+        /// <summary>Converts a local date and time (the computer's time zone) to epoch
+        /// milliseconds, UTC, as the platform's `enter_time` / `leave_time` take them (release and
+        /// update accept them too). `*out_ms` receives the value, only on success.</summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern PyunResult pyun_epoch_ms_from_local(int year, uint month, uint day,
+            uint hour, uint minute, uint second, uint millisecond, out long ms);
+
         /// <summary>Reads a received push's fields. `content_type` is the request's `Content-Type`
         /// header (NULL or empty: sniffed from the body); `body`/`body_len` its bytes as received
         /// (not converted: the charset of a urlencoded body comes from its Content-Type).

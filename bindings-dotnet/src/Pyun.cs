@@ -85,6 +85,36 @@ namespace PyunNet
             return NativeMethods.Take(s);
         }
 
+        /// <summary>One field of a JSON text pyun returned, by a path of names and indexes
+        /// joined by dots ("hint", "0.seqno", "length" of an array): a string unquoted, other
+        /// values as JSON; null when absent or null. Pyun.Net's typed results (PushResult,
+        /// DeliveryEvent, ...) already carry the fields; this reads any other.</summary>
+        public static string JsonField(string json, string path)
+        {
+            PyunLoader.EnsureLoaded();
+            int found;
+            IntPtr s;
+            NativeMethods.Check(NativeMethods.pyun_json_field(NativeMethods.Utf8(json),
+                NativeMethods.Utf8(path), NativeMethods.CharsetUtf8, out found, out s));
+            string value = NativeMethods.Take(s);
+            return found != 0 ? value : null;
+        }
+
+        /// <summary>A local DateTime (this computer's clock, as DateTime.Now gives it) as the
+        /// epoch milliseconds the platform wants for enter_time / leave_time, by the operating
+        /// system's time zone, as the VB6 and Delphi kits convert theirs. Throws
+        /// ArgumentException for a time before 1973.</summary>
+        public static long EpochMs(DateTime localTime)
+        {
+            PyunLoader.EnsureLoaded();
+            long ms;
+            NativeMethods.Check(NativeMethods.pyun_epoch_ms_from_local(localTime.Year,
+                (uint)localTime.Month, (uint)localTime.Day, (uint)localTime.Hour,
+                (uint)localTime.Minute, (uint)localTime.Second, (uint)localTime.Millisecond,
+                out ms));
+            return ms;
+        }
+
         /// <summary>Explains a platform hint against the record sent (endpoint null: flat fields).</summary>
         public static Explanation Explain(string hint, string endpoint, string recordJson)
         {

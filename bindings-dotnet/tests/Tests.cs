@@ -144,6 +144,20 @@ public static class Tests
             Check(Pyun.LastErrorMessage().Length > 0, "LastErrorMessage after a failure");
         });
 
+        Section("local time", delegate
+        {
+            long ms = Pyun.EpochMs(new DateTime(2021, 6, 28, 18, 5, 32, 253));
+            Check(Pyun.EpochMs(new DateTime(2021, 6, 29, 18, 5, 32, 253)) - ms == 86400000L,
+                "EpochMs: a day later is 86400000 ms later");
+            DateTime utc = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMilliseconds(ms);
+            Check(utc.ToLocalTime() == new DateTime(2021, 6, 28, 18, 5, 32, 253),
+                "EpochMs agrees with .NET's own time zone: " + ms);
+            Check(Pyun.JsonField("[{\"seqno\":\"S1\"}]", "0.seqno") == "S1"
+                && Pyun.JsonField("{\"hint\":null}", "hint") == null, "JsonField");
+            Throws<PyunArgumentException>("EpochMs of 1970 is PyunArgumentException",
+                delegate { Pyun.EpochMs(new DateTime(1970, 1, 2)); });
+        });
+
         Section("verify", delegate
         {
             string push = Pyun.SignPush("{\"parking_serial\":\"" + run + "\",\"paid_value\":\"900\"}", secret, "app-1");

@@ -33,8 +33,9 @@ mod handle;
 
 // The modules with exports, one per line, in the order include/pyun.h presents them (cbindgen
 // follows the order of these declarations): the version and releasing what pyun returns, the
-// last error, signing, the client and its requests, explaining a refusal, receiving pushes,
-// the outbox, its background sender, logs.
+// last error, signing, the client and its requests, explaining a refusal, reading a field of
+// the JSON pyun returns and local time as epoch milliseconds (for VB6 and Delphi 7), receiving
+// pushes, the outbox, its background sender, logs.
 mod strings;
 
 mod error;
@@ -47,6 +48,10 @@ mod client;
 mod request;
 
 mod explain;
+
+mod json_field;
+
+mod local_time;
 
 mod receive;
 
@@ -63,6 +68,8 @@ pub use client::*;
 pub use delivery::*;
 pub use error::{pyun_last_error_message, pyun_result};
 pub use explain::*;
+pub use json_field::*;
+pub use local_time::*;
 pub use log_sink::*;
 pub use outbox::*;
 pub use receive::*;

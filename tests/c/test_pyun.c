@@ -9,6 +9,9 @@
  *
  * Prints one line per failed check and closes with "N passed, M failed"; exits 0 only when
  * nothing failed. C99, portable to Windows (mingw) through threads.h. */
+#ifndef _WIN32
+#define _POSIX_C_SOURCE 200809L /* setenv, tzset, strdup: the TZ of pyun_epoch_ms_from_local */
+#endif
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -913,6 +916,79 @@ static int push_ok(pyun_client *c, const char *endpoint, const char *rec, const 
            *outcome == PYUN_OUTCOME_ACCEPTED;
 }
 
+/* pyun_json_field and pyun_epoch_ms_from_local: what VB6 and Delphi 7 read results and times
+ * with. */
+static void test_json_field_and_local_time(void) {
+    const char *events = "[{\"seq\":7,\"kind\":\"accepted\",\"seqno\":\"S-1\",\"reason\":null},"
+                         "{\"seq\":8,\"kind\":\"dead\",\"r\":{\"ok\":true}}]";
+    int32_t found = -1;
+    char *v = SENT_STR;
+    int64_t ms = -1, ms2 = -1;
+
+    CHECK(OK(pyun_json_field(events, "length", 0, &found, &v)) && found == 1 && strcmp(v, "2") == 0);
+    pyun_string_free(v);
+    CHECK(OK(pyun_json_field(events, "0.seqno", 0, &found, &v)) && found == 1 && strcmp(v, "S-1") == 0);
+    pyun_string_free(v);
+    CHECK(OK(pyun_json_field(events, "1.seq", 0, &found, &v)) && found == 1 && strcmp(v, "8") == 0);
+    pyun_string_free(v);
+    CHECK(OK(pyun_json_field(events, "1.r", 0, &found, &v)) && found == 1 &&
+          strcmp(v, "{\"ok\":true}") == 0);
+    pyun_string_free(v);
+    CHECK(OK(pyun_json_field(events, "0.reason", 0, &found, &v)) && found == 0 && v[0] == '\0');
+    pyun_string_free(v);
+    CHECK(OK(pyun_json_field(events, "5.seq", 0, &found, &v)) && found == 0 && v[0] == '\0');
+    pyun_string_free(v);
+    /* GBK in, GBK out. */
+    CHECK(OK(pyun_json_field("{\"plate\":\"" GBK_PLATE "\"}", "plate", PYUN_CHARSET_GBK, &found,
+                             &v)) && strcmp(v, GBK_PLATE) == 0);
+    pyun_string_free(v);
+    /* Errors: nothing written. */
+    found = -1;
+    v = SENT_STR;
+    FAILS(pyun_json_field("[1,", "0", 0, &found, &v), PYUN_RESULT_MALFORMED_JSON, "json");
+    FAILS(pyun_json_field(events, "kind", 0, &found, &v), PYUN_RESULT_INVALID_ARGUMENT, "array");
+    FAILS(pyun_json_field(events, "0.seq.x", 0, &found, &v), PYUN_RESULT_INVALID_ARGUMENT, "0.seq");
+    FAILS(pyun_json_field(events, "", 0, &found, &v), PYUN_RESULT_INVALID_ARGUMENT, "path");
+    FAILS(pyun_json_field(events, NULL, 0, &found, &v), PYUN_RESULT_NULL_ARGUMENT, "path");
+    FAILS(pyun_json_field(events, "0", 0, NULL, &v), PYUN_RESULT_NULL_ARGUMENT, "out_found");
+    CHECK(found == -1 && v == SENT_STR);
+
+    CHECK(OK(pyun_epoch_ms_from_local(2021, 6, 28, 18, 5, 32, 253, &ms)));
+    CHECK(OK(pyun_epoch_ms_from_local(2021, 6, 29, 18, 5, 32, 253, &ms2)) && ms2 - ms == 86400000);
+#ifndef _WIN32
+    /* Beijing: page 001's enter_time. (Windows takes its zone from its own setting.) */
+    {
+        const char *old = getenv("TZ");
+        char *saved = old != NULL ? strdup(old) : NULL;
+        setenv("TZ", "Asia/Shanghai", 1);
+        tzset();
+        CHECK(OK(pyun_epoch_ms_from_local(2021, 6, 28, 18, 5, 32, 253, &ms)) &&
+              ms == INT64_C(1624874732253));
+        setenv("TZ", "UTC", 1);
+        tzset();
+        CHECK(OK(pyun_epoch_ms_from_local(2021, 6, 28, 10, 5, 32, 253, &ms)) &&
+              ms == INT64_C(1624874732253));
+        if (saved != NULL) {
+            setenv("TZ", saved, 1);
+            free(saved);
+        } else {
+            unsetenv("TZ");
+        }
+        tzset();
+    }
+#endif
+    ms = -1;
+    FAILS(pyun_epoch_ms_from_local(2021, 2, 30, 0, 0, 0, 0, &ms), PYUN_RESULT_INVALID_ARGUMENT,
+          "2021-02-30");
+    FAILS(pyun_epoch_ms_from_local(2021, 6, 28, 24, 0, 0, 0, &ms), PYUN_RESULT_INVALID_ARGUMENT,
+          "24:00");
+    FAILS(pyun_epoch_ms_from_local(1970, 1, 2, 0, 0, 0, 0, &ms), PYUN_RESULT_INVALID_ARGUMENT,
+          "1970-01-02");
+    FAILS(pyun_epoch_ms_from_local(2021, 6, 28, 0, 0, 0, 0, NULL), PYUN_RESULT_NULL_ARGUMENT,
+          "out_ms");
+    CHECK(ms == -1);
+}
+
 static void test_push(pyun_client *client) {
     char serial[96], sign[64];
     char *enter, *leave, *gif = files_json("enter_image_file", "enter.gif");
@@ -1009,6 +1085,22 @@ static void test_push(pyun_client *client) {
               outcome == PYUN_OUTCOME_IGNORED);
         CHECK(strstr(result, "\"cause\":\"wrong_secret\"") != NULL);
         CHECK(!holds_secret(result));
+        /* The fields a VB6 or Delphi 7 program reads without a JSON parser. */
+        {
+            int32_t found = -1;
+            char *v = SENT_STR;
+            CHECK(OK(pyun_json_field(result, "outcome", 0, &found, &v)) && found == 1 &&
+                  strcmp(v, "ignored") == 0);
+            pyun_string_free(v);
+            CHECK(OK(pyun_json_field(result, "hint", 0, &found, &v)) && found == 1 &&
+                  v[0] != '"' && strstr(v, "&app_secret=***]") != NULL);
+            pyun_string_free(v);
+            CHECK(OK(pyun_json_field(result, "seqno", 0, &found, &v)) && found == 1 && v[0] != '\0');
+            pyun_string_free(v);
+            CHECK(OK(pyun_json_field(result, "diagnosis.cause", 0, &found, &v)) && found == 1 &&
+                  strcmp(v, "wrong_secret") == 0);
+            pyun_string_free(v);
+        }
         pyun_string_free(result);
         result = SENT_STR;
         pyun_client_free(wrong);
@@ -1492,6 +1584,7 @@ int main(int argc, char **argv) {
     test_log_sink();
     test_receive_request();
     test_number_extremes();
+    test_json_field_and_local_time();
     client = new_client(sandbox_secret, "", 0);
     CHECK(client != NULL);
     if (client != NULL) {
