@@ -1,13 +1,14 @@
 # Sourced by scripts/windows.sh after scripts/windows/cli.sh: proves `pyun.exe service` (cli/src/
 # service/) under wine's service control manager (services.exe), in the prefix of one
 # architecture. Uses the helpers of windows.sh and cli.sh (pass, fail, say, wine_bg, wait_for,
-# wait_until, cli_cleanup, leave_fields, TMP, STAGE, WINESERVER, PYUN_BIN, SECRET).
+# wait_until, cli_cleanup, leave_fields, enter_record, http, TMP, WINESERVER, PYUN_BIN, SECRET, URL).
 #
 # What wine shows: install (the command line stored without the secret), the service started
 # by services.exe as Windows starts it at boot (AutoStart), its log file, pushes from the Linux
 # send-push received and stored, a Stop while a handler runs (the handler finishes, the push
 # is acknowledged, STOPPED is reported only after), a start that fails (its reason in the
-# log, the exit code reported), start, uninstall. What it does not: restart on failure (wine
+# log, the exit code reported), start, uninstall; and `outbox drain --follow` as a service
+# delivering a record enqueued while it runs, stopped with nothing pending. What it does not: restart on failure (wine
 # has no SERVICE_CONFIG_FAILURE_ACTIONS: install says "restart on failure not set"), the
 # LocalSystem account and session 0, a real reboot or logoff, Windows 7's own services.exe.
 #
@@ -157,6 +158,33 @@ PY
   else
     show "svc-start-$arch"; show "svc-uninstall-$arch"; show "svc-gone-$arch"
     fail "[$arch] pyun.exe service start / uninstall (exit $start_rc, $un_rc, status $SVC_RC)"
+  fi
+
+  # --- the sender: outbox drain --follow as a service, a record enqueued while it runs ---
+  local oname=pyun-test-outbox olog=$svc/logs/pyun-test-outbox.log serial=SVCOB-$arch-$(date +%s)
+  enter_record "$serial" "$svc/enter.json"
+  svc_run "svc-ob-install-$arch" service install --name "$oname" --env-file listen.env -- \
+    outbox --db outbox.db drain --follow --base-url "$URL" --max-backoff 1 --interval-ms 200
+  local oi_rc=$SVC_RC
+  svc_run "svc-ob-start-$arch" service start --name "$oname"
+  local os_rc=$SVC_RC
+  svc_run "svc-ob-enqueue-$arch" outbox --db outbox.db enqueue enter enter.json
+  sandbox_has() { http "$URL/_sandbox/records" | grep -qF "\"$serial\""; }
+  if [ "$oi_rc" = 0 ] && [ "$os_rc" = 0 ] && [ "$SVC_RC" = 0 ] && wait_until 120 sandbox_has; then
+    svc_run "svc-ob-uninstall-$arch" service uninstall --name "$oname"
+    if [ "$SVC_RC" = 0 ] && tr -d '\r' < "$olog" | grep -q 'stopped 0 record(s) still pending' \
+       && tr -d '\r' < "$olog" | grep -q "service $oname stopped (exit code 0)\$"; then
+      pass "[$arch] outbox drain --follow as a service: a record enqueued by pyun.exe reached the sandbox; uninstall stopped it cleanly (0 pending)"
+    else
+      show "svc-ob-uninstall-$arch"
+      sed 's/^/    | /' "$olog" | tr -d '\r' | tail -n 20
+      fail "[$arch] the outbox service's stop (exit $SVC_RC)"
+    fi
+  else
+    show "svc-ob-install-$arch"; show "svc-ob-start-$arch"; show "svc-ob-enqueue-$arch"
+    sed 's/^/    | /' "$olog" 2>/dev/null | tr -d '\r' | tail -n 20
+    fail "[$arch] outbox drain --follow as a service: install $oi_rc, start $os_rc, enqueue $SVC_RC, or the record never reached the sandbox"
+    svc_run "svc-ob-cleanup-$arch" service uninstall --name "$oname"
   fi
   kill -KILL "$keeper" 2>/dev/null || true
   wait "$keeper" 2>/dev/null || true
