@@ -120,8 +120,12 @@ fn check_name(name: &str) -> Result<(), Failure> {
 }
 
 /// The command a service may run, parsed as the service will parse it: in an environment with
-/// no PYUN_* variable but those of the env file. Refuses a secret on the command line.
-fn service_command(command: &[OsString], env_file: Option<&Path>) -> Result<Cli, Failure> {
+/// no PYUN_* variable but those of the env file (their names returned with it). Refuses a
+/// secret on the command line.
+fn service_command(
+    command: &[OsString],
+    env_file: Option<&Path>,
+) -> Result<(Cli, Vec<String>), Failure> {
     for (i, arg) in command.iter().enumerate() {
         let arg = arg.to_string_lossy();
         if arg == "--app-secret" || arg.starts_with("--app-secret=") {
@@ -153,9 +157,11 @@ fn service_command(command: &[OsString], env_file: Option<&Path>) -> Result<Cli,
     for k in names {
         std::env::remove_var(k);
     }
+    let mut set = Vec::new();
     if let Some(f) = env_file {
         for (k, v) in env_file::read(f)? {
-            std::env::set_var(k, v);
+            std::env::set_var(&k, v);
+            set.push(k);
         }
     }
     let args = std::iter::once(OsString::from("pyun")).chain(command.iter().cloned());
@@ -177,8 +183,8 @@ fn service_command(command: &[OsString], env_file: Option<&Path>) -> Result<Cli,
             Failure::usage(format!("the service's command: {}{}", first, hint))
         })?;
     match &cli.command {
-        Command::Listen(_) => Ok(cli),
-        Command::Outbox(o) if o.is_follow() => Ok(cli),
+        Command::Listen(_) => Ok((cli, set)),
+        Command::Outbox(o) if o.is_follow() => Ok((cli, set)),
         _ => Err(Failure::usage(
             "a service runs `listen ...` or `outbox --db FILE drain --follow ...` / 服务只能运行 \
              listen 或 outbox drain --follow",
@@ -573,10 +579,9 @@ fn run_command(r: &RunArgs, stop: Arc<ServiceStop>, reporter: &Reporter) -> Resu
             e
         ))
     })?;
-    let cli = service_command(&r.command, r.env_file.as_deref())?;
+    let (cli, names) = service_command(&r.command, r.env_file.as_deref())?;
     if let Some(f) = &r.env_file {
         // names only: the values may be secrets
-        let names: Vec<String> = env_file::read(f)?.into_iter().map(|(k, _)| k).collect();
         println!(
             "{} environment from {}: {}",
             stamp(),
