@@ -456,7 +456,11 @@ struct Reporter {
 impl Reporter {
     fn set(&self, state: ServiceState, exit: u32, wait: Duration) {
         let accepts = if state == ServiceState::Running {
-            ServiceControlAccept::STOP | ServiceControlAccept::SHUTDOWN
+            // PRESHUTDOWN (Vista+): at shutdown the stop comes first and may take up to the
+            // preshutdown timeout (3 min by default), not the ~12 s a SHUTDOWN gets on Windows 7.
+            ServiceControlAccept::STOP
+                | ServiceControlAccept::PRESHUTDOWN
+                | ServiceControlAccept::SHUTDOWN
         } else {
             ServiceControlAccept::empty()
         };
@@ -520,7 +524,7 @@ fn service_main(_: Vec<OsString>) {
     let handler = {
         let (stop, reporter) = (stop.clone(), reporter.clone());
         move |control| match control {
-            ServiceControl::Stop | ServiceControl::Shutdown => {
+            ServiceControl::Stop | ServiceControl::Preshutdown | ServiceControl::Shutdown => {
                 reporter.stopping();
                 stop.request();
                 ServiceControlHandlerResult::NoError
