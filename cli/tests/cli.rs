@@ -359,6 +359,7 @@ fn a_doubtful_plate_is_warned_of_and_still_sent() {
         .map(|r| r.fields["plate"].clone())
         .collect();
     assert_eq!(plates, ["粤B 12345", "粤B12345"]);
+}
 
 /// `pyun service` exists everywhere; outside Windows it says, in both languages, that it is
 /// for Windows only, with the exit code of unusable input, and as JSON with --json.
