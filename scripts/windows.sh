@@ -25,7 +25,10 @@
 #     under wine by scripts/windows/cli.sh: demo; its sandbox reached from Linux; a GBK record
 #     with a photo at a C:\ path pushed to a Linux sandbox; listen with a .cmd handler receiving
 #     the Linux send-push in three encodings (and ending an overrunning handler's processes);
-#     outbox enqueue + drain --follow through a faulty sandbox; stopped by Ctrl+C
+#     outbox enqueue + drain --follow through a faulty sandbox; stopped by Ctrl+C; and
+#     `pyun.exe service` (scripts/windows/service.sh): listen installed as a service of wine's
+#     services.exe, started at "boot", receiving the Linux send-push, stopped mid-handler,
+#     a failing start, uninstalled
 #   - x86: pyun_vb6.dll's version resource; both: samples/delphi/PyunLotSample.dpr built by Free
 #     Pascal and run under wine against the sandbox
 # then packs target/pyun-<version>-windows.zip (see docs/windows.md) and checks its contents
@@ -479,6 +482,8 @@ export PYUN_CALLBACK_SECONDS=${PYUN_CALLBACK_SECONDS:-10}
 
 # shellcheck source=scripts/windows/cli.sh
 . "$ROOT/scripts/windows/cli.sh"
+# shellcheck source=scripts/windows/service.sh
+. "$ROOT/scripts/windows/service.sh"
 
 # run_wine ARCH LABEL EXE [ARGS...]: runs it from its own directory, output in $TMP/LABEL.txt
 run_wine() {
@@ -696,6 +701,8 @@ PY
   fi
   # pyun.exe: demo, sandbox, a GBK push, listen with a .cmd handler, outbox drain --follow
   prove_cli "$arch"
+  # pyun.exe service: listen as a service of wine's services.exe (install, boot, stop, uninstall)
+  prove_service "$arch"
   WINEPREFIX=$TMP/prefix-$arch timeout 30 "$WINESERVER" -k 2>/dev/null || true
 done
 

@@ -10,6 +10,8 @@ mod input;
 mod listen;
 mod outbox;
 mod pushes;
+mod service;
+mod stop;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,6 +99,9 @@ enum Command {
     Listen(listen::ListenArgs),
     /// The pushes `pyun listen` received: list, show.
     Pushes(pushes::PushesArgs),
+    /// Windows only: run `listen` or `outbox drain --follow` as a Windows service (starts with
+    /// Windows, survives logoff): install, uninstall, start, stop, status.
+    Service(service::ServiceArgs),
 }
 
 /// The app secret, from the option or the environment.
@@ -230,14 +235,35 @@ fn main() -> ExitCode {
         }
         Err(e) => e.exit(),
     };
-    if let Err(f) = input::set_charset(&cli.charset) {
-        report(&f, cli.json);
-        return ExitCode::from(f.code);
-    }
     let json = cli.json;
+    finish(run(cli, stop::Stop::Console), json)
+}
+
+/// The exit code of a command's result, its failure reported.
+fn finish(result: Result<u8, Failure>, json: bool) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            report(&f, json);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Runs a parsed command line (`--charset`, the log level, the command); `stop` is where
+/// `listen` and `outbox drain --follow` hear they must stop.
+fn run(cli: Cli, stop: stop::Stop) -> Result<u8, Failure> {
+    let json = cli.json;
+    let command = match cli.command {
+        // `service run` (the service's process) runs its command through this function again,
+        // with that command's --charset and log level.
+        Command::Service(args) => return service::run(args, json),
+        c => c,
+    };
+    input::set_charset(&cli.charset)?;
     let level = match cli.verbose {
         // The demo's table already shows retries and ignored pushes.
-        0 if matches!(cli.command, Command::Demo { .. }) => "error",
+        0 if matches!(command, Command::Demo { .. }) => "error",
         0 => "warn",
         1 => "info",
         _ => "debug",
@@ -245,7 +271,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
         .format_timestamp_millis()
         .init();
-    let result = match cli.command {
+    match command {
         Command::Demo { .. } if json => Err(Failure::usage(
             "demo prints a table for people: it has no --json output",
         )),
@@ -264,15 +290,9 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain(args, json),
         Command::Sandbox(args) => commands::sandbox(args, json),
         Command::SendPush(args) => commands::send_push(args, json),
-        Command::Outbox(args) => outbox::run(args, json),
-        Command::Listen(args) => listen::run(args),
+        Command::Outbox(args) => outbox::run(args, json, stop),
+        Command::Listen(args) => listen::run(args, stop),
         Command::Pushes(args) => pushes::run(args),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(f) => {
-            report(&f, json);
-            ExitCode::from(f.code)
-        }
+        Command::Service(args) => service::run(args, json),
     }
 }

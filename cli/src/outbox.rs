@@ -11,6 +11,7 @@ use pyun_core::{AnyRecord, Endpoint};
 
 use crate::commands::ClientArgs;
 use crate::input::{file_arg, read_text};
+use crate::stop::Stop;
 use crate::Failure;
 
 /// `pyun outbox`.
@@ -103,9 +104,17 @@ enum OutboxCommand {
     },
 }
 
+impl OutboxArgs {
+    /// Whether this is `drain --follow` (what `pyun service` may run).
+    #[cfg(windows)]
+    pub fn is_follow(&self) -> bool {
+        matches!(self.command, OutboxCommand::Drain { follow: true, .. })
+    }
+}
+
 /// Runs an outbox subcommand; `json` is the global `--json` (one object, or one per line for
 /// events and `drain --follow`).
-pub fn run(a: OutboxArgs, json: bool) -> Result<u8, Failure> {
+pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
     let mut options = OutboxOptions::default();
     if let OutboxCommand::Drain {
         carry_enter_fields,
@@ -198,7 +207,7 @@ pub fn run(a: OutboxArgs, json: bool) -> Result<u8, Failure> {
             follow: true,
             interval_ms,
             ..
-        } => return follow(&outbox, client, interval_ms, json),
+        } => return follow(&outbox, client, interval_ms, json, stop),
         OutboxCommand::Drain { client, .. } => {
             let r = outbox.drain(&client.client()?)?;
             if json {
@@ -283,18 +292,19 @@ pub fn run(a: OutboxArgs, json: bool) -> Result<u8, Failure> {
 /// `drain --follow`: the outbox's background sender delivers (woken by enqueues in this
 /// process, looking for other processes' records every `interval_ms`, backing off on network
 /// and database errors); this thread prints each event with a timestamp until Ctrl+C /
-/// SIGTERM, then stops the sender after the record in flight and exits 0.
+/// SIGTERM (or the service's stop), then stops the sender after the record in flight and exits 0.
 fn follow(
     outbox: &Outbox,
     client: ClientArgs,
     interval_ms: u64,
     json: bool,
+    stop: Stop,
 ) -> Result<u8, Failure> {
     let (stop_tx, stop_rx) = mpsc::channel();
-    ctrlc::set_handler(move || {
+    stop.install(move || {
         let _ = stop_tx.send(());
     })
-    .map_err(|e| Failure::new(4, format!("cannot handle Ctrl+C: {}", e)))?;
+    .map_err(|e| Failure::new(4, e))?;
     let mut after = outbox.last_event_seq()?;
     let sender = outbox.start_sender(
         Arc::new(client.client()?),

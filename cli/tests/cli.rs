@@ -360,3 +360,41 @@ fn a_doubtful_plate_is_warned_of_and_still_sent() {
         .collect();
     assert_eq!(plates, ["粤B 12345", "粤B12345"]);
 }
+
+/// `pyun service` exists everywhere; outside Windows it says, in both languages, that it is
+/// for Windows only, with the exit code of unusable input, and as JSON with --json.
+#[cfg(not(windows))]
+#[test]
+fn service_is_windows_only_elsewhere() {
+    let cases: [&[&str]; 3] = [
+        &["service", "status", "--name", "pyun-listen"],
+        &[
+            "service", "install", "--name", "l", "--", "listen", "--port", "0",
+        ],
+        &["service", "stop", "--name", "l"],
+    ];
+    for args in cases {
+        let out = pyun().args(args).assert().code(2);
+        let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert_eq!(err.lines().count(), 1, "{}", err);
+        assert!(
+            err.contains("for Windows only") && err.contains("仅用于 Windows"),
+            "{}",
+            err
+        );
+    }
+    let out = pyun()
+        .args(["--json", "service", "start", "--name", "l"])
+        .assert()
+        .code(2);
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        (v["kind"].as_str(), v["exit_code"].as_i64()),
+        (Some("input"), Some(2))
+    );
+    // the command after -- is required
+    pyun()
+        .args(["service", "install", "--name", "l"])
+        .assert()
+        .code(2);
+}

@@ -32,6 +32,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use pyun_core::AppSecret;
 
 use crate::pushes::{self, Op};
+use crate::stop::Stop;
 use crate::{Failure, SecretArg};
 
 /// `pyun listen`.
@@ -113,8 +114,8 @@ fn log(line: std::fmt::Arguments<'_>) {
     let _ = out.flush();
 }
 
-/// Runs `pyun listen` until SIGINT/SIGTERM.
-pub fn run(a: ListenArgs) -> Result<u8, Failure> {
+/// Runs `pyun listen` until `stop` (Ctrl+C / SIGTERM, or the service's stop).
+pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
     if a.secret.app_secret.is_empty() {
         return Err(Failure::usage("the app_secret is empty"));
     }
@@ -158,10 +159,10 @@ pub fn run(a: ListenArgs) -> Result<u8, Failure> {
         .build()
         .map_err(|e| Failure::new(2, format!("cannot start: {}", e)))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    ctrlc::set_handler(move || {
+    stop.install(move || {
         let _ = stop_tx.send(true);
     })
-    .map_err(|e| Failure::new(2, format!("cannot handle Ctrl+C: {}", e)))?;
+    .map_err(|e| Failure::new(2, e))?;
     let addr = SocketAddr::new(a.bind, a.port);
     let max_connections = a.max_connections.max(1);
     let header_timeout = Duration::from_secs(a.read_timeout.max(1));
