@@ -195,6 +195,30 @@ fn a_power_cut_tearing_the_next_commit_never_takes_an_acknowledged_record_along(
 }
 
 #[test]
+fn a_path_with_uri_characters_is_the_file_opened() {
+    // The unix open goes through an SQLite URI (store::open_padded): `%`, `?`, `#`, spaces and
+    // CJK in the path must name the file itself, not a query or an escape.
+    let dir = tmp("uri").parent().unwrap().to_path_buf();
+    let path = dir.join("a b%41?psow=1#x 停车.db");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    ob.enqueue(&leave("U-1"), &photo()).unwrap();
+    drop(ob);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "a b%41?psow=1#x 停车.db",
+            "a b%41?psow=1#x 停车.db-enqueued"
+        ]
+    );
+    assert_eq!(pending_ids(&path), [1]);
+}
+
+#[test]
 fn a_flipped_bit_in_the_database_file_never_loses_committed_records_silently() {
     let path = tmp("dbflip");
     {
