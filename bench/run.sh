@@ -35,6 +35,11 @@ target/release/push_throughput "$url" "$N"
 echo "== durable outbox: enqueues/s, and draining a 10,000-record backlog vs pushing it directly"
 target/release/outbox "$url"
 
+echo "== enqueue vs raw SQLite (WAL, synchronous=FULL, one insert per commit): syncs per record, rates"
+N=$N THREADS=1 bash bench/enqueue_syncs.sh
+echo "== 16 threads enqueueing into one outbox vs raw SQLite committing 16 rows per transaction"
+N=$N THREADS=16 bash bench/enqueue_syncs.sh
+
 echo "== the background sender: enqueue latency with and without it, enqueue -> accepted at 10/s"
 target/release/sender_latency "$url" 200
 

@@ -55,3 +55,16 @@ pub fn leave_fields(serial: u64) -> Vec<(String, String)> {
 pub fn signed_bytes(fields: &[(String, String)], secret: &str) -> Vec<u8> {
     format!("{}&app_secret={}", canonical_string(fields), secret).into_bytes()
 }
+
+/// Walks the command line: `handle(arg, value)` for each argument, where `value(name)` takes
+/// the argument after it (the value of flag `name`).
+pub fn each_arg(mut handle: impl FnMut(&str, &mut dyn FnMut(&str) -> String)) {
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .unwrap_or_else(|| panic!("{} needs a value", name))
+        };
+        handle(&arg, &mut value);
+    }
+}

@@ -45,22 +45,15 @@ fn parse_args() -> Args {
         dir: std::env::temp_dir(),
         drain_only: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .unwrap_or_else(|| panic!("{} needs a value", name))
-        };
-        match arg.as_str() {
-            "--records" => a.records = value("--records").parse().expect("--records N"),
-            "--enqueues" => a.enqueues = value("--enqueues").parse().expect("--enqueues M"),
-            "--rounds" => a.rounds = value("--rounds").parse().expect("--rounds R"),
-            "--dir" => a.dir = value("--dir").into(),
-            "--drain-only" => a.drain_only = true,
-            url if !url.starts_with("--") => a.url = Some(url.to_string()),
-            other => panic!("unknown argument {}", other),
-        }
-    }
+    pyun_bench::each_arg(|arg, value| match arg {
+        "--records" => a.records = value("--records").parse().expect("--records N"),
+        "--enqueues" => a.enqueues = value("--enqueues").parse().expect("--enqueues M"),
+        "--rounds" => a.rounds = value("--rounds").parse().expect("--rounds R"),
+        "--dir" => a.dir = value("--dir").into(),
+        "--drain-only" => a.drain_only = true,
+        url if !url.starts_with("--") => a.url = Some(url.to_string()),
+        other => panic!("unknown argument {}", other),
+    });
     a
 }
 

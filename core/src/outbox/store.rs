@@ -129,7 +129,7 @@ fn refuse_network_share(path: &Path, options: &OutboxOptions) -> Result<()> {
 /// Opens the file and checks that it is a readable outbox (or an empty file to make one).
 fn connect(path: &Path) -> Result<Connection> {
     let err = |what: &str, e: rusqlite::Error| store_err(path, what, e);
-    let conn = Connection::open(path).map_err(|e| err("cannot open", e))?;
+    let conn = open_padded(path).map_err(|e| err("cannot open", e))?;
     // SQLite quietly falls back to read-only when it cannot open the file for writing.
     if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
         return Err(Error::Store(format!(
@@ -183,6 +183,44 @@ fn connect(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| err("foreign keys", e))?;
     Ok(conn)
+}
+
+/// Opens the file with "power-safe overwrite" off: each commit with synchronous=FULL is then
+/// padded to a sector boundary, so the next commit never rewrites a sector that holds an
+/// acknowledged one. A power cut tearing that write cannot take an acknowledged record along,
+/// in the very window in which the `-enqueued` file's slot of it may not be synced yet
+/// (enqueued.rs). Costs bytes (about one frame per enqueue), no sync.
+fn open_padded(path: &Path) -> rusqlite::Result<Connection> {
+    // The unix VFS reads the setting once, when it opens the file: only the URI reaches it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        let mut uri = String::from(if bytes.starts_with(b"/") {
+            "file://"
+        } else {
+            "file:"
+        });
+        for &b in bytes {
+            if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+                uri.push(b as char);
+            } else {
+                uri.push_str(&format!("%{:02X}", b));
+            }
+        }
+        uri.push_str("?psow=0");
+        Connection::open(uri)
+    }
+    // The Windows VFS reads it whenever asked, so the file control works before the WAL opens.
+    #[cfg(not(unix))]
+    {
+        let conn = Connection::open(path)?;
+        conn.file_control(
+            Some(rusqlite::MAIN_DB),
+            rusqlite::FileControl::PowerSafeOverwrite(&mut 0),
+        )?;
+        Ok(conn)
+    }
 }
 
 /// Turns the WAL journal on. Turning it on takes an exclusive lock without SQLite's busy
@@ -296,7 +334,7 @@ fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)
 }
 
 fn make_side_file(path: &Path, tag: i32) -> Result<()> {
-    Enqueued::create(path, tag as u32).map(drop).map_err(|e| {
+    Enqueued::create(path, tag as u32).map_err(|e| {
         Error::Store(format!(
             "outbox {}: cannot make its side file {}: {}; nothing was created",
             path.display(),
@@ -365,17 +403,18 @@ pub(super) fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<()> 
 }
 
 /// How durable what follows on this connection is. `full`: `synchronous=FULL` (the commit
-/// waits for the WAL to reach the disk) and a checkpoint once the WAL holds 64 pages (256 KB)
+/// waits for the WAL to reach the disk) and a checkpoint once the WAL holds 256 pages (1 MB)
 /// instead of SQLite's 1000: committed records that live only in the WAL are lost when one bit
-/// of it flips (SQLite reads a bad frame as the end of the log), so enqueues keep that window
-/// to a few records. Otherwise `NORMAL` (only checkpoints sync) and the default 1000 pages:
+/// of it flips (SQLite reads a bad frame as the end of the log; the `-enqueued` file reports
+/// them), so enqueues keep that window to a few dozen records, fewer than its 256 slots. 64
+/// pages cost a checkpoint (two syncs) every dozen enqueues (issue 26). Otherwise `NORMAL` (only checkpoints sync) and the default 1000 pages:
 /// a lost outcome only means a resend. docs/BENCHMARKS.md has the cost. Cached statements,
 /// so switching costs next to nothing.
 pub(super) fn set_synchronous(conn: &Connection, full: bool) -> rusqlite::Result<()> {
     let (sync, pages) = if full {
         (
             "PRAGMA synchronous = FULL",
-            "PRAGMA wal_autocheckpoint = 64",
+            "PRAGMA wal_autocheckpoint = 256",
         )
     } else {
         (
