@@ -10,12 +10,37 @@ use crate::form::{FileField, FileSource};
 use crate::record::AnyRecord;
 use crate::Endpoint;
 
-fn tmp(name: &str) -> PathBuf {
+/// `q.db` in a fresh directory of its own, removed with everything in it when dropped: the
+/// bit-flip tests make a hundred copies of an outbox per run.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn tmp(name: &str) -> Scratch {
     let dir =
         std::env::temp_dir().join(format!("pyun-outbox-unit-{}-{}", std::process::id(), name));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join("q.db")
+    Scratch(dir.join("q.db"))
 }
 
 fn leave(serial: &str) -> AnyRecord {
@@ -60,7 +85,7 @@ fn pending_ids(path: &Path) -> Vec<i64> {
 }
 
 /// Copies the outbox's files as they are on the disk now, as a power cut leaves them.
-fn snapshot(path: &Path, name: &str) -> PathBuf {
+fn snapshot(path: &Path, name: &str) -> Scratch {
     let copy = tmp(name);
     for suffix in ["", "-wal", "-enqueued"] {
         let from = PathBuf::from(format!("{}{}", path.display(), suffix));
@@ -198,7 +223,8 @@ fn a_power_cut_tearing_the_next_commit_never_takes_an_acknowledged_record_along(
 fn a_path_with_uri_characters_is_the_file_opened() {
     // The unix open goes through an SQLite URI (store::open_padded): `%`, `?`, `#`, spaces and
     // CJK in the path must name the file itself, not a query or an escape.
-    let dir = tmp("uri").parent().unwrap().to_path_buf();
+    let scratch = tmp("uri");
+    let dir = scratch.parent().unwrap().to_path_buf();
     let path = dir.join("a b%41?psow=1#x 停车.db");
     let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
     ob.enqueue(&leave("U-1"), &photo()).unwrap();
