@@ -338,6 +338,7 @@ fn explain_sees_the_photos_and_strict_prints_once() {
             "push",
             "leave",
             "--json",
+            "--allow-ignored",
             "--app-secret",
             "wrong",
             "--file",
