@@ -169,14 +169,15 @@ fn a_connection_failure_stops_the_drain_and_holds_delivery() {
     assert_eq!(report.result, "pending");
     let why = report.offline.clone().unwrap_or_default();
     assert!(why.contains("4 record(s) not tried"), "{}", why);
-    let attempts: Vec<u32> = ob
-        .list(None, 10)
-        .unwrap()
-        .iter()
-        .map(|r| r.attempts)
-        .collect();
+    let attempts = || -> Vec<u32> {
+        ob.list(None, 10)
+            .unwrap()
+            .iter()
+            .map(|r| r.attempts)
+            .collect()
+    };
     assert_eq!(
-        attempts,
+        attempts(),
         [1, 0, 0, 0, 0],
         "one attempt, not retried in the push"
     );
@@ -185,11 +186,5 @@ fn a_connection_failure_stops_the_drain_and_holds_delivery() {
     let again = ob.drain(&down).unwrap();
     assert_eq!(again.retried, 0, "{:?}", again);
     assert!(again.offline.is_some());
-    let attempts: Vec<u32> = ob
-        .list(None, 10)
-        .unwrap()
-        .iter()
-        .map(|r| r.attempts)
-        .collect();
-    assert_eq!(attempts, [1, 0, 0, 0, 0]);
+    assert_eq!(attempts(), [1, 0, 0, 0, 0]);
 }
