@@ -96,13 +96,14 @@ pub(super) fn describe(e: &ureq::Error, shown: &str) -> String {
             let plain = shown.replacen("https://", "http://", 1);
             let base = plain.split("/gate/").next().unwrap_or(&plain);
             format!(
-                "TLS failed: the server answered in plain HTTP, not TLS (POST {}): an https:// \
+                "the server answered in plain HTTP, not TLS (POST {}): an https:// \
                  URL to an http:// port; use {} as the base URL \
                  (服务器使用明文 HTTP，请改用 http:// 地址)",
                 shown, base
             )
         }
-        Some(t) => format!("TLS failed: {} (POST {})", t, shown),
+        // The kind already says "TLS failed".
+        Some(t) => format!("{} (POST {})", t, shown),
         None => format!("POST {}: {}", shown, e),
     }
 }
