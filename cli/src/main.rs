@@ -314,11 +314,9 @@ fn run(cli: Cli, stop: stop::Stop) -> Result<u8, Failure> {
         .format_timestamp_millis()
         .init();
     match command {
-        Command::Demo { .. } if json || std::env::args_os().any(|a| a == "--json") => {
-            Err(Failure::usage(
-                "demo prints a table for people: it has no --json output",
-            ))
-        }
+        Command::Demo { .. } if json || std::env::args_os().any(|a| a == "--json") => Err(
+            Failure::usage("demo prints a table for people: it has no --json output"),
+        ),
         Command::Demo { data } => demo::run(data),
         Command::Push(args) => commands::push(args, json),
         Command::Sign {
