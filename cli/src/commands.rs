@@ -7,12 +7,10 @@ use pyun_core::push::fields_from_json;
 use pyun_core::sign::{
     masked_canonical_string, sign as sign_fields, verify as verify_fields, EmptyRule,
 };
-use pyun_core::{
-    AnyRecord, AppSecret, BuildOptions, Client, ClientConfig, Endpoint, Record, RetryPolicy,
-};
+use pyun_core::{AnyRecord, AppSecret, BuildOptions, Client, ClientConfig, Endpoint, RetryPolicy};
 use pyun_sandbox::{pusher, Faults, Sandbox, SandboxConfig};
 
-use crate::input::{file_arg, read_text};
+use crate::input::{file_arg, read_fields, read_text};
 use crate::{print_json, Failure, SecretArg};
 
 /// `pyun push`.
@@ -25,6 +23,10 @@ pub struct PushArgs {
     /// A photo to attach, as NAME=PATH (enter_image_file, leave_image_file, ...). Repeatable.
     #[arg(long = "file", value_name = "NAME=PATH")]
     files: Vec<String>,
+    /// Exit 0 when the platform ignored the record (`200` with a hint, e.g. a wrong secret):
+    /// production's "do not block on one bad record". Without it an ignored record exits 1.
+    #[arg(long, conflicts_with = "strict")]
+    allow_ignored: bool,
     #[command(flatten)]
     client: ClientArgs,
 }
@@ -47,7 +49,8 @@ pub struct ClientArgs {
     /// encoding=URL mode, for values that do not survive as UTF-8.
     #[arg(long)]
     url_encoding: bool,
-    /// Treat an ignored-with-hint reply as a failure (integration mode).
+    /// Treat an ignored-with-hint reply as a failure: the default now (push --allow-ignored
+    /// is the way out); kept so that scripts passing it still run.
     #[arg(long)]
     strict: bool,
     /// Seconds allowed per attempt.
@@ -66,8 +69,14 @@ pub struct ClientArgs {
 }
 
 impl ClientArgs {
-    /// The client these options describe.
+    /// The client these options describe: an ignored-with-hint reply is a failure.
     pub fn client(self) -> Result<Client, Failure> {
+        self.client_allowing_ignored(false)
+    }
+
+    /// The client, with `allow_ignored`: an ignored reply is a result, not an error.
+    pub fn client_allowing_ignored(self, allow_ignored: bool) -> Result<Client, Failure> {
+        let _ = self.strict; // the default; the flag is accepted for old scripts
         let mut config = ClientConfig::new(self.secret.app_secret.as_str());
         config.base_url = self.base_url;
         config.build = BuildOptions {
@@ -75,7 +84,7 @@ impl ClientArgs {
             api_type: self.api_type,
             url_encoding: self.url_encoding,
         };
-        config.strict = self.strict;
+        config.strict = !allow_ignored;
         config.timeout = seconds(self.timeout, "--timeout")?;
         config.connect_timeout = seconds(self.connect_timeout, "--connect-timeout")?;
         config.ca_file = self.ca_file;
@@ -107,7 +116,7 @@ pub fn push(a: PushArgs, json: bool) -> Result<u8, Failure> {
         .iter()
         .map(|f| file_arg(f))
         .collect::<Result<Vec<_>, _>>()?;
-    let client = a.client.client()?;
+    let client = a.client.client_allowing_ignored(a.allow_ignored)?;
     let r = client.push(&record, &files)?;
     if json {
         let v = pyun_core::contract::push_result_json(&r);
@@ -126,13 +135,25 @@ pub fn push(a: PushArgs, json: bool) -> Result<u8, Failure> {
         if let Some(d) = &r.diagnosis {
             println!("diagnosis: {}", d.summary());
         }
+        if let Some(h) = r.response.hint() {
+            println!(
+                "hint: {}",
+                pyun_core::text::bounded(h, pyun_core::response::HINT_SHOWN)
+            );
+        }
     }
     Ok(0)
 }
 
-/// Prints the sign (or the masked canonical string) of flat fields.
-pub fn sign(secret: &str, canonical: bool, file: &str, json: bool) -> Result<u8, Failure> {
-    let fields = fields_from_json(&read_text(file)?)?;
+/// Prints the sign (or the masked canonical string) of a record file or flat fields.
+pub fn sign(
+    secret: &str,
+    canonical: bool,
+    endpoint: Option<&str>,
+    file: &str,
+    json: bool,
+) -> Result<u8, Failure> {
+    let fields = read_fields(&read_text(file)?, endpoint)?;
     if json {
         if secret.is_empty() && !canonical {
             return Err(Failure::usage("--app-secret is empty"));
@@ -213,14 +234,7 @@ pub struct ExplainArgs {
 
 /// Explains a hint against a record, its photos and extra fields.
 pub fn explain(a: ExplainArgs, json: bool) -> Result<u8, Failure> {
-    let text = read_text(&a.record)?;
-    let mut fields = match &a.endpoint {
-        Some(e) => {
-            let endpoint: Endpoint = e.parse().map_err(Failure::usage)?;
-            AnyRecord::from_json(endpoint, &text)?.to_fields()
-        }
-        None => fields_from_json(&text)?,
-    };
+    let mut fields = read_fields(&read_text(&a.record)?, a.endpoint.as_deref())?;
     for f in &a.fields {
         let (name, value) = f.split_once('=').ok_or_else(|| {
             Failure::usage(format!(

@@ -108,3 +108,76 @@ pub fn read_bytes(path: &str) -> Result<Vec<u8>, Failure> {
     }
     Ok(b)
 }
+
+/// The fields of a JSON file for `sign` and `explain`: a record file read as `push` reads it
+/// (typed, `payment_list` serialised as the platform signs it), or a flat object of fields.
+/// With `endpoint` the file is that endpoint's record; without it, a file that holds JSON
+/// lists or objects (which flat fields never do) is read as the record its fields name, and
+/// a flat file that looks like a record gets a note suggesting `--endpoint` (on standard
+/// error: a flat read of a record signs its times as written, `push` converts them).
+pub fn read_fields(text: &str, endpoint: Option<&str>) -> Result<Vec<(String, String)>, Failure> {
+    use pyun_core::push::fields_from_json;
+    use pyun_core::{AnyRecord, Endpoint, Record};
+    let typed = |e: Endpoint| -> Result<Vec<(String, String)>, Failure> {
+        Ok(AnyRecord::from_json(e, text)?.to_fields())
+    };
+    if let Some(e) = endpoint {
+        return typed(e.parse().map_err(Failure::usage)?);
+    }
+    let named = record_named_by(text);
+    match (fields_from_json(text), named) {
+        (Ok(fields), None) => Ok(fields),
+        (Ok(fields), Some(e)) => {
+            eprintln!(
+                "pyun: note: read as flat fields; if this is {} record file as pushed, add --endpoint {} (按记录读取请加 --endpoint)",
+                article(e),
+                e
+            );
+            Ok(fields)
+        }
+        (Err(_), Some(e)) => {
+            eprintln!(
+                "pyun: note: read as {} record (its fields say so; --endpoint chooses) (已按 {} 记录读取)",
+                article(e),
+                e
+            );
+            typed(e)
+        }
+        (Err(err), None) => Err(Failure::from(err).with_suffix(
+            "; a record file (enter, leave, release, update) is read with --endpoint NAME (记录文件请加 --endpoint)",
+        )),
+    }
+}
+
+fn article(e: pyun_core::Endpoint) -> String {
+    let a = if e == pyun_core::Endpoint::Enter || e == pyun_core::Endpoint::Update {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{} {}", a, e)
+}
+
+/// The endpoint whose record a JSON object's field names say it is, if any: `flow_no` is an
+/// update's, `release_type` / `release_time` a release's, `leave_time` / `payment_list` a
+/// leave's, `enter_time` alone an enter's.
+fn record_named_by(text: &str) -> Option<pyun_core::Endpoint> {
+    use pyun_core::Endpoint;
+    let v: serde_json::Value = serde_json::from_str(pyun_core::text::strip_bom(text)).ok()?;
+    let o = v.as_object()?;
+    let has = |k: &str| o.contains_key(k);
+    if !has("parking_serial") && !has("flow_no") {
+        return None;
+    }
+    if has("flow_no") {
+        Some(Endpoint::Update)
+    } else if has("release_type") || has("release_time") {
+        Some(Endpoint::Release)
+    } else if has("leave_time") || has("payment_list") {
+        Some(Endpoint::Leave)
+    } else if has("enter_time") {
+        Some(Endpoint::Enter)
+    } else {
+        None
+    }
+}

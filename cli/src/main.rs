@@ -21,13 +21,21 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 /// The exit codes of every command (each `--help` ends with this table; so does the README).
 pub const EXIT_CODES: &str = "\
 Exit codes (the same for every command):
-  0  success: accepted by the platform (or ignored outside --strict), signature valid, done
-  1  refused: the platform refused the record, a push's signature is invalid, a push was not acknowledged
+  0  success: accepted by the platform, signature valid, done; outbox drain: all delivered
+  1  refused: the platform refused or ignored the record (push --allow-ignored accepts an
+     ignored one), a push's signature is invalid, a push was not acknowledged; outbox drain:
+     records were dead-lettered
   2  input: unusable input, arguments or configuration (nothing was sent)
   3  network: no answer from the platform or receiver (connection, DNS, TLS, timeout)
   4  outbox: the outbox database failed (disk full, read-only, damaged), lost records, has no
      side file of its own (outbox accept-fresh-start), or is on a network share
-With --json, an error is a JSON object on standard output: {\"error\":true,\"kind\":\"refused|invalid|input|network|outbox\",\"message\":\"...\",\"exit_code\":N}";
+  5  pending (outbox drain): records are still pending (the platform not reached, server
+     errors, waiting to retry); they are kept and sent by the next drain
+  6  paused (outbox drain): records in a row were refused the same way (a wrong app_secret?
+     the lot blocked?): delivery paused, the records kept";
+
+/// What `--json` prints, after [`EXIT_CODES`] in every help but the demo's.
+const JSON_OUTPUT: &str = "With --json, an error is a JSON object on standard output: {\"error\":true,\"kind\":\"refused|invalid|input|network|outbox\",\"message\":\"...\",\"exit_code\":N} (a platform's answer also in \"result\"); outbox drain prints its report, \"result\" delivered|pending|refused|paused";
 
 /// Talk to the P云 (4pyun) parking cloud.
 #[derive(Parser)]
@@ -59,13 +67,17 @@ enum Command {
     },
     /// Validate, sign and send one record.
     Push(commands::PushArgs),
-    /// Print the sign of a flat JSON object of string fields.
+    /// Print the sign of a record file (as push reads it) or of a flat JSON object of fields.
     Sign {
         #[command(flatten)]
         secret: SecretArg,
         /// Print the canonical string (secret masked) instead of the sign.
         #[arg(long)]
         canonical: bool,
+        /// Read FILE as this endpoint's record (enter, leave, release, update), as push does;
+        /// without it a record file is recognised by its fields, anything else is flat fields.
+        #[arg(long)]
+        endpoint: Option<String>,
         /// JSON file, or `-` for standard input.
         #[arg(default_value = "-")]
         file: String,
@@ -102,6 +114,8 @@ enum Command {
     /// Windows only: run `listen` or `outbox drain --follow` as a Windows service (starts with
     /// Windows, survives logoff): install, uninstall, start, stop, status.
     Service(service::ServiceArgs),
+    /// Print the version (as --version does).
+    Version,
 }
 
 /// The app secret, from the option or the environment.
@@ -117,6 +131,8 @@ pub struct Failure {
     code: u8,
     kind: &'static str,
     message: String,
+    /// The platform's answer to a refused or ignored push (`result` of the JSON error).
+    detail: Option<serde_json::Value>,
 }
 
 /// The `kind` of a failure in `--json` output, from its exit code.
@@ -136,12 +152,19 @@ impl Failure {
             code,
             kind: kind_of(code),
             message: message.into(),
+            detail: None,
         }
     }
 
     /// The same failure, its message after `prefix`.
     pub fn prefixed(mut self, prefix: &str) -> Self {
         self.message = format!("{}{}", prefix, self.message);
+        self
+    }
+
+    /// The same failure, `suffix` after its message.
+    pub fn with_suffix(mut self, suffix: &str) -> Self {
+        self.message.push_str(suffix);
         self
     }
 
@@ -158,6 +181,10 @@ impl From<pyun_core::Error> for Failure {
             code: info.exit_code,
             kind: info.json_kind,
             message: e.to_string(),
+            detail: match &e {
+                pyun_core::Error::Api(f) => Some(pyun_core::contract::api_failure_json(f)),
+                _ => None,
+            },
         }
     }
 }
@@ -172,21 +199,36 @@ pub fn print_json(v: &serde_json::Value) {
 fn report(f: &Failure, json: bool) {
     eprintln!("pyun: {}", f.message);
     if json {
-        print_json(&serde_json::json!({
+        let mut v = serde_json::json!({
             "error": true,
             "kind": f.kind,
             "message": f.message,
             "exit_code": f.code,
-        }));
+        });
+        if let Some(d) = &f.detail {
+            v["result"] = d.clone();
+        }
+        print_json(&v);
     }
 }
 
 /// The command line, with the exit-code table at the end of every command's help.
 fn command() -> clap::Command {
     fn with_table(c: clap::Command) -> clap::Command {
-        c.after_help(EXIT_CODES).mut_subcommands(with_table)
+        c.after_help(format!("{}\n{}", EXIT_CODES, JSON_OUTPUT))
+            .mut_subcommands(with_table)
     }
-    with_table(Cli::command())
+    // The demo prints a table for people: its help does not offer --json. A hidden flag of its
+    // own takes the global one's place there (`main` still refuses it).
+    with_table(Cli::command()).mut_subcommand("demo", |d| {
+        d.arg(
+            clap::Arg::new("json")
+                .long("json")
+                .hide(true)
+                .action(clap::ArgAction::SetTrue),
+        )
+        .after_help(EXIT_CODES)
+    })
 }
 
 /// Whether a panic is `println!` failing on a closed standard output. A reader that went away
@@ -272,16 +314,23 @@ fn run(cli: Cli, stop: stop::Stop) -> Result<u8, Failure> {
         .format_timestamp_millis()
         .init();
     match command {
-        Command::Demo { .. } if json => Err(Failure::usage(
-            "demo prints a table for people: it has no --json output",
-        )),
+        Command::Demo { .. } if json || std::env::args_os().any(|a| a == "--json") => Err(
+            Failure::usage("demo prints a table for people: it has no --json output"),
+        ),
         Command::Demo { data } => demo::run(data),
         Command::Push(args) => commands::push(args, json),
         Command::Sign {
             secret,
             canonical,
+            endpoint,
             file,
-        } => commands::sign(&secret.app_secret, canonical, &file, json),
+        } => commands::sign(
+            &secret.app_secret,
+            canonical,
+            endpoint.as_deref(),
+            &file,
+            json,
+        ),
         Command::Verify {
             secret,
             content_type,
@@ -294,5 +343,9 @@ fn run(cli: Cli, stop: stop::Stop) -> Result<u8, Failure> {
         Command::Listen(args) => listen::run(args, stop),
         Command::Pushes(args) => pushes::run(args),
         Command::Service(args) => service::run(args, json),
+        Command::Version => {
+            println!("pyun {}", env!("CARGO_PKG_VERSION"));
+            Ok(0)
+        }
     }
 }

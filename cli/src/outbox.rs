@@ -1,6 +1,7 @@
 //! `pyun outbox`: a durable queue on a SQLite file, for lots whose network drops.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -17,9 +18,9 @@ use crate::Failure;
 /// `pyun outbox`.
 #[derive(Args)]
 pub struct OutboxArgs {
-    /// The outbox database file (created if missing).
-    #[arg(long, env = "PYUN_OUTBOX")]
-    db: PathBuf,
+    /// The outbox database file (created if missing); before or after the subcommand.
+    #[arg(long, env = "PYUN_OUTBOX", global = true)]
+    db: Option<PathBuf>,
     /// Open an outbox on a network share anyway (SMB/UNC path, mapped network drive, NFS,
     /// CIFS), where SQLite's WAL journal cannot keep its guarantees; refused otherwise.
     #[arg(long)]
@@ -115,6 +116,11 @@ impl OutboxArgs {
 /// Runs an outbox subcommand; `json` is the global `--json` (one object, or one per line for
 /// events and `drain --follow`).
 pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
+    let db = a.db.clone().ok_or_else(|| {
+        Failure::usage(
+            "the outbox file is missing: give --db FILE (or set PYUN_OUTBOX) (缺少 --db)",
+        )
+    })?;
     let mut options = OutboxOptions::default();
     if let OutboxCommand::Drain {
         carry_enter_fields,
@@ -134,20 +140,17 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
         options.initial_backoff = options.initial_backoff.min(options.max_backoff);
     }
     options.allow_network_share = a.allow_network_share;
-    if let (true, Some(how)) = (
-        a.allow_network_share,
-        pyun_core::outbox::network_share(&a.db),
-    ) {
+    if let (true, Some(how)) = (a.allow_network_share, pyun_core::outbox::network_share(&db)) {
         eprintln!(
             "warning: outbox {} is on a network share ({}), allowed by --allow-network-share: SQLite's WAL journal cannot keep its guarantees there (发件箱位于网络共享上)",
-            a.db.display(),
+            db.display(),
             how
         );
     }
     let opened = if matches!(a.command, OutboxCommand::AcceptFreshStart) {
-        Outbox::accept_fresh_start(&a.db, options)
+        Outbox::accept_fresh_start(&db, options)
     } else {
-        Outbox::open(&a.db, options)
+        Outbox::open(&db, options)
     };
     let outbox = match opened {
         Ok(outbox) => outbox,
@@ -161,12 +164,12 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
         OutboxCommand::AcceptFreshStart => {
             let c = outbox.counts()?;
             if json {
-                println!("{}", serde_json::json!({"accepted": a.db, "counts": c}));
+                println!("{}", serde_json::json!({"accepted": db, "counts": c}));
                 return Ok(0);
             }
             println!(
                 "accepted {} as it is, with a new side file: pending {}  done {}  dead {}",
-                a.db.display(),
+                db.display(),
                 c.pending,
                 c.done,
                 c.dead
@@ -208,21 +211,7 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
             interval_ms,
             ..
         } => return follow(&outbox, client, interval_ms, json, stop),
-        OutboxCommand::Drain { client, .. } => {
-            let r = outbox.drain(&client.client()?)?;
-            if json {
-                println!("{}", serde_json::json!(r));
-            } else {
-                println!(
-                    "accepted {}  dead {}  retried {}  still pending {}",
-                    r.accepted, r.dead, r.retried, r.pending
-                );
-                if let Some(why) = r.paused.as_deref().or(r.last_error.as_deref()) {
-                    println!("    {}", why);
-                }
-            }
-            return Ok(if r.dead > 0 { 1 } else { 0 });
-        }
+        OutboxCommand::Drain { client, .. } => return drain(&outbox, client, json, stop),
         OutboxCommand::Show { record } => {
             let by_id = match record.parse::<i64>() {
                 Ok(id) => outbox.record(id)?.into_iter().collect(),
@@ -236,7 +225,7 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
             if found.is_empty() {
                 return Err(Failure::new(
                     1,
-                    format!("no record {:?} in {}", record, a.db.display()),
+                    format!("no record {:?} in {}", record, db.display()),
                 ));
             }
             print_statuses(&found, json);
@@ -287,6 +276,57 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
         }
     }
     Ok(0)
+}
+
+/// A plain drain: delivers what is due, and prints what it did, also when Ctrl+C / SIGTERM
+/// stops it (after the record in flight; a second Ctrl+C quits at once, the record in flight
+/// is then sent again next time). The exit code says what it came to: 0 all delivered, 1
+/// records dead-lettered, 5 records still pending, 6 delivery paused by a refusal.
+fn drain(outbox: &Outbox, client: ClientArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
+    let client = client.client()?;
+    let stopping = Arc::new(AtomicBool::new(false));
+    let flag = stopping.clone();
+    stop.install(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!(
+            "pyun: stopping after the record in flight (Ctrl+C again quits at once) (正在停止)"
+        );
+    })
+    .map_err(|e| Failure::new(4, e))?;
+    let r = outbox.drain_until(&client, || stopping.load(Ordering::SeqCst))?;
+    if json {
+        println!("{}", serde_json::json!(r));
+    } else {
+        println!(
+            "accepted {}  dead {}  retried {}  still pending {}{}",
+            r.accepted,
+            r.dead,
+            r.retried,
+            r.pending,
+            if r.interrupted { "  (interrupted)" } else { "" }
+        );
+        if let Some(why) = r
+            .paused
+            .as_ref()
+            .or(r.offline.as_ref())
+            .or(r.last_error.as_ref())
+        {
+            println!("    {}", why);
+        }
+        if r.paused.is_none() && r.offline.is_none() && r.pending > 0 {
+            if let Ok(Some(h)) = outbox.head() {
+                println!("    next: {}", waiting(&h));
+            }
+        }
+    }
+    Ok(match r.result {
+        "paused" => 6,
+        "refused" => 1,
+        "pending" => 5,
+        _ => 0,
+    })
 }
 
 /// `drain --follow`: the outbox's background sender delivers (woken by enqueues in this

@@ -183,8 +183,8 @@ fn commit(conn: &mut Connection, batch: Vec<Op>) {
 /// `pyun pushes`.
 #[derive(Args)]
 pub struct PushesArgs {
-    /// The store `pyun listen` writes.
-    #[arg(long, default_value = "pushes.db")]
+    /// The store `pyun listen` writes; before or after the subcommand.
+    #[arg(long, default_value = "pushes.db", global = true)]
     db: PathBuf,
     #[command(subcommand)]
     command: PushesCommand,

@@ -264,7 +264,7 @@ fn exit_code_table_in_every_help() {
     let readme =
         std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
             .unwrap();
-    assert!(readme.contains("cargo install --path cli"));
+    assert!(readme.contains("cargo install --locked --path cli"));
     assert!(
         readme.contains("| 3 | network"),
         "README lacks the exit-code table"
@@ -338,6 +338,7 @@ fn explain_sees_the_photos_and_strict_prints_once() {
             "push",
             "leave",
             "--json",
+            "--allow-ignored",
             "--app-secret",
             "wrong",
             "--file",

@@ -83,6 +83,19 @@ fn is_loopback_url(url: &str) -> bool {
     host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")
 }
 
+/// The endpoint path in a base URL (`https://api.4pyun.com/gate/1.0/parking/internal/leave`,
+/// pasted from the docs), and the URL without it: every request would go to a path that does
+/// not exist, answered by a 404 that looks like a gateway's.
+fn endpoint_path(url: &str) -> Option<(&str, &str)> {
+    let at = url.find("/gate/1.0/").or_else(|| {
+        Endpoint::ALL
+            .iter()
+            .map(|e| e.path().trim_start_matches("/gate/1.0"))
+            .find_map(|tail| url.find(tail))
+    })?;
+    Some((&url[at..], &url[..at]))
+}
+
 impl Client {
     /// Checks the configuration and builds the connection pool.
     pub fn new(config: ClientConfig) -> Result<Client> {
@@ -100,6 +113,12 @@ impl Client {
             return Err(Error::Config(format!(
                 "base_url {:?} must be an http:// or https:// URL, e.g. {}",
                 base_shown, PRODUCTION_URL
+            )));
+        }
+        if let Some((path, host)) = endpoint_path(&base_shown) {
+            return Err(Error::Config(format!(
+                "base_url {:?} holds an endpoint's path ({}): the base URL is the platform's address only, e.g. {}; pyun adds each endpoint's path itself (基础地址不应包含接口路径)",
+                base_shown, path, host
             )));
         }
         if config.retry.max_attempts == 0 {
@@ -159,6 +178,21 @@ impl Client {
         self.send(&req)
     }
 
+    /// [`Client::push`] for a queue that retries later: a connection-level failure (nothing
+    /// reached a server: refused, DNS, no route, connect timeout) returns at once instead of
+    /// being retried within the call, so an outbox with no network spends one connect timeout,
+    /// not one per attempt. The other retries stay (resending is safe: the platform drops a
+    /// repeated `parking_serial` / `flow_no`).
+    #[cfg(feature = "outbox")]
+    pub(crate) fn push_queued(
+        &self,
+        record: &dyn Record,
+        files: &[(FileField, FileSource)],
+    ) -> Result<PushResult> {
+        let req = build_request(record, files, &self.config.app_secret, &self.config.build)?;
+        self.send_with(&req, true)
+    }
+
     /// Pushes a vehicle enter.
     pub fn push_enter(
         &self,
@@ -202,6 +236,11 @@ impl Client {
 
     /// Sends a signed request, retrying what is safe to retry.
     pub fn send(&self, req: &SignedRequest) -> Result<PushResult> {
+        self.send_with(req, false)
+    }
+
+    /// [`Client::send`]; `queued`: a connection-level failure is not retried here.
+    fn send_with(&self, req: &SignedRequest, queued: bool) -> Result<PushResult> {
         let started = Instant::now();
         let url = format!("{}{}", self.base, req.path());
         let shown = format!("{}{}", self.base_shown, req.path());
@@ -216,7 +255,11 @@ impl Client {
                 req.canonical_masked()
             );
             let result = self.attempt(&url, &shown, req);
-            if let Some((reason, wait)) = retry_decision(req.endpoint(), &result, &policy) {
+            let unreachable =
+                matches!(&result, Err(AttemptError::Transport(k, _)) if k.is_connection_level());
+            if let Some((reason, wait)) = retry_decision(req.endpoint(), &result, &policy)
+                .filter(|_| !(queued && unreachable))
+            {
                 if attempt < policy.max_attempts {
                     let delay = policy.delay(attempt).max(wait);
                     log::warn!(

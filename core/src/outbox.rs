@@ -53,6 +53,8 @@ use sender::Wake;
 pub use sender::{OnEvent, Sender};
 pub use share::network_share;
 pub use status::{Event, RecordStatus};
+/// `PRAGMA application_id` of an outbox database ("PYOB").
+pub(crate) use store::APPLICATION_ID as OUTBOX_APPLICATION_ID;
 
 /// How an outbox behaves.
 #[derive(Clone, Debug)]
@@ -137,6 +139,33 @@ pub struct DrainReport {
     /// Set when delivery is paused: records in a row were refused the same way (see
     /// [`PAUSE_AFTER`]), so the cause is not one record; they stay pending.
     pub paused: Option<String>,
+    /// Set when delivery stopped after a connection-level failure (the platform could not be
+    /// reached: connection refused, DNS, no route, connect timeout, TLS): the records not tried
+    /// stay pending, and this outbox waits a backoff before the next try.
+    pub offline: Option<String>,
+    /// The drain was asked to stop (Ctrl+C of `pyun outbox drain`) before it had tried every
+    /// due record; the rest stay pending.
+    pub interrupted: bool,
+    /// What it came to, in one word: `delivered` (nothing left pending), `pending` (records
+    /// still pending: not reached, server errors, backing off), `refused` (records were
+    /// dead-lettered by this drain) or `paused` (see `paused`). The command line's exit code
+    /// says the same (0, 5, 1, 6).
+    pub result: &'static str,
+}
+
+impl DrainReport {
+    /// The one word of [`DrainReport::result`], from the rest of the report.
+    fn conclude(&mut self) {
+        self.result = if self.paused.is_some() {
+            "paused"
+        } else if self.dead > 0 {
+            "refused"
+        } else if self.pending > 0 {
+            "pending"
+        } else {
+            "delivered"
+        };
+    }
 }
 
 /// After this many records in a row are refused the same way (`401`, `403`, or ignored with a
@@ -166,6 +195,15 @@ struct Streak {
     reason: String,
 }
 
+/// Connection-level failures in a row, and the wait they led to: delivery is held until
+/// `until_ms` (the sender sleeps until then). Kept in memory, like [`Streak`].
+#[derive(Default)]
+struct Offline {
+    failures: u32,
+    until_ms: i64,
+    reason: String,
+}
+
 struct Inner {
     conn: Mutex<Connection>,
     path: PathBuf,
@@ -173,6 +211,7 @@ struct Inner {
     /// The records being sent by this process right now.
     in_flight: Mutex<Vec<i64>>,
     streak: Mutex<Streak>,
+    offline: Mutex<Offline>,
     /// The side file of enqueued ids.
     enqueued: Enqueued,
     /// Wakes this outbox's senders on enqueue.

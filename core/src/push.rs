@@ -51,12 +51,13 @@ pub fn fields_from_json(json: &str) -> Result<Vec<(String, String)>> {
             Value::String(s) => Ok((k, s)),
             Value::Number(n) => Ok((k, n.to_string())),
             Value::Bool(b) => Ok((k, b.to_string())),
+            // Named, not echoed: a payment list is hundreds of characters.
             other @ (Value::Array(_) | Value::Object(_)) => Err(Error::Json(format!(
-                "field `{}` must be a string: the platform sends this field as JSON text in a string (e.g. \"{}\": {}), and this holds the JSON value {} itself",
+                "field `{}` holds a JSON {} where flat fields hold strings: the platform signs it as JSON text in a string (\"{}\": \"{}\") (字段应为字符串)",
                 k,
+                if other.is_array() { "array" } else { "object" },
                 k,
-                Value::String(other.to_string()),
-                other
+                if other.is_array() { "[...]" } else { "{...}" },
             ))),
             other => Err(Error::Json(format!(
                 "field `{}` must be a string, got {}",

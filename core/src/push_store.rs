@@ -74,6 +74,14 @@ pub fn open(path: &Path, create: bool) -> Result<Connection> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .map_err(|e| store_err(path, format!("not a readable SQLite database: {}", e)))?;
+    #[cfg(feature = "outbox")]
+    if app_id == crate::outbox::OUTBOX_APPLICATION_ID {
+        return Err(Error::Store(format!(
+            "{} is a pyun outbox (`pyun outbox --db {} status` reads it), not a push store; it was left untouched (这是发件箱，不是推送存储)",
+            path.display(),
+            path.display()
+        )));
+    }
     if objects > 0 && app_id != APPLICATION_ID && !(app_id == 0 && legacy) {
         return Err(Error::Store(format!(
             "{} is a SQLite database of another program (application_id {}, {} schema objects), not a push store; it was left untouched",

@@ -102,14 +102,19 @@ fn detect(content_type: Option<&str>, body: &[u8]) -> Result<Detected> {
         }
     }
     sniff(body).ok_or_else(|| {
-        body_err(format!(
-            "cannot tell how the body is encoded: {} is not application/x-www-form-urlencoded, \
-             multipart/form-data or application/json, and the body looks like none of them",
-            match ct {
-                Some(c) => format!("Content-Type {:?}", c),
-                None => "there is no Content-Type".to_string(),
-            }
-        ))
+        let kinds = "application/x-www-form-urlencoded, multipart/form-data or application/json";
+        body_err(match ct {
+            Some(c) => format!(
+                "cannot tell how the body is encoded: Content-Type {:?} is not {}, and the body \
+                 looks like none of them (无法识别请求体的编码)",
+                c, kinds
+            ),
+            None => format!(
+                "cannot tell how the body is encoded: there is no Content-Type, and the body \
+                 looks like none of {} (无法识别请求体的编码)",
+                kinds
+            ),
+        })
     })
 }
 

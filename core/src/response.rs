@@ -193,6 +193,28 @@ impl TransportErrorKind {
             TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
         )
     }
+
+    /// Whether the failure came before anything of the request reached a server (no
+    /// connection, no TLS session, a proxy or URL problem): the next record would meet it too,
+    /// so an outbox drain stops there (a timeout or a connection cut while sending may be the
+    /// record's own doing, a large photo, and does not stop it).
+    pub fn is_connection_level(self) -> bool {
+        matches!(
+            self,
+            TransportErrorKind::Connect | TransportErrorKind::Tls | TransportErrorKind::Config
+        )
+    }
+
+    /// What happened, in words for people (English, then Chinese).
+    pub fn describe(self) -> &'static str {
+        match self {
+            TransportErrorKind::Connect => "cannot connect (无法连接)",
+            TransportErrorKind::Timeout => "timed out (超时)",
+            TransportErrorKind::Io => "the connection broke off (连接中断)",
+            TransportErrorKind::Tls => "TLS failed (TLS 失败)",
+            TransportErrorKind::Config => "proxy or URL problem (代理或地址错误)",
+        }
+    }
 }
 
 /// A request that got no usable answer.
@@ -217,13 +239,19 @@ impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "network error ({:?}) after {} attempt(s): {}",
-            self.kind, self.attempts, self.message
+            "network error: {} after {} attempt(s): {}",
+            self.kind.describe(),
+            self.attempts,
+            self.message
         )
     }
 }
 
 impl std::error::Error for TransportError {}
+
+/// The most bytes of the platform's hint a failure's message shows (the JSON of the failure has
+/// it whole).
+pub const HINT_SHOWN: usize = 600;
 
 /// The platform answered, and not with an acceptance.
 #[derive(Clone, Debug)]
@@ -256,6 +284,12 @@ impl fmt::Display for ApiFailure {
                 "HTTP {} to {} is not the platform's answer (a proxy, gateway or captive portal answered; the record did not reach the platform)",
                 self.http_status, self.endpoint
             )?;
+        } else if self.outcome == Outcome::Ignored {
+            write!(
+                f,
+                "the platform ignored the {} record: it did not reach the platform's records (code {:?} {:?}, HTTP {}; 平台已忽略该记录，未入库)",
+                self.endpoint, self.response.code, self.response.message, self.http_status
+            )?;
         } else {
             write!(
                 f,
@@ -275,8 +309,10 @@ impl fmt::Display for ApiFailure {
         }
         if let Some(d) = &self.diagnosis {
             write!(f, "; {}", d.summary())?;
-        } else if let Some(h) = self.response.hint() {
-            write!(f, "; hint: {}", h)?;
+        }
+        // The platform's own words, bounded: a hint echoes the whole signed string.
+        if let Some(h) = self.response.hint() {
+            write!(f, "; hint: {}", crate::text::bounded(h, HINT_SHOWN))?;
         }
         if let Some(raw) = &self.raw_body {
             write!(f, "; body: {}", raw)?;

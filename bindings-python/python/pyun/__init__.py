@@ -386,9 +386,12 @@ class Outbox:
         return self._native.enqueue(ep, _record_json(record, ep), _files(files))
 
     def drain(self, client: Client) -> Dict[str, Any]:
-        """Delivers what is due; returns {accepted, dead, retried, pending, last_error, paused}:
-        `last_error` is why the last retried attempt failed, `paused` (else None) why delivery
-        is paused (records in a row refused the same way, e.g. 401 for a wrong secret)."""
+        """Delivers what is due; returns {accepted, dead, retried, pending, last_error, paused,
+        offline, interrupted, result}: `last_error` is why the last retried attempt failed,
+        `paused` (else None) why delivery is paused (records in a row refused the same way, e.g.
+        401 for a wrong secret), `offline` (else None) why it stopped at a connection-level
+        failure (the rest not tried, delivery held for a backoff), `result` one of delivered,
+        pending, refused, paused."""
         return self._native.drain(client._native)
 
     def counts(self) -> Dict[str, int]:

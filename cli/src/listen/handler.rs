@@ -38,6 +38,72 @@ pub(super) fn ignore_file_size_signal() {
     }
 }
 
+/// Words a shell (sh, or cmd.exe) runs itself: a command line starting with one is not checked.
+const SHELL_WORDS: &[&str] = &[
+    "!", ".", ":", "[", "[[", "{", "alias", "break", "call", "case", "cd", "command", "continue",
+    "echo", "eval", "exec", "exit", "export", "for", "if", "local", "printf", "read", "return",
+    "set", "setlocal", "shift", "source", "start", "test", "then", "trap", "true", "false", "type",
+    "ulimit", "umask", "unset", "until", "wait", "while",
+];
+
+/// The program an `--exec` command line starts, when it is missing: its first word, unless the
+/// shell runs that itself (a keyword, a builtin, an assignment, an expansion). A handler that
+/// cannot start is refused when `listen` starts, not found out at the first push.
+pub(super) fn missing_program(cmd: &str) -> Option<String> {
+    let cmd = cmd.trim_start();
+    let word = match cmd.chars().next()? {
+        q @ ('"' | '\'') => cmd[1..].split(q).next()?,
+        _ => cmd
+            .split(|c: char| c.is_whitespace() || ";|&<>()".contains(c))
+            .next()?,
+    };
+    let lower = word.to_ascii_lowercase();
+    if word.is_empty()
+        || SHELL_WORDS.contains(&lower.as_str())
+        || word.contains(['=', '$', '`', '*', '?', '~'])
+    {
+        return None;
+    }
+    let path = std::path::Path::new(word);
+    let found = if word.contains('/') || (cfg!(windows) && word.contains('\\')) {
+        runnable(path)
+    } else {
+        std::env::var_os("PATH").is_some_and(|paths| {
+            std::env::split_paths(&paths).any(|dir| {
+                let exts: Vec<String> = if cfg!(windows) {
+                    std::env::var("PATHEXT")
+                        .unwrap_or_else(|_| ".COM;.EXE;.BAT;.CMD".into())
+                        .split(';')
+                        .map(str::to_string)
+                        .chain([String::new()])
+                        .collect()
+                } else {
+                    vec![String::new()]
+                };
+                exts.iter()
+                    .any(|e| runnable(&dir.join(format!("{}{}", word, e))))
+            })
+        })
+    };
+    (!found).then(|| word.to_string())
+}
+
+/// A file that can be run (on Unix: with an execute bit).
+fn runnable(path: &std::path::Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
+
 pub(super) async fn run(ctx: &Ctx, push: &ReceivedPush) -> Result<(), String> {
     let fields = push.fields_json();
     let key = passed_key(&push.key);

@@ -127,6 +127,19 @@ pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
             )));
         }
     }
+    if let Some(program) = a.exec.as_deref().and_then(handler::missing_program) {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        return Err(Failure::usage(format!(
+            "--exec: the handler program {} cannot be run: no such executable file ({}); give its path (relative to {}) or a program on the PATH (处理程序不存在或不可执行)",
+            program,
+            if program.contains('/') || program.contains('\\') {
+                "not found, or not executable: chmod +x"
+            } else {
+                "not on the PATH"
+            },
+            cwd.display()
+        )));
+    }
     handler::ignore_file_size_signal();
     let conn = pyun_core::push_store::open(&a.db, true)?;
     let released = pyun_core::push_store::release_all_claims(&conn)

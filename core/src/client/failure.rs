@@ -56,6 +56,8 @@ pub(super) fn transport_kind(e: &ureq::Error) -> TransportErrorKind {
         return TransportErrorKind::Tls;
     }
     match e {
+        // No connection was made within the connect timeout (DNS included): nothing was sent.
+        E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => TransportErrorKind::Connect,
         E::Timeout(_) => TransportErrorKind::Timeout,
         E::Io(io) if is_timeout(io) => TransportErrorKind::Timeout,
         E::HostNotFound | E::ConnectionFailed | E::ConnectProxyFailed(_) => {
@@ -84,11 +86,42 @@ fn tls_error(e: &ureq::Error) -> Option<&rustls::Error> {
 pub(super) fn describe(e: &ureq::Error, shown: &str) -> String {
     match tls_error(e) {
         Some(rustls::Error::InvalidCertificate(c)) => format!(
-            "the server's certificate is not trusted: {:?} (POST {}); a network that \
+            "the server's certificate is not trusted: {} (POST {}); a network that \
              re-signs TLS needs its CA trusted with ca_file",
-            c, shown
+            certificate_problem(c),
+            shown
         ),
-        Some(t) => format!("TLS failed: {} (POST {})", t, shown),
+        // The first bytes of an HTTP answer are no TLS record: https:// to an http:// port.
+        Some(rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)) => {
+            let plain = shown.replacen("https://", "http://", 1);
+            let base = plain.split("/gate/").next().unwrap_or(&plain);
+            format!(
+                "the server answered in plain HTTP, not TLS (POST {}): an https:// \
+                 URL to an http:// port; use {} as the base URL \
+                 (服务器使用明文 HTTP，请改用 http:// 地址)",
+                shown, base
+            )
+        }
+        // The kind already says "TLS failed".
+        Some(t) => format!("{} (POST {})", t, shown),
         None => format!("POST {}: {}", shown, e),
+    }
+}
+
+/// Why a certificate was not trusted, in words (the common cases; others by rustls's name).
+fn certificate_problem(c: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as C;
+    match c {
+        C::UnknownIssuer => {
+            "it was issued by an authority this computer does not trust (签发机构不受信任)".into()
+        }
+        C::Expired | C::ExpiredContext { .. } => "it has expired (证书已过期)".into(),
+        C::NotValidYet | C::NotValidYetContext { .. } => {
+            "it is not valid yet: check this computer's clock (证书尚未生效，请检查本机时间)".into()
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "it is for another host name (证书与主机名不符)".into()
+        }
+        other => format!("{:?}", other),
     }
 }

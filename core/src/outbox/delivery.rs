@@ -30,7 +30,59 @@ impl Outbox {
             .ok()
             .flatten();
         let paused_until = self.streak().until_ms;
-        next.map(|n| n.max(paused_until))
+        let offline_until = self.offline().until_ms;
+        next.map(|n| n.max(paused_until).max(offline_until))
+    }
+
+    fn offline(&self) -> std::sync::MutexGuard<'_, super::Offline> {
+        self.inner.offline.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether delivery is held after connection-level failures; if so the report says why.
+    fn held(&self, report: &mut DrainReport) -> bool {
+        let o = self.offline();
+        if o.until_ms > now_ms() {
+            report.offline = Some(o.reason.clone());
+            return true;
+        }
+        false
+    }
+
+    /// After a connection-level failure: holds delivery for a backoff that doubles with each
+    /// such failure in a row (up to `max_backoff`), and says why in the report. The records not
+    /// tried keep their place in the queue; the failed one has its own backoff.
+    fn go_offline(&self, error: &str, since: i64, report: &mut DrainReport) -> Result<()> {
+        let untried: i64 = self
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM records WHERE state = 'pending' AND next_attempt_ms < ?1",
+                params![since],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err("reading the queue", e))?;
+        let mut o = self.offline();
+        o.failures = o.failures.saturating_add(1);
+        let wait = self.backoff(o.failures);
+        o.until_ms = now_ms().saturating_add(wait);
+        o.reason = format!(
+            "delivery stopped: the platform could not be reached ({}); {} record(s) not tried stay pending; next try in {} s (无法连接平台，记录保留待发)",
+            error,
+            untried,
+            (wait + 999) / 1000
+        );
+        report.offline = Some(o.reason.clone());
+        let reason = o.reason.clone();
+        // Logged once the hold is unlocked (a log callback may query this outbox).
+        drop(o);
+        log::warn!("outbox {}: {}", self.inner.path.display(), reason);
+        Ok(())
+    }
+
+    /// Delivers what is due through `client`, like [`Outbox::drain`], and stops before the
+    /// next record once `stop` returns true (the record in flight is finished and its outcome
+    /// written); the report then says `interrupted`. For a drain a person can interrupt.
+    pub fn drain_until(&self, client: &Client, stop: impl Fn() -> bool) -> Result<DrainReport> {
+        self.drain_inner(client, stop)
     }
 
     /// Up to `limit` records to send, oldest first: pending ones whose backoff has passed and
@@ -161,14 +213,10 @@ impl Outbox {
     /// Delivers what is due through `client` until nothing more is due now (records backing
     /// off stay pending). Returns what happened.
     pub fn drain(&self, client: &Client) -> Result<DrainReport> {
-        self.drain_until(client, || false)
+        self.drain_inner(client, || false)
     }
 
-    pub(super) fn drain_until(
-        &self,
-        client: &Client,
-        stop: impl Fn() -> bool,
-    ) -> Result<DrainReport> {
+    fn drain_inner(&self, client: &Client, stop: impl Fn() -> bool) -> Result<DrainReport> {
         let mut report = DrainReport::default();
         self.streak().counted = 0;
         let mut marks = Vec::new();
@@ -185,6 +233,7 @@ impl Outbox {
             }
         }
         report.pending = self.counts()?.pending;
+        report.conclude();
         Ok(report)
     }
 
@@ -199,8 +248,12 @@ impl Outbox {
     ) -> Result<()> {
         let mut since = Instant::now();
         let started = now_ms();
-        while !stop() {
-            if self.paused(report) {
+        loop {
+            if stop() {
+                report.interrupted = true;
+                break;
+            }
+            if self.paused(report) || self.held(report) {
                 break;
             }
             let batch = self.due(&self.conn(), BATCH, started)?;
@@ -222,7 +275,11 @@ impl Outbox {
                 attempts,
             } in batch
             {
-                if stop() || self.paused(report) {
+                if stop() {
+                    report.interrupted = true;
+                    return Ok(());
+                }
+                if self.paused(report) {
                     return Ok(());
                 }
                 let prepared = match record {
@@ -252,12 +309,25 @@ impl Outbox {
                 if !self.claim(id)? {
                     continue;
                 }
-                let result = prepared.and_then(|(record, files)| client.push(&record, &files));
+                let result =
+                    prepared.and_then(|(record, files)| client.push_queued(&record, &files));
                 let attempts = attempts
                     + result
                         .as_ref()
                         .map_or_else(failure_attempts, |r| r.attempts);
+                let unreachable = match &result {
+                    Err(Error::Transport(t)) if t.kind.is_connection_level() => Some(t.to_string()),
+                    _ => None,
+                };
+                if unreachable.is_none() {
+                    *self.offline() = super::Offline::default();
+                }
                 self.mark(id, attempts, result, report, marks);
+                if let Some(error) = unreachable {
+                    // The next record would meet the same: stop here (no storm offline).
+                    self.write_marks(marks)?;
+                    return self.go_offline(&error, started, report);
+                }
                 if marks.len() >= BATCH || since.elapsed() >= MARK_EVERY {
                     self.write_marks(marks)?;
                     since = Instant::now();

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS events (
 
 /// `PRAGMA application_id` of an outbox database ("PYOB"), so that another program's SQLite
 /// database is never taken for an outbox and written to.
-const APPLICATION_ID: i32 = 0x5059_4F42;
+pub(crate) const APPLICATION_ID: i32 = 0x5059_4F42;
 
 impl Outbox {
     /// Opens (or creates) the outbox at `path`. A file that is not an outbox, or a damaged
@@ -80,6 +80,7 @@ impl Outbox {
                 options,
                 in_flight: Mutex::new(Vec::new()),
                 streak: Mutex::new(Streak::default()),
+                offline: Mutex::default(),
                 enqueued,
                 wake: Wake::default(),
             }),
@@ -171,6 +172,14 @@ fn connect(path: &Path) -> Result<Connection> {
         .map_err(|e| err("reading the schema", e))?;
     // Outboxes made before the application id was set are recognised by their tables.
     let ours = app_id == APPLICATION_ID || (app_id == 0 && tables == 2);
+    #[cfg(feature = "push-store")]
+    if app_id == crate::push_store::APPLICATION_ID {
+        return Err(Error::Store(format!(
+            "outbox {}: this is a push store of `pyun listen` (`pyun pushes --db {} list` reads it), not an outbox; it was left untouched (这是推送存储，不是发件箱)",
+            path.display(),
+            path.display()
+        )));
+    }
     if objects > 0 && !ours {
         return Err(Error::Store(format!(
             "outbox {}: this is a SQLite database of another program (application_id {}, {} schema objects), not an outbox; it was left untouched",

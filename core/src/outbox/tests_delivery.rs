@@ -143,3 +143,48 @@ fn a_claimed_record_is_not_claimed_again_until_its_outcome_is_written() {
     );
     assert!(ob.in_flight_ids().is_empty());
 }
+
+/// No storm offline (issue 25, item 4): a connection refused ends the drain after one attempt
+/// (none repeated within the push), the records not tried keep their place, and the outbox
+/// holds delivery for a backoff: the sender's next wake-up is after it, and a drain meanwhile
+/// sends nothing.
+#[test]
+fn a_connection_failure_stops_the_drain_and_holds_delivery() {
+    let options = OutboxOptions {
+        initial_backoff: Duration::from_secs(3600),
+        max_backoff: Duration::from_secs(3600),
+        ..OutboxOptions::default()
+    };
+    let ob = Outbox::open(tmp("offline"), options).unwrap();
+    for k in 0..5 {
+        ob.enqueue(&update(&format!("OFF-{}", k)), &[]).unwrap();
+    }
+    let mut c = crate::ClientConfig::new("secret");
+    c.base_url = "http://127.0.0.1:1".into(); // nothing listens on port 1
+    c.retry.max_attempts = 4;
+    let down = Client::new(c).unwrap();
+    let before = now_ms();
+    let report = ob.drain(&down).unwrap();
+    assert_eq!((report.retried, report.pending), (1, 5), "{:?}", report);
+    assert_eq!(report.result, "pending");
+    let why = report.offline.clone().unwrap_or_default();
+    assert!(why.contains("4 record(s) not tried"), "{}", why);
+    let attempts = || -> Vec<u32> {
+        ob.list(None, 10)
+            .unwrap()
+            .iter()
+            .map(|r| r.attempts)
+            .collect()
+    };
+    assert_eq!(
+        attempts(),
+        [1, 0, 0, 0, 0],
+        "one attempt, not retried in the push"
+    );
+    // The sender sleeps until the hold ends (an hour), not until the untried records' 0.
+    assert!(ob.next_due_ms().unwrap() >= before + 3_600_000);
+    let again = ob.drain(&down).unwrap();
+    assert_eq!(again.retried, 0, "{:?}", again);
+    assert!(again.offline.is_some());
+    assert_eq!(attempts(), [1, 0, 0, 0, 0]);
+}
