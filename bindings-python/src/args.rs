@@ -52,7 +52,7 @@ fn str_of<'py>(v: Bound<'py, PyAny>, field: Option<&str>) -> PyResult<FieldStr<'
     FieldStr::new(s).map_err(|e| {
         let problem = Problem {
             field: field.unwrap_or("<field name>").into(),
-            kind: ProblemKind::Invalid(format!("not valid Unicode text ({})", e)),
+            kind: ProblemKind::Invalid(format!("not valid Unicode text ({})", e).into()),
         };
         to_py_err(
             py,

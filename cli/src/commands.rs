@@ -14,6 +14,7 @@ use pyun_sandbox::{pusher, Faults, Sandbox, SandboxConfig};
 
 use crate::input::{file_arg, read_text};
 use crate::{print_json, Failure, SecretArg};
+use pyun_core::Msg;
 
 /// `pyun push`.
 #[derive(Args)]
@@ -91,10 +92,7 @@ fn seconds(s: f64, what: &str) -> Result<Duration, Failure> {
     if s.is_finite() && s > 0.0 && s < 86_400.0 {
         Ok(Duration::from_secs_f64(s))
     } else {
-        Err(Failure::usage(format!(
-            "{} must be a positive number of seconds, got {}",
-            what, s
-        )))
+        Err(Failure::msg(2, Msg::CliSeconds, &[&what, &s]))
     }
 }
 
@@ -135,7 +133,7 @@ pub fn sign(secret: &str, canonical: bool, file: &str, json: bool) -> Result<u8,
     let fields = fields_from_json(&read_text(file)?)?;
     if json {
         if secret.is_empty() && !canonical {
-            return Err(Failure::usage("--app-secret is empty"));
+            return Err(Failure::msg(2, Msg::CliSecretEmpty, &[]));
         }
         let mut v = serde_json::json!({ "canonical": masked_canonical_string(&fields) });
         if !secret.is_empty() {
@@ -146,7 +144,7 @@ pub fn sign(secret: &str, canonical: bool, file: &str, json: bool) -> Result<u8,
         println!("{}", masked_canonical_string(&fields));
     } else {
         if secret.is_empty() {
-            return Err(Failure::usage("--app-secret is empty"));
+            return Err(Failure::msg(2, Msg::CliSecretEmpty, &[]));
         }
         println!("{}", sign_fields(&fields, &AppSecret::new(secret)));
     }
@@ -165,7 +163,7 @@ pub fn verify(
     let fields = pyun_core::receive::parse_request(content_type, &body)?;
     let result = verify_fields(&fields, &AppSecret::new(secret));
     if let Err(pyun_core::sign::VerifyError::MissingSign) = result {
-        return Err(Failure::usage("the push has no `sign` field"));
+        return Err(Failure::msg(2, Msg::SignMissing, &[]));
     }
     if json {
         print_json(&match &result {

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use pyun_core::{Lang, Msg, Text};
 
 /// The exit codes of every command (each `--help` ends with this table; so does the README).
 pub const EXIT_CODES: &str = "\
@@ -112,11 +113,31 @@ struct SecretArg {
     app_secret: String,
 }
 
-/// A failure with its exit code; printed as one line (or a JSON object with `--json`).
+/// A failure with its exit code; printed as one line (or a JSON object with `--json`), in the
+/// language the environment asks for (`PYUN_LANG`, the locale; English by default).
 pub struct Failure {
     code: u8,
     kind: &'static str,
-    message: String,
+    message: Message,
+}
+
+/// What a failure says, written in a language when it is printed.
+enum Message {
+    /// Catalog messages (or text outside the catalog), one after the other.
+    Text(Vec<Text>),
+    /// A core error (its own message in each language), after an optional catalog message
+    /// that takes it as its argument.
+    Core(Box<pyun_core::Error>, Option<Msg>),
+}
+
+impl Message {
+    fn render(&self, lang: Lang) -> String {
+        match self {
+            Message::Text(t) => t.iter().map(|t| t.render(lang)).collect(),
+            Message::Core(e, None) => e.message(lang),
+            Message::Core(e, Some(around)) => around.text(lang, &[&e.message(lang)]),
+        }
+    }
 }
 
 /// The `kind` of a failure in `--json` output, from its exit code.
@@ -135,14 +156,38 @@ impl Failure {
         Failure {
             code,
             kind: kind_of(code),
-            message: message.into(),
+            message: Message::Text(vec![Text::Plain(message.into())]),
         }
     }
 
-    /// The same failure, its message after `prefix`.
-    pub fn prefixed(mut self, prefix: &str) -> Self {
-        self.message = format!("{}{}", prefix, self.message);
+    /// A failure whose message is in the catalog.
+    pub fn msg(code: u8, msg: Msg, args: &[&dyn std::fmt::Display]) -> Self {
+        Failure {
+            code,
+            kind: kind_of(code),
+            message: Message::Text(vec![Text::new(msg, args)]),
+        }
+    }
+
+    /// The same failure of a core error, its message the argument of `around`.
+    pub fn around(mut self, around: Msg) -> Self {
+        if let Message::Core(_, slot) = &mut self.message {
+            *slot = Some(around);
+        }
         self
+    }
+
+    /// The same failure, `next` (a catalog message without arguments) after its message.
+    pub fn followed_by(mut self, next: Msg) -> Self {
+        if let Message::Text(t) = &mut self.message {
+            t.push(Text::new(next, &[]));
+        }
+        self
+    }
+
+    /// What the failure says, in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        self.message.render(lang)
     }
 
     /// Bad input or configuration.
@@ -157,7 +202,7 @@ impl From<pyun_core::Error> for Failure {
         Failure {
             code: info.exit_code,
             kind: info.json_kind,
-            message: e.to_string(),
+            message: Message::Core(Box::new(e), None),
         }
     }
 }
@@ -170,12 +215,13 @@ pub fn print_json(v: &serde_json::Value) {
 /// Prints a failure: one line on standard error, and with `--json` also an object on
 /// standard output.
 fn report(f: &Failure, json: bool) {
-    eprintln!("pyun: {}", f.message);
+    let message = f.text(Lang::from_env());
+    eprintln!("pyun: {}", message);
     if json {
         print_json(&serde_json::json!({
             "error": true,
             "kind": f.kind,
-            "message": f.message,
+            "message": message,
             "exit_code": f.code,
         }));
     }
@@ -210,7 +256,8 @@ fn main() -> ExitCode {
         if is_closed_stdout(info) {
             std::process::exit(0);
         }
-        eprintln!("pyun: internal error: {} (please report it)", info);
+        let what = Msg::CliInternal.text(Lang::from_env(), &[info]);
+        eprintln!("pyun: {}", what);
     }));
     let json_asked = std::env::args_os().any(|a| a == "--json");
     let cli = match command()
@@ -272,9 +319,7 @@ fn run(cli: Cli, stop: stop::Stop) -> Result<u8, Failure> {
         .format_timestamp_millis()
         .init();
     match command {
-        Command::Demo { .. } if json => Err(Failure::usage(
-            "demo prints a table for people: it has no --json output",
-        )),
+        Command::Demo { .. } if json => Err(Failure::msg(2, Msg::CliDemoJson, &[])),
         Command::Demo { data } => demo::run(data),
         Command::Push(args) => commands::push(args, json),
         Command::Sign {

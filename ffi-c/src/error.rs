@@ -100,9 +100,12 @@ impl From<ErrorKind> for pyun_result {
     }
 }
 
+/// A core error's message is written in the language the environment asks for, read at
+/// each failing call (`PYUN_LANG` = `en` / `zh`, else the locale, else on Windows the user's
+/// UI language; English by default), then encoded in the call's charset (GBK included).
 impl From<pyun_core::Error> for FfiError {
     fn from(e: pyun_core::Error) -> Self {
-        FfiError::new(e.kind().into(), e.to_string())
+        FfiError::new(e.kind().into(), e.message(pyun_core::Lang::from_env()))
     }
 }
 

@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use super::enqueued::{inspect, Enqueued, Evidence, Slot};
 use super::{store_err, Inner, Outbox, OutboxOptions, Streak, Wake};
 use crate::error::{Error, LostRecord, OutboxUnverified, Result};
+use crate::messages::{Msg, Text};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
@@ -66,12 +67,15 @@ impl Outbox {
         let conn = connect(&path)?;
         let (tag, slots) = bind(&conn, &path, false)?;
         let enqueued = Enqueued::open(&path, tag).map_err(|e| {
-            Error::Store(format!(
-                "outbox {}: cannot open its side file {} for writing: {}; it was not opened",
-                path.display(),
-                super::enqueued::path_for(&path).display(),
-                e
-            ))
+            Error::Store(
+                format!(
+                    "outbox {}: cannot open its side file {} for writing: {}; it was not opened",
+                    path.display(),
+                    super::enqueued::path_for(&path).display(),
+                    e
+                )
+                .into(),
+            )
         })?;
         let outbox = Outbox {
             inner: Arc::new(Inner {
@@ -110,11 +114,9 @@ impl Outbox {
 fn refuse_network_share(path: &Path, options: &OutboxOptions) -> Result<()> {
     if let Some(how) = super::share::network_share(path) {
         if !options.allow_network_share {
-            return Err(Error::NetworkShare(format!(
-                "outbox {}: it is on a network share ({}): SQLite's WAL journal needs shared memory and file locks that network file systems do not keep, so records could be lost or the file damaged; it was not opened. Put the outbox on a local disk; if you must keep it there, allow it knowingly (CLI --allow-network-share, C PYUN_OUTBOX_ALLOW_NETWORK_SHARE, Python allow_network_share=True). \
-                 发件箱位于网络共享上，无法保证数据安全，未打开；请放在本地磁盘。",
-                path.display(),
-                how
+            return Err(Error::NetworkShare(Text::new(
+                Msg::NetworkShare,
+                &[&path.display(), &how],
             )));
         }
         log::warn!(
@@ -132,10 +134,7 @@ fn connect(path: &Path) -> Result<Connection> {
     let conn = open_padded(path).map_err(|e| err("cannot open", e))?;
     // SQLite quietly falls back to read-only when it cannot open the file for writing.
     if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
-        return Err(Error::Store(format!(
-            "outbox {}: the file can only be opened read-only (a read-only disk, or no write permission): nothing could be stored",
-            path.display()
-        )));
+        return Err(Error::Store(Text::new(Msg::ReadOnly, &[&path.display()])));
     }
     conn.busy_timeout(Duration::from_secs(30))
         .map_err(|e| err("busy timeout", e))?;
@@ -156,7 +155,7 @@ fn connect(path: &Path) -> Result<Connection> {
             "outbox {}: the database is damaged ({}); it was left untouched: restore it or move it away",
             path.display(),
             check
-        )));
+        ).into()));
     }
     // Never write into a database of another program: a new (empty) file becomes an outbox,
     // an outbox is opened, anything else is refused as it is.
@@ -177,7 +176,7 @@ fn connect(path: &Path) -> Result<Connection> {
             path.display(),
             app_id,
             objects
-        )));
+        ).into()));
     }
     wal_journal(&conn).map_err(|e| err("WAL journal", e))?;
     conn.pragma_update(None, "foreign_keys", "ON")
@@ -287,7 +286,7 @@ fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)
                         path.display(),
                         super::enqueued::path_for(path).display(),
                         e
-                    )));
+                    ).into()));
                 }
                 make_side_file(path, tag)?;
                 Vec::new()
@@ -335,12 +334,15 @@ fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)
 
 fn make_side_file(path: &Path, tag: i32) -> Result<()> {
     Enqueued::create(path, tag as u32).map_err(|e| {
-        Error::Store(format!(
-            "outbox {}: cannot make its side file {}: {}; nothing was created",
-            path.display(),
-            super::enqueued::path_for(path).display(),
-            e
-        ))
+        Error::Store(
+            format!(
+                "outbox {}: cannot make its side file {}: {}; nothing was created",
+                path.display(),
+                super::enqueued::path_for(path).display(),
+                e
+            )
+            .into(),
+        )
     })
 }
 
