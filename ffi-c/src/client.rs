@@ -257,7 +257,7 @@ pub unsafe extern "C" fn pyun_client_push(
             Err(pyun_core::Error::Api(f)) => {
                 let v = api_failure_json(&f);
                 // Recorded for pyun_last_error_message too, like every failure.
-                let message = f.to_string();
+                let message = f.message(pyun_core::Lang::from_env());
                 // Encoded before anything is written: out-parameters are all or nothing.
                 let json = result_json(cs, out_result_json, &v)?;
                 *out_outcome = f.outcome.into();

@@ -100,6 +100,14 @@ impl From<ErrorKind> for pyun_result {
     }
 }
 
+impl FfiError {
+    /// PYUN_RESULT_CONFIG for an empty `app_secret`, as the core says it.
+    pub fn empty_secret() -> Self {
+        let text = pyun_core::Text::new(pyun_core::Msg::AppSecretEmpty, &[]);
+        pyun_core::Error::Config(text).into()
+    }
+}
+
 /// A core error's message is written in the language the environment asks for, read at
 /// each failing call (`PYUN_LANG` = `en` / `zh`, else the locale, else on Windows the user's
 /// UI language; English by default), then encoded in the call's charset (GBK included).
