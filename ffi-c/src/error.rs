@@ -113,7 +113,14 @@ impl FfiError {
 /// UI language; English by default), then encoded in the call's charset (GBK included).
 impl From<pyun_core::Error> for FfiError {
     fn from(e: pyun_core::Error) -> Self {
-        FfiError::new(e.kind().into(), e.message(pyun_core::Lang::from_env()))
+        FfiError::in_lang(e, pyun_core::Lang::from_env())
+    }
+}
+
+impl FfiError {
+    /// A core error, its message in `lang` (a client's configured language).
+    pub fn in_lang(e: pyun_core::Error, lang: pyun_core::Lang) -> Self {
+        FfiError::new(e.kind().into(), e.message(lang))
     }
 }
 

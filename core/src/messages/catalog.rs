@@ -88,6 +88,9 @@ catalog! {
     AppSecretEmpty:
         "app_secret is empty",
         "app_secret（密钥）为空";
+    LangUnknown:
+        "lang {0}: expected \"en\" or \"zh\"",
+        "lang {0}：应为 \"en\" 或 \"zh\"";
     BaseUrlInvalid:
         "base_url {0} must be an http:// or https:// URL, e.g. {1}",
         "base_url {0} 必须是 http:// 或 https:// 开头的网址，例如 {1}";
