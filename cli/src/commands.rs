@@ -14,7 +14,7 @@ use pyun_sandbox::{pusher, Faults, Sandbox, SandboxConfig};
 
 use crate::input::{file_arg, read_text};
 use crate::{print_json, Failure, SecretArg};
-use pyun_core::Msg;
+use pyun_core::{Lang, Msg};
 
 /// `pyun push`.
 #[derive(Args)]
@@ -122,7 +122,7 @@ pub fn push(a: PushArgs, json: bool) -> Result<u8, Failure> {
             r.elapsed.as_millis()
         );
         if let Some(d) = &r.diagnosis {
-            println!("diagnosis: {}", d.summary());
+            println!("diagnosis: {}", d.summary_in(Lang::from_env()));
         }
     }
     Ok(0)
@@ -242,7 +242,7 @@ pub fn explain(a: ExplainArgs, json: bool) -> Result<u8, Failure> {
         print_json(&v);
         return Ok(0);
     }
-    println!("{}", d.summary());
+    println!("{}", d.summary_in(Lang::from_env()));
     if let Some(p) = &d.platform_canonical {
         println!("platform: {}", p);
         println!("local:    {}", d.local_canonical);

@@ -171,7 +171,7 @@ pub struct OutboxUnverified {
     /// The outbox database.
     pub path: PathBuf,
     /// What is wrong with the side file, in a sentence.
-    pub reason: String,
+    pub reason: Text,
     /// The committed records the side file names that the database does not hold (when it
     /// belongs to a database that was deleted or replaced): send them again from their source.
     pub records: Vec<LostRecord>,
@@ -231,7 +231,7 @@ impl OutboxUnverified {
     /// The refusal in `lang`, with what to do.
     pub fn message(&self, lang: Lang) -> String {
         let path = self.path.display();
-        let mut m = Msg::OutboxUnverified.text(lang, &[&path, &self.reason]);
+        let mut m = Msg::OutboxUnverified.text(lang, &[&path, &self.reason.render(lang)]);
         if !self.records.is_empty() {
             m += &Msg::UnverifiedRecords.text(lang, &[&self.records.len()]);
             list_records(&mut m, &self.records, lang);

@@ -293,8 +293,8 @@ impl ApiFailure {
             m += &Msg::ApiSeqno.text(lang, &[seqno]);
         }
         if let Some(d) = &self.diagnosis {
-            m += "; ";
-            m += &d.summary();
+            m += &Msg::ProblemSeparator.text(lang, &[]);
+            m += &d.summary_in(lang);
         } else if let Some(h) = self.response.hint() {
             m += &Msg::ApiHint.text(lang, &[&h]);
         }

@@ -326,6 +326,7 @@ pub(crate) fn test_client() -> pyun_client {
     pyun_client {
         client: std::sync::Arc::new(Client::new(ClientConfig::new("s".to_string())).unwrap()),
         charset: Charset::Utf8,
+        lang: None,
     }
 }
 

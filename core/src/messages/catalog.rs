@@ -143,6 +143,32 @@ catalog! {
         "; body: {0}",
         "；应答内容：{0}";
 
+    // What an ignored or refused push's hint says (diagnosis.rs).
+    DiagWrongSecret:
+        "the platform received exactly the fields that were signed, so the app_secret differs from the one the platform holds for this parking lot (check the secret, park_uuid and app_id)",
+        "平台收到的字段与签名的字段完全一致，所以 app_secret 与平台为该车场保存的密钥不同（请检查密钥、park_uuid 和 app_id）";
+    DiagMissingParameter:
+        "the platform says parameter `{0}` was not sent",
+        "平台说参数 `{0}` 没有传递";
+    DiagUnrecognised:
+        "the hint holds no canonical string to compare",
+        "平台提示中没有可供对照的签名串";
+    DiagFieldDiffers:
+        "`{0}` sent as {1} but the platform saw {2}",
+        "`{0}` 发送的是 {1}，平台收到的却是 {2}";
+    DiagCharsetSuspect:
+        " (a charset problem: send UTF-8, or use encoding=URL mode)",
+        "（字符集问题：请以 UTF-8 发送，或使用 encoding=URL 模式）";
+    DiagOnlyLocal:
+        "sent but not seen by the platform: {0}",
+        "已发送但平台没有收到：{0}";
+    DiagOnlyPlatform:
+        "seen by the platform but not sent: {0}",
+        "平台收到但并未发送：{0}";
+    DiagFieldsDiffer:
+        "the platform signed different fields than were sent: {0}",
+        "平台签名的字段与发送的不同：{0}";
+
     // The outbox's refusals and losses (error.rs, outbox/).
     RecordsLost:
         "outbox {0}: {1} committed record(s) were LOST from the database (its WAL journal was damaged, or an older copy of the file was put back):",
@@ -156,6 +182,21 @@ catalog! {
     OutboxUnverified:
         "outbox {0}: not opened, because it cannot tell whether committed records were lost: {1}.",
         "发件箱 {0} 未打开：无法确认已提交的记录是否丢失：{1}。";
+    SideFileMissing:
+        "its side file {0} is missing (it records every committed enqueue: keep it next to the database, and copy it with it)",
+        "其附属文件 {0} 不存在（它记录每一次已提交的入队：请放在数据库旁边，并与数据库一起复制）";
+    SideFileEmpty:
+        "its side file {0} is empty",
+        "其附属文件 {0} 为空";
+    SideFileUnreadable:
+        "its side file {0} cannot be read ({1})",
+        "无法读取其附属文件 {0}（{1}）";
+    SideFileDamaged:
+        "its side file {0} is damaged: {1}",
+        "其附属文件 {0} 已损坏：{1}";
+    SideFileOfAnother:
+        "its side file {0} belongs to another database (this one was deleted, or replaced by another file)",
+        "其附属文件 {0} 属于另一个数据库（本数据库曾被删除，或被另一个文件替换）";
     UnverifiedRecords:
         " The side file names {0} committed record(s) this database does not hold:",
         " 附属文件记有 {0} 条此数据库中没有的已提交记录：";

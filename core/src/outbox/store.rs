@@ -352,13 +352,10 @@ fn unverified(path: &Path, evidence: Evidence) -> Error {
     let side = side.display();
     let mut records = Vec::new();
     let reason = match evidence {
-        Evidence::Missing => format!(
-            "its side file {} is missing (it records every committed enqueue: keep it next to the database, and copy it with it)",
-            side
-        ),
-        Evidence::Empty => format!("its side file {} is empty", side),
-        Evidence::Unreadable(e) => format!("its side file {} cannot be read ({})", side, e),
-        Evidence::Damaged(what) => format!("its side file {} is damaged: {}", side, what),
+        Evidence::Missing => Text::new(Msg::SideFileMissing, &[&side]),
+        Evidence::Empty => Text::new(Msg::SideFileEmpty, &[&side]),
+        Evidence::Unreadable(e) => Text::new(Msg::SideFileUnreadable, &[&side, &e]),
+        Evidence::Damaged(what) => Text::new(Msg::SideFileDamaged, &[&side, &what]),
         Evidence::Of { slots, .. } => {
             let mut slots = slots;
             slots.sort_by_key(|s| s.id);
@@ -370,10 +367,7 @@ fn unverified(path: &Path, evidence: Evidence) -> Error {
                     key: Some(s.key),
                 })
                 .collect();
-            format!(
-                "its side file {} belongs to another database (this one was deleted, or replaced by another file)",
-                side
-            )
+            Text::new(Msg::SideFileOfAnother, &[&side])
         }
     };
     Error::OutboxUnverified(OutboxUnverified {
