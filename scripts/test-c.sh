@@ -139,6 +139,12 @@ run() {
   [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C delivery test failed" >&2; exit 1; }
   total_passed=$((total_passed + ${BASH_REMATCH[1]}))
 
+  echo "== C: the last error in Chinese, in the call's charset (GBK, UTF-8; $label)"
+  "$@" "$out/test_lang" | tee "$work/lang.out"
+  line=$(tail -n 1 "$work/lang.out")
+  [[ "$line" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || { echo "C language test failed" >&2; exit 1; }
+  total_passed=$((total_passed + ${BASH_REMATCH[1]}))
+
   echo "== C: the outbox's files damaged, deleted, created twice at once ($label)"
   "$@" "$out/test_storage" "$work" | tee "$work/storage.out"
   line=$(tail -n 1 "$work/storage.out")

@@ -722,6 +722,9 @@ if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
   mkdir -p "$STAGE/include" "$STAGE/docs" "$STAGE/examples" "$STAGE/delphi"
   cp include/pyun.h "$STAGE/include/"
   cp docs/windows.md docs/c-api.md docs/outbox.md docs/dotnet.md docs/vb6.md docs/delphi.md "$STAGE/docs/"
+  # Their Chinese versions, which each of them links to.
+  mkdir -p "$STAGE/docs/zh-CN"
+  (cd docs/zh-CN && cp windows.md c-api.md outbox.md dotnet.md vb6.md delphi.md "$STAGE/docs/zh-CN/")
   cp -r examples/c examples/csharp examples/data "$STAGE/examples/"
   cp bindings-delphi/Pyun.pas bindings-delphi/PyunImports.inc "$STAGE/delphi/"
   # the sample projects (samples/): VB6's files with CRLF line ends, as VB6 reads them
@@ -753,7 +756,7 @@ if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
   top=$TMP/unzip/pyun-$VERSION-windows
   missing=()
   for f in x86/pyun.dll x86/pyun.def x86/pyun.lib x86/libpyun.dll.a x86/pyun_vb6.dll x86/Pyun.bas \
-           docs/vb6.md x64/pyun.dll x64/pyun.def \
+           docs/vb6.md docs/zh-CN/windows.md docs/zh-CN/c-api.md x64/pyun.dll x64/pyun.def \
            x64/pyun.lib x64/libpyun.dll.a include/pyun.h docs/windows.md docs/c-api.md \
            examples/c/push.c examples/csharp/Sample.cs build-info.txt \
            x86/pyun.exe x64/pyun.exe dotnet/Pyun.Net.dll "dotnet/Pyun.Net.$VERSION.nupkg" delphi/Pyun.pas \

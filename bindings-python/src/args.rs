@@ -52,7 +52,7 @@ fn str_of<'py>(v: Bound<'py, PyAny>, field: Option<&str>) -> PyResult<FieldStr<'
     FieldStr::new(s).map_err(|e| {
         let problem = Problem {
             field: field.unwrap_or("<field name>").into(),
-            kind: ProblemKind::Invalid(format!("not valid Unicode text ({})", e)),
+            kind: ProblemKind::Invalid(format!("not valid Unicode text ({})", e).into()),
         };
         to_py_err(
             py,
@@ -114,7 +114,8 @@ pub(crate) fn secret(app_secret: &Bound<'_, PyAny>) -> PyResult<AppSecret> {
         )
     })?;
     if text.is_empty() {
-        return Err(config_err(app_secret.py(), "app_secret is empty".into()));
+        let empty = pyun_core::Text::new(pyun_core::Msg::AppSecretEmpty, &[]);
+        return Err(to_py_err(app_secret.py(), Error::Config(empty)));
     }
     Ok(AppSecret::new(&*text))
 }

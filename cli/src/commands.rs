@@ -12,6 +12,7 @@ use pyun_sandbox::{pusher, Faults, Sandbox, SandboxConfig};
 
 use crate::input::{file_arg, read_fields, read_text};
 use crate::{print_json, Failure, SecretArg};
+use pyun_core::{Lang, Msg};
 
 /// `pyun push`.
 #[derive(Args)]
@@ -100,10 +101,7 @@ fn seconds(s: f64, what: &str) -> Result<Duration, Failure> {
     if s.is_finite() && s > 0.0 && s < 86_400.0 {
         Ok(Duration::from_secs_f64(s))
     } else {
-        Err(Failure::usage(format!(
-            "{} must be a positive number of seconds, got {}",
-            what, s
-        )))
+        Err(Failure::msg(2, Msg::CliSeconds, &[&what, &s]))
     }
 }
 
@@ -133,7 +131,7 @@ pub fn push(a: PushArgs, json: bool) -> Result<u8, Failure> {
             r.elapsed.as_millis()
         );
         if let Some(d) = &r.diagnosis {
-            println!("diagnosis: {}", d.summary());
+            println!("diagnosis: {}", d.summary_in(Lang::from_env()));
         }
         if let Some(h) = r.response.hint() {
             println!(
@@ -156,7 +154,7 @@ pub fn sign(
     let fields = read_fields(&read_text(file)?, endpoint)?;
     if json {
         if secret.is_empty() && !canonical {
-            return Err(Failure::usage("--app-secret is empty"));
+            return Err(Failure::msg(2, Msg::CliSecretEmpty, &[]));
         }
         let mut v = serde_json::json!({ "canonical": masked_canonical_string(&fields) });
         if !secret.is_empty() {
@@ -167,7 +165,7 @@ pub fn sign(
         println!("{}", masked_canonical_string(&fields));
     } else {
         if secret.is_empty() {
-            return Err(Failure::usage("--app-secret is empty"));
+            return Err(Failure::msg(2, Msg::CliSecretEmpty, &[]));
         }
         println!("{}", sign_fields(&fields, &AppSecret::new(secret)));
     }
@@ -186,7 +184,7 @@ pub fn verify(
     let fields = pyun_core::receive::parse_request(content_type, &body)?;
     let result = verify_fields(&fields, &AppSecret::new(secret));
     if let Err(pyun_core::sign::VerifyError::MissingSign) = result {
-        return Err(Failure::usage("the push has no `sign` field"));
+        return Err(Failure::msg(2, Msg::SignMissing, &[]));
     }
     if json {
         print_json(&match &result {
@@ -258,7 +256,7 @@ pub fn explain(a: ExplainArgs, json: bool) -> Result<u8, Failure> {
         print_json(&v);
         return Ok(0);
     }
-    println!("{}", d.summary());
+    println!("{}", d.summary_in(Lang::from_env()));
     if let Some(p) = &d.platform_canonical {
         println!("platform: {}", p);
         println!("local:    {}", d.local_canonical);

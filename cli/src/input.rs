@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use encoding_rs::Encoding;
 
-use pyun_core::{FileField, FileSource};
+use pyun_core::{FileField, FileSource, Lang, Msg, Text};
 
 use crate::Failure;
 
@@ -21,11 +21,11 @@ pub fn set_charset(label: &str) -> Result<(), Failure> {
         "gbk" | "cp936" | "ansi" => encoding_rs::GBK,
         "gb18030" => encoding_rs::GB18030,
         other => {
-            return Err(Failure::usage(format!(
-                "--charset {:?}: expected utf-8, gbk (also ansi: the Chinese ANSI code page 936 is GBK) or gb18030. \
-                 --charset 应为 utf-8、gbk（ansi 即中文 ANSI 代码页 936，也就是 GBK）或 gb18030",
-                other
-            )))
+            return Err(Failure::msg(
+                2,
+                Msg::CliCharset,
+                &[&format_args!("{:?}", other)],
+            ))
         }
     };
     let _ = CHARSET.set(encoding);
@@ -40,11 +40,11 @@ pub fn read_text(path: &str) -> Result<String, Failure> {
     let what = if path == "-" {
         std::io::stdin()
             .read_to_end(&mut bytes)
-            .map_err(|e| Failure::usage(format!("cannot read standard input: {}", e)))?;
-        "standard input".to_string()
+            .map_err(|e| Failure::msg(2, Msg::CliCannotRead, &[&stdin(), &e]))?;
+        stdin()
     } else {
-        bytes = std::fs::read(path)
-            .map_err(|e| Failure::usage(format!("cannot read {}: {}", path, e)))?;
+        bytes =
+            std::fs::read(path).map_err(|e| Failure::msg(2, Msg::CliCannotRead, &[&path, &e]))?;
         path.to_string()
     };
     let (encoding, bytes) = match Encoding::for_bom(&bytes) {
@@ -53,44 +53,37 @@ pub fn read_text(path: &str) -> Result<String, Failure> {
     };
     if encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE && bytes.contains(&0)
     {
-        return Err(Failure::usage(format!(
-            "{} holds NUL bytes: UTF-16 text without a byte order mark? Save it as UTF-8 (or as \
-             Notepad's \"Unicode\", which has one). {} 含有 NUL 字节，可能是不带 BOM 的 UTF-16，请另存为 UTF-8",
-            what, what
-        )));
+        return Err(Failure::msg(2, Msg::CliNulBytes, &[&what]));
     }
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
     if had_errors {
-        let hint = if encoding == encoding_rs::UTF_8 {
-            " (a file saved as \"ANSI\" on Chinese Windows: add --charset gbk)"
+        let not_valid = Failure::msg(2, Msg::CliNotValidText, &[&what, &encoding.name()]);
+        return Err(if encoding == encoding_rs::UTF_8 {
+            not_valid.followed_by(Msg::CliAnsiHint)
         } else {
-            ""
-        };
-        return Err(Failure::usage(format!(
-            "{} is not valid {}{}",
-            what,
-            encoding.name(),
-            hint
-        )));
+            not_valid
+        });
     }
     Ok(text.into_owned())
 }
 
+/// "standard input", in the language of the messages.
+fn stdin() -> String {
+    Text::new(Msg::CliStdin, &[]).render(Lang::from_env())
+}
+
 /// Parses `enter_image_file=PATH`.
 pub fn file_arg(arg: &str) -> Result<(FileField, FileSource), Failure> {
-    let (name, path) = arg.split_once('=').ok_or_else(|| {
-        Failure::usage(format!(
-            "--file {:?}: expected NAME=PATH, e.g. enter_image_file=car.jpg",
-            arg
-        ))
-    })?;
+    let (name, path) = arg
+        .split_once('=')
+        .ok_or_else(|| Failure::msg(2, Msg::CliFileArg, &[&format_args!("{:?}", arg)]))?;
     let field = FileField::from_name(name.trim()).ok_or_else(|| {
         let names: Vec<&str> = FileField::ALL.iter().map(|f| f.name()).collect();
-        Failure::usage(format!(
-            "--file: unknown file field {:?}; expected one of {}",
-            name,
-            names.join(", ")
-        ))
+        Failure::msg(
+            2,
+            Msg::CliFileField,
+            &[&format_args!("{:?}", name), &names.join(", ")],
+        )
     })?;
     Ok((field, FileSource::Path(PathBuf::from(path))))
 }
@@ -101,10 +94,9 @@ pub fn read_bytes(path: &str) -> Result<Vec<u8>, Failure> {
     if path == "-" {
         std::io::stdin()
             .read_to_end(&mut b)
-            .map_err(|e| Failure::usage(format!("cannot read standard input: {}", e)))?;
+            .map_err(|e| Failure::msg(2, Msg::CliCannotRead, &[&stdin(), &e]))?;
     } else {
-        b = std::fs::read(path)
-            .map_err(|e| Failure::usage(format!("cannot read {}: {}", path, e)))?;
+        b = std::fs::read(path).map_err(|e| Failure::msg(2, Msg::CliCannotRead, &[&path, &e]))?;
     }
     Ok(b)
 }
@@ -143,9 +135,7 @@ pub fn read_fields(text: &str, endpoint: Option<&str>) -> Result<Vec<(String, St
             );
             typed(e)
         }
-        (Err(err), None) => Err(Failure::from(err).with_suffix(
-            "; a record file (enter, leave, release, update) is read with --endpoint NAME (记录文件请加 --endpoint)",
-        )),
+        (Err(err), None) => Err(Failure::from(err).followed_by(Msg::CliRecordNeedsEndpoint)),
     }
 }
 

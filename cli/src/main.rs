@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use pyun_core::{Lang, Msg, Text};
 
 /// The exit codes of every command (each `--help` ends with this table; so does the README).
 pub const EXIT_CODES: &str = "\
@@ -126,13 +127,35 @@ struct SecretArg {
     app_secret: String,
 }
 
-/// A failure with its exit code; printed as one line (or a JSON object with `--json`).
+/// A failure with its exit code; printed as one line (or a JSON object with `--json`), in the
+/// language the environment asks for (`PYUN_LANG`, the locale; English by default).
 pub struct Failure {
     code: u8,
     kind: &'static str,
-    message: String,
+    message: Message,
+    /// Catalog messages after the message (`followed_by`).
+    after: Vec<Text>,
     /// The platform's answer to a refused or ignored push (`result` of the JSON error).
     detail: Option<serde_json::Value>,
+}
+
+/// What a failure says, written in a language when it is printed.
+enum Message {
+    /// Catalog messages (or text outside the catalog), one after the other.
+    Text(Vec<Text>),
+    /// A core error (its own message in each language), after an optional catalog message
+    /// that takes it as its argument.
+    Core(Box<pyun_core::Error>, Option<Msg>),
+}
+
+impl Message {
+    fn render(&self, lang: Lang) -> String {
+        match self {
+            Message::Text(t) => t.iter().map(|t| t.render(lang)).collect(),
+            Message::Core(e, None) => e.message(lang),
+            Message::Core(e, Some(around)) => around.text(lang, &[&e.message(lang)]),
+        }
+    }
 }
 
 /// The `kind` of a failure in `--json` output, from its exit code.
@@ -151,21 +174,44 @@ impl Failure {
         Failure {
             code,
             kind: kind_of(code),
-            message: message.into(),
+            message: Message::Text(vec![Text::Plain(message.into())]),
+            after: Vec::new(),
             detail: None,
         }
     }
 
-    /// The same failure, its message after `prefix`.
-    pub fn prefixed(mut self, prefix: &str) -> Self {
-        self.message = format!("{}{}", prefix, self.message);
+    /// A failure whose message is in the catalog.
+    pub fn msg(code: u8, msg: Msg, args: &[&dyn std::fmt::Display]) -> Self {
+        Failure {
+            code,
+            kind: kind_of(code),
+            message: Message::Text(vec![Text::new(msg, args)]),
+            after: Vec::new(),
+            detail: None,
+        }
+    }
+
+    /// The same failure of a core error, its message the argument of `around`.
+    pub fn around(mut self, around: Msg) -> Self {
+        if let Message::Core(_, slot) = &mut self.message {
+            *slot = Some(around);
+        }
         self
     }
 
-    /// The same failure, `suffix` after its message.
-    pub fn with_suffix(mut self, suffix: &str) -> Self {
-        self.message.push_str(suffix);
+    /// The same failure, `next` (a catalog message without arguments) after its message.
+    pub fn followed_by(mut self, next: Msg) -> Self {
+        self.after.push(Text::new(next, &[]));
         self
+    }
+
+    /// What the failure says, in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        let mut text = self.message.render(lang);
+        for t in &self.after {
+            text.push_str(&t.render(lang));
+        }
+        text
     }
 
     /// Bad input or configuration.
@@ -180,11 +226,12 @@ impl From<pyun_core::Error> for Failure {
         Failure {
             code: info.exit_code,
             kind: info.json_kind,
-            message: e.to_string(),
             detail: match &e {
                 pyun_core::Error::Api(f) => Some(pyun_core::contract::api_failure_json(f)),
                 _ => None,
             },
+            message: Message::Core(Box::new(e), None),
+            after: Vec::new(),
         }
     }
 }
@@ -197,12 +244,13 @@ pub fn print_json(v: &serde_json::Value) {
 /// Prints a failure: one line on standard error, and with `--json` also an object on
 /// standard output.
 fn report(f: &Failure, json: bool) {
-    eprintln!("pyun: {}", f.message);
+    let message = f.text(Lang::from_env());
+    eprintln!("pyun: {}", message);
     if json {
         let mut v = serde_json::json!({
             "error": true,
             "kind": f.kind,
-            "message": f.message,
+            "message": message,
             "exit_code": f.code,
         });
         if let Some(d) = &f.detail {
@@ -252,7 +300,8 @@ fn main() -> ExitCode {
         if is_closed_stdout(info) {
             std::process::exit(0);
         }
-        eprintln!("pyun: internal error: {} (please report it)", info);
+        let what = Msg::CliInternal.text(Lang::from_env(), &[info]);
+        eprintln!("pyun: {}", what);
     }));
     let json_asked = std::env::args_os().any(|a| a == "--json");
     let cli = match command()
@@ -314,9 +363,9 @@ fn run(cli: Cli, stop: stop::Stop) -> Result<u8, Failure> {
         .format_timestamp_millis()
         .init();
     match command {
-        Command::Demo { .. } if json || std::env::args_os().any(|a| a == "--json") => Err(
-            Failure::usage("demo prints a table for people: it has no --json output"),
-        ),
+        Command::Demo { .. } if json || std::env::args_os().any(|a| a == "--json") => {
+            Err(Failure::msg(2, Msg::CliDemoJson, &[]))
+        }
         Command::Demo { data } => demo::run(data),
         Command::Push(args) => commands::push(args, json),
         Command::Sign {

@@ -14,6 +14,7 @@ use crate::commands::ClientArgs;
 use crate::input::{file_arg, read_text};
 use crate::stop::Stop;
 use crate::Failure;
+use pyun_core::{Lang, Msg};
 
 /// `pyun outbox`.
 #[derive(Args)]
@@ -130,10 +131,11 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
     {
         options.carry_enter_fields = *carry_enter_fields;
         if !(max_backoff.is_finite() && *max_backoff > 0.0) {
-            return Err(Failure::usage(format!(
-                "--max-backoff must be a positive number of seconds, got {}",
-                max_backoff
-            )));
+            return Err(Failure::msg(
+                2,
+                Msg::CliSeconds,
+                &[&"--max-backoff", max_backoff],
+            ));
         }
         // Saturating: a number of seconds past any date means "as long as possible".
         options.max_backoff = Duration::try_from_secs_f64(*max_backoff).unwrap_or(Duration::MAX);
@@ -141,11 +143,8 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
     }
     options.allow_network_share = a.allow_network_share;
     if let (true, Some(how)) = (a.allow_network_share, pyun_core::outbox::network_share(&db)) {
-        eprintln!(
-            "warning: outbox {} is on a network share ({}), allowed by --allow-network-share: SQLite's WAL journal cannot keep its guarantees there (发件箱位于网络共享上)",
-            db.display(),
-            how
-        );
+        let warning = Msg::NetworkShareAllowed.text(Lang::from_env(), &[&db.display(), &how]);
+        eprintln!("{}", warning);
     }
     let opened = if matches!(a.command, OutboxCommand::AcceptFreshStart) {
         Outbox::accept_fresh_start(&db, options)
@@ -156,7 +155,7 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
         Ok(outbox) => outbox,
         // An enqueue that fails says so, whatever failed.
         Err(e) if matches!(a.command, OutboxCommand::Enqueue { .. }) => {
-            return Err(Failure::from(e).prefixed("the record was NOT stored: "))
+            return Err(Failure::from(e).around(Msg::NotStored))
         }
         Err(e) => return Err(e.into()),
     };

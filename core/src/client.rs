@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::explain::{explain, Diagnosis};
 use crate::form::{FileField, FileSource};
+use crate::messages::{Msg, Text};
 use crate::record::{EnterRecord, LeaveRecord, Record, ReleaseRecord, UpdateRecord};
 use crate::request::{build_request, SignedRequest};
 use crate::response::{
@@ -100,7 +101,7 @@ impl Client {
     /// Checks the configuration and builds the connection pool.
     pub fn new(config: ClientConfig) -> Result<Client> {
         if config.app_secret.is_empty() {
-            return Err(Error::Config("app_secret is empty".into()));
+            return Err(Error::Config(Text::new(Msg::AppSecretEmpty, &[])));
         }
         config.build.check()?;
         let BaseUrl {
@@ -110,15 +111,15 @@ impl Client {
         } = BaseUrl::split(&config.base_url);
         let is_http = base.starts_with("http://") || base.starts_with("https://");
         if !is_http || base.len() < 10 || ureq::http::Uri::try_from(base.as_str()).is_err() {
-            return Err(Error::Config(format!(
-                "base_url {:?} must be an http:// or https:// URL, e.g. {}",
-                base_shown, PRODUCTION_URL
+            return Err(Error::Config(Text::new(
+                Msg::BaseUrlInvalid,
+                &[&format_args!("{:?}", base_shown), &PRODUCTION_URL],
             )));
         }
         if let Some((path, host)) = endpoint_path(&base_shown) {
-            return Err(Error::Config(format!(
-                "base_url {:?} holds an endpoint's path ({}): the base URL is the platform's address only, e.g. {}; pyun adds each endpoint's path itself (基础地址不应包含接口路径)",
-                base_shown, path, host
+            return Err(Error::Config(Text::new(
+                Msg::BaseUrlHasPath,
+                &[&format_args!("{:?}", base_shown), &path, &host],
             )));
         }
         if config.retry.max_attempts == 0 {
@@ -126,14 +127,13 @@ impl Client {
                 "retry.max_attempts must be at least 1".into(),
             ));
         }
-        let proxy =
-            match &config.proxy {
-                Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
-                    Error::Config(format!("proxy {}: {}", BaseUrl::split(p).shown, e))
-                })?),
-                None if is_loopback_url(&base) => None,
-                None => ureq::Proxy::try_from_env(),
-            };
+        let proxy = match &config.proxy {
+            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
+                Error::Config(format!("proxy {}: {}", BaseUrl::split(p).shown, e).into())
+            })?),
+            None if is_loopback_url(&base) => None,
+            None => ureq::Proxy::try_from_env(),
+        };
         let tls = match &config.ca_file {
             Some(path) => ureq::tls::TlsConfig::builder()
                 .root_certs(roots_with(path)?)
@@ -402,7 +402,7 @@ impl Client {
 
 /// Mozilla's roots plus the CA certificates of a PEM file.
 fn roots_with(path: &Path) -> Result<ureq::tls::RootCerts> {
-    let bad = |why: String| Error::Config(format!("ca_file {}: {}", path.display(), why));
+    let bad = |why: String| Error::Config(format!("ca_file {}: {}", path.display(), why).into());
     let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
     let mut extra = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {

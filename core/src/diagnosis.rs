@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::messages::{Lang, Msg};
+
 /// What the diagnosis concluded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,33 +54,40 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
-    /// One paragraph saying what is wrong and what to do.
+    /// One paragraph saying what is wrong and what to do, in English.
     pub fn summary(&self) -> String {
+        self.summary_in(Lang::En)
+    }
+
+    /// [`Diagnosis::summary`] in `lang`; the values compared are quoted as they are.
+    pub fn summary_in(&self, lang: Lang) -> String {
         match self.cause {
-            Cause::WrongSecret => "the platform received exactly the fields that were signed, so the app_secret \
-                 differs from the one the platform holds for this parking lot (check the secret, park_uuid and app_id)"
-                .to_string(),
-            Cause::MissingParameter => format!(
-                "the platform says parameter `{}` was not sent",
-                self.missing_parameter.as_deref().unwrap_or("?")
-            ),
-            Cause::Unrecognised => "the hint holds no canonical string to compare".to_string(),
+            Cause::WrongSecret => Msg::DiagWrongSecret.text(lang, &[]),
+            Cause::MissingParameter => Msg::DiagMissingParameter
+                .text(lang, &[&self.missing_parameter.as_deref().unwrap_or("?")]),
+            Cause::Unrecognised => Msg::DiagUnrecognised.text(lang, &[]),
             Cause::FieldsDiffer => {
                 let mut parts = Vec::new();
                 for d in &self.differing {
-                    let mut s = format!("`{}` sent as {:?} but the platform saw {:?}", d.field, d.local, d.platform);
+                    let (local, platform) = (
+                        format_args!("{:?}", d.local).to_string(),
+                        format_args!("{:?}", d.platform).to_string(),
+                    );
+                    let mut s = Msg::DiagFieldDiffers.text(lang, &[&d.field, &local, &platform]);
                     if d.charset_suspect {
-                        s.push_str(" (a charset problem: send UTF-8, or use encoding=URL mode)");
+                        s.push_str(&Msg::DiagCharsetSuspect.text(lang, &[]));
                     }
                     parts.push(s);
                 }
                 if !self.only_local.is_empty() {
-                    parts.push(format!("sent but not seen by the platform: {}", self.only_local.join(", ")));
+                    parts.push(Msg::DiagOnlyLocal.text(lang, &[&self.only_local.join(", ")]));
                 }
                 if !self.only_platform.is_empty() {
-                    parts.push(format!("seen by the platform but not sent: {}", self.only_platform.join(", ")));
+                    let names = self.only_platform.join(", ");
+                    parts.push(Msg::DiagOnlyPlatform.text(lang, &[&names]));
                 }
-                format!("the platform signed different fields than were sent: {}", parts.join("; "))
+                let separator = Msg::ProblemSeparator.text(lang, &[]);
+                Msg::DiagFieldsDiffer.text(lang, &[&parts.join(&separator)])
             }
         }
     }

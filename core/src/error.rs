@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::messages::{Lang, Msg, Text};
 use crate::sign::VerifyError;
 
 /// One problem found while validating a record before sending.
@@ -23,7 +24,7 @@ pub enum ProblemKind {
     /// A required field is present but empty.
     Empty,
     /// The value is malformed (bad number, time, JSON, code); the text says how.
-    Invalid(String),
+    Invalid(Text),
     /// A field this endpoint does not have (probably a typo); put new platform fields in `extra`.
     Unknown,
     /// A `*_hash` was given without the file it hashes.
@@ -38,27 +39,28 @@ pub enum ProblemKind {
     },
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Problem {
+    /// The problem in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
         let field = &self.field;
         match &self.kind {
-            ProblemKind::Missing => write!(f, "`{}` is required but missing (参数`{}`未传递)", field, field),
-            ProblemKind::Empty => write!(f, "`{}` is required but empty (参数`{}`未传递)", field, field),
-            ProblemKind::Invalid(why) => write!(f, "`{}`: {}", field, why),
-            ProblemKind::Unknown => write!(
-                f,
-                "`{}` is not a field of this record (a typo? put fields pyun does not know under \"extra\")",
-                field
-            ),
-            ProblemKind::HashWithoutFile { file_field } => write!(
-                f,
-                "`{}` given without `{}`: a hash sent means the file must be sent too",
-                field, file_field
-            ),
+            ProblemKind::Missing => Msg::FieldMissing.text(lang, &[field]),
+            ProblemKind::Empty => Msg::FieldEmpty.text(lang, &[field]),
+            ProblemKind::Invalid(why) => Msg::FieldInvalid.text(lang, &[field, &why.render(lang)]),
+            ProblemKind::Unknown => Msg::FieldUnknown.text(lang, &[field]),
+            ProblemKind::HashWithoutFile { file_field } => {
+                Msg::HashWithoutFile.text(lang, &[field, file_field])
+            }
             ProblemKind::HashMismatch { computed } => {
-                write!(f, "`{}` differs from the attached file's MD5 {}", field, computed)
+                Msg::HashMismatch.text(lang, &[field, computed])
             }
         }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
     }
 }
 
@@ -92,16 +94,18 @@ impl ValidationError {
     }
 }
 
+impl ValidationError {
+    /// Every problem in `lang`, after the record's name.
+    pub fn message(&self, lang: Lang) -> String {
+        let problems: Vec<String> = self.problems.iter().map(|p| p.message(lang)).collect();
+        let separator = Msg::ProblemSeparator.text(lang, &[]);
+        Msg::RecordInvalid.text(lang, &[&self.what, &problems.join(&separator)])
+    }
+}
+
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid {} record: ", self.what)?;
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{}", p)?;
-        }
-        Ok(())
+        f.write_str(&self.message(Lang::En))
     }
 }
 
@@ -131,7 +135,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A bad argument or configuration (empty secret, unknown endpoint, bad URL...).
-    Config(String),
+    Config(Text),
     /// A received push body that cannot be read: unknown encoding, bad charset, a malformed
     /// multipart body, a field given twice.
     Body(String),
@@ -143,7 +147,7 @@ pub enum Error {
     Api(Box<crate::response::ApiFailure>),
     /// The outbox database failed (disk full or read-only, damaged file): what was being
     /// stored was not stored.
-    Store(String),
+    Store(Text),
     /// Records the outbox had committed are missing from its database (a damaged WAL journal,
     /// an older copy of the file put back): they are lost. Reported by the open that finds it;
     /// from then on they are dead letters whose error starts with `LOST`.
@@ -158,7 +162,7 @@ pub enum Error {
     /// where SQLite's WAL journal cannot keep its guarantees; it was not opened. The message
     /// names the path and how it was recognised. `OutboxOptions::allow_network_share` opens it
     /// anyway.
-    NetworkShare(String),
+    NetworkShare(Text),
 }
 
 /// Why an outbox was not opened; see [`Error::OutboxUnverified`].
@@ -167,7 +171,7 @@ pub struct OutboxUnverified {
     /// The outbox database.
     pub path: PathBuf,
     /// What is wrong with the side file, in a sentence.
-    pub reason: String,
+    pub reason: Text,
     /// The committed records the side file names that the database does not hold (when it
     /// belongs to a database that was deleted or replaced): send them again from their source.
     pub records: Vec<LostRecord>,
@@ -194,88 +198,84 @@ pub struct LostRecord {
     pub key: Option<String>,
 }
 
+impl RecordsLost {
+    /// The loss in `lang`, naming the records.
+    pub fn message(&self, lang: Lang) -> String {
+        let mut m = Msg::RecordsLost.text(lang, &[&self.path.display(), &self.records.len()]);
+        list_records(&mut m, &self.records, lang);
+        m + &Msg::RecordsLostNext.text(lang, &[])
+    }
+}
+
 impl fmt::Display for RecordsLost {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "outbox {}: {} committed record(s) were LOST from the database (its WAL journal was damaged, or an older copy of the file was put back):",
-            self.path.display(),
-            self.records.len()
-        )?;
-        list_records(f, &self.records)?;
-        f.write_str("; send them again from their source. They are listed among the dead letters; the outbox opens normally from now on")
+        f.write_str(&self.message(Lang::En))
     }
 }
 
 /// " #id (endpoint key)" for the first 20 records, then how many more.
-fn list_records(f: &mut fmt::Formatter<'_>, records: &[LostRecord]) -> fmt::Result {
+fn list_records(out: &mut String, records: &[LostRecord], lang: Lang) {
+    use std::fmt::Write as _;
     for r in records.iter().take(20) {
-        write!(f, " #{}", r.id)?;
+        let _ = write!(out, " #{}", r.id);
         if let (Some(e), Some(k)) = (&r.endpoint, &r.key) {
-            write!(f, " ({} {})", e, k)?;
+            let _ = write!(out, " ({} {})", e, k);
         }
     }
     if records.len() > 20 {
-        write!(f, " and {} more", records.len() - 20)?;
+        out.push_str(&Msg::MoreRecords.text(lang, &[&(records.len() - 20)]));
     }
-    Ok(())
+}
+
+impl OutboxUnverified {
+    /// The refusal in `lang`, with what to do.
+    pub fn message(&self, lang: Lang) -> String {
+        let path = self.path.display();
+        let mut m = Msg::OutboxUnverified.text(lang, &[&path, &self.reason.render(lang)]);
+        if !self.records.is_empty() {
+            m += &Msg::UnverifiedRecords.text(lang, &[&self.records.len()]);
+            list_records(&mut m, &self.records, lang);
+            m += &Msg::SendAgain.text(lang, &[]);
+        }
+        m + &Msg::UnverifiedAccept.text(lang, &[&path])
+    }
 }
 
 impl fmt::Display for OutboxUnverified {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "outbox {}: not opened, because it cannot tell whether committed records were lost: {}.",
-            self.path.display(),
-            self.reason
-        )?;
-        if !self.records.is_empty() {
-            write!(
-                f,
-                " The side file names {} committed record(s) this database does not hold:",
-                self.records.len()
-            )?;
-            list_records(f, &self.records)?;
-            f.write_str("; send them again from their source.")?;
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+impl Error {
+    /// The message in `lang` (`Display` is English). Never holds a secret.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Error::Validation(e) => e.message(lang),
+            // The variant also carries errors of urlencoded bodies (kept in it so the C and
+            // Python result codes stay as they are); those messages name their format.
+            Error::Json(e) => match e.strip_prefix(URLENCODED) {
+                Some(rest) => Msg::UrlencodedMalformed.text(lang, &[&rest]),
+                None => Msg::JsonMalformed.text(lang, &[e]),
+            },
+            Error::File { role, path, source } => {
+                Msg::FileUnreadable.text(lang, &[role, &path.display(), source])
+            }
+            Error::Config(e) => Msg::ConfigInvalid.text(lang, &[&e.render(lang)]),
+            Error::Body(e) => Msg::BodyUnreadable.text(lang, &[e]),
+            Error::Signature(e) => e.message(lang),
+            Error::Transport(e) => e.message(lang),
+            Error::Api(e) => e.message(lang),
+            Error::Store(e) | Error::NetworkShare(e) => e.render(lang),
+            Error::RecordsLost(e) => e.message(lang),
+            Error::OutboxUnverified(e) => e.message(lang),
         }
-        write!(
-            f,
-            " If the database holds everything it should (you restored it on purpose, or start over knowingly), accept it as it is: `pyun outbox --db {} accept-fresh-start` (C: PYUN_OUTBOX_ACCEPT_FRESH_START, Python: accept_fresh_start=True). \
-             发件箱未打开：无法确认已提交的记录是否丢失。确认数据库完整后，运行 accept-fresh-start 接受现状。",
-            self.path.display()
-        )
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Validation(e) => e.fmt(f),
-            // The variant also carries errors of urlencoded bodies (kept in it so the C and
-            // Python result codes stay as they are); those messages name their format.
-            Error::Json(e) => match e.strip_prefix(URLENCODED) {
-                Some(rest) => write!(f, "malformed urlencoded body: {}", rest),
-                None => write!(f, "malformed JSON: {}", e),
-            },
-            Error::File { role, path, source } => {
-                write!(
-                    f,
-                    "cannot read {} file {}: {}",
-                    role,
-                    path.display(),
-                    source
-                )
-            }
-            Error::Config(e) => write!(f, "invalid configuration: {}", e),
-            Error::Body(e) => write!(f, "unreadable push body: {}", e),
-            Error::Signature(e) => e.fmt(f),
-            Error::Transport(e) => e.fmt(f),
-            Error::Api(e) => e.fmt(f),
-            Error::Store(e) => f.write_str(e),
-            Error::RecordsLost(e) => e.fmt(f),
-            Error::OutboxUnverified(e) => e.fmt(f),
-            Error::NetworkShare(e) => f.write_str(e),
-        }
+        f.write_str(&self.message(Lang::En))
     }
 }
 

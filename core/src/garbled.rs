@@ -17,7 +17,7 @@ pub(crate) fn problems(fields: &[(String, String)], problems: &mut Vec<Problem>)
         if let Some(why) = damage(field, value) {
             problems.push(Problem {
                 field: field.clone(),
-                kind: ProblemKind::Invalid(why),
+                kind: ProblemKind::Invalid(why.into()),
             });
         }
     }

@@ -27,6 +27,7 @@ pub mod explain;
 pub mod form;
 mod garbled;
 pub mod json_fields;
+pub mod messages;
 #[cfg(feature = "outbox")]
 pub mod outbox;
 pub mod payment;
@@ -51,6 +52,7 @@ pub use endpoint::Endpoint;
 pub use error::{Error, Problem, ProblemKind, Result, ValidationError};
 pub use explain::{explain, Diagnosis};
 pub use form::{FileField, FilePart, FileSource};
+pub use messages::{Lang, Msg, Text};
 #[cfg(feature = "outbox")]
 pub use outbox::{Outbox, OutboxOptions};
 pub use record::{AnyRecord, EnterRecord, LeaveRecord, Record, ReleaseRecord, UpdateRecord};

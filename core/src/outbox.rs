@@ -33,6 +33,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::messages::{Msg, Text};
 use crate::response::Outcome;
 
 mod delivery;
@@ -240,14 +241,9 @@ fn store_err(path: &Path, what: &str, e: rusqlite::Error) -> Error {
         _ => false,
     };
     if full {
-        return Error::Store(format!(
-            "outbox {}: {}: disk full (磁盘已满): free some space; the outbox keeps what it holds ({})",
-            path.display(),
-            what,
-            e
-        ));
+        return Error::Store(Text::new(Msg::DiskFull, &[&path.display(), &what, &e]));
     }
-    Error::Store(format!("outbox {}: {}: {}", path.display(), what, e))
+    Error::Store(format!("outbox {}: {}: {}", path.display(), what, e).into())
 }
 
 fn now_ms() -> i64 {

@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS pushes (
 );";
 
 fn store_err(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Store(format!("push store {}: {}", path.display(), e))
+    Error::Store(format!("push store {}: {}", path.display(), e).into())
 }
 
 /// Milliseconds since the epoch (the store's clock).
@@ -56,10 +56,13 @@ pub fn now_ms() -> i64 {
 /// it; stores made before the application id existed are recognised by their one table.
 pub fn open(path: &Path, create: bool) -> Result<Connection> {
     if !create && !path.is_file() {
-        return Err(Error::Store(format!(
-            "no push store at {} (pyun listen --db creates it)",
-            path.display()
-        )));
+        return Err(Error::Store(
+            format!(
+                "no push store at {} (pyun listen --db creates it)",
+                path.display()
+            )
+            .into(),
+        ));
     }
     let conn = Connection::open(path).map_err(|e| store_err(path, e))?;
     conn.busy_timeout(Duration::from_secs(10))
@@ -76,10 +79,9 @@ pub fn open(path: &Path, create: bool) -> Result<Connection> {
         .map_err(|e| store_err(path, format!("not a readable SQLite database: {}", e)))?;
     #[cfg(feature = "outbox")]
     if app_id == crate::outbox::OUTBOX_APPLICATION_ID {
-        return Err(Error::Store(format!(
-            "{} is a pyun outbox (`pyun outbox --db {} status` reads it), not a push store; it was left untouched (这是发件箱，不是推送存储)",
-            path.display(),
-            path.display()
+        return Err(Error::Store(crate::messages::Text::new(
+            crate::messages::Msg::PushStoreIsOutbox,
+            &[&path.display()],
         )));
     }
     if objects > 0 && app_id != APPLICATION_ID && !(app_id == 0 && legacy) {
@@ -88,7 +90,7 @@ pub fn open(path: &Path, create: bool) -> Result<Connection> {
             path.display(),
             app_id,
             objects
-        )));
+        ).into()));
     }
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(|e| store_err(path, e))?;

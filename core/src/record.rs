@@ -27,6 +27,7 @@ use crate::codes::{
 };
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Problem, ProblemKind, ValidationError};
+use crate::messages::{Msg, Text};
 use crate::payment::PaymentList;
 use crate::time::{EpochMillis, UtcTime};
 
@@ -97,7 +98,7 @@ fn take_field<T: DeserializeOwned>(
             Err(e) => {
                 problems.push(Problem {
                     field: key.to_string(),
-                    kind: ProblemKind::Invalid(e.to_string()),
+                    kind: ProblemKind::Invalid(e.to_string().into()),
                 });
                 None
             }
@@ -124,20 +125,20 @@ fn take_extra(
                     Value::Null => {}
                     other => problems.push(Problem {
                         field: format!("extra.{}", k),
-                        kind: ProblemKind::Invalid(format!(
+                        kind: ProblemKind::Invalid(Text::from(format!(
                             "extra values must be strings or numbers, got {}",
                             other
-                        )),
+                        ))),
                     }),
                 }
             }
         }
         Some(other) => problems.push(Problem {
             field: "extra".into(),
-            kind: ProblemKind::Invalid(format!(
+            kind: ProblemKind::Invalid(Text::from(format!(
                 "must be an object of string fields, got {}",
                 other
-            )),
+            ))),
         }),
     }
     out
@@ -149,7 +150,7 @@ fn object_of(endpoint: Endpoint, v: Value) -> Result<Map<String, Value>, Validat
         other => Err(ValidationError::single(
             endpoint.name(),
             "<record>",
-            ProblemKind::Invalid(format!("expected a JSON object, got {}", other)),
+            ProblemKind::Invalid(Text::from(format!("expected a JSON object, got {}", other))),
         )),
     }
 }
@@ -188,12 +189,15 @@ fn check_common(
         if let Some(why) = field_name_problem(k) {
             problems.push(Problem {
                 field: format!("extra.{:?}", k),
-                kind: ProblemKind::Invalid(why),
+                kind: ProblemKind::Invalid(why.into()),
             });
         } else if known.contains(&k.as_str()) || k == "sign" || k == "extra" {
             problems.push(Problem {
                 field: format!("extra.{}", k),
-                kind: ProblemKind::Invalid(format!("`{}` is a known field: set it directly", k)),
+                kind: ProblemKind::Invalid(Text::from(format!(
+                    "`{}` is a known field: set it directly",
+                    k
+                ))),
             });
         }
     }
@@ -525,7 +529,7 @@ fn leave_not_before_enter(enter: Option<i64>, leave: Option<i64>, problems: &mut
         if l < e {
             problems.push(Problem {
                 field: "leave_time".into(),
-                kind: ProblemKind::Invalid("is before enter_time".into()),
+                kind: ProblemKind::Invalid(Text::new(Msg::BeforeEnterTime, &[])),
             });
         }
     }

@@ -17,6 +17,7 @@ use crate::body::Segment;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Problem, ProblemKind, Result, ValidationError};
 use crate::form::{md5_hex, FileField, FilePart, FileSource};
+use crate::messages::{Msg, Text};
 use crate::record::Record;
 use crate::secret::AppSecret;
 use crate::sign::{self, SIGN_FIELD};
@@ -95,7 +96,7 @@ impl SignedRequest {
         options: &BuildOptions,
     ) -> Result<SignedRequest> {
         if secret.is_empty() {
-            return Err(Error::Config("app_secret is empty".into()));
+            return Err(Error::Config(Text::new(Msg::AppSecretEmpty, &[])));
         }
         options.check()?;
         let mut problems: Vec<Problem> = text
@@ -103,7 +104,7 @@ impl SignedRequest {
             .filter_map(|(k, _)| {
                 field_name_problem(k).map(|why| Problem {
                     field: format!("{:?}", k),
-                    kind: ProblemKind::Invalid(why),
+                    kind: ProblemKind::Invalid(why.into()),
                 })
             })
             .collect();
@@ -117,10 +118,10 @@ impl SignedRequest {
             if !endpoint.file_fields().contains(&field) {
                 problems.push(Problem {
                     field: field.name().into(),
-                    kind: ProblemKind::Invalid(format!(
+                    kind: ProblemKind::Invalid(Text::from(format!(
                         "the {} endpoint takes no such file",
                         endpoint
-                    )),
+                    ))),
                 });
             }
             if fields.iter().any(|(k, _)| k == field.name()) {

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::diagnosis::Diagnosis;
 use crate::endpoint::Endpoint;
+use crate::messages::{Lang, Msg};
 
 /// The platform's JSON answer. HTTP non-200 responses carry it too, so it is always read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -204,17 +205,6 @@ impl TransportErrorKind {
             TransportErrorKind::Connect | TransportErrorKind::Tls | TransportErrorKind::Config
         )
     }
-
-    /// What happened, in words for people (English, then Chinese).
-    pub fn describe(self) -> &'static str {
-        match self {
-            TransportErrorKind::Connect => "cannot connect (无法连接)",
-            TransportErrorKind::Timeout => "timed out (超时)",
-            TransportErrorKind::Io => "the connection broke off (连接中断)",
-            TransportErrorKind::Tls => "TLS failed (TLS 失败)",
-            TransportErrorKind::Config => "proxy or URL problem (代理或地址错误)",
-        }
-    }
 }
 
 /// A request that got no usable answer.
@@ -235,15 +225,33 @@ impl TransportError {
     }
 }
 
+impl TransportErrorKind {
+    /// What happened, in `lang`.
+    pub fn describe(self, lang: Lang) -> String {
+        match self {
+            TransportErrorKind::Connect => Msg::NetConnect,
+            TransportErrorKind::Timeout => Msg::NetTimeout,
+            TransportErrorKind::Io => Msg::NetDropped,
+            TransportErrorKind::Tls => Msg::NetTls,
+            TransportErrorKind::Config => Msg::NetProxyOrUrl,
+        }
+        .text(lang, &[])
+    }
+}
+
+impl TransportError {
+    /// The failure in `lang` (the underlying message is the network library's, in English).
+    pub fn message(&self, lang: Lang) -> String {
+        Msg::NetworkError.text(
+            lang,
+            &[&self.kind.describe(lang), &self.attempts, &self.message],
+        )
+    }
+}
+
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "network error: {} after {} attempt(s): {}",
-            self.kind.describe(),
-            self.attempts,
-            self.message
-        )
+        f.write_str(&self.message(Lang::En))
     }
 }
 
@@ -276,48 +284,57 @@ pub struct ApiFailure {
     pub retry_after: Option<std::time::Duration>,
 }
 
-impl fmt::Display for ApiFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.outcome == Outcome::NotPlatform {
-            write!(
-                f,
-                "HTTP {} to {} is not the platform's answer (a proxy, gateway or captive portal answered; the record did not reach the platform)",
-                self.http_status, self.endpoint
-            )?;
+impl ApiFailure {
+    /// The answer in `lang`; the platform's hint as it wrote it.
+    pub fn message(&self, lang: Lang) -> String {
+        let mut m = if self.outcome == Outcome::NotPlatform {
+            Msg::ApiNotPlatform.text(lang, &[&self.http_status, &self.endpoint])
         } else if self.outcome == Outcome::Ignored {
-            write!(
-                f,
-                "the platform ignored the {} record: it did not reach the platform's records (code {:?} {:?}, HTTP {}; 平台已忽略该记录，未入库)",
-                self.endpoint, self.response.code, self.response.message, self.http_status
-            )?;
+            Msg::ApiIgnored.text(
+                lang,
+                &[
+                    &self.endpoint,
+                    &format_args!("{:?}", self.response.code),
+                    &format_args!("{:?}", self.response.message),
+                    &self.http_status,
+                ],
+            )
         } else {
-            write!(
-                f,
-                "platform answered {} to {}: code {:?} {:?} (HTTP {})",
-                self.outcome,
-                self.endpoint,
-                self.response.code,
-                self.response.message,
-                self.http_status
-            )?;
-        }
+            Msg::ApiRefused.text(
+                lang,
+                &[
+                    &self.outcome,
+                    &self.endpoint,
+                    &format_args!("{:?}", self.response.code),
+                    &format_args!("{:?}", self.response.message),
+                    &self.http_status,
+                ],
+            )
+        };
         if let Some(wait) = self.retry_after {
-            write!(f, ", retry after {} s", wait.as_secs())?;
+            m += &Msg::ApiRetryAfter.text(lang, &[&wait.as_secs()]);
         }
         if let Some(seqno) = &self.response.seqno {
-            write!(f, ", seqno {}", seqno)?;
+            m += &Msg::ApiSeqno.text(lang, &[seqno]);
         }
         if let Some(d) = &self.diagnosis {
-            write!(f, "; {}", d.summary())?;
+            m += &Msg::ProblemSeparator.text(lang, &[]);
+            m += &d.summary_in(lang);
         }
         // The platform's own words, bounded: a hint echoes the whole signed string.
         if let Some(h) = self.response.hint() {
-            write!(f, "; hint: {}", crate::text::bounded(h, HINT_SHOWN))?;
+            m += &Msg::ApiHint.text(lang, &[&crate::text::bounded(h, HINT_SHOWN)]);
         }
         if let Some(raw) = &self.raw_body {
-            write!(f, "; body: {}", raw)?;
+            m += &Msg::ApiBody.text(lang, &[raw]);
         }
-        Ok(())
+        m
+    }
+}
+
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
     }
 }
 

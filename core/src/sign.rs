@@ -232,16 +232,22 @@ pub enum VerifyError {
     },
 }
 
+impl VerifyError {
+    /// The failure in `lang`.
+    pub fn message(&self, lang: crate::messages::Lang) -> String {
+        use crate::messages::Msg;
+        match self {
+            VerifyError::MissingSign => Msg::SignMissing.text(lang, &[]),
+            VerifyError::Mismatch { canonical_masked } => {
+                Msg::SignMismatch.text(lang, &[canonical_masked])
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for VerifyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            VerifyError::MissingSign => f.write_str("the push has no `sign` field"),
-            VerifyError::Mismatch { canonical_masked } => write!(
-                f,
-                "signature does not match (wrong app_secret, or fields altered); signed string was [{}]",
-                canonical_masked
-            ),
-        }
+        f.write_str(&self.message(crate::messages::Lang::En))
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) fn check_out<T>(p: *mut T, name: &str) -> Result<(), FfiError> {
 pub(crate) unsafe fn secret(cs: Charset, ptr: *const c_char) -> Result<AppSecret, FfiError> {
     let s = cs.input(ptr, "app_secret")?;
     if s.is_empty() {
-        return Err(FfiError::new(pyun_result::Config, "`app_secret` is empty"));
+        return Err(FfiError::empty_secret());
     }
     Ok(AppSecret::new(s))
 }

@@ -5,7 +5,7 @@ use std::os::raw::c_char;
 use std::time::Duration;
 
 use pyun_core::contract::{api_failure_json, push_result_json};
-use pyun_core::{AnyRecord, Client, ClientConfig, FileField, FileSource};
+use pyun_core::{AnyRecord, Client, ClientConfig, FileField, FileSource, Lang, Msg, Text};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -23,6 +23,8 @@ pub struct pyun_client {
     /// Shared with the outbox senders started with this client.
     client: std::sync::Arc<Client>,
     charset: Charset,
+    /// The configuration's `lang`; `None`: the environment's at each failing call.
+    lang: Option<Lang>,
 }
 
 /// The live clients, by handle.
@@ -113,6 +115,8 @@ struct ConfigJson {
     proxy: Option<String>,
     #[serde(default)]
     ca_file: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 /// Reads `config_json`. The secret is taken out before serde sees the rest, because serde's
@@ -142,7 +146,9 @@ fn parse_config(text: &str) -> Result<(String, ConfigJson), FfiError> {
 /// `{"app_secret": "...", "base_url": "https://api.4pyun.com", "app_id": null, "api_type": null,
 /// "url_encoding": false, "strict": false, "timeout_ms": 30000, "connect_timeout_ms": 10000,
 /// "max_attempts": 4, "initial_backoff_ms": 200, "max_backoff_ms": 5000, "proxy": null,
-/// "ca_file": null}` (only `app_secret` is required). `ca_file` is a PEM file of extra CA
+/// "ca_file": null, "lang": null}` (only `app_secret` is required). `lang` ("en" or "zh") is the
+/// language of this client's error messages (the last error of its calls); without it they
+/// follow `PYUN_LANG`, the locale or the Windows UI language. `ca_file` is a PEM file of extra CA
 /// certificates trusted besides Mozilla's roots (a network that re-signs TLS); a
 /// `user:password@` in `base_url` is sent as an `Authorization` header and never shown.
 /// `charset` applies to this JSON and to every string later passed to or returned by this
@@ -160,6 +166,14 @@ pub unsafe extern "C" fn pyun_client_new(
         check_out(out_client, "out_client")?;
         let text = cs.input(config_json, "config_json")?;
         let (app_secret, c) = parse_config(&text)?;
+        let lang = match c.lang.as_deref() {
+            None => None,
+            Some(l) => Some(Lang::parse(l).ok_or_else(|| {
+                let text = Text::new(Msg::LangUnknown, &[&format_args!("{:?}", l)]);
+                FfiError::from(pyun_core::Error::Config(text))
+            })?),
+        };
+        let in_lang = |e| FfiError::in_lang(e, lang.unwrap_or_else(Lang::from_env));
         let mut config = ClientConfig::new(app_secret);
         if let Some(b) = c.base_url {
             config.base_url = b;
@@ -185,10 +199,11 @@ pub unsafe extern "C" fn pyun_client_new(
         if let Some(ms) = c.max_backoff_ms {
             config.retry.max_backoff = Duration::from_millis(ms);
         }
-        let client = std::sync::Arc::new(Client::new(config)?);
+        let client = std::sync::Arc::new(Client::new(config).map_err(in_lang)?);
         *out_client = CLIENTS.insert(pyun_client {
             client,
             charset: cs,
+            lang,
         });
         Ok(pyun_result::Ok)
     })
@@ -215,7 +230,8 @@ pub(crate) unsafe fn read_record(
 ) -> Result<(AnyRecord, Vec<(FileField, FileSource)>), FfiError> {
     let cs = c.charset;
     let ep = endpoint(&cs.input(endpoint_name, "endpoint")?)?;
-    let record = AnyRecord::from_json(ep, &cs.input(record_json, "record_json")?)?;
+    let record = AnyRecord::from_json(ep, &cs.input(record_json, "record_json")?)
+        .map_err(|e| FfiError::in_lang(e, c.lang()))?;
     let files = files(cs.optional(files_json, "files_json")?)?;
     Ok((record, files))
 }
@@ -257,7 +273,7 @@ pub unsafe extern "C" fn pyun_client_push(
             Err(pyun_core::Error::Api(f)) => {
                 let v = api_failure_json(&f);
                 // Recorded for pyun_last_error_message too, like every failure.
-                let message = f.to_string();
+                let message = f.message(c.lang());
                 // Encoded before anything is written: out-parameters are all or nothing.
                 let json = result_json(cs, out_result_json, &v)?;
                 *out_outcome = f.outcome.into();
@@ -266,7 +282,7 @@ pub unsafe extern "C" fn pyun_client_push(
                 }
                 return Err(FfiError::new(pyun_result::Rejected, message));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(FfiError::in_lang(e, c.lang())),
         };
         let json = result_json(cs, out_result_json, &result)?;
         *out_outcome = outcome.into();
@@ -290,6 +306,11 @@ fn result_json(
 }
 
 impl pyun_client {
+    /// The language of this client's messages: its configuration's, else the environment's.
+    pub(crate) fn lang(&self) -> Lang {
+        self.lang.unwrap_or_else(Lang::from_env)
+    }
+
     pub(crate) fn client(&self) -> &Client {
         &self.client
     }
@@ -305,6 +326,7 @@ pub(crate) fn test_client() -> pyun_client {
     pyun_client {
         client: std::sync::Arc::new(Client::new(ClientConfig::new("s".to_string())).unwrap()),
         charset: Charset::Utf8,
+        lang: None,
     }
 }
 

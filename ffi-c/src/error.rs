@@ -100,9 +100,27 @@ impl From<ErrorKind> for pyun_result {
     }
 }
 
+impl FfiError {
+    /// PYUN_RESULT_CONFIG for an empty `app_secret`, as the core says it.
+    pub fn empty_secret() -> Self {
+        let text = pyun_core::Text::new(pyun_core::Msg::AppSecretEmpty, &[]);
+        pyun_core::Error::Config(text).into()
+    }
+}
+
+/// A core error's message is written in the language the environment asks for, read at
+/// each failing call (`PYUN_LANG` = `en` / `zh`, else the locale, else on Windows the user's
+/// UI language; English by default), then encoded in the call's charset (GBK included).
 impl From<pyun_core::Error> for FfiError {
     fn from(e: pyun_core::Error) -> Self {
-        FfiError::new(e.kind().into(), e.to_string())
+        FfiError::in_lang(e, pyun_core::Lang::from_env())
+    }
+}
+
+impl FfiError {
+    /// A core error, its message in `lang` (a client's configured language).
+    pub fn in_lang(e: pyun_core::Error, lang: pyun_core::Lang) -> Self {
+        FfiError::new(e.kind().into(), e.message(lang))
     }
 }
 

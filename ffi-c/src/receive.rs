@@ -10,7 +10,7 @@ use std::os::raw::c_char;
 
 use pyun_core::contract::received_push_json;
 use pyun_core::receive::{self, PushKind};
-use pyun_core::sign::{EmptyRule, VerifyError};
+use pyun_core::sign::EmptyRule;
 use pyun_core::AppSecret;
 
 use crate::args::check_out;
@@ -95,18 +95,9 @@ pub unsafe extern "C" fn pyun_verify_push_request(
         let bytes = self::body(body, body_len)?;
         let secret = cs.input(app_secret, "app_secret")?;
         if secret.is_empty() {
-            return Err(FfiError::new(pyun_result::Config, "`app_secret` is empty"));
+            return Err(FfiError::empty_secret());
         }
-        let push = match receive::verify_request(ct.as_deref(), bytes, &AppSecret::new(secret)) {
-            Ok(p) => p,
-            Err(pyun_core::Error::Signature(VerifyError::MissingSign)) => {
-                return Err(FfiError::new(
-                    pyun_result::SignatureInvalid,
-                    "the push has no `sign` field",
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let push = receive::verify_request(ct.as_deref(), bytes, &AppSecret::new(secret))?;
         if !out_json.is_null() {
             let v = received_push_json(push.encoding, push.kind, &push.key, &push.fields);
             *out_json = json_c_string(cs, &v.to_string(), "out_json")?;

@@ -4,11 +4,11 @@
 use std::os::raw::c_char;
 
 use pyun_core::push::{fields_from_json, parse_form_body, sign_push};
-use pyun_core::sign::{self, EmptyRule, VerifyError};
+use pyun_core::sign::{self, EmptyRule};
 use serde_json::Value;
 
 use crate::args::{check_out, secret};
-use crate::error::{pyun_result, FfiError};
+use crate::error::pyun_result;
 use crate::panic::guard_charset;
 use crate::strings::{json_c_string, text_c_string};
 
@@ -84,11 +84,7 @@ pub unsafe extern "C" fn pyun_verify(
                 *out_rule = if rule == EmptyRule::Included { 1 } else { 2 };
                 Ok(pyun_result::Ok)
             }
-            Err(VerifyError::MissingSign) => Err(FfiError::new(
-                pyun_result::SignatureInvalid,
-                "the push has no `sign` field",
-            )),
-            Err(e) => Err(FfiError::new(pyun_result::SignatureInvalid, e.to_string())),
+            Err(e) => Err(pyun_core::Error::Signature(e).into()),
         }
     })
 }

@@ -76,7 +76,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("listen.env");
         std::fs::write(&path, "PYUN_APP_SECRET\n").unwrap();
-        let msg = read(&path).err().unwrap().message;
+        let msg = read(&path).err().unwrap().text(pyun_core::Lang::En);
         assert!(
             msg.contains("line 1") && msg.contains("listen.env"),
             "{}",
@@ -84,7 +84,11 @@ mod tests {
         );
         assert!(!msg.contains("PYUN_APP_SECRET"), "{}", msg);
         std::fs::write(&path, b"PYUN_APP_SECRET=\xc3\x28\n").unwrap();
-        assert!(read(&path).err().unwrap().message.contains("not UTF-8"));
+        assert!(read(&path)
+            .err()
+            .unwrap()
+            .text(pyun_core::Lang::En)
+            .contains("not UTF-8"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -560,7 +560,7 @@ fn service_main(_: Vec<OsString>) {
     let code = match run_command(&r, stop, &reporter) {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("{} pyun: {}", stamp(), f.message);
+            eprintln!("{} pyun: {}", stamp(), f.text(pyun_core::Lang::from_env()));
             f.code
         }
     };

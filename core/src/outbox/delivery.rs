@@ -124,9 +124,11 @@ impl Outbox {
             let (id, endpoint, json, attempts) = row.map_err(err)?;
             let record = endpoint
                 .parse::<Endpoint>()
-                .map_err(Error::Store)
+                .map_err(|e| Error::Store(e.into()))
                 .and_then(|endpoint| AnyRecord::from_json(endpoint, &json))
-                .map_err(|e| Error::Store(format!("the stored record cannot be read: {}", e)));
+                .map_err(|e| {
+                    Error::Store(format!("the stored record cannot be read: {}", e).into())
+                });
             out.push(Due {
                 id,
                 record,
@@ -301,7 +303,7 @@ impl Outbox {
                             Err(e) => Err(Error::Store(format!(
                                 "cannot carry the dead-lettered enter's fields (page 001 note 8): {}",
                                 e
-                            ))),
+                            ).into())),
                             Ok(()) => Ok((record, files)),
                         }
                     }

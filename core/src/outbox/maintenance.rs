@@ -81,7 +81,7 @@ impl Outbox {
                     "outbox {}: record #{} is a LOST dead letter: the database lost its content, so it cannot be sent from here; send it again from its source",
                     self.inner.path.display(),
                     id
-                )));
+                ).into()));
             }
         }
         let which = format!(

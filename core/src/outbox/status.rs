@@ -142,10 +142,9 @@ impl Outbox {
     pub fn list(&self, state: Option<&str>, limit: usize) -> Result<Vec<RecordStatus>> {
         if let Some(s) = state {
             if !["pending", "done", "dead"].contains(&s) {
-                return Err(Error::Config(format!(
-                    "state {:?}: must be pending, done or dead",
-                    s
-                )));
+                return Err(Error::Config(
+                    format!("state {:?}: must be pending, done or dead", s).into(),
+                ));
             }
         }
         let sql = format!(

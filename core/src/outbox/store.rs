@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use super::enqueued::{inspect, Enqueued, Evidence, Slot};
 use super::{store_err, Inner, Outbox, OutboxOptions, Streak, Wake};
 use crate::error::{Error, LostRecord, OutboxUnverified, Result};
+use crate::messages::{Msg, Text};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
@@ -66,12 +67,15 @@ impl Outbox {
         let conn = connect(&path)?;
         let (tag, slots) = bind(&conn, &path, false)?;
         let enqueued = Enqueued::open(&path, tag).map_err(|e| {
-            Error::Store(format!(
-                "outbox {}: cannot open its side file {} for writing: {}; it was not opened",
-                path.display(),
-                super::enqueued::path_for(&path).display(),
-                e
-            ))
+            Error::Store(
+                format!(
+                    "outbox {}: cannot open its side file {} for writing: {}; it was not opened",
+                    path.display(),
+                    super::enqueued::path_for(&path).display(),
+                    e
+                )
+                .into(),
+            )
         })?;
         let outbox = Outbox {
             inner: Arc::new(Inner {
@@ -111,11 +115,9 @@ impl Outbox {
 fn refuse_network_share(path: &Path, options: &OutboxOptions) -> Result<()> {
     if let Some(how) = super::share::network_share(path) {
         if !options.allow_network_share {
-            return Err(Error::NetworkShare(format!(
-                "outbox {}: it is on a network share ({}): SQLite's WAL journal needs shared memory and file locks that network file systems do not keep, so records could be lost or the file damaged; it was not opened. Put the outbox on a local disk; if you must keep it there, allow it knowingly (CLI --allow-network-share, C PYUN_OUTBOX_ALLOW_NETWORK_SHARE, Python allow_network_share=True). \
-                 发件箱位于网络共享上，无法保证数据安全，未打开；请放在本地磁盘。",
-                path.display(),
-                how
+            return Err(Error::NetworkShare(Text::new(
+                Msg::NetworkShare,
+                &[&path.display(), &how],
             )));
         }
         log::warn!(
@@ -133,10 +135,7 @@ fn connect(path: &Path) -> Result<Connection> {
     let conn = open_padded(path).map_err(|e| err("cannot open", e))?;
     // SQLite quietly falls back to read-only when it cannot open the file for writing.
     if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
-        return Err(Error::Store(format!(
-            "outbox {}: the file can only be opened read-only (a read-only disk, or no write permission): nothing could be stored",
-            path.display()
-        )));
+        return Err(Error::Store(Text::new(Msg::ReadOnly, &[&path.display()])));
     }
     conn.busy_timeout(Duration::from_secs(30))
         .map_err(|e| err("busy timeout", e))?;
@@ -157,7 +156,7 @@ fn connect(path: &Path) -> Result<Connection> {
             "outbox {}: the database is damaged ({}); it was left untouched: restore it or move it away",
             path.display(),
             check
-        )));
+        ).into()));
     }
     // Never write into a database of another program: a new (empty) file becomes an outbox,
     // an outbox is opened, anything else is refused as it is.
@@ -174,10 +173,9 @@ fn connect(path: &Path) -> Result<Connection> {
     let ours = app_id == APPLICATION_ID || (app_id == 0 && tables == 2);
     #[cfg(feature = "push-store")]
     if app_id == crate::push_store::APPLICATION_ID {
-        return Err(Error::Store(format!(
-            "outbox {}: this is a push store of `pyun listen` (`pyun pushes --db {} list` reads it), not an outbox; it was left untouched (这是推送存储，不是发件箱)",
-            path.display(),
-            path.display()
+        return Err(Error::Store(Text::new(
+            Msg::OutboxIsPushStore,
+            &[&path.display()],
         )));
     }
     if objects > 0 && !ours {
@@ -186,7 +184,7 @@ fn connect(path: &Path) -> Result<Connection> {
             path.display(),
             app_id,
             objects
-        )));
+        ).into()));
     }
     wal_journal(&conn).map_err(|e| err("WAL journal", e))?;
     conn.pragma_update(None, "foreign_keys", "ON")
@@ -296,7 +294,7 @@ fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)
                         path.display(),
                         super::enqueued::path_for(path).display(),
                         e
-                    )));
+                    ).into()));
                 }
                 make_side_file(path, tag)?;
                 Vec::new()
@@ -344,12 +342,15 @@ fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)
 
 fn make_side_file(path: &Path, tag: i32) -> Result<()> {
     Enqueued::create(path, tag as u32).map_err(|e| {
-        Error::Store(format!(
-            "outbox {}: cannot make its side file {}: {}; nothing was created",
-            path.display(),
-            super::enqueued::path_for(path).display(),
-            e
-        ))
+        Error::Store(
+            format!(
+                "outbox {}: cannot make its side file {}: {}; nothing was created",
+                path.display(),
+                super::enqueued::path_for(path).display(),
+                e
+            )
+            .into(),
+        )
     })
 }
 
@@ -359,13 +360,10 @@ fn unverified(path: &Path, evidence: Evidence) -> Error {
     let side = side.display();
     let mut records = Vec::new();
     let reason = match evidence {
-        Evidence::Missing => format!(
-            "its side file {} is missing (it records every committed enqueue: keep it next to the database, and copy it with it)",
-            side
-        ),
-        Evidence::Empty => format!("its side file {} is empty", side),
-        Evidence::Unreadable(e) => format!("its side file {} cannot be read ({})", side, e),
-        Evidence::Damaged(what) => format!("its side file {} is damaged: {}", side, what),
+        Evidence::Missing => Text::new(Msg::SideFileMissing, &[&side]),
+        Evidence::Empty => Text::new(Msg::SideFileEmpty, &[&side]),
+        Evidence::Unreadable(e) => Text::new(Msg::SideFileUnreadable, &[&side, &e]),
+        Evidence::Damaged(what) => Text::new(Msg::SideFileDamaged, &[&side, &what]),
         Evidence::Of { slots, .. } => {
             let mut slots = slots;
             slots.sort_by_key(|s| s.id);
@@ -377,10 +375,7 @@ fn unverified(path: &Path, evidence: Evidence) -> Error {
                     key: Some(s.key),
                 })
                 .collect();
-            format!(
-                "its side file {} belongs to another database (this one was deleted, or replaced by another file)",
-                side
-            )
+            Text::new(Msg::SideFileOfAnother, &[&side])
         }
     };
     Error::OutboxUnverified(OutboxUnverified {

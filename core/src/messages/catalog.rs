@@ -1,0 +1,277 @@
+//! Every message pyun writes for people, by id, in English and Chinese. `{0}`, `{1}`... are
+//! the arguments, in the order the code passes them; both texts use the same ones.
+//!
+//! A plain table rather than Fluent (or gettext): the messages have no plurals or genders to
+//! select, a `&'static str` per language is checked at compile time (a new id needs both
+//! texts), and Fluent wraps every argument in Unicode isolation marks (U+2068/U+2069) that GBK
+//! cannot encode, which would break the C ABI's GBK last error.
+//!
+//! The platform's own Chinese phrases (参数`x`未传递, the hints it returns) are quoted as the
+//! platform writes them, in both languages, never translated.
+
+/// Declares [`Msg`] (its doc is the English text) and each id's two texts.
+macro_rules! catalog {
+    ($($id:ident: $en:literal, $zh:literal;)*) => {
+        /// The id of a message in the catalog.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Msg {
+            $(#[doc = $en] $id,)*
+        }
+
+        impl Msg {
+            /// Every message, in catalog order.
+            pub const ALL: &'static [Msg] = &[$(Msg::$id,)*];
+
+            /// The id as written in the code (`FieldMissing`).
+            pub const fn id(self) -> &'static str {
+                match self {
+                    $(Msg::$id => stringify!($id),)*
+                }
+            }
+
+            /// The English and the Chinese text.
+            pub(super) const fn texts(self) -> (&'static str, &'static str) {
+                match self {
+                    $(Msg::$id => ($en, $zh),)*
+                }
+            }
+        }
+    };
+}
+
+catalog! {
+    // Records checked before sending (error.rs).
+    FieldMissing:
+        "`{0}` is required but missing (参数`{0}`未传递)",
+        "缺少必填字段 `{0}`（参数`{0}`未传递）";
+    FieldEmpty:
+        "`{0}` is required but empty (参数`{0}`未传递)",
+        "必填字段 `{0}` 为空（参数`{0}`未传递）";
+    FieldInvalid:
+        "`{0}`: {1}",
+        "字段 `{0}` 无效：{1}";
+    FieldUnknown:
+        "`{0}` is not a field of this record (a typo? put fields pyun does not know under \"extra\")",
+        "`{0}` 不是此记录的字段（拼写错误？pyun 不认识的字段请放在 \"extra\" 下）";
+    HashWithoutFile:
+        "`{0}` given without `{1}`: a hash sent means the file must be sent too",
+        "给了 `{0}` 却没有 `{1}`：发送哈希值就必须同时发送文件";
+    HashMismatch:
+        "`{0}` differs from the attached file's MD5 {1}",
+        "`{0}` 与所附文件的 MD5 {1} 不一致";
+    BeforeEnterTime:
+        "is before enter_time",
+        "早于入场时间 enter_time";
+    RecordInvalid:
+        "invalid {0} record: {1}",
+        "{0} 记录无效：{1}";
+    ProblemSeparator:
+        "; ",
+        "；";
+
+    // The kinds of pyun's Error (error.rs).
+    JsonMalformed:
+        "malformed JSON: {0}",
+        "JSON 格式错误：{0}";
+    UrlencodedMalformed:
+        "malformed urlencoded body: {0}",
+        "urlencoded 内容格式错误：{0}";
+    FileUnreadable:
+        "cannot read {0} file {1}: {2}",
+        "无法读取 {0} 文件 {1}：{2}";
+    ConfigInvalid:
+        "invalid configuration: {0}",
+        "配置无效：{0}";
+    BodyUnreadable:
+        "unreadable push body: {0}",
+        "无法读取推送内容：{0}";
+    AppSecretEmpty:
+        "app_secret is empty",
+        "app_secret（密钥）为空";
+    LangUnknown:
+        "lang {0}: expected \"en\" or \"zh\"",
+        "lang {0}：应为 \"en\" 或 \"zh\"";
+    BaseUrlInvalid:
+        "base_url {0} must be an http:// or https:// URL, e.g. {1}",
+        "base_url {0} 必须是 http:// 或 https:// 开头的网址，例如 {1}";
+
+    // Signatures (sign.rs).
+    SignMissing:
+        "the push has no `sign` field",
+        "推送缺少 `sign`（签名）字段";
+    SignMismatch:
+        "signature does not match (wrong app_secret, or fields altered); signed string was [{0}]",
+        "签名不匹配（app_secret 错误，或字段被改动）；参与签名的字符串为 [{0}]";
+
+    // No answer from the platform (response.rs).
+    NetworkError:
+        "network error: {0} after {1} attempt(s): {2}",
+        "网络错误：{0}，已尝试 {1} 次：{2}";
+    NetConnect:
+        "cannot connect",
+        "无法连接";
+    NetTimeout:
+        "timed out",
+        "超时";
+    NetDropped:
+        "connection dropped",
+        "连接中断";
+    NetTls:
+        "TLS or certificate failure",
+        "TLS 或证书错误";
+    NetProxyOrUrl:
+        "proxy or URL problem",
+        "代理或网址有误";
+
+    // The platform's answer that is not an acceptance (response.rs).
+    ApiNotPlatform:
+        "HTTP {0} to {1} is not the platform's answer (a proxy, gateway or captive portal answered; the record did not reach the platform)",
+        "{1} 收到 HTTP {0}，但这不是平台的应答（应答来自代理、网关或上网认证页面；记录没有到达平台）";
+    ApiIgnored:
+        "the platform ignored the {0} record: it did not reach the platform's records (code {1} {2}, HTTP {3})",
+        "平台已忽略该 {0} 记录，未入库（code {1} {2}，HTTP {3}）";
+    ApiRefused:
+        "platform answered {0} to {1}: code {2} {3} (HTTP {4})",
+        "平台对 {1} 的应答为 {0}：code {2} {3}（HTTP {4}）";
+    ApiRetryAfter:
+        ", retry after {0} s",
+        "，{0} 秒后再试";
+    ApiSeqno:
+        ", seqno {0}",
+        "，流水号 seqno {0}";
+    ApiHint:
+        "; hint: {0}",
+        "；平台提示：{0}";
+    ApiBody:
+        "; body: {0}",
+        "；应答内容：{0}";
+
+    // What an ignored or refused push's hint says (diagnosis.rs).
+    DiagWrongSecret:
+        "the platform received exactly the fields that were signed, so the app_secret differs from the one the platform holds for this parking lot (check the secret, park_uuid and app_id)",
+        "平台收到的字段与签名的字段完全一致，所以 app_secret 与平台为该车场保存的密钥不同（请检查密钥、park_uuid 和 app_id）";
+    DiagMissingParameter:
+        "the platform says parameter `{0}` was not sent",
+        "平台说参数 `{0}` 没有传递";
+    DiagUnrecognised:
+        "the hint holds no canonical string to compare",
+        "平台提示中没有可供对照的签名串";
+    DiagFieldDiffers:
+        "`{0}` sent as {1} but the platform saw {2}",
+        "`{0}` 发送的是 {1}，平台收到的却是 {2}";
+    DiagCharsetSuspect:
+        " (a charset problem: send UTF-8, or use encoding=URL mode)",
+        "（字符集问题：请以 UTF-8 发送，或使用 encoding=URL 模式）";
+    DiagOnlyLocal:
+        "sent but not seen by the platform: {0}",
+        "已发送但平台没有收到：{0}";
+    DiagOnlyPlatform:
+        "seen by the platform but not sent: {0}",
+        "平台收到但并未发送：{0}";
+    DiagFieldsDiffer:
+        "the platform signed different fields than were sent: {0}",
+        "平台签名的字段与发送的不同：{0}";
+
+    // The outbox's refusals and losses (error.rs, outbox/).
+    RecordsLost:
+        "outbox {0}: {1} committed record(s) were LOST from the database (its WAL journal was damaged, or an older copy of the file was put back):",
+        "发件箱 {0}：数据库丢失了 {1} 条已提交的记录（其 WAL 日志损坏，或放回了旧的文件副本）：";
+    RecordsLostNext:
+        "; send them again from their source. They are listed among the dead letters; the outbox opens normally from now on",
+        "；请从数据来源重新发送。它们已列入死信；此后发件箱正常打开";
+    MoreRecords:
+        " and {0} more",
+        " 等，另有 {0} 条";
+    OutboxUnverified:
+        "outbox {0}: not opened, because it cannot tell whether committed records were lost: {1}.",
+        "发件箱 {0} 未打开：无法确认已提交的记录是否丢失：{1}。";
+    SideFileMissing:
+        "its side file {0} is missing (it records every committed enqueue: keep it next to the database, and copy it with it)",
+        "其附属文件 {0} 不存在（它记录每一次已提交的入队：请放在数据库旁边，并与数据库一起复制）";
+    SideFileEmpty:
+        "its side file {0} is empty",
+        "其附属文件 {0} 为空";
+    SideFileUnreadable:
+        "its side file {0} cannot be read ({1})",
+        "无法读取其附属文件 {0}（{1}）";
+    SideFileDamaged:
+        "its side file {0} is damaged: {1}",
+        "其附属文件 {0} 已损坏：{1}";
+    SideFileOfAnother:
+        "its side file {0} belongs to another database (this one was deleted, or replaced by another file)",
+        "其附属文件 {0} 属于另一个数据库（本数据库曾被删除，或被另一个文件替换）";
+    UnverifiedRecords:
+        " The side file names {0} committed record(s) this database does not hold:",
+        " 附属文件记有 {0} 条此数据库中没有的已提交记录：";
+    SendAgain:
+        "; send them again from their source.",
+        "；请从数据来源重新发送。";
+    UnverifiedAccept:
+        " If the database holds everything it should (you restored it on purpose, or start over knowingly), accept it as it is: `pyun outbox --db {0} accept-fresh-start` (C: PYUN_OUTBOX_ACCEPT_FRESH_START, Python: accept_fresh_start=True).",
+        " 如果确认数据库完整（有意恢复了它，或明知地重新开始），按现状接受它：`pyun outbox --db {0} accept-fresh-start`（C：PYUN_OUTBOX_ACCEPT_FRESH_START，Python：accept_fresh_start=True）。";
+    NetworkShare:
+        "outbox {0}: it is on a network share ({1}): SQLite's WAL journal needs shared memory and file locks that network file systems do not keep, so records could be lost or the file damaged; it was not opened. Put the outbox on a local disk; if you must keep it there, allow it knowingly (CLI --allow-network-share, C PYUN_OUTBOX_ALLOW_NETWORK_SHARE, Python allow_network_share=True).",
+        "发件箱 {0} 未打开：它位于网络共享上（{1}）。SQLite 的 WAL 日志需要共享内存和文件锁，网络文件系统无法保证，记录可能丢失或文件损坏。请把发件箱放在本地磁盘；如果必须放在那里，请明确允许（命令行 --allow-network-share，C 语言 PYUN_OUTBOX_ALLOW_NETWORK_SHARE，Python allow_network_share=True）。";
+    BaseUrlHasPath:
+        "base_url {0} holds an endpoint's path ({1}): the base URL is the platform's address only, e.g. {2}; pyun adds each endpoint's path itself",
+        "基础地址 base_url {0} 不应包含接口路径（{1}）：只填平台地址，例如 {2}；各接口的路径由 pyun 添加";
+    OutboxIsPushStore:
+        "outbox {0}: this is a push store of `pyun listen` (`pyun pushes --db {0} list` reads it), not an outbox; it was left untouched",
+        "发件箱 {0}：这是 `pyun listen` 的推送存储（用 `pyun pushes --db {0} list` 读取），不是发件箱；未改动该文件";
+    PushStoreIsOutbox:
+        "{0} is a pyun outbox (`pyun outbox --db {0} status` reads it), not a push store; it was left untouched",
+        "{0} 是 pyun 发件箱（用 `pyun outbox --db {0} status` 读取），不是推送存储；未改动该文件";
+    NetworkShareAllowed:
+        "warning: outbox {0} is on a network share ({1}), allowed by --allow-network-share: SQLite's WAL journal cannot keep its guarantees there",
+        "警告：发件箱 {0} 位于网络共享上（{1}），已按 --allow-network-share 允许：SQLite 的 WAL 日志在那里无法保证数据安全";
+    DiskFull:
+        "outbox {0}: {1}: disk full: free some space; the outbox keeps what it holds ({2})",
+        "发件箱 {0}：{1}：磁盘已满：请释放空间；发件箱已保存的记录不会丢失（{2}）";
+    ReadOnly:
+        "outbox {0}: the file can only be opened read-only (a read-only disk, or no write permission): nothing could be stored",
+        "发件箱 {0}：文件只能以只读方式打开（磁盘只读，或没有写权限）：无法保存任何内容";
+    NotStored:
+        "the record was NOT stored: {0}",
+        "记录未保存：{0}";
+
+    // The `pyun` command's own input errors (cli/).
+    CliSecretEmpty:
+        "--app-secret is empty",
+        "--app-secret（密钥）为空";
+    CliCharset:
+        "--charset {0}: expected utf-8, gbk (also ansi: the Chinese ANSI code page 936 is GBK) or gb18030",
+        "--charset {0}：应为 utf-8、gbk（ansi 即中文 ANSI 代码页 936，也就是 GBK）或 gb18030";
+    CliNulBytes:
+        "{0} holds NUL bytes: UTF-16 text without a byte order mark? Save it as UTF-8 (or as Notepad's \"Unicode\", which has one).",
+        "{0} 含有 NUL 字节，可能是不带 BOM 的 UTF-16：请另存为 UTF-8（或记事本的“Unicode”，它带 BOM）。";
+    CliCannotRead:
+        "cannot read {0}: {1}",
+        "无法读取 {0}：{1}";
+    CliStdin:
+        "standard input",
+        "标准输入";
+    CliNotValidText:
+        "{0} is not valid {1}",
+        "{0} 不是有效的 {1} 文本";
+    CliAnsiHint:
+        " (a file saved as \"ANSI\" on Chinese Windows: add --charset gbk)",
+        "（在中文 Windows 上以“ANSI”保存的文件：请加 --charset gbk）";
+    CliRecordNeedsEndpoint:
+        "; a record file (enter, leave, release, update) is read with --endpoint NAME",
+        "；记录文件（enter、leave、release、update）请加 --endpoint 名称读取";
+    CliFileArg:
+        "--file {0}: expected NAME=PATH, e.g. enter_image_file=car.jpg",
+        "--file {0}：格式应为 字段名=路径，例如 enter_image_file=car.jpg";
+    CliFileField:
+        "--file: unknown file field {0}; expected one of {1}",
+        "--file：未知的文件字段 {0}；应为以下之一：{1}";
+    CliSeconds:
+        "{0} must be a positive number of seconds, got {1}",
+        "{0} 必须是正的秒数，实际为 {1}";
+    CliDemoJson:
+        "demo prints a table for people: it has no --json output",
+        "demo 输出的是给人看的表格，没有 --json 输出";
+    CliInternal:
+        "internal error: {0} (please report it)",
+        "内部错误：{0}（请报告此问题）";
+}

@@ -1,0 +1,77 @@
+/* test_lang.c: the last error in the language PYUN_LANG asks for, encoded in the charset of
+ * the call (GBK when the caller passes PYUN_CHARSET_GBK). It sets PYUN_LANG for its own
+ * process as a host does (docs/c-api.md), first to zh, then to en, to see the language is read
+ * at each call. Run by scripts/test-c.sh, and under wine by scripts/windows.sh. */
+#define _POSIX_C_SOURCE 200112L
+#include <stdlib.h>
+#include <string.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
+
+#include "check.h"
+
+/* What the catalog (core/src/messages/catalog.rs) says, as bytes. */
+#define NO_SIGN_ZH_GBK "\315\306\313\315\310\261\311\331 `sign`\243\250\307\251\303\373\243\251\327\326\266\316"
+#define NO_SIGN_ZH_UTF8 "\346\216\250\351\200\201\347\274\272\345\260\221 `sign`\357\274\210\347\255\276\345\220\215\357\274\211\345\255\227\346\256\265"
+#define EMPTY_SECRET_ZH_GBK "\305\344\326\303\316\336\320\247\243\272app_secret\243\250\303\334\324\277\243\251\316\252\277\325"
+#define NO_SIGN_EN "the push has no `sign` field"
+#define NO_SERIAL_ZH_GBK "enter \274\307\302\274\316\336\320\247\243\272\310\261\311\331\261\330\314\356\327\326\266\316 `parking_serial`\243\250\262\316\312\375`parking_serial`\316\264\264\253\265\335\243\251"
+/* An enter record without parking_serial, in GBK (粤B12345, 临停). */
+#define ENTER_NO_SERIAL_GBK "{\"park_uuid\":\"p1\",\"plate\":\"\324\301B12345\",\"plate_color\":1," \
+    "\"enter_time\":\"1763791200000\",\"car_type\":1,\"car_desc\":\"\301\331\315\243\",\"charge_type\":\"1\"}"
+
+static int last_error_is(const char *expected) {
+    char *e = last_error();
+    int same = strcmp(e, expected) == 0;
+    if (!same) fprintf(stderr, "    got: %s\n    expected: %s\n", e, expected);
+    free(e);
+    return same;
+}
+
+/* Sets PYUN_LANG for this process, as a host does. */
+static void set_lang(const char *lang) {
+#ifdef _WIN32
+    SetEnvironmentVariableA("PYUN_LANG", lang);
+#else
+    setenv("PYUN_LANG", lang, 1);
+#endif
+}
+
+int main(void) {
+    int32_t rule = -1;
+    set_lang("zh");
+    /* Chinese, in GBK for a GBK call and in UTF-8 for a UTF-8 one. */
+    CHECK(pyun_verify("{\"a\":\"1\"}", "123", PYUN_CHARSET_GBK, &rule) ==
+          PYUN_RESULT_SIGNATURE_INVALID);
+    CHECK(last_error_is(NO_SIGN_ZH_GBK));
+    CHECK(pyun_verify("{\"a\":\"1\"}", "123", PYUN_CHARSET_UTF8, &rule) ==
+          PYUN_RESULT_SIGNATURE_INVALID);
+    CHECK(last_error_is(NO_SIGN_ZH_UTF8));
+    CHECK(pyun_verify("{\"a\":\"1\"}", "", PYUN_CHARSET_GBK, &rule) == PYUN_RESULT_CONFIG);
+    CHECK(last_error_is(EMPTY_SECRET_ZH_GBK));
+    /* The language is read at each call: a host that switches to English gets English. */
+    set_lang("en");
+    CHECK(pyun_verify("{\"a\":\"1\"}", "123", PYUN_CHARSET_GBK, &rule) ==
+          PYUN_RESULT_SIGNATURE_INVALID);
+    CHECK(last_error_is(NO_SIGN_EN));
+    /* A client's own "lang" wins over the environment, per handle. */
+    {
+        pyun_client *zh = NULL, *bad = NULL;
+        pyun_outcome outcome;
+        char *result = NULL;
+        CHECK(pyun_client_new("{\"app_secret\":\"s\",\"base_url\":\"http://127.0.0.1:9\",\"lang\":\"zh\"}",
+                              PYUN_CHARSET_GBK, &zh) == PYUN_RESULT_OK);
+        CHECK(pyun_client_push(zh, "enter", ENTER_NO_SERIAL_GBK, NULL, &outcome, &result) ==
+              PYUN_RESULT_VALIDATION);
+        CHECK(last_error_is(NO_SERIAL_ZH_GBK));
+        CHECK(result == NULL);
+        CHECK(pyun_client_new("{\"app_secret\":\"s\",\"lang\":\"fr\"}", PYUN_CHARSET_GBK, &bad) ==
+              PYUN_RESULT_CONFIG);
+        CHECK(last_error_is("invalid configuration: lang \"fr\": expected \"en\" or \"zh\""));
+        CHECK(bad == NULL);
+        pyun_client_free(zh);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
