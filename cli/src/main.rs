@@ -5,6 +5,7 @@
 //! the README).
 
 mod commands;
+mod console;
 mod demo;
 mod input;
 mod listen;
@@ -117,6 +118,10 @@ enum Command {
     Service(service::ServiceArgs),
     /// Print the version (as --version does).
     Version,
+    /// A local web page for a lot's staff: the outboxes' queues, dead letters (requeue,
+    /// purge), a search by plate or serial, a 24 h chart, the received pushes. Prints its URL
+    /// (with an access token); stops on Ctrl+C / SIGTERM.
+    Console(console::ConsoleArgs),
 }
 
 /// The app secret, from the option or the environment.
@@ -396,5 +401,6 @@ fn run(cli: Cli, stop: stop::Stop) -> Result<u8, Failure> {
             println!("pyun {}", env!("CARGO_PKG_VERSION"));
             Ok(0)
         }
+        Command::Console(args) => console::run(args),
     }
 }

@@ -214,7 +214,8 @@ enum PushesCommand {
     },
 }
 
-fn row_json(r: &rusqlite::Row<'_>, with_fields: bool) -> rusqlite::Result<Value> {
+/// A push as JSON, with its fields when `with_fields`.
+pub fn row_json(r: &rusqlite::Row<'_>, with_fields: bool) -> rusqlite::Result<Value> {
     let mut v = json!({
         "id": r.get::<_, i64>("id")?,
         "kind": r.get::<_, String>("kind")?,
@@ -231,6 +232,81 @@ fn row_json(r: &rusqlite::Row<'_>, with_fields: bool) -> rusqlite::Result<Value>
         v["fields"] = serde_json::from_str(&fields).unwrap_or(Value::String(fields));
     }
     Ok(v)
+}
+
+/// A field of a push's fields (SQL), `NULL` when they are not JSON (an index holds it).
+fn field_sql(name: &str) -> String {
+    format!(
+        "(CASE WHEN json_valid(fields) THEN json_extract(fields, '$.{}') END)",
+        name
+    )
+}
+
+/// Adds the indexes `pyun console` searches and counts with: by time, key, plate and
+/// `parking_serial`.
+pub fn add_overview_indexes(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE INDEX IF NOT EXISTS pushes_received ON pushes (received_at);
+         CREATE INDEX IF NOT EXISTS pushes_key ON pushes (key);
+         CREATE INDEX IF NOT EXISTS pushes_plate ON pushes ({});
+         CREATE INDEX IF NOT EXISTS pushes_serial ON pushes ({});",
+        field_sql("plate"),
+        field_sql("parking_serial")
+    ))
+}
+
+/// Up to `limit` pushes whose key (`pay_serial`, `parking_serial`), plate or
+/// `parking_serial` is `term`, newest first.
+pub fn search(conn: &Connection, term: &str, limit: u32) -> rusqlite::Result<Vec<Value>> {
+    let sql = format!(
+        "SELECT * FROM pushes WHERE id IN (SELECT id FROM pushes WHERE key = ?1
+             UNION SELECT id FROM pushes WHERE {} = ?1
+             UNION SELECT id FROM pushes WHERE {} = ?1)
+         ORDER BY id DESC LIMIT ?2",
+        field_sql("plate"),
+        field_sql("parking_serial")
+    );
+    let mut st = conn.prepare(&sql)?;
+    let rows = st.query_map(params![term, limit], |r| row_json(r, false))?;
+    rows.collect()
+}
+
+/// One push with its fields, by id.
+pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<Value>> {
+    conn.query_row("SELECT * FROM pushes WHERE id = ?1", [id], |r| {
+        row_json(r, true)
+    })
+    .optional()
+}
+
+/// Pushes received per minute, for the `n` minutes from `first` (minutes since 1970).
+pub fn per_minute(conn: &Connection, first: i64, n: usize) -> rusqlite::Result<Vec<u64>> {
+    let mut counts = vec![0u64; n];
+    let mut st = conn.prepare_cached(
+        "SELECT received_at / 60000 AS m, COUNT(*) FROM pushes WHERE received_at >= ?1 GROUP BY m",
+    )?;
+    let rows = st.query_map([first * 60_000], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (m, c) = row?;
+        if let Some(slot) = usize::try_from(m - first)
+            .ok()
+            .and_then(|i| counts.get_mut(i))
+        {
+            *slot = c as u64;
+        }
+    }
+    Ok(counts)
+}
+
+/// How many pushes the store holds, and how many are not handled yet.
+pub fn counts(conn: &Connection) -> rusqlite::Result<(u64, u64)> {
+    conn.query_row(
+        "SELECT COUNT(*), COUNT(*) - COUNT(handled_at) FROM pushes",
+        [],
+        |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+    )
 }
 
 fn time(ms: i64) -> String {

@@ -23,7 +23,7 @@
 //! its side file), `share` what the disk under it is (a network share, full), `lost` the
 //! check for records the database lost (with the `enqueued` side file), `enqueue`, `delivery`
 //! (drain and outcomes), `sender` (the background thread), `status` (record status and
-//! events), `maintenance` (counts, dead letters, purge).
+//! events), `maintenance` (counts, dead letters, purge), `overview` (read queries for `pyun console`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -41,6 +41,7 @@ mod enqueue;
 mod enqueued;
 mod lost;
 mod maintenance;
+mod overview;
 mod sender;
 mod share;
 mod status;
@@ -50,6 +51,7 @@ mod tests;
 #[cfg(test)]
 mod tests_delivery;
 use enqueued::Enqueued;
+pub use overview::{DeadCause, MinuteSeries, Pause};
 use sender::Wake;
 pub use sender::{OnEvent, Sender};
 pub use share::network_share;

@@ -62,11 +62,9 @@ impl Outbox {
     /// whose content it never had again) are never re-queued: all of them stay, and asking for
     /// one by id is an error that says to send it again from its source.
     pub fn retry_dead(&self, id: Option<i64>) -> Result<u64> {
-        let err = |e| self.err("re-queueing", e);
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(err)?;
         if let Some(id) = id {
-            let lost: bool = tx
+            let lost: bool = self
+                .conn()
                 .query_row(
                     &format!(
                         "SELECT COUNT(*) > 0 FROM records WHERE id = ?1 AND {}",
@@ -75,7 +73,7 @@ impl Outbox {
                     [id],
                     |r| r.get(0),
                 )
-                .map_err(err)?;
+                .map_err(|e| self.err("re-queueing", e))?;
             if lost {
                 return Err(Error::Config(format!(
                     "outbox {}: record #{} is a LOST dead letter: the database lost its content, so it cannot be sent from here; send it again from its source",
@@ -84,33 +82,7 @@ impl Outbox {
                 ).into()));
             }
         }
-        let which = format!(
-            "state = 'dead' AND (?1 IS NULL OR id = ?1) AND NOT ({})",
-            LOST
-        );
-        tx.execute(
-            &format!(
-                "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, reason)
-                 SELECT id, 'requeued', endpoint, dedup_key, ?2, 'retry requested' FROM records
-                 WHERE {} ORDER BY id",
-                which
-            ),
-            params![id, now_ms()],
-        )
-        .map_err(err)?;
-        let n = tx
-            .execute(
-                &format!(
-                    "UPDATE records SET state = 'pending', attempts = 0, next_attempt_ms = 0, finished_ms = NULL WHERE {}",
-                    which
-                ),
-                params![id],
-            )
-            .map_err(err)?;
-        tx.commit().map_err(err)?;
-        drop(conn);
-        self.inner.wake.notify();
-        Ok(n as u64)
+        self.requeue("?1 IS NULL OR id = ?1", &id)
     }
 
     /// Drops accepted records older than `older_than` (default: the audit period). An age too

@@ -62,7 +62,7 @@ pub struct Event {
     pub reason: Option<String>,
 }
 
-const STATUS_COLUMNS: &str = "id, endpoint, dedup_key, state, attempts, created_ms, next_attempt_ms, finished_ms, last_error, seqno, response_json, diagnosis";
+pub(super) const STATUS_COLUMNS: &str = "id, endpoint, dedup_key, state, attempts, created_ms, next_attempt_ms, finished_ms, last_error, seqno, response_json, diagnosis";
 
 /// Writes an event for a record, in the caller's transaction.
 pub(super) fn add_event(
@@ -77,6 +77,22 @@ pub(super) fn add_event(
          SELECT id, ?2, endpoint, dedup_key, ?3, ?4, ?5 FROM records WHERE id = ?1",
     )?
     .execute(params![record_id, kind, now_ms(), seqno, reason])
+}
+
+impl Event {
+    /// A row of `SELECT seq, kind, record_id, endpoint, dedup_key, at_ms, seqno, reason`.
+    pub(super) fn from_row(r: &Row) -> rusqlite::Result<Event> {
+        Ok(Event {
+            seq: r.get(0)?,
+            kind: r.get(1)?,
+            record_id: r.get(2)?,
+            endpoint: r.get(3)?,
+            key: r.get(4)?,
+            at_ms: r.get(5)?,
+            seqno: r.get(6)?,
+            reason: r.get(7)?,
+        })
+    }
 }
 
 impl Outbox {
@@ -108,7 +124,11 @@ impl Outbox {
         })
     }
 
-    fn statuses(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<RecordStatus>> {
+    pub(super) fn statuses(
+        &self,
+        sql: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<RecordStatus>> {
         let err = |e| self.err("reading record status", e);
         let in_flight = self.in_flight_ids();
         let paused = self.streak().until_ms > now_ms();
@@ -190,18 +210,10 @@ impl Outbox {
             )
             .map_err(err)?;
         let rows = stmt
-            .query_map(params![after, limit.min(i64::MAX as usize) as i64], |r| {
-                Ok(Event {
-                    seq: r.get(0)?,
-                    kind: r.get(1)?,
-                    record_id: r.get(2)?,
-                    endpoint: r.get(3)?,
-                    key: r.get(4)?,
-                    at_ms: r.get(5)?,
-                    seqno: r.get(6)?,
-                    reason: r.get(7)?,
-                })
-            })
+            .query_map(
+                params![after, limit.min(i64::MAX as usize) as i64],
+                Event::from_row,
+            )
             .map_err(err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
     }

@@ -1,0 +1,143 @@
+//! `pyun console`: a local web page for a lot's staff: the queues of outboxes, their dead
+//! letters (with actions), a search by plate or serial, a record's whole story, and a chart of
+//! the last 24 hours, with the pushes `pyun listen` received.
+//!
+//! HTTP is axum on tokio (what the sandbox serves with). Security (docs/console.md): bound to
+//! 127.0.0.1 unless `--allow-remote`; a random token in the printed URL, required on every
+//! request (`guard.rs`); POSTs need it in a header or form field and a same-origin `Origin`;
+//! `--read-only` refuses every POST; every JSON answer passes `scrub.rs`. The console is never
+//! given an app_secret or a base URL, and the stores keep none (the outbox keeps failures with
+//! URLs whose password was taken out), so there is nothing to leak; the scrub is the second
+//! line.
+
+mod api;
+mod assets;
+mod guard;
+mod scrub;
+mod state;
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::Failure;
+use state::{Console, Lang};
+
+/// `pyun console`.
+#[derive(Args)]
+pub struct ConsoleArgs {
+    /// An outbox database to show. Repeatable.
+    #[arg(long = "outbox", value_name = "DB", required = true)]
+    outboxes: Vec<PathBuf>,
+    /// The push store `pyun listen` writes, to show and search its pushes.
+    #[arg(long, value_name = "DB")]
+    pushes: Option<PathBuf>,
+    /// The address to bind. Only a loopback address unless --allow-remote.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// The port (0 picks a free one; the URL is printed on the first line).
+    #[arg(long, default_value_t = 8050)]
+    port: u16,
+    /// Bind a non-loopback --host knowingly: other machines can then reach the page (still
+    /// only with the token, over plain HTTP).
+    #[arg(long)]
+    allow_remote: bool,
+    /// Show only: every action (requeue, purge) is refused.
+    #[arg(long)]
+    read_only: bool,
+    /// The page's language: en or zh (the page can switch).
+    #[arg(long, env = "PYUN_LANG", default_value = "en")]
+    lang: String,
+    /// Open outboxes on a network share anyway (see `pyun outbox --allow-network-share`).
+    #[arg(long)]
+    allow_network_share: bool,
+}
+
+/// A random token of 32 bytes from the OS, in hex.
+fn new_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{:02x}", b)).collect()
+}
+
+/// Runs the console until Ctrl+C / SIGTERM.
+pub fn run(a: ConsoleArgs) -> Result<u8, Failure> {
+    let lang = Lang::parse(&a.lang).ok_or_else(|| {
+        Failure::usage(format!(
+            "--lang / PYUN_LANG: {:?} is not a language of the console: en or zh",
+            a.lang
+        ))
+    })?;
+    if !a.host.is_loopback() && !a.allow_remote {
+        return Err(Failure::usage(format!(
+            "--host {}: not a loopback address; the console can change the queues, so binding where other machines reach it needs --allow-remote",
+            a.host
+        )));
+    }
+    let console = Console::open(&a.outboxes, a.pushes.as_deref(), a.allow_network_share)?;
+    let listener = std::net::TcpListener::bind(SocketAddr::new(a.host, a.port)).map_err(|e| {
+        Failure::usage(format!(
+            "cannot listen on {}: {}",
+            SocketAddr::new(a.host, a.port),
+            e
+        ))
+    })?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::new(2, e.to_string()))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Failure::new(2, e.to_string()))?;
+    let token = new_token();
+    let shown = match local.ip() {
+        IpAddr::V6(ip) => format!("[{}]:{}", ip, local.port()),
+        IpAddr::V4(ip) => format!("{}:{}", ip, local.port()),
+    };
+    println!("pyun console: http://{}/?token={}", shown, token);
+    if !a.host.is_loopback() {
+        eprintln!(
+            "warning: the console listens on {} (--allow-remote): other machines can reach it, over plain HTTP; anyone with the URL can requeue and purge (控制台可被其他机器访问)",
+            local
+        );
+    }
+    if a.read_only {
+        println!("read-only: actions are refused");
+    }
+    let _ = std::io::stdout().flush();
+    let shared = Arc::new(state::Shared {
+        console,
+        token,
+        local,
+        read_only: a.read_only,
+        lang,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(2, format!("cannot start: {}", e)))?;
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(true);
+    })
+    .map_err(|e| Failure::new(2, format!("cannot handle Ctrl+C: {}", e)))?;
+    let served = runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let app = api::router(shared.clone())
+            .merge(assets::router(shared.clone()))
+            .layer(axum::middleware::from_fn_with_state(shared, guard::check));
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served.map_err(|e| Failure::new(2, format!("console: {}", e)))?;
+    Ok(0)
+}

@@ -1,0 +1,127 @@
+//! What the console serves from: the opened outboxes and push store, its token and address.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use pyun_core::outbox::{Outbox, OutboxOptions};
+use rusqlite::Connection;
+
+use crate::Failure;
+
+/// The page's language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// `en`, `zh` (also `zh-CN`, `zh_CN.UTF-8`...), case-insensitive.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s == "en" || s.starts_with("en-") || s.starts_with("en_") {
+            Some(Lang::En)
+        } else if s == "zh" || s.starts_with("zh-") || s.starts_with("zh_") {
+            Some(Lang::Zh)
+        } else {
+            None
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+}
+
+/// The stores the console shows.
+pub struct Console {
+    /// The outboxes, in the order given.
+    pub outboxes: Vec<Outbox>,
+    /// The push store, if one was given.
+    pub pushes: Option<PushStore>,
+}
+
+/// The push store, read (and indexed) through one connection.
+pub struct PushStore {
+    pub path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl PushStore {
+    pub fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Console {
+    /// Opens every store; a missing or foreign one is an error naming it. The indexes the
+    /// page's queries use are added where the disk allows (a warning otherwise).
+    pub fn open(
+        outboxes: &[PathBuf],
+        pushes: Option<&Path>,
+        allow_network_share: bool,
+    ) -> Result<Console, Failure> {
+        let options = OutboxOptions {
+            allow_network_share,
+            ..OutboxOptions::default()
+        };
+        let mut opened = Vec::new();
+        for path in outboxes {
+            if !path.is_file() {
+                return Err(Failure::usage(format!(
+                    "--outbox {}: no such file (the console shows existing outboxes, it makes none)",
+                    path.display()
+                )));
+            }
+            let outbox = match Outbox::open(path, options.clone()) {
+                // The loss is now recorded as LOST dead letters, which the page shows.
+                Err(pyun_core::Error::RecordsLost(lost)) => {
+                    eprintln!("pyun: {}", lost);
+                    Outbox::open(path, options.clone())?
+                }
+                other => other?,
+            };
+            if let Err(e) = outbox.add_overview_indexes() {
+                eprintln!("warning: {} (the page works, more slowly)", e);
+            }
+            opened.push(outbox);
+        }
+        let pushes = match pushes {
+            None => None,
+            Some(path) => {
+                let conn = pyun_core::push_store::open(path, false)?;
+                if let Err(e) = crate::pushes::add_overview_indexes(&conn) {
+                    eprintln!(
+                        "warning: push store {}: adding indexes: {} (the page works, more slowly)",
+                        path.display(),
+                        e
+                    );
+                }
+                Some(PushStore {
+                    path: path.to_path_buf(),
+                    conn: Mutex::new(conn),
+                })
+            }
+        };
+        Ok(Console {
+            outboxes: opened,
+            pushes,
+        })
+    }
+}
+
+/// Everything a request handler needs.
+pub struct Shared {
+    pub console: Console,
+    /// The access token (hex).
+    pub token: String,
+    /// The address served.
+    pub local: SocketAddr,
+    pub read_only: bool,
+    /// The default language (--lang / PYUN_LANG).
+    pub lang: Lang,
+}

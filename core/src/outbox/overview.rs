@@ -1,0 +1,316 @@
+//! Read queries for an overview of the queue (`pyun console`): the oldest pending record, a
+//! pause another process's delivery wrote, the dead letters grouped by cause, a record's
+//! events, a search by plate or serial, and per-minute series of the last hours. The indexes
+//! they need are added by [`Outbox::add_overview_indexes`], not at open: opening must write
+//! nothing (an outbox on a full disk still opens, to be drained).
+
+use rusqlite::{params, ToSql};
+use serde::Serialize;
+
+use super::status::{Event, STATUS_COLUMNS};
+use super::{now_ms, Outbox, RecordStatus};
+use crate::error::Result;
+
+/// A dead letter's cause, as SQL: the platform's answer code and message when it answered,
+/// else the error pyun recorded. Records refused the same way share it.
+const CAUSE: &str = "CASE WHEN json_valid(response_json) THEN
+    COALESCE(json_extract(response_json, '$.code'), '') || ' ' || COALESCE(json_extract(response_json, '$.message'), '')
+    ELSE COALESCE(last_error, '') END";
+
+/// The plate of a stored record, as SQL (an expression index holds it).
+const PLATE: &str = "json_extract(record_json, '$.plate')";
+
+/// Delivery paused by a process draining this outbox (read from the queue, so any process
+/// sees it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Pause {
+    /// Until when (ms since 1970).
+    pub until_ms: i64,
+    /// Why, as the draining process wrote it.
+    pub reason: String,
+    /// The platform's last answer (JSON) to the records of the pause, as the platform wrote it.
+    pub response: Option<String>,
+    /// What the hint says about the request (pyun's diagnosis), when there was a hint.
+    pub diagnosis: Option<String>,
+}
+
+/// Dead letters refused for one cause.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeadCause {
+    /// The cause (see [`Outbox::retry_dead_cause`]).
+    pub cause: String,
+    /// How many dead letters have it.
+    pub count: u64,
+    /// The diagnosis of one of them, when there was a hint.
+    pub diagnosis: Option<String>,
+}
+
+/// Counts per minute of the last hours, oldest minute first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MinuteSeries {
+    /// The start of each minute (seconds since 1970).
+    pub minute: Vec<i64>,
+    /// Records enqueued in it.
+    pub enqueued: Vec<u64>,
+    /// Records accepted in it.
+    pub accepted: Vec<u64>,
+    /// Enqueue-to-accepted latency of the records accepted in it (ms): median, 95th and 99th
+    /// percentile; none when nothing was accepted.
+    pub p50_ms: Vec<Option<i64>>,
+    /// See `p50_ms`.
+    pub p95_ms: Vec<Option<i64>>,
+    /// See `p50_ms`.
+    pub p99_ms: Vec<Option<i64>>,
+}
+
+/// The value at `q` (0..1) of sorted values, nearest rank.
+fn percentile(sorted: &[i64], q: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+impl Outbox {
+    /// Adds the indexes the overview queries use (best effort for the caller: a read-only or
+    /// full disk leaves them out, and the queries scan instead).
+    pub fn add_overview_indexes(&self) -> Result<()> {
+        let sql = format!(
+            "CREATE INDEX IF NOT EXISTS records_created ON records (created_ms);
+             CREATE INDEX IF NOT EXISTS records_finished ON records (state, finished_ms);
+             CREATE INDEX IF NOT EXISTS records_plate ON records ({});
+             CREATE INDEX IF NOT EXISTS events_record ON events (record_id, seq);",
+            PLATE
+        );
+        self.conn()
+            .execute_batch(&sql)
+            .map_err(|e| self.err("adding indexes", e))
+    }
+
+    /// When the oldest pending record was enqueued (ms since 1970).
+    pub fn oldest_pending_ms(&self) -> Result<Option<i64>> {
+        let conn = self.conn();
+        let mut st = conn
+            .prepare_cached(
+                "SELECT created_ms FROM records WHERE state = 'pending' ORDER BY id LIMIT 1",
+            )
+            .map_err(|e| self.err("reading the queue", e))?;
+        let mut rows = st
+            .query_map([], |r| r.get(0))
+            .map_err(|e| self.err("reading the queue", e))?;
+        rows.next()
+            .transpose()
+            .map_err(|e| self.err("reading the queue", e))
+    }
+
+    /// The pause of delivery in force, if a process draining this outbox paused it (records
+    /// refused the same way in a row): read from the queue's head, so it is seen from any
+    /// process.
+    pub fn pause(&self) -> Result<Option<Pause>> {
+        let conn = self.conn();
+        let mut st = conn
+            .prepare_cached(
+                "SELECT next_attempt_ms, last_error, response_json, diagnosis FROM records
+                 WHERE state = 'pending' AND next_attempt_ms > ?1 AND last_error LIKE 'delivery paused%'
+                 ORDER BY next_attempt_ms DESC LIMIT 1",
+            )
+            .map_err(|e| self.err("reading the queue", e))?;
+        let mut rows = st
+            .query_map([now_ms()], |r| {
+                Ok(Pause {
+                    until_ms: r.get(0)?,
+                    reason: r.get(1)?,
+                    response: r.get(2)?,
+                    diagnosis: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err("reading the queue", e))?;
+        rows.next()
+            .transpose()
+            .map_err(|e| self.err("reading the queue", e))
+    }
+
+    /// The dead letters grouped by cause, the largest group first.
+    pub fn dead_causes(&self) -> Result<Vec<DeadCause>> {
+        let err = |e| self.err("listing dead letters", e);
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {} AS cause, COUNT(*), MAX(diagnosis) FROM records WHERE state = 'dead'
+             GROUP BY cause ORDER BY COUNT(*) DESC, cause",
+            CAUSE
+        );
+        let mut st = conn.prepare(&sql).map_err(err)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(DeadCause {
+                    cause: r.get(0)?,
+                    count: r.get::<_, i64>(1)? as u64,
+                    diagnosis: r.get(2)?,
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
+    }
+
+    /// Puts back in the queue every dead letter of this cause (as [`Outbox::dead_causes`]
+    /// names it); `LOST` ones stay (see [`Outbox::retry_dead`]). Returns how many.
+    pub fn retry_dead_cause(&self, cause: &str) -> Result<u64> {
+        self.requeue(&format!("{} = ?1", CAUSE), &cause)
+    }
+
+    /// The events of one record, in order.
+    pub fn record_events(&self, id: i64) -> Result<Vec<Event>> {
+        self.events_where("record_id = ?1", params![id])
+    }
+
+    /// The record as it was enqueued (its fields, JSON), if the outbox has it.
+    pub fn record_fields(&self, id: i64) -> Result<Option<String>> {
+        let conn = self.conn();
+        let mut st = conn
+            .prepare_cached("SELECT record_json FROM records WHERE id = ?1")
+            .map_err(|e| self.err("reading a record", e))?;
+        let mut rows = st
+            .query_map([id], |r| r.get(0))
+            .map_err(|e| self.err("reading a record", e))?;
+        rows.next()
+            .transpose()
+            .map_err(|e| self.err("reading a record", e))
+    }
+
+    /// Up to `limit` records whose plate, `parking_serial` or `flow_no` is `term`, newest
+    /// first.
+    pub fn search(&self, term: &str, limit: usize) -> Result<Vec<RecordStatus>> {
+        let sql = format!(
+            "SELECT {} FROM records WHERE id IN (
+                 SELECT id FROM records WHERE dedup_key = ?1
+                 UNION SELECT id FROM records WHERE serial = ?1 AND serial != ''
+                 UNION SELECT id FROM records WHERE {} = ?1)
+             ORDER BY id DESC LIMIT ?2",
+            STATUS_COLUMNS, PLATE
+        );
+        self.statuses(&sql, params![term, limit.min(i64::MAX as usize) as i64])
+    }
+
+    /// Records enqueued and accepted per minute, with latency percentiles, over the `minutes`
+    /// minutes up to now.
+    pub fn minute_series(&self, minutes: usize) -> Result<MinuteSeries> {
+        let err = |e| self.err("reading the series", e);
+        let last = now_ms() / 60_000;
+        let first = last - minutes as i64 + 1;
+        let n = minutes;
+        let mut s = MinuteSeries {
+            minute: (first..=last).map(|m| m * 60).collect(),
+            enqueued: vec![0; n],
+            accepted: vec![0; n],
+            p50_ms: vec![None; n],
+            p95_ms: vec![None; n],
+            p99_ms: vec![None; n],
+        };
+        let slot = |m: i64| usize::try_from(m - first).ok().filter(|i| *i < n);
+        let mut latencies: Vec<Vec<i64>> = vec![Vec::new(); n];
+        {
+            let conn = self.conn();
+            let mut st = conn
+                .prepare_cached(
+                    "SELECT created_ms / 60000 AS m, COUNT(*) FROM records WHERE created_ms >= ?1 GROUP BY m",
+                )
+                .map_err(err)?;
+            for row in st
+                .query_map([first * 60_000], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))
+                .map_err(err)?
+            {
+                let (m, count): (i64, i64) = row.map_err(err)?;
+                if let Some(i) = slot(m) {
+                    s.enqueued[i] = count as u64;
+                }
+            }
+            let mut st = conn
+                .prepare_cached(
+                    "SELECT finished_ms / 60000 AS m, finished_ms - created_ms AS l FROM records
+                     WHERE state = 'done' AND finished_ms >= ?1 ORDER BY m, l",
+                )
+                .map_err(err)?;
+            for row in st
+                .query_map([first * 60_000], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))
+                .map_err(err)?
+            {
+                let (m, l): (i64, i64) = row.map_err(err)?;
+                if let Some(i) = slot(m) {
+                    latencies[i].push(l);
+                }
+            }
+        }
+        for (i, l) in latencies.iter().enumerate() {
+            s.accepted[i] = l.len() as u64;
+            s.p50_ms[i] = percentile(l, 0.50);
+            s.p95_ms[i] = percentile(l, 0.95);
+            s.p99_ms[i] = percentile(l, 0.99);
+        }
+        Ok(s)
+    }
+
+    fn events_where(&self, filter: &str, args: impl rusqlite::Params) -> Result<Vec<Event>> {
+        let err = |e| self.err("reading events", e);
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT seq, kind, record_id, endpoint, dedup_key, at_ms, seqno, reason FROM events
+             WHERE {} ORDER BY seq",
+            filter
+        );
+        let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+        let rows = stmt.query_map(args, Event::from_row).map_err(err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
+    }
+
+    /// Puts back in the queue the dead letters matching `filter` (SQL on `records`, with one
+    /// parameter `?1`), never `LOST` ones; writes their `requeued` events. Returns how many.
+    pub(super) fn requeue(&self, filter: &str, arg: &dyn ToSql) -> Result<u64> {
+        let err = |e| self.err("re-queueing", e);
+        let which = format!(
+            "state = 'dead' AND ({}) AND NOT ({})",
+            filter,
+            super::lost::LOST
+        );
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            &format!(
+                "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, reason)
+                 SELECT id, 'requeued', endpoint, dedup_key, ?2, 'retry requested' FROM records
+                 WHERE {} ORDER BY id",
+                which
+            ),
+            params![arg, now_ms()],
+        )
+        .map_err(err)?;
+        let n = tx
+            .execute(
+                &format!(
+                    "UPDATE records SET state = 'pending', attempts = 0, next_attempt_ms = 0, finished_ms = NULL WHERE {}",
+                    which
+                ),
+                params![arg],
+            )
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        drop(conn);
+        self.inner.wake.notify();
+        Ok(n as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let v: Vec<i64> = (1..=100).collect();
+        assert_eq!(percentile(&v, 0.5), Some(50));
+        assert_eq!(percentile(&v, 0.95), Some(95));
+        assert_eq!(percentile(&v, 0.99), Some(99));
+        assert_eq!(percentile(&[7], 0.99), Some(7));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+}
