@@ -106,7 +106,7 @@ pub fn run(a: ConsoleArgs) -> Result<u8, Failure> {
         );
     }
     if a.read_only {
-        println!("read-only: actions are refused");
+        eprintln!("read-only: actions are refused (只读)");
     }
     let _ = std::io::stdout().flush();
     let shared = Arc::new(state::Shared {
