@@ -33,7 +33,7 @@ if ! command -v curl >/dev/null; then
 fi
 python3 scripts/readme-test.py target/release
 
-for part in test-c test-python windows; do
+for part in test-c test-python test-console windows; do
   if [ -f "scripts/$part.sh" ]; then
     echo "== $part ($(date -u +%T))"
     bash "scripts/$part.sh"

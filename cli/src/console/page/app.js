@@ -138,7 +138,8 @@
     if (charts[id]) { charts[id].setData(data); return; }
     charts[id] = new uPlot({
       title, width, height: 200,
-      series: [{}].concat(series.map((s) => ({ label: s[0], stroke: s[1], width: 1.5, spanGaps: false }))),
+      // Points drawn too: a minute with records between empty ones is one point, no line.
+      series: [{}].concat(series.map((s) => ({ label: s[0], stroke: s[1], width: 1.5, points: { show: true, size: 4 } }))),
       axes: [{}, {}],
     }, data, $(id));
   }
