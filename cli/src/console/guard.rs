@@ -53,7 +53,7 @@ fn allowed_hosts(s: &Shared) -> Option<Vec<String>> {
     Some(vec![addr, format!("localhost:{}", port)])
 }
 
-fn header_str<'a>(h: &'a HeaderMap, name: impl header::AsHeaderName) -> Option<&'a str> {
+fn header_str(h: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
