@@ -262,6 +262,25 @@ fn every_route_needs_the_token_and_posts_need_the_page() {
         (status, body.as_str()),
         (200, r#"{"outbox":0,"requeued":1}"#)
     );
+    // The other one, by its cause as the page lists it.
+    let (_, dead) = c.send("GET", "/api/dead", &[("Cookie", &cookie)]);
+    let dead: serde_json::Value = serde_json::from_str(&dead).unwrap();
+    let cause = dead["causes"][0]["cause"].as_str().unwrap().to_string();
+    assert_eq!(dead["causes"][0]["count"], 1, "{}", dead);
+    let (status, body) = c.send(
+        "POST",
+        &format!(
+            "/api/requeue?cause={}",
+            percent_encoding::utf8_percent_encode(&cause, percent_encoding::NON_ALPHANUMERIC)
+        ),
+        &[("X-Pyun-Token", &c.token), ("Origin", &origin)],
+    );
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"outbox":0,"requeued":1}"#)
+    );
+    let (_, body) = c.send("GET", "/api/summary", &[("Cookie", &cookie)]);
+    assert!(body.contains(r#""dead":0"#), "{}", body);
 }
 
 #[test]
