@@ -43,6 +43,9 @@ N=$N THREADS=16 bash bench/enqueue_syncs.sh
 echo "== the background sender: enqueue latency with and without it, enqueue -> accepted at 10/s"
 target/release/sender_latency "$url" 200
 
+echo "== pyun console: server time of the first paint on a 1,000,000-record outbox"
+target/release/console_first_paint target/release/pyun --records 1000000
+
 echo "== pyun.sign vs sorted + hashlib.md5 (Python, the installed wheel)"
 .venv-bench/bin/pip install -q ./bindings-python
 .venv-bench/bin/python bench/python_sign.py

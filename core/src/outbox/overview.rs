@@ -78,7 +78,7 @@ impl Outbox {
     pub fn add_overview_indexes(&self) -> Result<()> {
         let sql = format!(
             "CREATE INDEX IF NOT EXISTS records_created ON records (created_ms);
-             CREATE INDEX IF NOT EXISTS records_finished ON records (state, finished_ms);
+             CREATE INDEX IF NOT EXISTS records_finished ON records (state, finished_ms, created_ms);
              CREATE INDEX IF NOT EXISTS records_plate ON records ({});
              CREATE INDEX IF NOT EXISTS events_record ON events (record_id, seq);",
             PLATE
@@ -228,7 +228,7 @@ impl Outbox {
             let mut st = conn
                 .prepare_cached(
                     "SELECT finished_ms / 60000 AS m, finished_ms - created_ms AS l FROM records
-                     WHERE state = 'done' AND finished_ms >= ?1 ORDER BY m, l",
+                     WHERE state = 'done' AND finished_ms >= ?1",
                 )
                 .map_err(err)?;
             for row in st
@@ -241,7 +241,10 @@ impl Outbox {
                 }
             }
         }
-        for (i, l) in latencies.iter().enumerate() {
+        // Sorted per minute here: smaller sorts than one ORDER BY over the day, and the
+        // covering index (state, finished_ms, created_ms) then serves the query alone.
+        for (i, l) in latencies.iter_mut().enumerate() {
+            l.sort_unstable();
             s.accepted[i] = l.len() as u64;
             s.p50_ms[i] = percentile(l, 0.50);
             s.p95_ms[i] = percentile(l, 0.95);
