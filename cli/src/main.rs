@@ -401,6 +401,6 @@ fn run(cli: Cli, stop: stop::Stop) -> Result<u8, Failure> {
             println!("pyun {}", env!("CARGO_PKG_VERSION"));
             Ok(0)
         }
-        Command::Console(args) => console::run(args),
+        Command::Console(args) => console::run(args, stop),
     }
 }

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::stop::Stop;
 use crate::Failure;
 use state::{Console, Lang};
 
@@ -65,8 +66,8 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{:02x}", b)).collect()
 }
 
-/// Runs the console until Ctrl+C / SIGTERM.
-pub fn run(a: ConsoleArgs) -> Result<u8, Failure> {
+/// Runs the console until `stop` (Ctrl+C / SIGTERM, or a service's stop).
+pub fn run(a: ConsoleArgs, stop: Stop) -> Result<u8, Failure> {
     let lang = Lang::parse(&a.lang).ok_or_else(|| {
         Failure::usage(format!(
             "--lang / PYUN_LANG: {:?} is not a language of the console: en or zh",
@@ -122,10 +123,10 @@ pub fn run(a: ConsoleArgs) -> Result<u8, Failure> {
         .build()
         .map_err(|e| Failure::new(2, format!("cannot start: {}", e)))?;
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    ctrlc::set_handler(move || {
+    stop.install(move || {
         let _ = stop_tx.send(true);
     })
-    .map_err(|e| Failure::new(2, format!("cannot handle Ctrl+C: {}", e)))?;
+    .map_err(|e| Failure::new(2, e))?;
     let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let app = api::router(shared.clone())
