@@ -19,7 +19,8 @@ const CAUSE: &str = "CASE WHEN json_valid(response_json) THEN
 
 /// The plate of a stored record, as SQL (an expression index holds it). Guarded by
 /// `json_valid`: an index expression that fails would fail the enqueue writing the row.
-const PLATE: &str = "(CASE WHEN json_valid(record_json) THEN json_extract(record_json, '$.plate') END)";
+const PLATE: &str =
+    "(CASE WHEN json_valid(record_json) THEN json_extract(record_json, '$.plate') END)";
 
 /// Delivery paused by a process draining this outbox (read from the queue, so any process
 /// sees it).
