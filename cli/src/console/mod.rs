@@ -50,9 +50,10 @@ pub struct ConsoleArgs {
     /// Show only: every action (requeue, purge) is refused.
     #[arg(long)]
     read_only: bool,
-    /// The page's language: en or zh (the page can switch).
-    #[arg(long, env = "PYUN_LANG", default_value = "en")]
-    lang: String,
+    /// The page's language: en or zh (the page can switch). Default: the language pyun's
+    /// messages use (PYUN_LANG, then the locale; English).
+    #[arg(long)]
+    lang: Option<String>,
     /// Open outboxes on a network share anyway (see `pyun outbox --allow-network-share`).
     #[arg(long)]
     allow_network_share: bool,
@@ -68,12 +69,15 @@ fn new_token() -> String {
 
 /// Runs the console until `stop` (Ctrl+C / SIGTERM, or a service's stop).
 pub fn run(a: ConsoleArgs, stop: Stop) -> Result<u8, Failure> {
-    let lang = Lang::parse(&a.lang).ok_or_else(|| {
-        Failure::usage(format!(
-            "--lang / PYUN_LANG: {:?} is not a language of the console: en or zh",
-            a.lang
-        ))
-    })?;
+    let lang = match &a.lang {
+        None => Lang::from_env(),
+        Some(l) => Lang::parse(l).ok_or_else(|| {
+            Failure::usage(format!(
+                "--lang: {:?} is not a language of the console: en or zh",
+                l
+            ))
+        })?,
+    };
     if !a.host.is_loopback() && !a.allow_remote {
         return Err(Failure::usage(format!(
             "--host {}: not a loopback address; the console can change the queues, so binding where other machines reach it needs --allow-remote",

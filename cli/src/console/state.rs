@@ -5,37 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use pyun_core::outbox::{Outbox, OutboxOptions};
+pub use pyun_core::Lang;
 use rusqlite::Connection;
 
 use crate::Failure;
-
-/// The page's language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Zh,
-}
-
-impl Lang {
-    /// `en`, `zh` (also `zh-CN`, `zh_CN.UTF-8`...), case-insensitive.
-    pub fn parse(s: &str) -> Option<Lang> {
-        let s = s.trim().to_ascii_lowercase();
-        if s == "en" || s.starts_with("en-") || s.starts_with("en_") {
-            Some(Lang::En)
-        } else if s == "zh" || s.starts_with("zh-") || s.starts_with("zh_") {
-            Some(Lang::Zh)
-        } else {
-            None
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Zh => "zh",
-        }
-    }
-}
 
 /// The stores the console shows.
 pub struct Console {
@@ -122,6 +95,6 @@ pub struct Shared {
     /// The address served.
     pub local: SocketAddr,
     pub read_only: bool,
-    /// The default language (--lang / PYUN_LANG).
+    /// The default language (--lang, else PYUN_LANG and the locale: `Lang::from_env`).
     pub lang: Lang,
 }
