@@ -6,10 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+# fonts-wqy-zenhei: a CJK font, so the Chinese page's screenshot shows characters, not boxes.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+  || ! dpkg -s fonts-wqy-zenhei >/dev/null 2>&1; then
   apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 \
-    install --no-install-recommends chromium chromium-driver >/dev/null
+    install --no-install-recommends chromium chromium-driver fonts-wqy-zenhei >/dev/null
 fi
 VENV=$ROOT/target/console/venv
 if [ ! -x "$VENV/bin/python" ]; then
