@@ -46,9 +46,9 @@ fn main() {
         .spawn()
         .expect("start the sandbox");
     let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
+    // Kept open to the end: the sandbox prints a second line, and a closed pipe would end it.
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    stdout.read_line(&mut first).expect("first line");
     let url = first.trim().rsplit(' ').next().expect("url").to_string();
     let host = url.trim_start_matches("http://").to_string();
     let pid = child.id();
@@ -90,4 +90,5 @@ fn main() {
     println!("  counters: {}", String::from_utf8_lossy(&counters));
     let _ = child.kill();
     let _ = child.wait();
+    drop(stdout);
 }
