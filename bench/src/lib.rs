@@ -68,3 +68,59 @@ pub fn each_arg(mut handle: impl FnMut(&str, &mut dyn FnMut(&str) -> String)) {
         handle(&arg, &mut value);
     }
 }
+
+/// A bare HTTP/1.1 connection for replaying pre-built requests: the least a client can do per
+/// request, so that a measured ceiling carries no client library's costs.
+pub struct RawConnection {
+    writer: std::net::TcpStream,
+    reader: std::io::BufReader<std::net::TcpStream>,
+}
+
+impl RawConnection {
+    /// Connects to `host:port`.
+    pub fn open(addr: &str) -> RawConnection {
+        let stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        RawConnection {
+            writer: stream.try_clone().expect("clone"),
+            reader: std::io::BufReader::new(stream),
+        }
+    }
+
+    /// Sends one request and returns the body of its `200` answer.
+    pub fn round_trip(&mut self, request: &[u8]) -> Vec<u8> {
+        use std::io::{BufRead, Read, Write};
+        self.writer.write_all(request).expect("write");
+        let mut line = String::new();
+        self.reader.read_line(&mut line).expect("status");
+        assert!(line.starts_with("HTTP/1.1 200"), "{}", line);
+        let mut len = 0usize;
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).expect("header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().expect("content-length");
+            }
+        }
+        let mut body = vec![0; len];
+        self.reader.read_exact(&mut body).expect("body");
+        body
+    }
+}
+
+/// A signed request as the bytes of an HTTP/1.1 POST to `host` (`host:port`).
+pub fn raw_request(req: &pyun_core::SignedRequest, host: &str) -> Vec<u8> {
+    let mut raw = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        req.path(),
+        host,
+        req.content_type(),
+        req.content_length()
+    )
+    .into_bytes();
+    raw.extend(req.body_bytes().expect("body"));
+    raw
+}

@@ -318,6 +318,16 @@ pub struct SandboxArgs {
     /// Milliseconds allowed to receive a request's headers, and then its body.
     #[arg(long, default_value_t = 30_000)]
     read_timeout_ms: u64,
+    /// Accepted records and logged record keys to keep (/_sandbox/records, /_sandbox/received),
+    /// the oldest forgotten first so a long run's memory stays bounded; /_sandbox/counters says
+    /// how many were forgotten.
+    #[arg(long, default_value_t = pyun_sandbox::DEFAULT_KEEP,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    keep: usize,
+    /// Record keys the duplicate check remembers (8 bytes each), the oldest forgotten first.
+    #[arg(long, default_value_t = pyun_sandbox::DEFAULT_DEDUP_KEYS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    dedup_keys: usize,
 }
 
 fn fraction(v: f64, what: &str) -> Result<f64, Failure> {
@@ -350,6 +360,8 @@ pub fn sandbox(a: SandboxArgs, json: bool) -> Result<u8, Failure> {
         addr: std::net::SocketAddr::new(a.host, a.port),
         faults,
         read_timeout: Duration::from_millis(a.read_timeout_ms.max(1)),
+        keep: a.keep,
+        dedup_keys: a.dedup_keys,
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start(config)

@@ -1,6 +1,6 @@
-//! A request body that streams its files from disk, checking that each file still has the size
-//! it had when it was hashed (a photo rewritten between signing and sending is an error, not a
-//! request whose hash lies).
+//! A request body that sends bytes held in memory and streams large files from disk, checking
+//! that each streamed file still has the size it had when it was hashed (a photo rewritten
+//! between signing and sending is an error, not a request whose hash lies).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -35,6 +35,8 @@ pub struct Body {
     index: usize,
     offset: u64,
     file: Option<File>,
+    /// An error met after some bytes were already read into the caller's buffer.
+    pending: Option<io::Error>,
 }
 
 impl Body {
@@ -44,6 +46,7 @@ impl Body {
             index: 0,
             offset: 0,
             file: None,
+            pending: None,
         }
     }
 
@@ -65,7 +68,32 @@ impl Body {
 }
 
 impl Read for Body {
+    /// Fills `buf` across segments as far as it goes, so that an HTTP client writes a small
+    /// body in one `send` (it transmits what each read returns).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.read_segment(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                // What was already read is returned first; the error on the next read.
+                Err(e) if filled > 0 => {
+                    self.pending = Some(e);
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(filled)
+    }
+}
+
+impl Body {
+    /// Reads from the current segment only; 0 at the end of the body.
+    fn read_segment(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while let Some(seg) = self.segments.get(self.index) {
             let remaining = seg.len() - self.offset;
             if remaining == 0 {

@@ -1,7 +1,8 @@
 //! File parts of a request and their MD5 hashes.
 //!
 //! File bytes are never signed: their uppercase-hex MD5 goes into the matching `*_hash` field,
-//! which is. Hashing streams the file in 64 KiB chunks, so a 20 MB photo is never loaded.
+//! which is. A photo up to [`READ_ONCE_LIMIT`] is read once, and the bytes hashed are the bytes
+//! sent; a larger file is hashed and sent in 64 KiB chunks, so a 20 MB photo is never loaded.
 
 use std::fmt;
 use std::fs::File;
@@ -17,12 +18,21 @@ use crate::sign::upper_hex;
 /// Size of the buffer used to stream files, for hashing and for sending.
 pub(crate) const CHUNK: usize = 64 * 1024;
 
+/// Files up to this size are read into memory once, hashed, and sent from those bytes: one
+/// open and one read instead of two, and a photo rewritten after it was hashed cannot be sent
+/// under the old hash. Parking-lot photos are 20–300 KB JPEGs, so nearly all are read once; a
+/// request holds at most this much per file while it lives (its retries reuse the bytes).
+/// Larger files are streamed twice, keeping a 20 MB photo's memory cost under 100 KiB
+/// (docs/BENCHMARKS.md).
+pub const READ_ONCE_LIMIT: u64 = 1024 * 1024;
+
 pub use crate::endpoint::FileField;
 
 /// Where a file's bytes come from.
 #[derive(Clone)]
 pub enum FileSource {
-    /// A file on disk, streamed when hashed and again when sent.
+    /// A file on disk: read once if it is at most [`READ_ONCE_LIMIT`] bytes, otherwise
+    /// streamed when hashed and again when sent.
     Path(PathBuf),
     /// Bytes in memory, shared (cloning for a retry copies nothing).
     Bytes(Arc<[u8]>),
@@ -62,19 +72,37 @@ impl From<&[u8]> for FileSource {
 }
 
 /// A file attached to a request, hashed once when attached.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FilePart {
     field: FileField,
     source: FileSource,
+    /// The bytes that were hashed, for a file read once (see [`READ_ONCE_LIMIT`]).
+    held: Option<Arc<[u8]>>,
     len: u64,
     md5: String,
     filename: String,
 }
 
+impl fmt::Debug for FilePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The held bytes are the photo: their count, not their contents.
+        f.debug_struct("FilePart")
+            .field("field", &self.field)
+            .field("source", &self.source)
+            .field("held", &self.held.as_ref().map(|b| b.len()))
+            .field("len", &self.len)
+            .field("md5", &self.md5)
+            .field("filename", &self.filename)
+            .finish()
+    }
+}
+
 impl FilePart {
-    /// Reads the source once to learn its length and MD5. A missing or unreadable file is an
-    /// [`Error::File`] naming the field and path.
+    /// Reads the source once to learn its length and MD5 (keeping the bytes of a file up to
+    /// [`READ_ONCE_LIMIT`]). A missing or unreadable file is an [`Error::File`] naming the field
+    /// and path.
     pub fn new(field: FileField, source: FileSource) -> Result<FilePart> {
+        let mut held = None;
         let (len, md5) = match &source {
             FileSource::Bytes(b) => (b.len() as u64, md5_hex(b)),
             FileSource::Path(p) => {
@@ -83,17 +111,27 @@ impl FilePart {
                     path: p.clone(),
                     source,
                 };
-                let file = File::open(p).map_err(file_err)?;
-                if file.metadata().map_err(file_err)?.is_dir() {
+                let mut file = File::open(p).map_err(file_err)?;
+                let meta = file.metadata().map_err(file_err)?;
+                if meta.is_dir() {
                     return Err(file_err(io::Error::other("is a directory")));
                 }
-                md5_reader(file).map_err(file_err)?
+                if meta.len() <= READ_ONCE_LIMIT {
+                    let bytes: Arc<[u8]> =
+                        read_all(&mut file, meta.len()).map_err(file_err)?.into();
+                    let hashed = (bytes.len() as u64, md5_hex(&bytes));
+                    held = Some(bytes);
+                    hashed
+                } else {
+                    md5_reader(file).map_err(file_err)?
+                }
             }
         };
         let filename = safe_filename(field, &source);
         Ok(FilePart {
             field,
             source,
+            held,
             len,
             md5,
             filename,
@@ -108,6 +146,11 @@ impl FilePart {
     /// Where the bytes come from.
     pub fn source(&self) -> &FileSource {
         &self.source
+    }
+
+    /// The bytes of a file read once, which are what is sent (see [`READ_ONCE_LIMIT`]).
+    pub(crate) fn held(&self) -> Option<&Arc<[u8]>> {
+        self.held.as_ref()
     }
 
     /// Length in bytes, as hashed.
@@ -129,6 +172,28 @@ impl FilePart {
     pub fn filename(&self) -> &str {
         &self.filename
     }
+}
+
+/// Reads a file of `size` bytes (as its metadata said) to its end: a read of all of it and one
+/// that finds the end, where `File::read_to_end` would ask for the size again (a `statx`) and
+/// `Read::read_to_end` would start with 8 KiB reads. A file grown since is read to its new end.
+fn read_all(file: &mut File, size: u64) -> io::Result<Vec<u8>> {
+    // One byte more than the size, so that an unchanged file's end is found without growing.
+    let mut bytes = vec![0u8; size as usize + 1];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(filled);
+    if filled > size as usize {
+        file.read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
 }
 
 /// Uppercase-hex MD5 of bytes in memory.

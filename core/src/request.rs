@@ -302,9 +302,11 @@ impl SignedRequest {
                 .as_bytes(),
             );
             segments.push(Segment::Bytes(std::mem::take(&mut head).into()));
-            segments.push(match part.source() {
-                FileSource::Bytes(b) => Segment::Bytes(b.clone()),
-                FileSource::Path(p) => Segment::File {
+            segments.push(match (part.source(), part.held()) {
+                (FileSource::Bytes(b), _) | (FileSource::Path(_), Some(b)) => {
+                    Segment::Bytes(b.clone())
+                }
+                (FileSource::Path(p), None) => Segment::File {
                     role: part.field().name(),
                     path: p.clone(),
                     len: part.len(),
@@ -319,8 +321,9 @@ impl SignedRequest {
         segments
     }
 
-    /// The body as a reader that streams files from disk (64 KiB at a time); call again for a
-    /// retry. A file that changed size since it was hashed makes the read fail.
+    /// The body as a reader: files read once are sent from memory, larger ones are streamed
+    /// from disk; call again for a retry. A streamed file that changed size since it was hashed
+    /// makes the read fail.
     pub fn body_reader(&self) -> Body {
         Body::new(self.segments())
     }
@@ -494,6 +497,64 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("differs"), "{}", err);
+    }
+
+    fn photo_request(path: &std::path::Path) -> SignedRequest {
+        let part = FilePart::new(FileField::LeaveImage, path.into()).unwrap();
+        SignedRequest::build(
+            Endpoint::Leave,
+            vec![s("a", "1")],
+            vec![part],
+            &AppSecret::new("123"),
+            &BuildOptions::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_small_photo_rewritten_after_hashing_is_sent_as_it_was_hashed() {
+        let dir = std::env::temp_dir().join(format!("pyun-read-once-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("car.jpg");
+        let original: Vec<u8> = (0..57_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &original).unwrap();
+        let req = photo_request(&path);
+        let hash = req.field("leave_image_hash").unwrap().to_string();
+        // The camera overwrites the file: same size, another car; then a different size.
+        let other: Vec<u8> = original.iter().map(|b| b ^ 0xff).collect();
+        std::fs::write(&path, &other).unwrap();
+        let body = req.body_bytes().unwrap();
+        assert_eq!(body.len() as u64, req.content_length());
+        assert!(body.windows(original.len()).any(|w| w == original));
+        assert_eq!(md5_hex(&original), hash);
+        std::fs::write(&path, b"short").unwrap();
+        assert_eq!(
+            req.body_bytes().unwrap(),
+            body,
+            "a retry sends the same bytes"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_large_photo_that_changes_size_after_hashing_is_not_sent() {
+        let dir = std::env::temp_dir().join(format!("pyun-streamed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.jpg");
+        let len = crate::form::READ_ONCE_LIMIT as usize + 1;
+        std::fs::write(&path, vec![7u8; len]).unwrap();
+        let req = photo_request(&path);
+        assert!(req.files()[0].held().is_none(), "streamed, not held");
+        for changed in [len - 1, len + 1] {
+            std::fs::write(&path, vec![7u8; changed]).unwrap();
+            let text = req.body_bytes().unwrap_err().to_string();
+            assert!(
+                text.contains("leave_image_file") && text.contains("changed size"),
+                "{}",
+                text
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

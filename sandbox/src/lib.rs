@@ -82,7 +82,18 @@ pub struct SandboxConfig {
     /// Time allowed to receive a request's headers, and then its body: a client that claims
     /// a 1 GB body and sends it slowly (or never) does not hold a connection forever.
     pub read_timeout: Duration,
+    /// Accepted records and logged record keys (`/_sandbox/records`, `/_sandbox/received`)
+    /// kept, the oldest forgotten first, so that a long run's memory stays bounded; the
+    /// counters say how many were forgotten.
+    pub keep: usize,
+    /// Keys the duplicate check remembers (8 bytes each), the oldest forgotten first.
+    pub dedup_keys: usize,
 }
+
+/// Default of [`SandboxConfig::keep`].
+pub const DEFAULT_KEEP: usize = 10_000;
+/// Default of [`SandboxConfig::dedup_keys`]: about 20 MB at most.
+pub const DEFAULT_DEDUP_KEYS: usize = 1_000_000;
 
 impl Default for SandboxConfig {
     fn default() -> Self {
@@ -92,6 +103,8 @@ impl Default for SandboxConfig {
             faults: Faults::default(),
             data_node: "SANDBOX/LOCAL-1".into(),
             read_timeout: Duration::from_secs(30),
+            keep: DEFAULT_KEEP,
+            dedup_keys: DEFAULT_DEDUP_KEYS,
         }
     }
 }
@@ -104,6 +117,8 @@ impl fmt::Debug for SandboxConfig {
             .field("faults", &self.faults)
             .field("data_node", &self.data_node)
             .field("read_timeout", &self.read_timeout)
+            .field("keep", &self.keep)
+            .field("dedup_keys", &self.dedup_keys)
             .finish()
     }
 }
@@ -153,7 +168,7 @@ impl Sandbox {
         self.addr
     }
 
-    /// The accepted records, in acceptance order.
+    /// The accepted records still kept (the last [`SandboxConfig::keep`]), in acceptance order.
     pub fn records(&self) -> Vec<AcceptedRecord> {
         self.state.records()
     }

@@ -1,6 +1,8 @@
 //! What the sandbox remembers: accepted records, seen keys, counters and faults.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -75,6 +77,13 @@ pub struct Counters {
     pub faults_injected: u64,
     /// Connections closed without an answer.
     pub dropped: u64,
+    /// Accepted records forgotten, oldest first, to keep at most `keep` of them.
+    pub records_forgotten: u64,
+    /// Record keys forgotten from the request log (`/_sandbox/received`), oldest first.
+    pub received_forgotten: u64,
+    /// Keys forgotten by the duplicate check, oldest first: a resend of one of them counts as
+    /// accepted again (its answer is the same either way).
+    pub dedup_keys_forgotten: u64,
 }
 
 /// What the faults say to do with one request.
@@ -107,6 +116,60 @@ struct Counts {
     rejected: AtomicU64,
     faults_injected: AtomicU64,
     dropped: AtomicU64,
+    records_forgotten: AtomicU64,
+    received_forgotten: AtomicU64,
+    dedup_keys_forgotten: AtomicU64,
+}
+
+/// A record key: endpoint, parking lot, `parking_serial` (or `flow_no`).
+type Key = (String, String, String);
+
+/// How often one key arrived, and its distinct `sign`s.
+#[derive(Default)]
+struct Arrivals {
+    count: u64,
+    signs: HashSet<String>,
+}
+
+/// The last `cap` record keys that arrived, oldest first, with their arrivals.
+struct ReceivedLog {
+    cap: usize,
+    by_key: BTreeMap<Key, Arrivals>,
+    order: VecDeque<Key>,
+}
+
+/// The duplicate check: 64-bit fingerprints of the last `cap` stored keys (8 bytes each, not
+/// the three strings; two of a million keys share one with a probability of about 3e-8).
+struct SeenKeys {
+    cap: usize,
+    set: HashSet<u64>,
+    order: VecDeque<u64>,
+}
+
+impl SeenKeys {
+    fn fingerprint(key: &Key) -> u64 {
+        // Fixed keys: the same key has the same fingerprint for the sandbox's whole life.
+        let mut h = DefaultHasher::new();
+        key.hash(&mut h);
+        h.finish()
+    }
+
+    /// Adds a key; false if it is already there. The count of keys forgotten to make room.
+    fn insert(&mut self, key: &Key) -> (bool, u64) {
+        let f = Self::fingerprint(key);
+        if !self.set.insert(f) {
+            return (false, 0);
+        }
+        self.order.push_back(f);
+        let mut forgotten = 0;
+        while self.order.len() > self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+                forgotten += 1;
+            }
+        }
+        (true, forgotten)
+    }
 }
 
 /// The shared state of one sandbox.
@@ -116,10 +179,11 @@ pub struct State {
     /// Time allowed for a request's headers, and for its body.
     pub read_timeout: Duration,
     faults: Mutex<FaultState>,
-    records: Mutex<Vec<AcceptedRecord>>,
-    keys: Mutex<HashSet<(String, String, String)>>,
-    /// Per record key: the `sign` of each arrival.
-    received: Mutex<BTreeMap<(String, String, String), Vec<String>>>,
+    /// The last `keep` accepted records, oldest first.
+    records: Mutex<VecDeque<AcceptedRecord>>,
+    keep: usize,
+    keys: Mutex<SeenKeys>,
+    received: Mutex<ReceivedLog>,
     counts: Counts,
 }
 
@@ -141,9 +205,18 @@ impl State {
                 faults: config.faults.clone(),
                 seen: 0,
             }),
-            records: Mutex::new(Vec::new()),
-            keys: Mutex::new(HashSet::new()),
-            received: Mutex::new(BTreeMap::new()),
+            records: Mutex::new(VecDeque::new()),
+            keep: config.keep.max(1),
+            keys: Mutex::new(SeenKeys {
+                cap: config.dedup_keys.max(1),
+                set: HashSet::new(),
+                order: VecDeque::new(),
+            }),
+            received: Mutex::new(ReceivedLog {
+                cap: config.keep.max(1),
+                by_key: BTreeMap::new(),
+                order: VecDeque::new(),
+            }),
             counts: Counts::default(),
         }
     }
@@ -209,52 +282,74 @@ impl State {
         self.counts.rejected.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Stores a record unless its key was seen; returns whether it was new.
+    /// Stores a record unless its key was seen; returns whether it was new. Keeps at most
+    /// `keep` records and logged keys and `dedup_keys` fingerprints, forgetting the oldest.
     pub fn store(&self, park: &str, record: AcceptedRecord) -> bool {
-        let key = (
+        let key: Key = (
             record.endpoint.clone(),
             park.to_string(),
             record.key.clone(),
         );
         let sign = record.fields.get("sign").cloned().unwrap_or_default();
-        self.received
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(key.clone())
-            .or_default()
-            .push(sign);
+        self.log_arrival(&key, sign);
         // One lock order (keys, then records) so concurrent stores keep both in step.
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        if !keys.insert(key) {
+        let (new, forgotten) = keys.insert(&key);
+        self.counts
+            .dedup_keys_forgotten
+            .fetch_add(forgotten, Ordering::Relaxed);
+        if !new {
             self.counts.duplicates.fetch_add(1, Ordering::Relaxed);
             return false;
         }
-        self.records
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(record);
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        records.push_back(record);
+        if records.len() > self.keep {
+            records.pop_front();
+            self.counts
+                .records_forgotten
+                .fetch_add(1, Ordering::Relaxed);
+        }
         self.counts.accepted.fetch_add(1, Ordering::Relaxed);
         true
     }
 
+    fn log_arrival(&self, key: &Key, sign: String) {
+        let mut log = self.received.lock().unwrap_or_else(|e| e.into_inner());
+        let log = &mut *log;
+        if !log.by_key.contains_key(key) {
+            log.order.push_back(key.clone());
+        }
+        let arrivals = log.by_key.entry(key.clone()).or_default();
+        arrivals.count += 1;
+        arrivals.signs.insert(sign);
+        while log.order.len() > log.cap {
+            if let Some(old) = log.order.pop_front() {
+                log.by_key.remove(&old);
+                self.counts
+                    .received_forgotten
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
     pub fn records(&self) -> Vec<AcceptedRecord> {
-        self.records
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        records.iter().cloned().collect()
     }
 
     /// Every record key that arrived, with how often.
     pub fn received(&self) -> Vec<Received> {
         let received = self.received.lock().unwrap_or_else(|e| e.into_inner());
         received
+            .by_key
             .iter()
-            .map(|((endpoint, park, key), signs)| Received {
+            .map(|((endpoint, park, key), arrivals)| Received {
                 endpoint: endpoint.clone(),
                 park: park.clone(),
                 key: key.clone(),
-                count: signs.len() as u64,
-                distinct: signs.iter().collect::<HashSet<_>>().len() as u64,
+                count: arrivals.count,
+                distinct: arrivals.signs.len() as u64,
             })
             .collect()
     }
@@ -270,16 +365,20 @@ impl State {
             rejected: get(&c.rejected),
             faults_injected: get(&c.faults_injected),
             dropped: get(&c.dropped),
+            records_forgotten: get(&c.records_forgotten),
+            received_forgotten: get(&c.received_forgotten),
+            dedup_keys_forgotten: get(&c.dedup_keys_forgotten),
         }
     }
 
     pub fn reset(&self) {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        keys.clear();
-        self.received
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        keys.set.clear();
+        keys.order.clear();
+        let mut received = self.received.lock().unwrap_or_else(|e| e.into_inner());
+        received.by_key.clear();
+        received.order.clear();
+        drop(received);
         self.records
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -293,8 +392,61 @@ impl State {
             &c.rejected,
             &c.faults_injected,
             &c.dropped,
+            &c.records_forgotten,
+            &c.received_forgotten,
+            &c.dedup_keys_forgotten,
         ] {
             a.store(0, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(key: &str) -> AcceptedRecord {
+        AcceptedRecord {
+            endpoint: "enter".into(),
+            key: key.into(),
+            fields: BTreeMap::from([("sign".to_string(), format!("S{}", key))]),
+            decoded: BTreeMap::new(),
+            files: BTreeMap::new(),
+            seqno: "1".into(),
+            received_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn keeps_the_last_records_and_still_recognises_older_duplicates() {
+        let state = State::new(&SandboxConfig {
+            keep: 3,
+            dedup_keys: 5,
+            ..SandboxConfig::default()
+        });
+        for k in ["A", "B", "C", "D", "E"] {
+            assert!(state.store("p", record(k)));
+        }
+        let kept: Vec<String> = state.records().into_iter().map(|r| r.key).collect();
+        assert_eq!(kept, ["C", "D", "E"]);
+        // "A" is no longer kept as a record, but the duplicate check still knows it.
+        assert!(!state.store("p", record("A")));
+        let c = state.counters();
+        assert_eq!((c.accepted, c.duplicates, c.records_forgotten), (5, 1, 2));
+        // The request log holds the last 3 keys that arrived: D, E, then A again.
+        let logged: Vec<(String, u64)> = state
+            .received()
+            .into_iter()
+            .map(|r| (r.key, r.count))
+            .collect();
+        assert_eq!(logged, [("A".into(), 1), ("D".into(), 1), ("E".into(), 1)]);
+        assert_eq!(c.received_forgotten, 3);
+        // A sixth new key pushes "A" out of the 5 fingerprints: its next resend is new again.
+        assert!(state.store("p", record("F")));
+        assert_eq!(state.counters().dedup_keys_forgotten, 1);
+        assert!(state.store("p", record("A")));
+        state.reset();
+        assert_eq!(state.counters(), Counters::default());
+        assert!(state.records().is_empty() && state.received().is_empty());
     }
 }
