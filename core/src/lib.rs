@@ -15,6 +15,8 @@
 #![warn(missing_docs)]
 
 pub mod amount;
+#[cfg(any(feature = "outbox", feature = "push-store"))]
+mod app_ids;
 mod body;
 #[cfg(feature = "http")]
 pub mod client;

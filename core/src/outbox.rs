@@ -56,8 +56,6 @@ use sender::Wake;
 pub use sender::{OnEvent, Sender};
 pub use share::network_share;
 pub use status::{Event, RecordStatus};
-/// `PRAGMA application_id` of an outbox database ("PYOB").
-pub(crate) use store::APPLICATION_ID as OUTBOX_APPLICATION_ID;
 
 /// How an outbox behaves.
 #[derive(Clone, Debug)]

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 
 /// `PRAGMA application_id` of a push store ("PYPS"): another program's SQLite database is never
 /// taken for a push store and converted or written to.
-pub const APPLICATION_ID: i32 = 0x5059_5053;
+pub const APPLICATION_ID: i32 = crate::app_ids::PUSH_STORE;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS pushes (
@@ -77,8 +77,7 @@ pub fn open(path: &Path, create: bool) -> Result<Connection> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .map_err(|e| store_err(path, format!("not a readable SQLite database: {}", e)))?;
-    #[cfg(feature = "outbox")]
-    if app_id == crate::outbox::OUTBOX_APPLICATION_ID {
+    if app_id == crate::app_ids::OUTBOX {
         return Err(Error::Store(crate::messages::Text::new(
             crate::messages::Msg::PushStoreIsOutbox,
             &[&path.display()],

@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS events (
 
 /// `PRAGMA application_id` of an outbox database ("PYOB"), so that another program's SQLite
 /// database is never taken for an outbox and written to.
-pub(crate) const APPLICATION_ID: i32 = 0x5059_4F42;
+pub(crate) const APPLICATION_ID: i32 = crate::app_ids::OUTBOX;
 
 impl Outbox {
     /// Opens (or creates) the outbox at `path`. A file that is not an outbox, or a damaged
@@ -171,8 +171,7 @@ fn connect(path: &Path) -> Result<Connection> {
         .map_err(|e| err("reading the schema", e))?;
     // Outboxes made before the application id was set are recognised by their tables.
     let ours = app_id == APPLICATION_ID || (app_id == 0 && tables == 2);
-    #[cfg(feature = "push-store")]
-    if app_id == crate::push_store::APPLICATION_ID {
+    if app_id == crate::app_ids::PUSH_STORE {
         return Err(Error::Store(Text::new(
             Msg::OutboxIsPushStore,
             &[&path.display()],
