@@ -45,3 +45,18 @@ def test_english_by_default_and_when_asked(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     monkeypatch.setenv("PYUN_LANG", "en")
     assert str(missing_leave_time()) == english
+
+
+def test_store_errors_in_chinese(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE t (x)")
+    monkeypatch.setenv("PYUN_LANG", "zh")
+    with pytest.raises(pyun.StoreError) as info:
+        pyun.Outbox(other)
+    assert "这是其他程序的 SQLite 数据库（application_id 0，1 个结构对象），不是发件箱" in str(info.value)
+    monkeypatch.setenv("PYUN_LANG", "en")
+    with pytest.raises(pyun.StoreError, match="not an outbox; it was left untouched"):
+        pyun.Outbox(other)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pyun_core::explain::Cause;
 use pyun_core::{
-    AnyRecord, Client, ClientConfig, Endpoint, FileField, FileSource, Outcome, RetryPolicy,
+    AnyRecord, Client, ClientConfig, Endpoint, FileField, FileSource, Msg, Outcome, RetryPolicy,
 };
 use pyun_sandbox::{Faults, Sandbox, SandboxConfig};
 
@@ -120,7 +120,7 @@ pub fn run(data: Option<PathBuf>) -> Result<u8, Failure> {
         app_secret: SECRET.into(),
         ..SandboxConfig::default()
     })
-    .map_err(|e| Failure::new(3, format!("cannot start the sandbox: {}", e)))?;
+    .map_err(|e| Failure::msg(3, Msg::CliNoSandbox, &[&e]))?;
     println!(
         "pyun demo: sandbox of the P云 platform at {} (app_secret {:?})\n",
         sandbox.url(),

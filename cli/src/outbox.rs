@@ -222,9 +222,10 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
                 by_id
             };
             if found.is_empty() {
-                return Err(Failure::new(
+                return Err(Failure::msg(
                     1,
-                    format!("no record {:?} in {}", record, db.display()),
+                    Msg::CliNoRecord,
+                    &[&format_args!("{:?}", record), &db.display()],
                 ));
             }
             print_statuses(&found, json);
@@ -289,9 +290,7 @@ fn drain(outbox: &Outbox, client: ClientArgs, json: bool, stop: Stop) -> Result<
         if flag.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!(
-            "pyun: stopping after the record in flight (Ctrl+C again quits at once) (正在停止)"
-        );
+        eprintln!("{}", Msg::CliStopping.text(Lang::from_env(), &[]));
     })
     .map_err(|e| Failure::new(4, e))?;
     let r = outbox.drain_until(&client, || stopping.load(Ordering::SeqCst))?;
@@ -306,12 +305,8 @@ fn drain(outbox: &Outbox, client: ClientArgs, json: bool, stop: Stop) -> Result<
             r.pending,
             if r.interrupted { "  (interrupted)" } else { "" }
         );
-        if let Some(why) = r
-            .paused
-            .as_ref()
-            .or(r.offline.as_ref())
-            .or(r.last_error.as_ref())
-        {
+        let offline = r.offline.as_ref().map(|t| t.render(Lang::from_env()));
+        if let Some(why) = r.paused.clone().or(offline).or(r.last_error.clone()) {
             println!("    {}", why);
         }
         if r.paused.is_none() && r.offline.is_none() && r.pending > 0 {

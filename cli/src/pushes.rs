@@ -9,13 +9,14 @@ use std::time::UNIX_EPOCH;
 
 use clap::{Args, Subcommand};
 use pyun_core::push_store::{self, Decision};
+use pyun_core::Msg;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::Failure;
 
 fn store_err(path: &Path, e: impl std::fmt::Display) -> Failure {
-    Failure::new(4, format!("push store {}: {}", path.display(), e))
+    Failure::msg(4, Msg::PushStoreFailed, &[&path.display(), &e])
 }
 
 /// A write for the writer thread.
@@ -317,10 +318,7 @@ fn time(ms: i64) -> String {
 /// Runs `pyun pushes`.
 pub fn run(a: PushesArgs) -> Result<u8, Failure> {
     if !a.db.exists() {
-        return Err(Failure::usage(format!(
-            "no push store at {} (pyun listen --db creates it)",
-            a.db.display()
-        )));
+        return Err(Failure::msg(2, Msg::NoPushStore, &[&a.db.display()]));
     }
     let conn = push_store::open(&a.db, false)?;
     let db = a.db.clone();
@@ -381,7 +379,7 @@ pub fn run(a: PushesArgs) -> Result<u8, Failure> {
                 )
                 .optional()
                 .map_err(|e| store_err(&db, e))?
-                .ok_or_else(|| Failure::new(1, format!("no push with key or id {:?}", key)))?;
+                .ok_or_else(|| Failure::msg(1, Msg::CliNoPush, &[&format_args!("{:?}", key)]))?;
             if json {
                 println!("{}", row);
             } else {

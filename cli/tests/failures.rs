@@ -257,4 +257,18 @@ fn a_drain_without_network_stops_at_the_first_connection_failure() {
     assert_eq!(err.matches("retrying").count(), 0, "{}", err);
     assert!(out.contains("retried 1"), "{}", out);
     assert!(out.contains("2 record(s) not tried"), "{}", out);
+
+    // In Chinese for people (PYUN_LANG=zh); the JSON above stays English for scripts.
+    let db = outbox_with(&tmp("storm-zh"), &records[..3]);
+    let (code, out, err) = run(pyun()
+        .env("PYUN_LANG", "zh")
+        .args(["outbox", "--db"])
+        .arg(&db)
+        .args(["drain", "--app-secret", SECRET, "--base-url", &down]));
+    assert_eq!(code, 5, "{}{}", out, err);
+    assert!(
+        out.contains("投递已暂停：无法连接平台") && out.contains("未尝试的 2 条记录保留待发"),
+        "{}",
+        out
+    );
 }

@@ -84,3 +84,32 @@ fn english_by_default_and_when_asked() {
     ));
     assert_eq!(err.trim(), expected);
 }
+
+#[test]
+fn pushes_and_outbox_errors_in_chinese() {
+    let dir = std::env::temp_dir().join(format!("pyun-lang-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("missing.db");
+    let out = pyun()
+        .env("PYUN_LANG", "zh")
+        .args(["pushes", "--db"])
+        .arg(&db)
+        .arg("list")
+        .assert()
+        .failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("处没有推送存储（由 pyun listen --db 创建）"),
+        "{}",
+        err
+    );
+    let out = pyun()
+        .env("PYUN_LANG", "zh")
+        .args(["outbox", "--db"])
+        .arg(dir.join("o.db"))
+        .args(["show", "NOPE-1"])
+        .assert()
+        .code(1);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("中没有记录 \"NOPE-1\""), "{}", err);
+}

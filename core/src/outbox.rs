@@ -142,8 +142,8 @@ pub struct DrainReport {
     pub paused: Option<String>,
     /// Set when delivery stopped after a connection-level failure (the platform could not be
     /// reached: connection refused, DNS, no route, connect timeout, TLS): the records not tried
-    /// stay pending, and this outbox waits a backoff before the next try.
-    pub offline: Option<String>,
+    /// stay pending, and this outbox waits a backoff before the next try. English in JSON.
+    pub offline: Option<Text>,
     /// The drain was asked to stop (Ctrl+C of `pyun outbox drain`) before it had tried every
     /// due record; the rest stay pending.
     pub interrupted: bool,
@@ -202,7 +202,7 @@ struct Streak {
 struct Offline {
     failures: u32,
     until_ms: i64,
-    reason: String,
+    reason: Option<Text>,
 }
 
 struct Inner {
@@ -243,7 +243,10 @@ fn store_err(path: &Path, what: &str, e: rusqlite::Error) -> Error {
     if full {
         return Error::Store(Text::new(Msg::DiskFull, &[&path.display(), &what, &e]));
     }
-    Error::Store(format!("outbox {}: {}: {}", path.display(), what, e).into())
+    Error::Store(Text::new(
+        Msg::OutboxStoreFailed,
+        &[&path.display(), &what, &e],
+    ))
 }
 
 fn now_ms() -> i64 {

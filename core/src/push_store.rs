@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{Error, Result};
+use crate::messages::{Msg, Text};
 
 /// `PRAGMA application_id` of a push store ("PYPS"): another program's SQLite database is never
 /// taken for a push store and converted or written to.
@@ -40,7 +41,7 @@ CREATE TABLE IF NOT EXISTS pushes (
 );";
 
 fn store_err(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Store(format!("push store {}: {}", path.display(), e).into())
+    Error::Store(Text::new(Msg::PushStoreFailed, &[&path.display(), &e]))
 }
 
 /// Milliseconds since the epoch (the store's clock).
@@ -56,13 +57,10 @@ pub fn now_ms() -> i64 {
 /// it; stores made before the application id existed are recognised by their one table.
 pub fn open(path: &Path, create: bool) -> Result<Connection> {
     if !create && !path.is_file() {
-        return Err(Error::Store(
-            format!(
-                "no push store at {} (pyun listen --db creates it)",
-                path.display()
-            )
-            .into(),
-        ));
+        return Err(Error::Store(Text::new(
+            Msg::NoPushStore,
+            &[&path.display()],
+        )));
     }
     let conn = Connection::open(path).map_err(|e| store_err(path, e))?;
     conn.busy_timeout(Duration::from_secs(10))
@@ -76,7 +74,10 @@ pub fn open(path: &Path, create: bool) -> Result<Connection> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .map_err(|e| store_err(path, format!("not a readable SQLite database: {}", e)))?;
+        .map_err(|e| {
+            let why = Text::new(Msg::NotSqlite, &[&e]);
+            Error::Store(Text::new(Msg::PushStoreFailed, &[&path.display(), &why]))
+        })?;
     if app_id == crate::app_ids::OUTBOX {
         return Err(Error::Store(crate::messages::Text::new(
             crate::messages::Msg::PushStoreIsOutbox,
@@ -84,12 +85,10 @@ pub fn open(path: &Path, create: bool) -> Result<Connection> {
         )));
     }
     if objects > 0 && app_id != APPLICATION_ID && !(app_id == 0 && legacy) {
-        return Err(Error::Store(format!(
-            "{} is a SQLite database of another program (application_id {}, {} schema objects), not a push store; it was left untouched",
-            path.display(),
-            app_id,
-            objects
-        ).into()));
+        return Err(Error::Store(Text::new(
+            Msg::PushStoreForeign,
+            &[&path.display(), &app_id, &objects],
+        )));
     }
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(|e| store_err(path, e))?;

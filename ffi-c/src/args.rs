@@ -3,7 +3,7 @@
 
 use std::os::raw::c_char;
 
-use pyun_core::{AppSecret, Endpoint, FileField, FileSource};
+use pyun_core::{AppSecret, Endpoint, FileField, FileSource, Msg};
 use serde_json::Value;
 
 use crate::charset::Charset;
@@ -11,10 +11,7 @@ use crate::error::{pyun_result, FfiError};
 
 pub(crate) fn check_out<T>(p: *mut T, name: &str) -> Result<(), FfiError> {
     if p.is_null() {
-        Err(FfiError::new(
-            pyun_result::NullArgument,
-            format!("`{}` is NULL", name),
-        ))
+        Err(FfiError::null(name))
     } else {
         Ok(())
     }
@@ -40,26 +37,17 @@ pub(crate) fn files(json: Option<String>) -> Result<Vec<(FileField, FileSource)>
         Some(j) => j,
     };
     let v: Value = serde_json::from_str(&json)
-        .map_err(|e| FfiError::new(pyun_result::MalformedJson, format!("`files_json`: {}", e)))?;
-    let obj = v.as_object().ok_or_else(|| {
-        FfiError::new(
-            pyun_result::MalformedJson,
-            "`files_json` must be an object like {\"enter_image_file\": \"C:\\\\a.jpg\"}",
-        )
-    })?;
+        .map_err(|e| FfiError::msg(pyun_result::MalformedJson, Msg::FfiFilesJson, &[&e]))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| FfiError::msg(pyun_result::MalformedJson, Msg::FfiFilesJsonShape, &[]))?;
     obj.iter()
         .map(|(k, v)| {
             let field = FileField::from_name(k).ok_or_else(|| {
-                FfiError::new(
-                    pyun_result::InvalidArgument,
-                    format!("`files_json`: unknown file field `{}`", k),
-                )
+                FfiError::msg(pyun_result::InvalidArgument, Msg::FfiFilesJsonField, &[k])
             })?;
             let path = v.as_str().ok_or_else(|| {
-                FfiError::new(
-                    pyun_result::MalformedJson,
-                    format!("`files_json`: `{}` must be a path string", k),
-                )
+                FfiError::msg(pyun_result::MalformedJson, Msg::FfiFilesJsonPath, &[k])
             })?;
             Ok((field, FileSource::Path(path.into())))
         })

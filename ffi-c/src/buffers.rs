@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::os::raw::c_char;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use pyun_core::Msg;
+
 use crate::error::{pyun_result, FfiError};
 use crate::handle::{Padded, SHARDS};
 use crate::panic::release_guard;
@@ -84,14 +86,8 @@ pub(crate) fn release_string(s: *mut c_char) {
     }
     release_guard(|_| match free_buffer(s as *mut u8) {
         Some(Buffer::Str(_)) => Ok(()),
-        Some(Buffer::Bytes(_)) => Err(misuse(
-            "pyun_string_free: `s` is a body from pyun_request_body: it was freed, but bodies \
-             are released with pyun_bytes_free",
-        )),
-        None => Err(misuse(
-            "pyun_string_free: `s` is not a string pyun returned, or it was freed already; \
-             ignored, nothing was freed",
-        )),
+        Some(Buffer::Bytes(_)) => Err(misuse(Msg::FfiStringIsBody, &[])),
+        None => Err(misuse(Msg::FfiStringNotOurs, &[])),
     })
 }
 
@@ -102,24 +98,14 @@ pub(crate) fn release_bytes(bytes: *mut u8, len: usize) {
     }
     release_guard(|_| match free_buffer(bytes) {
         Some(Buffer::Bytes(n)) if n == len => Ok(()),
-        Some(Buffer::Bytes(n)) => Err(misuse(format!(
-            "pyun_bytes_free: `len` is {} but the body is {} bytes long; it was freed with its \
-             own length",
-            len, n
-        ))),
-        Some(Buffer::Str(_)) => Err(misuse(
-            "pyun_bytes_free: `bytes` is a string from pyun: it was freed, but strings are \
-             released with pyun_string_free",
-        )),
-        None => Err(misuse(
-            "pyun_bytes_free: `bytes` is not a body pyun returned, or it was freed already; \
-             ignored, nothing was freed",
-        )),
+        Some(Buffer::Bytes(n)) => Err(misuse(Msg::FfiBytesLen, &[&len, &n])),
+        Some(Buffer::Str(_)) => Err(misuse(Msg::FfiBytesIsString, &[])),
+        None => Err(misuse(Msg::FfiBytesNotOurs, &[])),
     })
 }
 
-fn misuse(message: impl Into<String>) -> FfiError {
-    FfiError::new(pyun_result::InvalidHandle, message)
+fn misuse(msg: Msg, args: &[&dyn std::fmt::Display]) -> FfiError {
+    FfiError::msg(pyun_result::InvalidHandle, msg, args)
 }
 
 #[cfg(test)]

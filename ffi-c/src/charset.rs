@@ -11,6 +11,8 @@ use std::convert::Infallible;
 use std::ffi::CStr;
 use std::os::raw::c_char;
 
+use pyun_core::{Lang, Msg};
+
 use crate::error::{pyun_result, FfiError};
 
 /// UTF-8 (also accepted as 0).
@@ -60,10 +62,7 @@ impl Charset {
     /// `ptr` must be NULL or point to a NUL-terminated string.
     pub unsafe fn input(self, ptr: *const c_char, name: &str) -> Result<String, FfiError> {
         if ptr.is_null() {
-            return Err(FfiError::new(
-                pyun_result::NullArgument,
-                format!("`{}` is NULL", name),
-            ));
+            return Err(FfiError::null(name));
         }
         let bytes = CStr::from_ptr(ptr).to_bytes();
         self.decode(bytes, name)
@@ -87,27 +86,15 @@ impl Charset {
 
     fn decode(self, bytes: &[u8], name: &str) -> Result<String, FfiError> {
         match self {
-            Charset::Utf8 => std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
-                invalid(
-                    name,
-                    bytes,
-                    e.valid_up_to(),
-                    "UTF-8",
-                    "if the caller passes the ANSI code page, use charset 936",
-                )
-            }),
+            Charset::Utf8 => std::str::from_utf8(bytes)
+                .map(str::to_owned)
+                .map_err(|e| invalid(name, bytes, e.valid_up_to(), "UTF-8", Msg::FfiAdviceAnsi)),
             Charset::Legacy(enc) => {
                 match enc.decode_without_bom_handling_and_without_replacement(bytes) {
                     Some(s) => Ok(s.into_owned()),
                     None => {
                         let at = first_invalid(enc, bytes);
-                        Err(invalid(
-                            name,
-                            bytes,
-                            at,
-                            enc.name(),
-                            "check the caller's code page",
-                        ))
+                        Err(invalid(name, bytes, at, enc.name(), Msg::FfiAdviceCodePage))
                     }
                 }
             }
@@ -151,23 +138,16 @@ impl Charset {
     /// PYUN_RESULT_INVALID_ENCODING naming the output and the field, never a substitution.
     pub fn text(self, s: &str, name: &str) -> Result<Vec<u8>, FfiError> {
         if let Some(at) = s.find('\0') {
-            return Err(unwritable(
-                name,
-                s,
-                at,
-                "a NUL character, which a C string cannot hold",
-            ));
+            return Err(unwritable(name, s, at, Msg::FfiNulChar.text(lang(), &[])));
         }
         self.encode_with(s, |_, c, at| {
             Err(unwritable(
                 name,
                 s,
                 at,
-                &format!(
-                    "U+{:04X} ({}), which {} cannot represent; charset 54936 (GB18030) holds every character",
-                    c as u32,
-                    c,
-                    self.name()
+                Msg::FfiUnmappable.text(
+                    lang(),
+                    &[&format_args!("{:04X}", c as u32), &c, &self.name()],
                 ),
             ))
         })
@@ -212,16 +192,18 @@ impl Charset {
 
 /// The error for text that cannot be written: names the output and, in `key=value&...` text
 /// (the canonical string), the field the character is in.
-fn unwritable(name: &str, s: &str, at: usize, what: &str) -> FfiError {
+fn unwritable(name: &str, s: &str, at: usize, what: String) -> FfiError {
     let segment = s[..at].rsplit('&').next().unwrap_or("");
-    let place = match segment.find('=') {
-        Some(eq) => format!("the value of `{}` holds", &segment[..eq]),
-        None => "it holds".to_string(),
-    };
-    FfiError::new(
-        pyun_result::InvalidEncoding,
-        format!("`{}` cannot be written: {} {}", name, place, what),
-    )
+    let code = pyun_result::InvalidEncoding;
+    match segment.find('=') {
+        Some(eq) => FfiError::msg(code, Msg::FfiUnwritableIn, &[&name, &&segment[..eq], &what]),
+        None => FfiError::msg(code, Msg::FfiUnwritable, &[&name, &what]),
+    }
+}
+
+/// The language of the C ABI's own messages.
+fn lang() -> Lang {
+    Lang::from_env()
 }
 
 /// The offset of the first byte that does not decode (found by decoding growing prefixes,
@@ -241,24 +223,23 @@ fn first_invalid(enc: &'static Encoding, bytes: &[u8]) -> usize {
 /// An error for undecodable input, naming the JSON key the bad byte is in when it can.
 /// Only JSON parameters are searched: in any other string (a secret) the text before the bad
 /// byte must not reach the message.
-fn invalid(name: &str, bytes: &[u8], at: usize, charset: &str, advice: &str) -> FfiError {
+fn invalid(name: &str, bytes: &[u8], at: usize, charset: &str, advice: Msg) -> FfiError {
     let is_json = name.ends_with("_json") || name == "push";
     let key = if is_json {
         enclosing_json_key(&bytes[..at.min(bytes.len())])
     } else {
         None
     };
-    let place = match key {
-        Some(k) => format!("in the value of `{}` ", k),
-        None => String::new(),
-    };
-    FfiError::new(
-        pyun_result::InvalidEncoding,
-        format!(
-            "`{}` is not valid {} {}(byte {}); {}",
-            name, charset, place, at, advice
+    let advice = advice.text(lang(), &[]);
+    let code = pyun_result::InvalidEncoding;
+    match key {
+        Some(k) => FfiError::msg(
+            code,
+            Msg::FfiNotValidIn,
+            &[&name, &charset, &k, &at, &advice],
         ),
-    )
+        None => FfiError::msg(code, Msg::FfiNotValid, &[&name, &charset, &at, &advice]),
+    }
 }
 
 /// The last `"key":` before a position in JSON text: good enough to name the field.

@@ -122,21 +122,18 @@ struct ConfigJson {
 /// Reads `config_json`. The secret is taken out before serde sees the rest, because serde's
 /// messages quote wrong values (`invalid type: integer `123``): no message may hold it.
 fn parse_config(text: &str) -> Result<(String, ConfigJson), FfiError> {
-    let bad = |what: String| {
-        FfiError::new(
-            pyun_result::MalformedJson,
-            format!("`config_json`: {}", what),
-        )
-    };
+    let bad =
+        |what: String| FfiError::msg(pyun_result::MalformedJson, Msg::FfiConfigJson, &[&what]);
+    let lang = Lang::from_env();
     // Syntax errors name a position, never the text.
     let mut v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
     let obj = v
         .as_object_mut()
-        .ok_or_else(|| bad("must be an object like {\"app_secret\": \"...\"}".into()))?;
+        .ok_or_else(|| bad(Msg::FfiConfigShape.text(lang, &[])))?;
     let secret = match obj.remove("app_secret") {
         Some(Value::String(s)) => s,
-        Some(_) => return Err(bad("`app_secret` must be a string".into())),
-        None => return Err(bad("missing field `app_secret`".into())),
+        Some(_) => return Err(bad(Msg::FfiConfigSecretType.text(lang, &[]))),
+        None => return Err(bad(Msg::FfiConfigSecretMissing.text(lang, &[]))),
     };
     let c = ConfigJson::deserialize(v).map_err(|e| bad(e.to_string()))?;
     Ok((secret, c))

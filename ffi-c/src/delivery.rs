@@ -10,6 +10,8 @@ use pyun_core::outbox::{Event, OnEvent, Sender};
 use crate::args::check_out;
 use crate::charset::Charset;
 use crate::client::pyun_client;
+use pyun_core::Msg;
+
 use crate::error::{pyun_result, FfiError};
 use crate::handle::{lookup, release, with_handle, Handle, Registry};
 use crate::log_sink::EventCallbackScope;
@@ -112,10 +114,7 @@ pub unsafe extern "C" fn pyun_outbox_start_sender(
         );
         if !sender.is_running() {
             gate.open(false);
-            return Err(FfiError::new(
-                pyun_result::Store,
-                "pyun_outbox_start_sender: the system refused a thread",
-            ));
+            return Err(FfiError::msg(pyun_result::Store, Msg::FfiNoThread, &[]));
         }
         *out_sender = SENDERS.insert(pyun_sender {
             sender: Mutex::new(Some(sender)),

@@ -118,6 +118,17 @@ impl From<pyun_core::Error> for FfiError {
 }
 
 impl FfiError {
+    /// The C ABI's own message from the catalog, in the language the environment asks for
+    /// (as a core error's, below).
+    pub fn msg(code: pyun_result, msg: pyun_core::Msg, args: &[&dyn std::fmt::Display]) -> Self {
+        FfiError::new(code, msg.text(pyun_core::Lang::from_env(), args))
+    }
+
+    /// A `NULL` pointer argument `name`.
+    pub fn null(name: &str) -> Self {
+        FfiError::msg(pyun_result::NullArgument, pyun_core::Msg::FfiNull, &[&name])
+    }
+
     /// A core error, its message in `lang` (a client's configured language).
     pub fn in_lang(e: pyun_core::Error, lang: pyun_core::Lang) -> Self {
         FfiError::new(e.kind().into(), e.message(lang))

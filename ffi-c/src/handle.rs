@@ -41,6 +41,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
+use pyun_core::Msg;
+
 use crate::charset::Charset;
 use crate::error::{pyun_result, FfiError};
 use crate::panic::{guard, release_guard};
@@ -184,37 +186,27 @@ fn not_live<T: Handle>(key: usize, name: &str, func: &str) -> FfiError {
     let (kind, id) = (offset & 7, offset >> 3);
     let issued =
         id != 0 && !WRAPPED.load(Ordering::Relaxed) && id < NEXT_ID.load(Ordering::Relaxed);
-    let never = || {
-        format!(
-            "is not a {} handle: pyun never handed out this pointer (a stale, foreign or \
-             corrupted value)",
-            T::TYPE
-        )
-    };
-    let what = if kind == T::KIND && issued {
-        format!("is a {} that was already freed", T::TYPE)
+    let says = |msg: Msg| FfiError::msg(pyun_result::InvalidHandle, msg, &[&func, &name, &T::TYPE]);
+    if kind == T::KIND && issued {
+        says(Msg::FfiHandleFreed)
     } else if kind == T::KIND && id != 0 && WRAPPED.load(Ordering::Relaxed) {
-        format!(
-            "is not a live {}: it was freed, or pyun never handed it out",
-            T::TYPE
-        )
+        says(Msg::FfiHandleNotLive)
     } else if kind == T::KIND {
-        never()
+        says(Msg::FfiHandleNever)
     } else {
+        let other = |msg: Msg, other: &str| {
+            FfiError::msg(
+                pyun_result::InvalidHandle,
+                msg,
+                &[&func, &name, &T::TYPE, &other],
+            )
+        };
         match kind_info(kind, key) {
-            Some((other, true)) => format!("is not a {}: it is a live {}", T::TYPE, other),
-            Some((other, false)) if issued => format!(
-                "is not a {}: it is a {} that was already freed",
-                T::TYPE,
-                other
-            ),
-            _ => never(),
+            Some((o, true)) => other(Msg::FfiHandleOtherLive, o),
+            Some((o, false)) if issued => other(Msg::FfiHandleOtherFreed, o),
+            _ => says(Msg::FfiHandleNever),
         }
-    };
-    FfiError::new(
-        pyun_result::InvalidHandle,
-        format!("{}: `{}` {}", func, name, what),
-    )
+    }
 }
 
 /// The live object behind the handle argument `name` of `func`, held for the length of the
@@ -223,10 +215,7 @@ fn not_live<T: Handle>(key: usize, name: &str, func: &str) -> FfiError {
 /// never read.
 pub(crate) fn lookup<T: Handle>(ptr: *const T, name: &str, func: &str) -> Result<Arc<T>, FfiError> {
     if ptr.is_null() {
-        return Err(FfiError::new(
-            pyun_result::NullArgument,
-            format!("`{}` is NULL", name),
-        ));
+        return Err(FfiError::null(name));
     }
     let key = ptr.addr();
     T::registry()
@@ -244,12 +233,11 @@ where
     // A lookup does not panic (a map read under a lock that is never poisoned for good); the
     // boundary is there all the same, as for everything in an export.
     let found = catch_unwind(AssertUnwindSafe(|| lookup(ptr, name, func))).unwrap_or_else(|_| {
-        Err(FfiError::new(
+        let what = format!("{}: handle lookup", func);
+        Err(FfiError::msg(
             pyun_result::Panic,
-            format!(
-                "internal error in pyun (please report): {}: handle lookup",
-                func
-            ),
+            Msg::FfiInternal,
+            &[&what],
         ))
     });
     let charset = found.as_ref().map_or(Charset::Utf8, |o| o.charset());
@@ -267,7 +255,7 @@ pub(crate) fn release<T: Handle>(ptr: *mut T, name: &str, func: &str) {
         let key = ptr.addr();
         let object = T::registry().remove(key).ok_or_else(|| {
             let e = not_live::<T>(key, name, func);
-            FfiError::new(e.code, format!("{}; ignored, nothing was freed", e.message))
+            FfiError::msg(e.code, Msg::FfiNothingFreed, &[&e.message])
         })?;
         drop_when_idle(object, nested);
         Ok(())

@@ -7,6 +7,8 @@ use std::os::raw::c_char;
 use serde_json::Value;
 
 use crate::args::check_out;
+use pyun_core::Msg;
+
 use crate::error::{pyun_result, FfiError};
 use crate::panic::guard_charset;
 use crate::strings::{json_c_string, text_c_string};
@@ -51,9 +53,10 @@ pub unsafe extern "C" fn pyun_json_field(
 /// The value at `path` (`None`: a name or index that is not there).
 fn field(value: &Value, path: &str) -> Result<Option<Value>, FfiError> {
     if path.is_empty() {
-        return Err(FfiError::new(
+        return Err(FfiError::msg(
             pyun_result::InvalidArgument,
-            "`path` is empty: name a field, e.g. \"hint\" or \"0.seqno\"",
+            Msg::FfiPathEmpty,
+            &[],
         ));
     }
     let mut at = value;
@@ -65,24 +68,19 @@ fn field(value: &Value, path: &str) -> Result<Option<Value>, FfiError> {
             Value::Array(items) => match step.parse::<usize>() {
                 Ok(i) => items.get(i),
                 Err(_) => {
-                    return Err(FfiError::new(
+                    return Err(FfiError::msg(
                         pyun_result::InvalidArgument,
-                        format!(
-                            "`path` \"{}\": `{}` is an array: use an index (0, 1, ...) or `length`",
-                            path,
-                            if walked.is_empty() { "json" } else { &walked }
-                        ),
+                        Msg::FfiPathArray,
+                        &[&path, &if walked.is_empty() { "json" } else { &walked }],
                     ))
                 }
             },
             Value::Null => None,
             _ => {
-                return Err(FfiError::new(
+                return Err(FfiError::msg(
                     pyun_result::InvalidArgument,
-                    format!(
-                        "`path` \"{}\": `{}` is a single value, it has no field `{}`",
-                        path, walked, step
-                    ),
+                    Msg::FfiPathScalar,
+                    &[&path, &walked, &step],
                 ))
             }
         };

@@ -4,6 +4,7 @@
 //! through its own call, because a hand-kept offset goes wrong where the setting is not UTC+8.
 
 use pyun_core::time::EpochMillis;
+use pyun_core::{Lang, Msg};
 
 use crate::args::check_out;
 use crate::error::{pyun_result, FfiError};
@@ -34,10 +35,12 @@ pub unsafe extern "C" fn pyun_epoch_ms_from_local(
             "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
             year, month, day, hour, minute, second, millisecond
         );
+        let lang = Lang::from_env();
         let invalid = |why: &str| {
-            FfiError::new(
+            FfiError::msg(
                 pyun_result::InvalidArgument,
-                format!("local time {}: {}", shown, why),
+                Msg::FfiLocalTime,
+                &[&shown, &why],
             )
         };
         if !(1..=12).contains(&month)
@@ -47,15 +50,15 @@ pub unsafe extern "C" fn pyun_epoch_ms_from_local(
             || second > 59
             || millisecond > 999
         {
-            return Err(invalid("not a valid date and time"));
+            return Err(invalid(&Msg::FfiLocalTimeInvalid.text(lang, &[])));
         }
         let seconds = os::utc_seconds(year, month, day, hour, minute, second)
-            .ok_or_else(|| invalid("does not exist on this computer's clock (time zone)"))?;
+            .ok_or_else(|| invalid(&Msg::FfiLocalTimeMissing.text(lang, &[])))?;
         let ms = seconds
             .checked_mul(1000)
             .and_then(|s| s.checked_add(i64::from(millisecond)))
             .and_then(|ms| u64::try_from(ms).ok())
-            .ok_or_else(|| invalid("before 1970"))?;
+            .ok_or_else(|| invalid(&Msg::FfiBefore1970.text(lang, &[])))?;
         let ms = EpochMillis::new(ms).map_err(|e| invalid(&e))?;
         *out_ms = ms.as_millis() as i64;
         Ok(pyun_result::Ok)

@@ -16,6 +16,8 @@ use std::sync::{Arc, Condvar, Mutex, Once, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::charset::Charset;
+use pyun_core::Msg;
+
 use crate::error::{pyun_result, FfiError};
 use crate::panic::guard_charset;
 
@@ -209,12 +211,10 @@ fn level_filter(level: u32) -> Result<log::LevelFilter, FfiError> {
         4 => log::LevelFilter::Debug,
         5 => log::LevelFilter::Trace,
         n => {
-            return Err(FfiError::new(
+            return Err(FfiError::msg(
                 pyun_result::InvalidArgument,
-                format!(
-                    "`max_level` {}: use 0 (off), 1 (error), 2 (warn), 3 (info), 4 (debug) or 5 (trace)",
-                    n
-                ),
+                Msg::FfiMaxLevel,
+                &[&n],
             ))
         }
     })
@@ -291,9 +291,10 @@ pub unsafe extern "C" fn pyun_log_set_file(
         let new = match charset.optional(path, "path")? {
             Some(p) if max_level != log::LevelFilter::Off => {
                 if max_bytes < 1024 {
-                    return Err(FfiError::new(
+                    return Err(FfiError::msg(
                         pyun_result::InvalidArgument,
-                        format!("`max_bytes` {}: at least 1024", max_bytes),
+                        Msg::FfiMaxBytes,
+                        &[&max_bytes],
                     ));
                 }
                 let path = PathBuf::from(p);
@@ -302,10 +303,7 @@ pub unsafe extern "C" fn pyun_log_set_file(
                     .append(true)
                     .open(&path)
                     .map_err(|e| {
-                        FfiError::new(
-                            pyun_result::File,
-                            format!("log file {}: {}", path.display(), e),
-                        )
+                        FfiError::msg(pyun_result::File, Msg::FfiLogFile, &[&path.display(), &e])
                     })?;
                 Some(FileSink {
                     path,

@@ -8,6 +8,8 @@ use pyun_core::AnyRecord;
 use crate::args::{check_out, endpoint, files};
 use crate::charset::Charset;
 use crate::client::pyun_client;
+use pyun_core::Msg;
+
 use crate::error::{pyun_result, FfiError};
 use crate::handle::{lookup, release, with_handle, Handle, Registry};
 use crate::panic::guard_charset;
@@ -66,12 +68,10 @@ pub unsafe extern "C" fn pyun_outbox_open(
         check_out(out_outbox, "out_outbox")?;
         let path = cs.input(path, "path")?;
         if flags & !(CARRY_ENTER_FIELDS | ALLOW_NETWORK_SHARE | ACCEPT_FRESH_START) != 0 {
-            return Err(FfiError::new(
+            return Err(FfiError::msg(
                 pyun_result::InvalidArgument,
-                format!(
-                    "pyun_outbox_open: flags {} holds bits that are not PYUN_OUTBOX_* flags (1, 2, 4)",
-                    flags
-                ),
+                Msg::FfiOutboxFlags,
+                &[&flags],
             ));
         }
         let options = OutboxOptions {

@@ -81,7 +81,8 @@ where
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            charset.message(&format!("internal error in pyun (please report): {}", what))
+            let text = pyun_core::Msg::FfiInternal.text(pyun_core::Lang::from_env(), &[&what]);
+            charset.message(&text)
         }));
         (pyun_result::Panic, message.unwrap_or_default())
     });

@@ -15,6 +15,8 @@ use pyun_core::AppSecret;
 
 use crate::args::check_out;
 use crate::charset::Charset;
+use pyun_core::Msg;
+
 use crate::error::{pyun_result, FfiError};
 use crate::panic::guard_charset;
 use crate::strings::json_c_string;
@@ -28,9 +30,10 @@ unsafe fn body<'a>(body: *const u8, len: usize) -> Result<&'a [u8], FfiError> {
         if len == 0 {
             return Ok(&[]);
         }
-        return Err(FfiError::new(
+        return Err(FfiError::msg(
             pyun_result::NullArgument,
-            "`body` is NULL with a length other than 0",
+            Msg::FfiBodyNull,
+            &[],
         ));
     }
     // SAFETY: the caller promises `body` points to `len` readable bytes that stay valid for

@@ -4,6 +4,8 @@
 use std::os::raw::c_char;
 
 use crate::charset::Charset;
+use pyun_core::Msg;
+
 use crate::error::{pyun_result, FfiError};
 
 /// JSON for an out-parameter, in the caller's charset ([`Charset::json`]: exact, never fails).
@@ -21,9 +23,10 @@ pub(crate) fn text_c_string(cs: Charset, s: &str, name: &str) -> Result<*mut c_c
 fn c_string(bytes: Vec<u8>, name: &str) -> Result<*mut c_char, FfiError> {
     // Both encoders above keep NUL out (JSON escapes it, text refuses it): this is a backstop.
     if bytes.contains(&0) {
-        return Err(FfiError::new(
+        return Err(FfiError::msg(
             pyun_result::InvalidEncoding,
-            format!("`{}` cannot be written: it holds a NUL character", name),
+            Msg::FfiStringNul,
+            &[&name],
         ));
     }
     Ok(crate::buffers::out_string(bytes))

@@ -17,6 +17,9 @@
 #define EMPTY_SECRET_ZH_GBK "\305\344\326\303\316\336\320\247\243\272app_secret\243\250\303\334\324\277\243\251\316\252\277\325"
 #define NO_SIGN_EN "the push has no `sign` field"
 #define NO_SERIAL_ZH_GBK "enter \274\307\302\274\316\336\320\247\243\272\310\261\311\331\261\330\314\356\327\326\266\316 `parking_serial`\243\250\262\316\312\375`parking_serial`\316\264\264\253\265\335\243\251"
+/* The C ABI's own refusals of its arguments (ffi-c), from the same catalog. */
+#define NULL_SECRET_ZH_GBK "\262\316\312\375 `app_secret` \316\252 NULL\243\250\277\325\326\270\325\353\243\251"
+#define NOT_GBK_ZH_GBK "`push` \326\320 `a` \265\304\326\265\262\273\312\307\323\320\320\247\265\304 GBK \316\304\261\276\243\250\265\332 6 \327\326\275\332\243\251\243\273\307\353\274\354\262\351\265\367\323\303\267\275\312\271\323\303\265\304\264\372\302\353\322\263"
 /* An enter record without parking_serial, in GBK (粤B12345, 临停). */
 #define ENTER_NO_SERIAL_GBK "{\"park_uuid\":\"p1\",\"plate\":\"\324\301B12345\",\"plate_color\":1," \
     "\"enter_time\":\"1763791200000\",\"car_type\":1,\"car_desc\":\"\301\331\315\243\",\"charge_type\":\"1\"}"
@@ -50,11 +53,18 @@ int main(void) {
     CHECK(last_error_is(NO_SIGN_ZH_UTF8));
     CHECK(pyun_verify("{\"a\":\"1\"}", "", PYUN_CHARSET_GBK, &rule) == PYUN_RESULT_CONFIG);
     CHECK(last_error_is(EMPTY_SECRET_ZH_GBK));
+    CHECK(pyun_verify("{\"a\":\"1\"}", NULL, PYUN_CHARSET_GBK, &rule) == PYUN_RESULT_NULL_ARGUMENT);
+    CHECK(last_error_is(NULL_SECRET_ZH_GBK));
+    CHECK(pyun_verify("{\"a\":\"\377\"}", "123", PYUN_CHARSET_GBK, &rule) ==
+          PYUN_RESULT_INVALID_ENCODING);
+    CHECK(last_error_is(NOT_GBK_ZH_GBK));
     /* The language is read at each call: a host that switches to English gets English. */
     set_lang("en");
     CHECK(pyun_verify("{\"a\":\"1\"}", "123", PYUN_CHARSET_GBK, &rule) ==
           PYUN_RESULT_SIGNATURE_INVALID);
     CHECK(last_error_is(NO_SIGN_EN));
+    CHECK(pyun_verify("{\"a\":\"1\"}", NULL, PYUN_CHARSET_GBK, &rule) == PYUN_RESULT_NULL_ARGUMENT);
+    CHECK(last_error_is("`app_secret` is NULL"));
     /* A client's own "lang" wins over the environment, per handle. */
     {
         pyun_client *zh = NULL, *bad = NULL;

@@ -29,7 +29,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::Args;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use pyun_core::AppSecret;
+use pyun_core::{AppSecret, Msg};
 
 use crate::pushes::{self, Op};
 use crate::stop::Stop;
@@ -143,7 +143,7 @@ pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
     handler::ignore_file_size_signal();
     let conn = pyun_core::push_store::open(&a.db, true)?;
     let released = pyun_core::push_store::release_all_claims(&conn)
-        .map_err(|e| Failure::new(4, format!("push store {}: {}", a.db.display(), e)))?;
+        .map_err(|e| Failure::msg(4, Msg::PushStoreFailed, &[&a.db.display(), &e]))?;
     let writer = pushes::Writer::start(conn);
     let handler_timeout = Duration::from_secs(a.handler_timeout.max(1));
     let ctx = Arc::new(Ctx {
@@ -170,7 +170,7 @@ pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(2, format!("cannot start: {}", e)))?;
+        .map_err(|e| Failure::msg(2, Msg::CliCannotStart, &[&e]))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     stop.install(move || {
         let _ = stop_tx.send(true);
@@ -183,7 +183,7 @@ pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
     let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| Failure::new(2, format!("cannot listen on {}: {}", addr, e)))?;
+            .map_err(|e| Failure::msg(2, Msg::CliCannotListen, &[&addr, &e]))?;
         let local = listener
             .local_addr()
             .map_err(|e| Failure::new(2, e.to_string()))?;

@@ -230,6 +230,39 @@ catalog! {
     ReadOnly:
         "outbox {0}: the file can only be opened read-only (a read-only disk, or no write permission): nothing could be stored",
         "发件箱 {0}：文件只能以只读方式打开（磁盘只读，或没有写权限）：无法保存任何内容";
+    DeliveryOffline:
+        "delivery stopped: the platform could not be reached ({0}); {1} record(s) not tried stay pending; next try in {2} s",
+        "投递已暂停：无法连接平台（{0}）；未尝试的 {1} 条记录保留待发；{2} 秒后再试";
+    OutboxStoreFailed:
+        "outbox {0}: {1}: {2}",
+        "发件箱 {0}：{1}：{2}";
+    OutboxDamaged:
+        "outbox {0}: the database is damaged ({1}); it was left untouched: restore it or move it away",
+        "发件箱 {0}：数据库已损坏（{1}）；未改动该文件：请恢复它或把它移走";
+    OutboxForeign:
+        "outbox {0}: this is a SQLite database of another program (application_id {1}, {2} schema objects), not an outbox; it was left untouched",
+        "发件箱 {0}：这是其他程序的 SQLite 数据库（application_id {1}，{2} 个结构对象），不是发件箱；未改动该文件";
+    SideFileNotReplaced:
+        "outbox {0}: its side file {1} cannot be replaced ({2}): if it is a directory, remove it, then accept again",
+        "发件箱 {0}：无法替换其附属文件 {1}（{2}）：如果它是目录，请删除后再次接受";
+    SideFileNotMade:
+        "outbox {0}: cannot make its side file {1}: {2}; nothing was created",
+        "发件箱 {0}：无法创建其附属文件 {1}：{2}；没有创建任何文件";
+    SideFileNotOpened:
+        "outbox {0}: cannot open its side file {1} for writing: {2}; it was not opened",
+        "发件箱 {0}：无法以写方式打开其附属文件 {1}：{2}；发件箱未打开";
+    PushStoreFailed:
+        "push store {0}: {1}",
+        "推送存储 {0}：{1}";
+    NoPushStore:
+        "no push store at {0} (pyun listen --db creates it)",
+        "{0} 处没有推送存储（由 pyun listen --db 创建）";
+    PushStoreForeign:
+        "{0} is a SQLite database of another program (application_id {1}, {2} schema objects), not a push store; it was left untouched",
+        "{0} 是其他程序的 SQLite 数据库（application_id {1}，{2} 个结构对象），不是推送存储；未改动该文件";
+    NotSqlite:
+        "not a readable SQLite database: {0}",
+        "不是可读取的 SQLite 数据库：{0}";
     NotStored:
         "the record was NOT stored: {0}",
         "记录未保存：{0}";
@@ -271,7 +304,156 @@ catalog! {
     CliDemoJson:
         "demo prints a table for people: it has no --json output",
         "demo 输出的是给人看的表格，没有 --json 输出";
+    CliNoPush:
+        "no push with key or id {0}",
+        "没有键或编号为 {0} 的推送";
+    CliNoRecord:
+        "no record {0} in {1}",
+        "{1} 中没有记录 {0}";
+    CliStopping:
+        "pyun: stopping after the record in flight (Ctrl+C again quits at once)",
+        "pyun：正在停止，发送中的记录完成后结束（再按一次 Ctrl+C 立即退出）";
+    CliCannotStart:
+        "cannot start: {0}",
+        "无法启动：{0}";
+    CliCannotListen:
+        "cannot listen on {0}: {1}",
+        "无法在 {0} 上监听：{1}";
+    CliNoSandbox:
+        "cannot start the sandbox: {0}",
+        "无法启动沙箱：{0}";
     CliInternal:
         "internal error: {0} (please report it)",
         "内部错误：{0}（请报告此问题）";
+
+    // The C ABI's own refusals of its arguments (ffi-c/).
+    FfiNull:
+        "`{0}` is NULL",
+        "参数 `{0}` 为 NULL（空指针）";
+    FfiBodyNull:
+        "`body` is NULL with a length other than 0",
+        "`body` 为 NULL（空指针），长度却不为 0";
+    FfiNotValid:
+        "`{0}` is not valid {1} (byte {2}); {3}",
+        "`{0}` 不是有效的 {1} 文本（第 {2} 字节）；{3}";
+    FfiNotValidIn:
+        "`{0}` is not valid {1} in the value of `{2}` (byte {3}); {4}",
+        "`{0}` 中 `{2}` 的值不是有效的 {1} 文本（第 {3} 字节）；{4}";
+    FfiAdviceAnsi:
+        "if the caller passes the ANSI code page, use charset 936",
+        "如果调用方传入的是 ANSI 代码页（中文 Windows 即 GBK），请使用 charset 936";
+    FfiAdviceCodePage:
+        "check the caller's code page",
+        "请检查调用方使用的代码页";
+    FfiUnwritable:
+        "`{0}` cannot be written: it holds {1}",
+        "`{0}` 无法输出：其中含有 {1}";
+    FfiUnwritableIn:
+        "`{0}` cannot be written: the value of `{1}` holds {2}",
+        "`{0}` 无法输出：`{1}` 的值含有 {2}";
+    FfiNulChar:
+        "a NUL character, which a C string cannot hold",
+        "NUL 字符，C 字符串无法容纳它";
+    FfiUnmappable:
+        "U+{0} ({1}), which {2} cannot represent; charset 54936 (GB18030) holds every character",
+        "U+{0}（{1}），{2} 无法表示该字符；charset 54936（GB18030）可表示所有字符";
+    FfiStringNul:
+        "`{0}` cannot be written: it holds a NUL character",
+        "`{0}` 无法输出：其中含有 NUL 字符";
+    FfiFilesJson:
+        "`files_json`: {0}",
+        "`files_json` 有误：{0}";
+    FfiFilesJsonShape:
+        "`files_json` must be an object like {\"enter_image_file\": \"C:\\\\a.jpg\"}",
+        "`files_json` 必须是对象，例如 {\"enter_image_file\": \"C:\\\\a.jpg\"}";
+    FfiFilesJsonField:
+        "`files_json`: unknown file field `{0}`",
+        "`files_json`：未知的文件字段 `{0}`";
+    FfiFilesJsonPath:
+        "`files_json`: `{0}` must be a path string",
+        "`files_json`：`{0}` 必须是路径字符串";
+    FfiConfigJson:
+        "`config_json`: {0}",
+        "`config_json` 有误：{0}";
+    FfiConfigShape:
+        "must be an object like {\"app_secret\": \"...\"}",
+        "必须是对象，例如 {\"app_secret\": \"...\"}";
+    FfiConfigSecretType:
+        "`app_secret` must be a string",
+        "`app_secret`（密钥）必须是字符串";
+    FfiConfigSecretMissing:
+        "missing field `app_secret`",
+        "缺少字段 `app_secret`（密钥）";
+    FfiHandleNever:
+        "{0}: `{1}` is not a {2} handle: pyun never handed out this pointer (a stale, foreign or corrupted value)",
+        "{0}：`{1}` 不是 {2} 句柄：pyun 从未给出过这个指针（过期、外来或已损坏的值）";
+    FfiHandleFreed:
+        "{0}: `{1}` is a {2} that was already freed",
+        "{0}：`{1}` 是一个已经释放的 {2}";
+    FfiHandleNotLive:
+        "{0}: `{1}` is not a live {2}: it was freed, or pyun never handed it out",
+        "{0}：`{1}` 不是有效的 {2}：它已被释放，或 pyun 从未给出过它";
+    FfiHandleOtherLive:
+        "{0}: `{1}` is not a {2}: it is a live {3}",
+        "{0}：`{1}` 不是 {2}，而是一个有效的 {3}";
+    FfiHandleOtherFreed:
+        "{0}: `{1}` is not a {2}: it is a {3} that was already freed",
+        "{0}：`{1}` 不是 {2}，而是一个已经释放的 {3}";
+    FfiNothingFreed:
+        "{0}; ignored, nothing was freed",
+        "{0}；已忽略，没有释放任何东西";
+    FfiStringIsBody:
+        "pyun_string_free: `s` is a body from pyun_request_body: it was freed, but bodies are released with pyun_bytes_free",
+        "pyun_string_free：`s` 是 pyun_request_body 返回的请求体：已释放，但请求体应使用 pyun_bytes_free 释放";
+    FfiStringNotOurs:
+        "pyun_string_free: `s` is not a string pyun returned, or it was freed already; ignored, nothing was freed",
+        "pyun_string_free：`s` 不是 pyun 返回的字符串，或已经释放过；已忽略，没有释放任何东西";
+    FfiBytesLen:
+        "pyun_bytes_free: `len` is {0} but the body is {1} bytes long; it was freed with its own length",
+        "pyun_bytes_free：`len` 为 {0}，但请求体长 {1} 字节；已按其实际长度释放";
+    FfiBytesIsString:
+        "pyun_bytes_free: `bytes` is a string from pyun: it was freed, but strings are released with pyun_string_free",
+        "pyun_bytes_free：`bytes` 是 pyun 返回的字符串：已释放，但字符串应使用 pyun_string_free 释放";
+    FfiBytesNotOurs:
+        "pyun_bytes_free: `bytes` is not a body pyun returned, or it was freed already; ignored, nothing was freed",
+        "pyun_bytes_free：`bytes` 不是 pyun 返回的请求体，或已经释放过；已忽略，没有释放任何东西";
+    FfiPathEmpty:
+        "`path` is empty: name a field, e.g. \"hint\" or \"0.seqno\"",
+        "`path` 为空：请指定字段名，例如 \"hint\" 或 \"0.seqno\"";
+    FfiPathArray:
+        "`path` \"{0}\": `{1}` is an array: use an index (0, 1, ...) or `length`",
+        "`path` \"{0}\"：`{1}` 是数组：请用下标（0、1……）或 `length`";
+    FfiPathScalar:
+        "`path` \"{0}\": `{1}` is a single value, it has no field `{2}`",
+        "`path` \"{0}\"：`{1}` 是单个值，没有字段 `{2}`";
+    FfiLocalTime:
+        "local time {0}: {1}",
+        "本地时间 {0}：{1}";
+    FfiLocalTimeInvalid:
+        "not a valid date and time",
+        "不是有效的日期和时间";
+    FfiLocalTimeMissing:
+        "does not exist on this computer's clock (time zone)",
+        "在本机时钟（时区）中不存在";
+    FfiBefore1970:
+        "before 1970",
+        "早于 1970 年";
+    FfiMaxLevel:
+        "`max_level` {0}: use 0 (off), 1 (error), 2 (warn), 3 (info), 4 (debug) or 5 (trace)",
+        "`max_level` {0}：请使用 0（关闭）、1（错误）、2（警告）、3（信息）、4（调试）或 5（跟踪）";
+    FfiMaxBytes:
+        "`max_bytes` {0}: at least 1024",
+        "`max_bytes` {0}：至少为 1024";
+    FfiLogFile:
+        "log file {0}: {1}",
+        "日志文件 {0}：{1}";
+    FfiOutboxFlags:
+        "pyun_outbox_open: flags {0} holds bits that are not PYUN_OUTBOX_* flags (1, 2, 4)",
+        "pyun_outbox_open：flags {0} 含有不属于 PYUN_OUTBOX_* 标志（1、2、4）的位";
+    FfiNoThread:
+        "pyun_outbox_start_sender: the system refused a thread",
+        "pyun_outbox_start_sender：系统拒绝创建线程";
+    FfiInternal:
+        "internal error in pyun (please report): {0}",
+        "pyun 内部错误（请报告此问题）：{0}";
 }

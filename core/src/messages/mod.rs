@@ -86,6 +86,13 @@ impl fmt::Display for Text {
     }
 }
 
+/// In JSON a message is its English text, as `Display` (scripts and logs read it).
+impl serde::Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl From<String> for Text {
     fn from(s: String) -> Self {
         Text::Plain(s)

@@ -13,6 +13,7 @@ use super::{millis, now_ms, DrainReport, Outbox, Streak, PAUSE_AFTER};
 use crate::client::{Client, PushResult};
 use crate::error::{Error, Result};
 use crate::form::{FileField, FileSource};
+use crate::messages::{Msg, Text};
 use crate::record::AnyRecord;
 use crate::response::Outcome;
 use crate::Endpoint;
@@ -42,7 +43,7 @@ impl Outbox {
     fn held(&self, report: &mut DrainReport) -> bool {
         let o = self.offline();
         if o.until_ms > now_ms() {
-            report.offline = Some(o.reason.clone());
+            report.offline = o.reason.clone();
             return true;
         }
         false
@@ -64,14 +65,12 @@ impl Outbox {
         o.failures = o.failures.saturating_add(1);
         let wait = self.backoff(o.failures);
         o.until_ms = now_ms().saturating_add(wait);
-        o.reason = format!(
-            "delivery stopped: the platform could not be reached ({}); {} record(s) not tried stay pending; next try in {} s (无法连接平台，记录保留待发)",
-            error,
-            untried,
-            (wait + 999) / 1000
+        let reason = Text::new(
+            Msg::DeliveryOffline,
+            &[&error, &untried, &((wait + 999) / 1000)],
         );
-        report.offline = Some(o.reason.clone());
-        let reason = o.reason.clone();
+        o.reason = Some(reason.clone());
+        report.offline = Some(reason.clone());
         // Logged once the hold is unlocked (a log callback may query this outbox).
         drop(o);
         log::warn!("outbox {}: {}", self.inner.path.display(), reason);

@@ -67,15 +67,11 @@ impl Outbox {
         let conn = connect(&path)?;
         let (tag, slots) = bind(&conn, &path, false)?;
         let enqueued = Enqueued::open(&path, tag).map_err(|e| {
-            Error::Store(
-                format!(
-                    "outbox {}: cannot open its side file {} for writing: {}; it was not opened",
-                    path.display(),
-                    super::enqueued::path_for(&path).display(),
-                    e
-                )
-                .into(),
-            )
+            let side = super::enqueued::path_for(&path);
+            Error::Store(Text::new(
+                Msg::SideFileNotOpened,
+                &[&path.display(), &side.display(), &e],
+            ))
         })?;
         let outbox = Outbox {
             inner: Arc::new(Inner {
@@ -152,11 +148,10 @@ fn connect(path: &Path) -> Result<Connection> {
             err(what, e)
         })?;
     if check != "ok" {
-        return Err(Error::Store(format!(
-            "outbox {}: the database is damaged ({}); it was left untouched: restore it or move it away",
-            path.display(),
-            check
-        ).into()));
+        return Err(Error::Store(Text::new(
+            Msg::OutboxDamaged,
+            &[&path.display(), &check],
+        )));
     }
     // Never write into a database of another program: a new (empty) file becomes an outbox,
     // an outbox is opened, anything else is refused as it is.
@@ -178,12 +173,10 @@ fn connect(path: &Path) -> Result<Connection> {
         )));
     }
     if objects > 0 && !ours {
-        return Err(Error::Store(format!(
-            "outbox {}: this is a SQLite database of another program (application_id {}, {} schema objects), not an outbox; it was left untouched",
-            path.display(),
-            app_id,
-            objects
-        ).into()));
+        return Err(Error::Store(Text::new(
+            Msg::OutboxForeign,
+            &[&path.display(), &app_id, &objects],
+        )));
     }
     wal_journal(&conn).map_err(|e| err("WAL journal", e))?;
     conn.pragma_update(None, "foreign_keys", "ON")
@@ -288,12 +281,14 @@ fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)
         let slots = match evidence {
             _ if accept => {
                 if let Evidence::Unreadable(e) = &evidence {
-                    return Err(Error::Store(format!(
-                        "outbox {}: its side file {} cannot be replaced ({}): if it is a directory, remove it, then accept again",
-                        path.display(),
-                        super::enqueued::path_for(path).display(),
-                        e
-                    ).into()));
+                    return Err(Error::Store(Text::new(
+                        Msg::SideFileNotReplaced,
+                        &[
+                            &path.display(),
+                            &super::enqueued::path_for(path).display(),
+                            &e,
+                        ],
+                    )));
                 }
                 make_side_file(path, tag)?;
                 Vec::new()
@@ -341,15 +336,11 @@ fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)
 
 fn make_side_file(path: &Path, tag: i32) -> Result<()> {
     Enqueued::create(path, tag as u32).map_err(|e| {
-        Error::Store(
-            format!(
-                "outbox {}: cannot make its side file {}: {}; nothing was created",
-                path.display(),
-                super::enqueued::path_for(path).display(),
-                e
-            )
-            .into(),
-        )
+        let side = super::enqueued::path_for(path);
+        Error::Store(Text::new(
+            Msg::SideFileNotMade,
+            &[&path.display(), &side.display(), &e],
+        ))
     })
 }
 

@@ -167,7 +167,11 @@ fn a_connection_failure_stops_the_drain_and_holds_delivery() {
     let report = ob.drain(&down).unwrap();
     assert_eq!((report.retried, report.pending), (1, 5), "{:?}", report);
     assert_eq!(report.result, "pending");
-    let why = report.offline.clone().unwrap_or_default();
+    let why = report
+        .offline
+        .as_ref()
+        .map(Text::to_string)
+        .unwrap_or_default();
     assert!(why.contains("4 record(s) not tried"), "{}", why);
     let attempts = || -> Vec<u32> {
         ob.list(None, 10)
