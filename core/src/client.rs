@@ -123,13 +123,11 @@ impl Client {
             )));
         }
         if config.retry.max_attempts == 0 {
-            return Err(Error::Config(
-                "retry.max_attempts must be at least 1".into(),
-            ));
+            return Err(Error::Config(Text::new(Msg::ConfigAttempts, &[])));
         }
         let proxy = match &config.proxy {
             Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
-                Error::Config(format!("proxy {}: {}", BaseUrl::split(p).shown, e).into())
+                Error::Config(Text::new(Msg::ConfigProxy, &[&BaseUrl::split(p).shown, &e]))
             })?),
             None if is_loopback_url(&base) => None,
             None => ureq::Proxy::try_from_env(),
@@ -402,17 +400,17 @@ impl Client {
 
 /// Mozilla's roots plus the CA certificates of a PEM file.
 fn roots_with(path: &Path) -> Result<ureq::tls::RootCerts> {
-    let bad = |why: String| Error::Config(format!("ca_file {}: {}", path.display(), why).into());
-    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let bad = |why: Text| Error::Config(Text::new(Msg::ConfigCaFile, &[&path.display(), &why]));
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string().into()))?;
     let mut extra = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
-        match item.map_err(|e| bad(format!("not a PEM file: {}", e)))? {
+        match item.map_err(|e| bad(Text::new(Msg::CaNotPem, &[&e])))? {
             ureq::tls::PemItem::Certificate(c) => extra.push(c),
-            _ => return Err(bad("holds something other than certificates".into())),
+            _ => return Err(bad(Text::new(Msg::CaNotCertificates, &[]))),
         }
     }
     if extra.is_empty() {
-        return Err(bad("no certificate in it".into()));
+        return Err(bad(Text::new(Msg::CaEmpty, &[])));
     }
     let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS
         .iter()

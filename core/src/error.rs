@@ -138,7 +138,7 @@ pub enum Error {
     Config(Text),
     /// A received push body that cannot be read: unknown encoding, bad charset, a malformed
     /// multipart body, a field given twice.
-    Body(String),
+    Body(Text),
     /// A received push failed verification.
     Signature(VerifyError),
     /// The request did not get an answer: connection refused or dropped, DNS, TLS, timeout.
@@ -262,7 +262,7 @@ impl Error {
                 Msg::FileUnreadable.text(lang, &[role, &path.display(), source])
             }
             Error::Config(e) => Msg::ConfigInvalid.text(lang, &[&e.render(lang)]),
-            Error::Body(e) => Msg::BodyUnreadable.text(lang, &[e]),
+            Error::Body(e) => Msg::BodyUnreadable.text(lang, &[&e.render(lang)]),
             Error::Signature(e) => e.message(lang),
             Error::Transport(e) => e.message(lang),
             Error::Api(e) => e.message(lang),

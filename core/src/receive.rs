@@ -24,6 +24,7 @@ use serde_json::Value;
 use crate::json_fields::kind_of_value;
 
 use crate::error::{Error, Result};
+use crate::messages::{Msg, Text};
 use crate::secret::AppSecret;
 use crate::sign::{self, EmptyRule, VerifyError, SIGN_FIELD};
 
@@ -56,8 +57,8 @@ enum Detected {
     Json,
 }
 
-fn body_err(msg: impl Into<String>) -> Error {
-    Error::Body(msg.into())
+fn body_err(msg: Msg, args: &[&dyn std::fmt::Display]) -> Error {
+    Error::Body(Text::new(msg, args))
 }
 
 /// The media type (lowercase, no parameters) and the parameters of a `Content-Type`.
@@ -91,9 +92,7 @@ fn detect(content_type: Option<&str>, body: &[u8]) -> Result<Detected> {
             "multipart/form-data" => {
                 return match param("boundary").filter(|b| !b.is_empty()) {
                     Some(b) => Ok(Detected::Multipart(b)),
-                    None => Err(body_err(
-                        "Content-Type multipart/form-data has no `boundary` parameter",
-                    )),
+                    None => Err(body_err(Msg::BodyNoBoundary, &[])),
                 }
             }
             "application/json" | "text/json" => return Ok(Detected::Json),
@@ -103,18 +102,10 @@ fn detect(content_type: Option<&str>, body: &[u8]) -> Result<Detected> {
     }
     sniff(body).ok_or_else(|| {
         let kinds = "application/x-www-form-urlencoded, multipart/form-data or application/json";
-        body_err(match ct {
-            Some(c) => format!(
-                "cannot tell how the body is encoded: Content-Type {:?} is not {}, and the body \
-                 looks like none of them (无法识别请求体的编码)",
-                c, kinds
-            ),
-            None => format!(
-                "cannot tell how the body is encoded: there is no Content-Type, and the body \
-                 looks like none of {} (无法识别请求体的编码)",
-                kinds
-            ),
-        })
+        match ct {
+            Some(c) => body_err(Msg::BodyUnknownType, &[&format_args!("{:?}", c), &kinds]),
+            None => body_err(Msg::BodyNoType, &[&kinds]),
+        }
     })
 }
 
@@ -159,7 +150,7 @@ pub fn body_encoding(content_type: Option<&str>, body: &[u8]) -> Result<BodyEnco
 /// body, in the order received. See the module documentation for the rules.
 pub fn parse_request(content_type: Option<&str>, body: &[u8]) -> Result<Vec<(String, String)>> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(body_err("the body is empty"));
+        return Err(body_err(Msg::BodyEmpty, &[]));
     }
     let (fields, format) = match detect(content_type, body)? {
         Detected::Form(charset) => (parse_form(body, charset.as_deref())?, "urlencoded"),
@@ -175,10 +166,7 @@ fn no_duplicates(fields: &[(String, String)], format: &str) -> Result<()> {
     let mut keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
     keys.sort_unstable();
     match keys.windows(2).find(|w| w[0] == w[1]) {
-        Some(w) => Err(body_err(format!(
-            "{} body: field `{}` appears twice",
-            format, w[0]
-        ))),
+        Some(w) => Err(body_err(Msg::BodyFieldTwice, &[&format, &w[0]])),
         None => Ok(()),
     }
 }
@@ -187,13 +175,13 @@ fn parse_form(body: &[u8], charset: Option<&str>) -> Result<Vec<(String, String)
     let encoding = match charset {
         None => encoding_rs::UTF_8,
         Some(label) => encoding_rs::Encoding::for_label(label.as_bytes())
-            .ok_or_else(|| body_err(format!("unknown charset {:?} in the Content-Type", label)))?,
+            .ok_or_else(|| body_err(Msg::BodyCharset, &[&format_args!("{:?}", label)]))?,
     };
     let decode = |bytes: &[u8], what: &str| -> Result<String> {
         encoding
             .decode_without_bom_handling_and_without_replacement(bytes)
             .map(|c| c.into_owned())
-            .ok_or_else(|| body_err(format!("{} is not valid {}", what, encoding.name())))
+            .ok_or_else(|| body_err(Msg::BodyNotValid, &[&what, &encoding.name()]))
     };
     let body = body.trim_ascii();
     let mut out = Vec::new();
@@ -217,7 +205,7 @@ fn parse_form(body: &[u8], charset: Option<&str>) -> Result<Vec<(String, String)
 }
 
 fn parse_json(body: &[u8]) -> Result<Vec<(String, String)>> {
-    let text = std::str::from_utf8(body).map_err(|_| body_err("the JSON body is not UTF-8"))?;
+    let text = std::str::from_utf8(body).map_err(|_| body_err(Msg::BodyJsonNotUtf8, &[]))?;
     crate::json_fields::members(text)?
         .into_iter()
         .map(|(k, v)| match v {
@@ -275,20 +263,17 @@ fn parse_multipart(body: &[u8], boundary: String) -> Result<Vec<(String, String)
         Ok::<_, multer::Error>(out)
     };
     let parts = run_ready(read)
-        .ok_or_else(|| body_err("the multipart body could not be read at once"))?
-        .map_err(|e| body_err(format!("malformed multipart body: {}", e)))?;
+        .ok_or_else(|| body_err(Msg::BodyMultipartAtOnce, &[]))?
+        .map_err(|e| body_err(Msg::BodyMultipart, &[&e]))?;
     parts
         .into_iter()
         .map(|(name, file, bytes)| {
-            let name = name.ok_or_else(|| body_err("a multipart part has no name"))?;
+            let name = name.ok_or_else(|| body_err(Msg::BodyPartNoName, &[]))?;
             if file {
-                return Err(body_err(format!(
-                    "part `{}` is a file; a push carries text fields only",
-                    name
-                )));
+                return Err(body_err(Msg::BodyPartFile, &[&name]));
             }
             let value = String::from_utf8(bytes.to_vec())
-                .map_err(|_| body_err(format!("field `{}` is not valid UTF-8", name)))?;
+                .map_err(|_| body_err(Msg::BodyFieldNotUtf8, &[&name]))?;
             Ok((name, value))
         })
         .collect()

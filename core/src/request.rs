@@ -48,12 +48,8 @@ impl BuildOptions {
     pub fn check(&self) -> Result<()> {
         let set = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.is_empty());
         match (set(&self.app_id), set(&self.api_type)) {
-            (true, false) => Err(Error::Config(
-                "app_id is set but api_type is not: the platform requires both".into(),
-            )),
-            (false, true) => Err(Error::Config(
-                "api_type is set without app_id: send both or neither".into(),
-            )),
+            (true, false) => Err(Error::Config(Text::new(Msg::ConfigApiTypeMissing, &[]))),
+            (false, true) => Err(Error::Config(Text::new(Msg::ConfigAppIdMissing, &[]))),
             _ => Ok(()),
         }
     }

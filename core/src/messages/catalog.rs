@@ -85,6 +85,45 @@ catalog! {
     BodyUnreadable:
         "unreadable push body: {0}",
         "无法读取推送内容：{0}";
+    BodyNoBoundary:
+        "Content-Type multipart/form-data has no `boundary` parameter",
+        "Content-Type multipart/form-data 缺少 `boundary` 参数";
+    BodyUnknownType:
+        "cannot tell how the body is encoded: Content-Type {0} is not {1}, and the body looks like none of them",
+        "无法识别请求体的编码：Content-Type {0} 不是 {1}，请求体看起来也不是其中任何一种";
+    BodyNoType:
+        "cannot tell how the body is encoded: there is no Content-Type, and the body looks like none of {0}",
+        "无法识别请求体的编码：没有 Content-Type，请求体看起来也不是 {0} 中的任何一种";
+    BodyEmpty:
+        "the body is empty",
+        "请求体为空";
+    BodyFieldTwice:
+        "{0} body: field `{1}` appears twice",
+        "{0} 请求体：字段 `{1}` 出现了两次";
+    BodyCharset:
+        "unknown charset {0} in the Content-Type",
+        "Content-Type 中的字符集 {0} 无法识别";
+    BodyNotValid:
+        "{0} is not valid {1}",
+        "{0} 不是有效的 {1} 文本";
+    BodyJsonNotUtf8:
+        "the JSON body is not UTF-8",
+        "JSON 请求体不是 UTF-8 编码";
+    BodyMultipartAtOnce:
+        "the multipart body could not be read at once",
+        "无法一次读完 multipart 请求体";
+    BodyMultipart:
+        "malformed multipart body: {0}",
+        "multipart 请求体格式错误：{0}";
+    BodyPartNoName:
+        "a multipart part has no name",
+        "multipart 请求体中有一部分没有名称";
+    BodyPartFile:
+        "part `{0}` is a file; a push carries text fields only",
+        "`{0}` 部分是文件；推送只含文本字段";
+    BodyFieldNotUtf8:
+        "field `{0}` is not valid UTF-8",
+        "字段 `{0}` 不是有效的 UTF-8 文本";
     AppSecretEmpty:
         "app_secret is empty",
         "app_secret（密钥）为空";
@@ -94,6 +133,37 @@ catalog! {
     BaseUrlInvalid:
         "base_url {0} must be an http:// or https:// URL, e.g. {1}",
         "base_url {0} 必须是 http:// 或 https:// 开头的网址，例如 {1}";
+
+    ConfigAttempts:
+        "retry.max_attempts must be at least 1",
+        "retry.max_attempts 至少为 1";
+    ConfigProxy:
+        "proxy {0}: {1}",
+        "代理 proxy {0}：{1}";
+    ConfigCaFile:
+        "ca_file {0}: {1}",
+        "CA 证书文件 ca_file {0}：{1}";
+    CaNotPem:
+        "not a PEM file: {0}",
+        "不是 PEM 文件：{0}";
+    CaNotCertificates:
+        "holds something other than certificates",
+        "其中含有证书以外的内容";
+    CaEmpty:
+        "no certificate in it",
+        "其中没有证书";
+    ConfigApiTypeMissing:
+        "app_id is set but api_type is not: the platform requires both",
+        "设置了 app_id 却没有设置 api_type：平台要求两者同时提供";
+    ConfigAppIdMissing:
+        "api_type is set without app_id: send both or neither",
+        "设置了 api_type 却没有 app_id：两者要么都发送，要么都不发送";
+    RequeueLost:
+        "outbox {0}: record #{1} is a LOST dead letter: the database lost its content, so it cannot be sent from here; send it again from its source",
+        "发件箱 {0}：记录 #{1} 是已丢失（LOST）的死信：数据库丢失了其内容，无法从这里发送；请从数据来源重新发送";
+    StateUnknown:
+        "state {0}: must be pending, done or dead",
+        "状态 state {0}：必须是 pending、done 或 dead";
 
     // Signatures (sign.rs).
     SignMissing:

@@ -9,6 +9,7 @@ use rusqlite::params;
 use super::lost::LOST;
 use super::{millis, now_ms, DeadLetter, Outbox, OutboxCounts};
 use crate::error::{Error, Result};
+use crate::messages::{Msg, Text};
 
 impl Outbox {
     /// Counts by state.
@@ -75,11 +76,10 @@ impl Outbox {
                 )
                 .map_err(|e| self.err("re-queueing", e))?;
             if lost {
-                return Err(Error::Config(format!(
-                    "outbox {}: record #{} is a LOST dead letter: the database lost its content, so it cannot be sent from here; send it again from its source",
-                    self.inner.path.display(),
-                    id
-                ).into()));
+                return Err(Error::Config(Text::new(
+                    Msg::RequeueLost,
+                    &[&self.inner.path.display(), &id],
+                )));
             }
         }
         self.requeue("?1 IS NULL OR id = ?1", &id)

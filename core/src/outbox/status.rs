@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{now_ms, Outbox};
 use crate::error::{Error, Result};
+use crate::messages::{Msg, Text};
 
 /// A record's state and history, as [`Outbox::record`] and [`Outbox::list`] report it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -162,9 +163,10 @@ impl Outbox {
     pub fn list(&self, state: Option<&str>, limit: usize) -> Result<Vec<RecordStatus>> {
         if let Some(s) = state {
             if !["pending", "done", "dead"].contains(&s) {
-                return Err(Error::Config(
-                    format!("state {:?}: must be pending, done or dead", s).into(),
-                ));
+                return Err(Error::Config(Text::new(
+                    Msg::StateUnknown,
+                    &[&format_args!("{:?}", s)],
+                )));
             }
         }
         let sql = format!(
