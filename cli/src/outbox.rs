@@ -159,6 +159,7 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
         }
         Err(e) => return Err(e.into()),
     };
+    let lang = Lang::from_env();
     match a.command {
         OutboxCommand::AcceptFreshStart => {
             let c = outbox.counts()?;
@@ -166,12 +167,10 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
                 println!("{}", serde_json::json!({"accepted": db, "counts": c}));
                 return Ok(0);
             }
+            let counts = Msg::OutboxCounts.text(lang, &[&c.pending, &c.done, &c.dead]);
             println!(
-                "accepted {} as it is, with a new side file: pending {}  done {}  dead {}",
-                db.display(),
-                c.pending,
-                c.done,
-                c.dead
+                "{}",
+                Msg::OutboxAccepted.text(lang, &[&db.display(), &counts])
             );
         }
         OutboxCommand::Status => {
@@ -180,9 +179,10 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
             if json {
                 println!("{}", serde_json::json!({"counts": c, "head": head}));
             } else {
-                println!("pending {}  done {}  dead {}", c.pending, c.done, c.dead);
+                let counts = Msg::OutboxCounts.text(lang, &[&c.pending, &c.done, &c.dead]);
+                println!("{}", counts);
                 if let Some(h) = head {
-                    println!("next: {}", waiting(&h));
+                    println!("{}", Msg::OutboxNext.text(lang, &[&waiting(&h)]));
                 }
             }
         }
@@ -201,7 +201,7 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
             if json {
                 println!("{}", serde_json::json!({ "id": id }));
             } else {
-                println!("stored as #{}", id);
+                println!("{}", Msg::OutboxStored.text(lang, &[&id]));
             }
         }
         OutboxCommand::Drain {
@@ -261,18 +261,16 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
                 .filter(|d| d.error.starts_with("LOST"))
                 .count();
             if lost > 0 && id.is_none() {
-                println!(
-                    "re-queued {}; {} LOST dead letter(s) left as they are: their content is gone, send them again from their source (`pyun outbox dead` lists them)",
-                    n, lost
-                );
+                println!("{}", Msg::OutboxRequeuedLost.text(lang, &[&n, &lost]));
             } else {
-                println!("re-queued {}", n);
+                println!("{}", Msg::OutboxRequeued.text(lang, &[&n]));
             }
         }
         OutboxCommand::Purge { days } => {
             // Saturating: more days than a duration holds keeps everything, never wraps.
             let age = Duration::from_secs(days.saturating_mul(86_400));
-            println!("purged {}", outbox.purge_done(Some(age))?)
+            let n = outbox.purge_done(Some(age))?;
+            println!("{}", Msg::OutboxPurged.text(lang, &[&n]))
         }
     }
     Ok(0)
@@ -297,15 +295,14 @@ fn drain(outbox: &Outbox, client: ClientArgs, json: bool, stop: Stop) -> Result<
     if json {
         println!("{}", serde_json::json!(r));
     } else {
-        println!(
-            "accepted {}  dead {}  retried {}  still pending {}{}",
-            r.accepted,
-            r.dead,
-            r.retried,
-            r.pending,
-            if r.interrupted { "  (interrupted)" } else { "" }
-        );
-        let offline = r.offline.as_ref().map(|t| t.render(Lang::from_env()));
+        let lang = Lang::from_env();
+        let summary = Msg::DrainSummary.text(lang, &[&r.accepted, &r.dead, &r.retried, &r.pending]);
+        let interrupted = match r.interrupted {
+            true => Msg::DrainInterrupted.text(lang, &[]),
+            false => String::new(),
+        };
+        println!("{}{}", summary, interrupted);
+        let offline = r.offline.as_ref().map(|t| t.render(lang));
         if let Some(why) = r.paused.clone().or(offline).or(r.last_error.clone()) {
             println!("    {}", why);
         }

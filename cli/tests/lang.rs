@@ -112,4 +112,13 @@ fn pushes_and_outbox_errors_in_chinese() {
         .code(1);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.contains("中没有记录 \"NOPE-1\""), "{}", err);
+    let out = pyun()
+        .env("PYUN_LANG", "zh")
+        .args(["outbox", "--db"])
+        .arg(dir.join("o.db"))
+        .arg("status")
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(text.trim(), "待发 0  已送达 0  死信 0");
 }

@@ -392,6 +392,33 @@ catalog! {
     CliNoSandbox:
         "cannot start the sandbox: {0}",
         "无法启动沙箱：{0}";
+    OutboxCounts:
+        "pending {0}  done {1}  dead {2}",
+        "待发 {0}  已送达 {1}  死信 {2}";
+    OutboxAccepted:
+        "accepted {0} as it is, with a new side file: {1}",
+        "已按现状接受 {0}，并新建了附属文件：{1}";
+    OutboxNext:
+        "next: {0}",
+        "下一条：{0}";
+    OutboxStored:
+        "stored as #{0}",
+        "已保存为 #{0}";
+    OutboxRequeued:
+        "re-queued {0}",
+        "已重新排队 {0} 条";
+    OutboxRequeuedLost:
+        "re-queued {0}; {1} LOST dead letter(s) left as they are: their content is gone, send them again from their source (`pyun outbox dead` lists them)",
+        "已重新排队 {0} 条；{1} 条已丢失（LOST）的死信保持原样：其内容已不存在，请从数据来源重新发送（`pyun outbox dead` 可列出它们）";
+    OutboxPurged:
+        "purged {0}",
+        "已清除 {0} 条";
+    DrainSummary:
+        "accepted {0}  dead {1}  retried {2}  still pending {3}",
+        "已送达 {0}  死信 {1}  重试 {2}  仍待发 {3}";
+    DrainInterrupted:
+        "  (interrupted)",
+        "（已中断）";
     CliInternal:
         "internal error: {0} (please report it)",
         "内部错误：{0}（请报告此问题）";
