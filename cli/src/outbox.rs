@@ -117,11 +117,9 @@ impl OutboxArgs {
 /// Runs an outbox subcommand; `json` is the global `--json` (one object, or one per line for
 /// events and `drain --follow`).
 pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
-    let db = a.db.clone().ok_or_else(|| {
-        Failure::usage(
-            "the outbox file is missing: give --db FILE (or set PYUN_OUTBOX) (缺少 --db)",
-        )
-    })?;
+    let db =
+        a.db.clone()
+            .ok_or_else(|| Failure::msg(2, Msg::OutboxNoDb, &[]))?;
     let mut options = OutboxOptions::default();
     if let OutboxCommand::Drain {
         carry_enter_fields,

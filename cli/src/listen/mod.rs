@@ -117,14 +117,15 @@ fn log(line: std::fmt::Arguments<'_>) {
 /// Runs `pyun listen` until `stop` (Ctrl+C / SIGTERM, or the service's stop).
 pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
     if a.secret.app_secret.is_empty() {
-        return Err(Failure::usage("the app_secret is empty"));
+        return Err(Failure::msg(2, Msg::ListenSecretEmpty, &[]));
     }
     if let Some(url) = &a.forward {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(Failure::usage(format!(
-                "--forward {:?} must start with http:// or https://",
-                url
-            )));
+            return Err(Failure::msg(
+                2,
+                Msg::ListenForward,
+                &[&format_args!("{:?}", url)],
+            ));
         }
     }
     if let Some(program) = a.exec.as_deref().and_then(handler::missing_program) {

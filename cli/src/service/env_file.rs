@@ -6,26 +6,17 @@
 
 use std::path::Path;
 
+use pyun_core::Msg;
+
 use crate::Failure;
 
 /// The variables of the env file at `path`, in order.
 pub fn read(path: &Path) -> Result<Vec<(String, String)>, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Failure::usage(format!(
-            "env file {}: cannot read it: {}",
-            path.display(),
-            e
-        ))
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Failure::usage(format!(
-            "env file {}: not UTF-8 (save it as UTF-8 in Notepad)",
-            path.display()
-        ))
-    })?;
-    parse(&text).map_err(|(n, why)| {
-        Failure::usage(format!("env file {}, line {}: {}", path.display(), n, why))
-    })
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::msg(2, Msg::EnvFileUnreadable, &[&path.display(), &e]))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::msg(2, Msg::EnvFileNotUtf8, &[&path.display()]))?;
+    parse(&text).map_err(|(n, why)| Failure::msg(2, Msg::EnvFileLine, &[&path.display(), &n, &why]))
 }
 
 /// The variables of an env file's text; on error, the line number and what is wrong.

@@ -419,6 +419,24 @@ catalog! {
     DrainInterrupted:
         "  (interrupted)",
         "（已中断）";
+    ListenSecretEmpty:
+        "the app_secret is empty",
+        "app_secret（密钥）为空";
+    ListenForward:
+        "--forward {0} must start with http:// or https://",
+        "--forward {0} 必须以 http:// 或 https:// 开头";
+    OutboxNoDb:
+        "the outbox file is missing: give --db FILE (or set PYUN_OUTBOX)",
+        "缺少发件箱文件：请用 --db 文件 指定（或设置 PYUN_OUTBOX）";
+    EnvFileUnreadable:
+        "env file {0}: cannot read it: {1}",
+        "环境变量文件 {0}：无法读取：{1}";
+    EnvFileNotUtf8:
+        "env file {0}: not UTF-8 (save it as UTF-8 in Notepad)",
+        "环境变量文件 {0}：不是 UTF-8 编码（请在记事本中另存为 UTF-8）";
+    EnvFileLine:
+        "env file {0}, line {1}: {2}",
+        "环境变量文件 {0} 第 {1} 行：{2}";
     CliInternal:
         "internal error: {0} (please report it)",
         "内部错误：{0}（请报告此问题）";
