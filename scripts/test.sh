@@ -11,7 +11,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== Rust API docs build without warnings (broken links included)"
-RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p pyun-core -p pyun-sandbox
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps --workspace
 echo "== no import cycle among the modules of a crate"
 python3 scripts/module-cycles.py core/src ffi-c/src cli/src sandbox/src bindings-python/src
 echo "== header is fresh"

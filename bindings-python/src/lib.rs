@@ -1,7 +1,7 @@
 //! `pyun._pyun`: the native half of the Python package. A thin translation of `pyun-core`:
 //! records cross as JSON text (the core's reader is the one place that validates them),
 //! results come back as plain dicts that `pyun/__init__.py` wraps in typed classes, and every
-//! core error becomes a Python exception in one place, [`errors::to_py_err`]. The GIL is
+//! core error becomes a Python exception in one place, `errors::to_py_err`. The GIL is
 //! released around everything that waits on the network or reads files.
 //!
 //! Here: the module's functions and its initialisation; `args` reads arguments, `errors` maps

@@ -94,7 +94,7 @@ enum OutboxCommand {
         id: Option<i64>,
     },
     /// Accept the database as it is after "not opened, because it cannot tell whether
-    /// committed records were lost" (its side file <db>-enqueued missing, damaged, or of
+    /// committed records were lost" (its side file DB-enqueued missing, damaged, or of
     /// another database): gives it a new side file. Run it only when you know the database
     /// holds everything it should; records the refusal named are given up.
     AcceptFreshStart,

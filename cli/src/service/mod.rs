@@ -44,8 +44,8 @@ enum Action {
         /// The service's name (letters, digits, - and _), e.g. pyun-listen.
         #[arg(long)]
         name: String,
-        /// Folder of the service's log, <name>.log, kept below 4 MiB and rotated to
-        /// <name>.log.1 ... <name>.log.5 (default: logs in the current folder).
+        /// Folder of the service's log, NAME.log, kept below 4 MiB and rotated to
+        /// NAME.log.1 ... NAME.log.5 (default: logs in the current folder).
         #[arg(long)]
         log_dir: Option<PathBuf>,
         /// A file of NAME=VALUE lines (e.g. PYUN_APP_SECRET=...), read by the service at each
