@@ -233,10 +233,20 @@ embedded() {
     "$(winpath "$wheel")" pytest waitress werkzeug uvicorn) </dev/null 2>&1 | cat > "$WORK/pip-cp$nodot.log" \
     || { cat "$WORK/pip-cp$nodot.log"; die "[cp$nodot] pip install failed under wine"; }
   say "[cp$nodot] pytest under wine, the sandbox at $url"
-  rm -f "$WORK/windows-cp$nodot.xml"
-  (cd bindings-python/tests && PYUN_SANDBOX_URL=$url timeout 1800 "$WINE64" "$emb/python.exe" -m pytest \
-    -q -rs -p no:cacheprovider --junitxml="$(winpath "$WORK/windows-cp$nodot.xml")" .) </dev/null 2>&1 \
-    | tr -d '\r' | tee "$WORK/pytest-cp$nodot.log" | tail -n 40 || true  # counted below
+  local try
+  for try in 1 2; do
+    rm -f "$WORK/windows-cp$nodot.xml"
+    (cd bindings-python/tests && PYUN_SANDBOX_URL=$url timeout 1800 "$WINE64" "$emb/python.exe" -m pytest \
+      -q -rs -p no:cacheprovider --junitxml="$(winpath "$WORK/windows-cp$nodot.xml")" .) </dev/null 2>&1 \
+      | tr -d '\r' | tee "$WORK/pytest-cp$nodot.log" | tail -n 40 || true  # counted below
+    [ ! -f "$WORK/windows-cp$nodot.xml" ] || break
+    # Wine's own client losing its server ("wine client error:0: recvmsg: Connection reset by
+    # peer", seen once in ~10 runs: the wineserver ending under a starting process) is wine's
+    # failure, not a test's: the run is repeated once, loudly. A run that wrote a report is
+    # never repeated, and any other missing report fails at once.
+    [ "$try" = 1 ] && grep -q "wine client error" "$WORK/pytest-cp$nodot.log" || break
+    say "[cp$nodot] wine's client lost its server under pytest (wine client error): the run once more"
+  done
   [ -f "$WORK/windows-cp$nodot.xml" ] || die "[cp$nodot] pytest wrote no report"
   count "windows-cp$nodot-x64-wine" "$WORK/windows-cp$nodot.xml"
 }
