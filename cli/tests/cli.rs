@@ -1,6 +1,9 @@
 //! The `pyun` binary as a user runs it: exit codes, one-line errors, the demo.
 
+mod common;
+
 use assert_cmd::Command;
+use common::fixtures::closed_port;
 
 fn pyun() -> Command {
     Command::cargo_bin("pyun").unwrap()
@@ -301,19 +304,6 @@ fn damaged_text_is_refused_before_sending() {
         assert_eq!(out.status.code(), Some(2), "{}", err);
         assert!(err.contains("plate") && err.contains(cause), "{}", err);
     }
-}
-
-/// A loopback port nothing listens on, held until the socket is dropped: bound without
-/// listening, so a connection is refused, and no parallel test can be given the port (as it
-/// can one bound and freed again).
-fn closed_port() -> (socket2::Socket, u16) {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    socket
-        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
-        .unwrap();
-    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
-    (socket, port)
 }
 
 /// A plate of a doubtful shape (`粤B 12345`) is warned of, naming what is wrong, and still sent:

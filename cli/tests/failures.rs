@@ -3,9 +3,12 @@
 //! delivered, some records are still pending, or a refusal paused delivery; and a drain with no
 //! network stops at its first connection failure instead of trying every record.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::fixtures::{closed_port, data};
 use pyun_core::outbox::{Outbox, OutboxOptions};
 use pyun_core::{AnyRecord, Endpoint};
 use pyun_sandbox::{Sandbox, SandboxConfig};
@@ -28,12 +31,6 @@ fn tmp(name: &str) -> PathBuf {
     dir
 }
 
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/data")
-        .join(name)
-}
-
 fn pyun() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pyun"));
     c.env_remove("PYUN_APP_SECRET")
@@ -50,18 +47,6 @@ fn run(c: &mut Command) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// A loopback port nothing listens on, held until the socket is dropped: bound without
-/// listening, so a connection is refused, and no parallel test can be given the port.
-fn closed_port() -> (socket2::Socket, u16) {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    socket
-        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
-        .unwrap();
-    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
-    (socket, port)
 }
 
 fn enter_record(serial: &str) -> AnyRecord {

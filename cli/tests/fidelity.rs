@@ -2,22 +2,19 @@
 //! users save them (BOM, GBK), explain with photos, errors that name what was parsed, and the
 //! sandbox's request log; all against the built `pyun` binary.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command as StdCommand, Stdio};
 
 use assert_cmd::Command;
+use common::fixtures::{closed_port, data};
 use pyun_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 
 fn pyun() -> Command {
     Command::cargo_bin("pyun").unwrap()
-}
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/data")
-        .join(name)
 }
 
 fn stdout(out: &assert_cmd::assert::Assert) -> String {
@@ -527,17 +524,4 @@ fn sandbox_gateway_faults_from_the_command_line() {
         "{}",
         stderr(&out)
     );
-}
-
-/// A loopback port nothing listens on, held until the socket is dropped: bound without
-/// listening, so a connection is refused, and no parallel test can be given the port (as it
-/// can one bound and freed again).
-fn closed_port() -> (socket2::Socket, u16) {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    socket
-        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
-        .unwrap();
-    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
-    (socket, port)
 }

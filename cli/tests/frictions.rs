@@ -1,10 +1,13 @@
 //! Issue 25, item 7: the smaller frictions a new user met, each through the `pyun` process.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::fixtures::{closed_port, data};
 use pyun_core::outbox::{Outbox, OutboxOptions};
 use pyun_core::{AnyRecord, Endpoint, Record};
 use pyun_sandbox::{Sandbox, SandboxConfig};
@@ -33,23 +36,6 @@ fn tmp(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/data")
-        .join(name)
-}
-
-/// A loopback port nothing listens on, held until the socket is dropped.
-fn closed_port() -> (socket2::Socket, u16) {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    socket
-        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
-        .unwrap();
-    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
-    (socket, port)
 }
 
 fn sign_of(endpoint: Endpoint, file: &Path) -> String {
