@@ -36,9 +36,11 @@ die() { printf 'wheels: error: %s\n' "$*" >&2; exit 1; }
 
 # shellcheck source=scripts/sandbox.sh
 . "$ROOT/scripts/sandbox.sh"
+# shellcheck source=scripts/wine-server.sh
+. "$ROOT/scripts/wine-server.sh"
 cleanup() {
   stop_sandboxes
-  [ ! -d "$WORK/wine64" ] || WINEPREFIX=$WORK/wine64 timeout 30 "$WINESERVER" -k 2>/dev/null || true
+  [ ! -d "$WORK/wine64" ] || wine_server_stop "$WINESERVER" "$WORK/wine64"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -187,6 +189,8 @@ windows() {
       || { cat "$WORK/wineboot.log"; die "wineboot failed"; }
     touch "$WINEPREFIX/.complete"
   fi
+  # One wineserver for the whole run (scripts/wine-server.sh; ended by cleanup)
+  wine_server_start "$WINESERVER" "$WINE64" "$WINEPREFIX" || die "no persistent wineserver"
   local py
   for py in $PYTHONS; do embedded "$py" "$wheel" "$url"; done
 }
@@ -233,20 +237,10 @@ embedded() {
     "$(winpath "$wheel")" pytest waitress werkzeug uvicorn) </dev/null 2>&1 | cat > "$WORK/pip-cp$nodot.log" \
     || { cat "$WORK/pip-cp$nodot.log"; die "[cp$nodot] pip install failed under wine"; }
   say "[cp$nodot] pytest under wine, the sandbox at $url"
-  local try
-  for try in 1 2; do
-    rm -f "$WORK/windows-cp$nodot.xml"
-    (cd bindings-python/tests && PYUN_SANDBOX_URL=$url timeout 1800 "$WINE64" "$emb/python.exe" -m pytest \
-      -q -rs -p no:cacheprovider --junitxml="$(winpath "$WORK/windows-cp$nodot.xml")" .) </dev/null 2>&1 \
-      | tr -d '\r' | tee "$WORK/pytest-cp$nodot.log" | tail -n 40 || true  # counted below
-    [ ! -f "$WORK/windows-cp$nodot.xml" ] || break
-    # Wine's own client losing its server ("wine client error:0: recvmsg: Connection reset by
-    # peer", seen once in ~10 runs: the wineserver ending under a starting process) is wine's
-    # failure, not a test's: the run is repeated once, loudly. A run that wrote a report is
-    # never repeated, and any other missing report fails at once.
-    [ "$try" = 1 ] && grep -q "wine client error" "$WORK/pytest-cp$nodot.log" || break
-    say "[cp$nodot] wine's client lost its server under pytest (wine client error): the run once more"
-  done
+  rm -f "$WORK/windows-cp$nodot.xml"
+  (cd bindings-python/tests && PYUN_SANDBOX_URL=$url timeout 1800 "$WINE64" "$emb/python.exe" -m pytest \
+    -q -rs -p no:cacheprovider --junitxml="$(winpath "$WORK/windows-cp$nodot.xml")" .) </dev/null 2>&1 \
+    | tr -d '\r' | tee "$WORK/pytest-cp$nodot.log" | tail -n 40 || true  # counted below
   [ -f "$WORK/windows-cp$nodot.xml" ] || die "[cp$nodot] pytest wrote no report"
   count "windows-cp$nodot-x64-wine" "$WORK/windows-cp$nodot.xml"
 }

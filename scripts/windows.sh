@@ -28,7 +28,9 @@
 #     outbox enqueue + drain --follow through a faulty sandbox; stopped by Ctrl+C; and
 #     `pyun.exe service` (scripts/windows/service.sh): listen installed as a service of wine's
 #     services.exe, started at "boot", receiving the Linux send-push, stopped mid-handler,
-#     a failing start, uninstalled
+#     a failing start, uninstalled; `pyun.exe console` (scripts/windows/console.sh) by hand and
+#     as a service, reached from Linux: token, counts, a same-origin action, a cross-origin one
+#     refused; the service's token from its env file, never in its log
 #   - x86: pyun_vb6.dll's version resource; both: samples/delphi/PyunLotSample.dpr built by Free
 #     Pascal and run under wine against the sandbox
 # then packs target/pyun-<version>-windows.zip (see docs/windows.md) and checks its contents
@@ -141,11 +143,13 @@ say "tools: $RUSTC_VERSION, $CARGO_VERSION, $(x86_64-w64-mingw32-gcc --version |
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pyun-windows.XXXXXX")
 # shellcheck source=scripts/sandbox.sh
 . "$ROOT/scripts/sandbox.sh"
+# shellcheck source=scripts/wine-server.sh
+. "$ROOT/scripts/wine-server.sh"
 cleanup() {
   declare -F cli_cleanup > /dev/null && cli_cleanup
   stop_sandboxes
   for p in "$TMP"/prefix-*; do
-    [ -d "$p" ] && WINEPREFIX=$p timeout 30 "$WINESERVER" -k 2>/dev/null || true
+    [ -d "$p" ] && wine_server_stop "$WINESERVER" "$p"
   done
   rm -rf "$TMP"
 }
@@ -484,6 +488,8 @@ export PYUN_CALLBACK_SECONDS=${PYUN_CALLBACK_SECONDS:-10}
 . "$ROOT/scripts/windows/cli.sh"
 # shellcheck source=scripts/windows/service.sh
 . "$ROOT/scripts/windows/service.sh"
+# shellcheck source=scripts/windows/console.sh
+. "$ROOT/scripts/windows/console.sh"
 
 # run_wine ARCH LABEL EXE [ARGS...]: runs it from its own directory, output in $TMP/LABEL.txt
 run_wine() {
@@ -507,13 +513,8 @@ for arch in $ARCHES; do
   say "[$arch] creating a $winearch wine prefix [$(elapsed)]"
   WINEPREFIX=$TMP/prefix-$arch WINEARCH=$winearch timeout 300 "$wine" wineboot --init > "$TMP/wineboot-$arch.log" 2>&1 \
     || { cat "$TMP/wineboot-$arch.log"; die "[$arch] wineboot failed"; }
-  # One wineserver for the whole run (killed by cleanup): by default it exits a few seconds
-  # after its last program, and a program starting just then loses its connection ("wine client
-  # error: recvmsg: Connection reset by peer", exit 1 with no output: seen once in CI).
-  # wineboot's own server goes first (-w waits for it to exit; -p refuses while one runs).
-  # Best effort, bounded: never worse than the default.
-  WINEPREFIX=$TMP/prefix-$arch timeout 30 "$WINESERVER" -w || true
-  WINEPREFIX=$TMP/prefix-$arch "$WINESERVER" -p </dev/null >/dev/null 2>&1 || true
+  # One wineserver for the prefix's whole run (scripts/wine-server.sh; ended below and by cleanup)
+  wine_server_start "$WINESERVER" "$wine" "$TMP/prefix-$arch" || die "[$arch] no persistent wineserver"
 
   for lib in libpyun pyun; do
     if run_wine "$arch" "loader-$lib-$arch" "$bin/loader-$lib.exe" \
@@ -703,7 +704,9 @@ PY
   prove_cli "$arch"
   # pyun.exe service: listen as a service of wine's services.exe (install, boot, stop, uninstall)
   prove_service "$arch"
-  WINEPREFIX=$TMP/prefix-$arch timeout 30 "$WINESERVER" -k 2>/dev/null || true
+  # pyun.exe console: by hand and as a service, reached from Linux
+  prove_console "$arch"
+  wine_server_stop "$WINESERVER" "$TMP/prefix-$arch"
 done
 
 # --- 6. the release zip ---------------------------------------------------------------------------
@@ -721,7 +724,8 @@ if [ "$ARCHES" = "x64 x86" ] || [ "$ARCHES" = "x86 x64" ]; then
   fi
   mkdir -p "$STAGE/include" "$STAGE/docs" "$STAGE/examples" "$STAGE/delphi"
   cp include/pyun.h "$STAGE/include/"
-  cp docs/windows.md docs/c-api.md docs/outbox.md docs/dotnet.md docs/vb6.md docs/delphi.md "$STAGE/docs/"
+  cp docs/windows.md docs/c-api.md docs/outbox.md docs/dotnet.md docs/vb6.md docs/delphi.md \
+    docs/console.md docs/console.zh.md "$STAGE/docs/"
   # Their Chinese versions, which each of them links to.
   mkdir -p "$STAGE/docs/zh-CN"
   (cd docs/zh-CN && cp windows.md c-api.md outbox.md dotnet.md vb6.md delphi.md "$STAGE/docs/zh-CN/")

@@ -107,13 +107,22 @@ struct Console {
 
 impl Console {
     fn start(db: &Path, extra: &[&str]) -> Console {
-        let mut child = pyun()
-            .args(["console", "--port", "0", "--outbox"])
+        let (console, _) = Console::start_env(db, extra, None);
+        console
+    }
+
+    /// With PYUN_CONSOLE_TOKEN = `token` when given; also returns the first line it printed.
+    fn start_env(db: &Path, extra: &[&str], token: Option<&str>) -> (Console, String) {
+        let mut cmd = pyun();
+        cmd.args(["console", "--port", "0", "--outbox"])
             .arg(db)
             .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .env_remove("PYUN_CONSOLE_TOKEN")
+            .stdout(Stdio::piped());
+        if let Some(t) = token {
+            cmd.env("PYUN_CONSOLE_TOKEN", t);
+        }
+        let mut child = cmd.spawn().unwrap();
         let mut first = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
@@ -122,13 +131,14 @@ impl Console {
             .split_whitespace()
             .last()
             .unwrap_or_else(|| panic!("no URL in {:?}", first));
-        let (base, token) = url.split_once("/?token=").unwrap();
+        let (base, printed) = url.split_once("/?token=").unwrap();
         assert!(base.starts_with("http://127.0.0.1:"), "{}", first);
-        Console {
+        let console = Console {
             child,
             base: base.to_string(),
-            token: token.to_string(),
-        }
+            token: token.unwrap_or(printed).to_string(),
+        };
+        (console, first)
     }
 
     fn send(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
@@ -370,5 +380,58 @@ fn no_secret_or_url_password_in_any_answer() {
         INJECTED_PASSWORD,
     ] {
         assert!(!seen.contains(secret), "{} appears in an answer", secret);
+    }
+}
+
+/// The operator's token (PYUN_CONSOLE_TOKEN, how a console service gets one): required as a
+/// random one is, and never printed (a service's output is its log, readable by every user).
+#[test]
+fn the_token_from_the_environment_is_used_and_never_printed() {
+    let dir = tmp("env-token");
+    let sandbox = Sandbox::start(SandboxConfig {
+        app_secret: SANDBOX_SECRET.into(),
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let db = outbox_with_history(&dir, &sandbox);
+    let token = "0f1e2d3c4b5a69788796a5b4c3d2e1f0-operator_token.v1~";
+    let (c, first) = Console::start_env(&db, &[], Some(token));
+    assert!(
+        first.trim_end().ends_with("/?token=<PYUN_CONSOLE_TOKEN>"),
+        "{}",
+        first
+    );
+    assert!(!first.contains(token), "{}", first);
+    assert_eq!(c.send("GET", "/api/summary", &[]).0, 401);
+    let wrong = format!("{}0", token);
+    assert_eq!(
+        c.send("GET", "/api/summary", &[("X-Pyun-Token", &wrong)]).0,
+        403
+    );
+    let (status, body) = c.send("GET", "/api/summary", &[("X-Pyun-Token", token)]);
+    assert_eq!(status, 200, "{}", body);
+    assert!(body.contains(r#""dead":2"#), "{}", body);
+    let (status, _) = c.send("GET", &format!("/?token={}", token), &[]);
+    assert_eq!(status, 200);
+
+    // One that is short, or not URL-safe: refused before anything is served, not echoed.
+    for bad in [
+        "short-secret-token-0815",
+        "a token with spaces and 32+ characters in it",
+    ] {
+        let out = pyun()
+            .args(["console", "--port", "0", "--outbox"])
+            .arg(&db)
+            .env("PYUN_CONSOLE_TOKEN", bad)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}", err);
+        assert!(
+            err.contains("PYUN_CONSOLE_TOKEN: give 32 to 256"),
+            "{}",
+            err
+        );
+        assert!(!err.contains(bad) && out.stdout.is_empty(), "{}", err);
     }
 }

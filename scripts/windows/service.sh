@@ -15,6 +15,19 @@
 # wine ends a prefix's services a few seconds after its last program ends (Windows keeps them):
 # a program kept running for the test (a long ping.exe) stands in for the running system.
 
+# svc_run LABEL ARGS...: pyun.exe ARGS in the caller's $svc (C:\pyun\svc), with its $arch, $wine and
+# $exe (locals of prove_service, prove_console); the secret not in its environment; output
+# in $TMP/LABEL.txt; its exit status in SVC_RC.
+svc_run() {
+  local label=$1
+  shift
+  SVC_RC=0
+  (cd "$svc" && env -u PYUN_APP_SECRET WINEPREFIX=$TMP/prefix-$arch timeout -k 10 "$WINE_TIMEOUT" "$wine" "$exe" "$@") \
+    > "$TMP/$label.out" 2>&1 || SVC_RC=$?
+  tr -d '\r' < "$TMP/$label.out" > "$TMP/$label.txt"
+}
+show() { sed 's/^/    | /' "$TMP/$1.txt" | head -n 30; }
+
 # prove_service ARCH
 prove_service() {
   local arch=$1 exe=$WORK/bin/$1/pyun.exe name=pyun-test-listen wine svc out rc url keeper
@@ -30,17 +43,6 @@ prove_service() {
   # The handler: marks its start, takes ~3 s (a Stop arrives meanwhile), then records the push.
   printf '@echo off\r\necho %%PYUN_PUSH_KEY%%> "C:\\pyun\\svc\\started-%%PYUN_PUSH_KEY%%.txt"\r\nmore > NUL\r\nping -n 4 127.0.0.1 > NUL\r\necho %%PYUN_PUSH_KIND%% %%PYUN_PUSH_KEY%%>> "C:\\pyun\\svc\\handled.txt"\r\n' \
     > "$svc/handler.cmd"
-  # svc_run LABEL ARGS...: pyun.exe ARGS in C:\pyun\svc, the secret not in its environment; output
-  # in $TMP/LABEL.txt; its exit status in SVC_RC.
-  svc_run() {
-    local label=$1
-    shift
-    SVC_RC=0
-    (cd "$svc" && env -u PYUN_APP_SECRET WINEPREFIX=$TMP/prefix-$arch timeout -k 10 "$WINE_TIMEOUT" "$wine" "$exe" "$@") \
-      > "$TMP/$label.out" 2>&1 || SVC_RC=$?
-    tr -d '\r' < "$TMP/$label.out" > "$TMP/$label.txt"
-  }
-  show() { sed 's/^/    | /' "$TMP/$1.txt" | head -n 30; }
   local log=$svc/logs/$name.log
 
   # --- refused before anything is registered: a secret on the command line, another command ---
@@ -72,7 +74,9 @@ prove_service() {
 
   # --- "boot": the prefix's services.exe starts again (every wine program ended), and starts
   # the AutoStart service by itself ---
-  WINEPREFIX=$TMP/prefix-$arch timeout 30 "$WINESERVER" -k 2>/dev/null || true
+  # (a persistent wineserver again, scripts/wine-server.sh: its first program is the boot)
+  wine_server_stop "$WINESERVER" "$TMP/prefix-$arch"
+  wine_server_start "$WINESERVER" "$wine" "$TMP/prefix-$arch" || fail "[$arch] no persistent wineserver after the \"boot\""
   BG_UNSET=PYUN_APP_SECRET wine_bg "$arch" "svc-keeper-$arch" "$svc" ping -n 900 127.0.0.1
   keeper=$BG_PID
   url=""

@@ -67,6 +67,35 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{:02x}", b)).collect()
 }
 
+/// The variable an operator sets the console's token with (in a service's `--env-file`).
+pub const TOKEN_VAR: &str = "PYUN_CONSOLE_TOKEN";
+
+/// The token from [`TOKEN_VAR`], if set. Why it exists: a console run as a Windows service
+/// would print its random token into the service's log, which every user of the PC can read
+/// (and the token lets its holder requeue and purge). With the token in the env file, which
+/// only Administrators and SYSTEM read and the service logs by name only, the operator knows
+/// it and the log never holds it. A token file written by the console was the other way; it
+/// would need an ACL set by pyun, where the env file's is set and documented once. URL-safe
+/// characters only (it travels in a query and a cookie), and long enough not to be guessed.
+pub fn env_token() -> Result<Option<String>, Failure> {
+    let Some(v) = std::env::var_os(TOKEN_VAR) else {
+        return Ok(None);
+    };
+    // Never echoed: the value is a secret.
+    let ok = v.to_str().is_some_and(|t| {
+        (32..=256).contains(&t.len())
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+    });
+    if !ok {
+        return Err(Failure::usage(format!(
+            "{}: give 32 to 256 characters of A-Z, a-z, 0-9, - _ . ~ (e.g. 64 random hex digits) / {} 须为 32 到 256 个字母、数字或 - _ . ~",
+            TOKEN_VAR, TOKEN_VAR
+        )));
+    }
+    Ok(v.into_string().ok())
+}
+
 /// Runs the console until `stop` (Ctrl+C / SIGTERM, or a service's stop).
 pub fn run(a: ConsoleArgs, stop: Stop) -> Result<u8, Failure> {
     let lang = match &a.lang {
@@ -84,6 +113,7 @@ pub fn run(a: ConsoleArgs, stop: Stop) -> Result<u8, Failure> {
             a.host
         )));
     }
+    let given = env_token()?;
     let console = Console::open(&a.outboxes, a.pushes.as_deref(), a.allow_network_share)?;
     let listener = std::net::TcpListener::bind(SocketAddr::new(a.host, a.port)).map_err(|e| {
         Failure::usage(format!(
@@ -98,12 +128,22 @@ pub fn run(a: ConsoleArgs, stop: Stop) -> Result<u8, Failure> {
     listener
         .set_nonblocking(true)
         .map_err(|e| Failure::new(2, e.to_string()))?;
-    let token = new_token();
     let shown = match local.ip() {
         IpAddr::V6(ip) => format!("[{}]:{}", ip, local.port()),
         IpAddr::V4(ip) => format!("{}:{}", ip, local.port()),
     };
-    println!("pyun console: http://{}/?token={}", shown, token);
+    let token = match given {
+        // The operator's token: named, never printed (the output may be a service's log).
+        Some(t) => {
+            println!("pyun console: http://{}/?token=<{}>", shown, TOKEN_VAR);
+            t
+        }
+        None => {
+            let t = new_token();
+            println!("pyun console: http://{}/?token={}", shown, t);
+            t
+        }
+    };
     if !a.host.is_loopback() {
         eprintln!(
             "warning: the console listens on {} (--allow-remote): other machines can reach it, over plain HTTP; anyone with the URL can requeue and purge (控制台可被其他机器访问)",

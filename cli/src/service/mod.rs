@@ -1,5 +1,6 @@
-//! `pyun service`: `listen` or `outbox drain --follow` as a Windows service, so the receiver
-//! and the sender of a lot PC start with Windows and survive logoff (docs/windows.md).
+//! `pyun service`: `listen`, `outbox drain --follow` or `console` as a Windows service, so the
+//! receiver, the sender and the staff's page of a lot PC start with Windows and survive logoff
+//! (docs/windows.md).
 //!
 //! `install` registers `pyun.exe service run --name N --work-dir W --log-dir D [--env-file F]
 //! -- <command>` with the service control manager; the service control manager starts that,
@@ -37,7 +38,8 @@ pub struct ServiceArgs {
 #[derive(Subcommand)]
 enum Action {
     /// Register a service (as Administrator) that starts with Windows and runs the command after
-    /// `--`: `listen ...` or `outbox --db F drain --follow ...`. It starts in the current folder
+    /// `--`: `listen ...`, `outbox --db F drain --follow ...` or `console ...` (its token as
+    /// PYUN_CONSOLE_TOKEN in --env-file). It starts in the current folder
     /// (relative paths of the command are from here). Give the app_secret in --env-file, not on
     /// the command line.
     Install {
@@ -53,7 +55,7 @@ enum Action {
         /// and SYSTEM can read it.
         #[arg(long)]
         env_file: Option<PathBuf>,
-        /// The command: listen ... or outbox ... drain --follow ...
+        /// The command: listen ..., outbox ... drain --follow ... or console ...
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<OsString>,
     },
@@ -105,9 +107,9 @@ pub fn run(a: ServiceArgs, json: bool) -> Result<u8, Failure> {
 #[cfg(not(windows))]
 pub fn run(_: ServiceArgs, _: bool) -> Result<u8, Failure> {
     Err(Failure::usage(
-        "pyun service is for Windows only (it runs listen or outbox drain --follow as a Windows \
-         service); elsewhere run them under your service manager (systemd, launchd) / \
-         pyun service 仅用于 Windows（把 listen 或 outbox drain --follow 作为 Windows 服务运行）；\
+        "pyun service is for Windows only (it runs listen, outbox drain --follow or console as a \
+         Windows service); elsewhere run them under your service manager (systemd, launchd) / \
+         pyun service 仅用于 Windows（把 listen、outbox drain --follow 或 console 作为 Windows 服务运行）；\
          其他系统请用自己的服务管理器（systemd、launchd）运行它们",
     ))
 }

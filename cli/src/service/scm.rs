@@ -185,9 +185,20 @@ fn service_command(
     match &cli.command {
         Command::Listen(_) => Ok((cli, set)),
         Command::Outbox(o) if o.is_follow() => Ok((cli, set)),
+        // Its token from the env file: a random one would be printed into the log, which every
+        // user can read (console/mod.rs, env_token).
+        Command::Console(_) => match crate::console::env_token()? {
+            Some(_) => Ok((cli, set)),
+            None => Err(Failure::usage(format!(
+                "a console service takes its token from the --env-file: put {v}=... (e.g. 64 \
+                 random hex digits) there; a random token would be written to the service's log / \
+                 控制台服务的访问令牌须写在 --env-file 文件中：{v}=...",
+                v = crate::console::TOKEN_VAR
+            ))),
+        },
         _ => Err(Failure::usage(
-            "a service runs `listen ...` or `outbox --db FILE drain --follow ...` / 服务只能运行 \
-             listen 或 outbox drain --follow",
+            "a service runs `listen ...`, `outbox --db FILE drain --follow ...` or `console ...` / \
+             服务只能运行 listen、outbox drain --follow 或 console",
         )),
     }
 }
