@@ -43,6 +43,9 @@ N=$N THREADS=16 bash bench/enqueue_syncs.sh
 echo "== the background sender: enqueue latency with and without it, enqueue -> accepted at 10/s"
 target/release/sender_latency "$url" 200
 
+echo "== cost on an empty outbox and push store vs 1,000,000 records in each"
+bash bench/scale.sh
+
 echo "== pyun console: server time of the first paint on a 1,000,000-record outbox"
 target/release/console_first_paint target/release/pyun --records 1000000
 

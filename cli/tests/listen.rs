@@ -76,6 +76,35 @@ fn every_encoding_resend_and_bad_pushes() {
     let stored = pushes_json(&db);
     assert_eq!(stored.as_array().unwrap().len(), 6, "{}", stored);
     assert!(stored.to_string().contains("\"deliveries\":2"));
+    // Paged by --before (the last id of the page before): the same pushes, newest first.
+    let ids = |v: &serde_json::Value| -> Vec<i64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let mut paged = Vec::new();
+    let mut before: Option<i64> = None;
+    loop {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_pyun"));
+        c.args(["pushes", "--db"])
+            .arg(&db)
+            .args(["list", "--json", "--limit", "4"]);
+        if let Some(b) = before {
+            c.args(["--before", &b.to_string()]);
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{:?}", out);
+        let page = ids(&serde_json::from_slice(&out.stdout).unwrap());
+        assert!(page.len() <= 4, "{:?}", page);
+        match page.last() {
+            None => break,
+            Some(last) => before = Some(*last),
+        }
+        paged.extend(page);
+    }
+    assert_eq!(paged, ids(&stored));
     // One log line per push, never the secret.
     let log = l.log_with(&["NOT VERIFIED", "duplicate", "no `sign`"]);
     assert!(!log.contains(SECRET), "{}", log);

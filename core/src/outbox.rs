@@ -50,6 +50,8 @@ mod store;
 mod tests;
 #[cfg(test)]
 mod tests_delivery;
+#[cfg(test)]
+mod tests_tallies;
 use enqueued::Enqueued;
 pub use overview::{DeadCause, MinuteSeries, Pause};
 use sender::Wake;

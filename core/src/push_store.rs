@@ -38,7 +38,11 @@ CREATE TABLE IF NOT EXISTS pushes (
     claim_token TEXT,
     claim_until INTEGER,
     UNIQUE (kind, key)
-);";
+);
+-- `pushes show KEY` without the kind, and `pushes list --unhandled` (newest first) without
+-- reading the handled ones: flat as the store grows (issue 26).
+CREATE INDEX IF NOT EXISTS pushes_key ON pushes (key);
+CREATE INDEX IF NOT EXISTS pushes_unhandled ON pushes (id) WHERE handled_at IS NULL;";
 
 fn store_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Store(Text::new(Msg::PushStoreFailed, &[&path.display(), &e]))
@@ -94,7 +98,7 @@ pub fn open(path: &Path, create: bool) -> Result<Connection> {
         .map_err(|e| store_err(path, e))?;
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(|e| store_err(path, e))?;
-    if app_id != APPLICATION_ID || !has_claims(&conn).map_err(|e| store_err(path, e))? {
+    if app_id != APPLICATION_ID || !current(&conn).map_err(|e| store_err(path, e))? {
         let tx = conn
             .unchecked_transaction()
             .map_err(|e| store_err(path, e))?;
@@ -112,6 +116,17 @@ pub fn open(path: &Path, create: bool) -> Result<Connection> {
         tx.commit().map_err(|e| store_err(path, e))?;
     }
     Ok(conn)
+}
+
+/// Whether the store has every column and index of this pyun's (else it is brought up to
+/// date: the columns added, the indexes built once).
+fn current(conn: &Connection) -> rusqlite::Result<bool> {
+    let indexes: bool = conn.query_row(
+        "SELECT COUNT(*) = 2 FROM sqlite_master WHERE type = 'index' AND name IN ('pushes_key', 'pushes_unhandled')",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(indexes && has_claims(conn)?)
 }
 
 fn has_claims(conn: &Connection) -> rusqlite::Result<bool> {
@@ -423,5 +438,60 @@ mod tests {
             .query_row("PRAGMA application_id", [], |r| r.get(0))
             .unwrap();
         assert_eq!(id, APPLICATION_ID);
+        assert!(current(&conn).unwrap());
+    }
+
+    /// A store as the previous pyun (main at 23e410a) made it: its schema, claims and
+    /// application id, without the indexes of issue 26. Opened, it gains them, keeps its rows,
+    /// and `key` and the unhandled ones are read through them.
+    #[test]
+    fn a_store_of_the_previous_pyun_gains_its_indexes() {
+        let path = tmp("previous");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA application_id = {};
+                 CREATE TABLE pushes (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,
+                 encoding TEXT NOT NULL, fields TEXT NOT NULL, received_at INTEGER NOT NULL,
+                 deliveries INTEGER NOT NULL DEFAULT 1, handled_at INTEGER,
+                 handler_failures INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+                 claim_token TEXT, claim_until INTEGER, UNIQUE (kind, key));
+                 INSERT INTO pushes (kind, key, encoding, fields, received_at, handled_at)
+                 VALUES ('payment', 'K1', 'urlencoded', '{{}}', 1, 2), ('leave', 'K2', 'urlencoded', '{{}}', 3, NULL);",
+                APPLICATION_ID
+            ))
+            .unwrap();
+            assert!(!current(&c).unwrap());
+        }
+        let conn = open(&path, false).unwrap();
+        assert!(current(&conn).unwrap());
+        let plan = |sql: &str| -> String {
+            let mut st = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {}", sql))
+                .unwrap();
+            let rows = st.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap()
+                .join("; ")
+        };
+        assert!(
+            plan("SELECT * FROM pushes WHERE key = 'K1'").contains("pushes_key"),
+            "{}",
+            plan("SELECT * FROM pushes WHERE key = 'K1'")
+        );
+        let unhandled = "SELECT * FROM pushes WHERE handled_at IS NULL ORDER BY id DESC";
+        assert!(
+            plan(unhandled).contains("pushes_unhandled"),
+            "{}",
+            plan(unhandled)
+        );
+        let keys: Vec<String> = conn
+            .prepare("SELECT key FROM pushes ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(keys, ["K1", "K2"]);
     }
 }

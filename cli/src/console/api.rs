@@ -245,11 +245,10 @@ fn push(s: &Shared, p: &Params) -> Result<Value, Fail> {
 /// The dead letters of one outbox and their causes.
 fn dead(s: &Shared, p: &Params) -> Result<Value, Fail> {
     let (i, o) = outbox(s, p)?;
-    let letters = o.dead_letters()?;
-    let total = letters.len();
-    let letters: Vec<Value> = letters
+    let total = o.counts()?.dead;
+    let letters: Vec<Value> = o
+        .first_dead_letters(LIMIT)?
         .into_iter()
-        .take(LIMIT)
         .map(|d| {
             let response = parsed(d.response.clone());
             let mut v = json!(d);

@@ -12,11 +12,11 @@ use crate::error::{Error, Result};
 use crate::messages::{Msg, Text};
 
 impl Outbox {
-    /// Counts by state.
+    /// Counts by state (kept by the schema's triggers: no scan of the records).
     pub fn counts(&self) -> Result<OutboxCounts> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare("SELECT state, COUNT(*) FROM records GROUP BY state")
+            .prepare_cached("SELECT state, n FROM state_counts")
             .map_err(|e| self.err("counting", e))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
@@ -37,12 +37,17 @@ impl Outbox {
 
     /// The dead letters, oldest first.
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>> {
+        self.first_dead_letters(usize::MAX)
+    }
+
+    /// The `limit` oldest dead letters (a page; [`Outbox::counts`] says how many there are).
+    pub fn first_dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare("SELECT id, endpoint, dedup_key, attempts, last_error, response_json, diagnosis FROM dead_letters ORDER BY id")
+            .prepare_cached("SELECT id, endpoint, dedup_key, attempts, last_error, response_json, diagnosis FROM dead_letters ORDER BY id LIMIT ?1")
             .map_err(|e| self.err("listing dead letters", e))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([limit.min(i64::MAX as usize) as i64], |r| {
                 Ok(DeadLetter {
                     id: r.get(0)?,
                     endpoint: r.get(1)?,
@@ -100,6 +105,12 @@ impl Outbox {
             .map_err(|e| self.err("purging", e))?;
         conn.execute("DELETE FROM events WHERE at_ms <= ?1", params![cutoff])
             .map_err(|e| self.err("purging events", e))?;
+        // The chart's tallies of those minutes go with them.
+        conn.execute_batch(&format!(
+            "DELETE FROM minute_counts WHERE minute < {m}; DELETE FROM minute_latency WHERE minute < {m};",
+            m = cutoff.div_euclid(60_000)
+        ))
+        .map_err(|e| self.err("purging", e))?;
         Ok(n as u64)
     }
 }

@@ -7,7 +7,7 @@
 use rusqlite::{params, ToSql};
 use serde::Serialize;
 
-use super::status::{Event, STATUS_COLUMNS};
+use super::status::{Event, BY_KEY, STATUS_COLUMNS};
 use super::{now_ms, Outbox, RecordStatus};
 use crate::error::Result;
 
@@ -57,7 +57,8 @@ pub struct MinuteSeries {
     /// Records accepted in it.
     pub accepted: Vec<u64>,
     /// Enqueue-to-accepted latency of the records accepted in it (ms): median, 95th and 99th
-    /// percentile; none when nothing was accepted.
+    /// percentile of the latencies rounded down to two significant digits (1,234 ms counts as
+    /// 1,200: what the outbox tallies per minute); none when nothing was accepted.
     pub p50_ms: Vec<Option<i64>>,
     /// See `p50_ms`.
     pub p95_ms: Vec<Option<i64>>,
@@ -65,13 +66,16 @@ pub struct MinuteSeries {
     pub p99_ms: Vec<Option<i64>>,
 }
 
-/// The value at `q` (0..1) of sorted values, nearest rank.
-fn percentile(sorted: &[i64], q: f64) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+/// The value at `q` (0..1) of values given as (value, count) in increasing order, nearest
+/// rank.
+fn percentile(counted: &[(i64, i64)], q: f64) -> Option<i64> {
+    let total: i64 = counted.iter().map(|(_, c)| c).sum();
+    let rank = ((q * total as f64).ceil() as i64).max(1);
+    let mut seen = 0;
+    counted.iter().find_map(|(v, c)| {
+        seen += c;
+        (seen >= rank).then_some(*v)
+    })
 }
 
 impl Outbox {
@@ -79,8 +83,10 @@ impl Outbox {
     /// full disk leaves them out, and the queries scan instead).
     pub fn add_overview_indexes(&self) -> Result<()> {
         let sql = format!(
-            "CREATE INDEX IF NOT EXISTS records_created ON records (created_ms);
-             CREATE INDEX IF NOT EXISTS records_finished ON records (state, finished_ms, created_ms);
+            "-- The chart read the records through these before the tallies (store.rs) kept its
+             -- numbers: a cost for every write, and no use now.
+             DROP INDEX IF EXISTS records_created;
+             DROP INDEX IF EXISTS records_finished;
              CREATE INDEX IF NOT EXISTS records_plate ON records ({});
              CREATE INDEX IF NOT EXISTS events_record ON events (record_id, seq);",
             PLATE
@@ -184,12 +190,9 @@ impl Outbox {
     /// first.
     pub fn search(&self, term: &str, limit: usize) -> Result<Vec<RecordStatus>> {
         let sql = format!(
-            "SELECT {} FROM records WHERE id IN (
-                 SELECT id FROM records WHERE dedup_key = ?1
-                 UNION SELECT id FROM records WHERE serial = ?1 AND serial != ''
-                 UNION SELECT id FROM records WHERE {} = ?1)
+            "SELECT {} FROM records WHERE id IN ({} UNION ALL SELECT id FROM records WHERE {} = ?1)
              ORDER BY id DESC LIMIT ?2",
-            STATUS_COLUMNS, PLATE
+            STATUS_COLUMNS, BY_KEY, PLATE
         );
         self.statuses(&sql, params![term, limit.min(i64::MAX as usize) as i64])
     }
@@ -210,44 +213,38 @@ impl Outbox {
             p99_ms: vec![None; n],
         };
         let slot = |m: i64| usize::try_from(m - first).ok().filter(|i| *i < n);
-        let mut latencies: Vec<Vec<i64>> = vec![Vec::new(); n];
+        // Counts of latencies per minute, by value rounded to two significant digits, in
+        // increasing order: read from the tallies the triggers keep, never from the records.
+        let mut latencies: Vec<Vec<(i64, i64)>> = vec![Vec::new(); n];
+        let conn = self.conn();
+        let mut st = conn
+            .prepare_cached("SELECT minute, enqueued FROM minute_counts WHERE minute >= ?1")
+            .map_err(err)?;
+        for row in st
+            .query_map([first], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))
+            .map_err(err)?
         {
-            let conn = self.conn();
-            let mut st = conn
-                .prepare_cached(
-                    "SELECT created_ms / 60000 AS m, COUNT(*) FROM records WHERE created_ms >= ?1 GROUP BY m",
-                )
-                .map_err(err)?;
-            for row in st
-                .query_map([first * 60_000], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))
-                .map_err(err)?
-            {
-                let (m, count): (i64, i64) = row.map_err(err)?;
-                if let Some(i) = slot(m) {
-                    s.enqueued[i] = count as u64;
-                }
-            }
-            let mut st = conn
-                .prepare_cached(
-                    "SELECT finished_ms / 60000 AS m, finished_ms - created_ms AS l FROM records
-                     WHERE state = 'done' AND finished_ms >= ?1",
-                )
-                .map_err(err)?;
-            for row in st
-                .query_map([first * 60_000], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))
-                .map_err(err)?
-            {
-                let (m, l): (i64, i64) = row.map_err(err)?;
-                if let Some(i) = slot(m) {
-                    latencies[i].push(l);
-                }
+            let (m, count): (i64, i64) = row.map_err(err)?;
+            if let Some(i) = slot(m) {
+                s.enqueued[i] = count as u64;
             }
         }
-        // Sorted per minute here: smaller sorts than one ORDER BY over the day, and the
-        // covering index (state, finished_ms, created_ms) then serves the query alone.
-        for (i, l) in latencies.iter_mut().enumerate() {
-            l.sort_unstable();
-            s.accepted[i] = l.len() as u64;
+        let mut st = conn
+            .prepare_cached(
+                "SELECT minute, bucket, n FROM minute_latency WHERE minute >= ?1 ORDER BY minute, bucket",
+            )
+            .map_err(err)?;
+        for row in st
+            .query_map([first], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(err)?
+        {
+            let (m, bucket, count): (i64, i64, i64) = row.map_err(err)?;
+            if let Some(i) = slot(m) {
+                latencies[i].push((bucket, count));
+            }
+        }
+        for (i, l) in latencies.iter().enumerate() {
+            s.accepted[i] = l.iter().map(|(_, c)| *c as u64).sum();
             s.p50_ms[i] = percentile(l, 0.50);
             s.p95_ms[i] = percentile(l, 0.95);
             s.p99_ms[i] = percentile(l, 0.99);
@@ -311,11 +308,14 @@ mod tests {
 
     #[test]
     fn percentiles_by_nearest_rank() {
-        let v: Vec<i64> = (1..=100).collect();
+        let v: Vec<(i64, i64)> = (1..=100).map(|v| (v, 1)).collect();
         assert_eq!(percentile(&v, 0.5), Some(50));
         assert_eq!(percentile(&v, 0.95), Some(95));
         assert_eq!(percentile(&v, 0.99), Some(99));
-        assert_eq!(percentile(&[7], 0.99), Some(7));
+        assert_eq!(percentile(&[(7, 1)], 0.99), Some(7));
+        assert_eq!(percentile(&[(10, 50), (20, 49), (30, 1)], 0.5), Some(10));
+        assert_eq!(percentile(&[(10, 50), (20, 49), (30, 1)], 0.99), Some(20));
+        assert_eq!(percentile(&[(10, 50), (20, 49), (30, 1)], 1.0), Some(30));
         assert_eq!(percentile(&[], 0.5), None);
     }
 }

@@ -63,6 +63,15 @@ pub struct Event {
     pub reason: Option<String>,
 }
 
+/// The ids of the records whose `parking_serial` or `flow_no` is `?1` (SQL), through indexes
+/// only: its serial in `records_pending (state, serial, id)`, any other key (an update's
+/// `flow_no`) in the partial index `records_key`. The same as `dedup_key = ?1 OR (serial = ?1
+/// AND serial != '')` (a non-empty key equal to the serial is found by the serial), which
+/// scans every record.
+pub(super) const BY_KEY: &str =
+    "SELECT id FROM records WHERE state IN ('pending', 'done', 'dead') AND serial = ?1 AND serial != ''
+     UNION ALL SELECT id FROM records WHERE dedup_key = ?1 AND serial != dedup_key";
+
 pub(super) const STATUS_COLUMNS: &str = "id, endpoint, dedup_key, state, attempts, created_ms, next_attempt_ms, finished_ms, last_error, seqno, response_json, diagnosis";
 
 /// Writes an event for a record, in the caller's transaction.
@@ -152,8 +161,8 @@ impl Outbox {
     /// its leave share a serial).
     pub fn find(&self, key: &str) -> Result<Vec<RecordStatus>> {
         let sql = format!(
-            "SELECT {} FROM records WHERE dedup_key = ?1 OR (serial = ?1 AND serial != '') ORDER BY id",
-            STATUS_COLUMNS
+            "SELECT {} FROM records WHERE id IN ({}) ORDER BY id",
+            STATUS_COLUMNS, BY_KEY
         );
         self.statuses(&sql, params![key])
     }

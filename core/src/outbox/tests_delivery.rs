@@ -12,7 +12,7 @@ use crate::client::{Client, RetryPolicy};
 use crate::record::AnyRecord;
 use crate::Endpoint;
 
-fn tmp(name: &str) -> PathBuf {
+pub(super) fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "pyun-outbox-delivery-{}-{}",
         std::process::id(),
@@ -23,7 +23,7 @@ fn tmp(name: &str) -> PathBuf {
     dir.join("q.db")
 }
 
-fn update(key: &str) -> AnyRecord {
+pub(super) fn update(key: &str) -> AnyRecord {
     AnyRecord::from_json(
         Endpoint::Update,
         &format!(
