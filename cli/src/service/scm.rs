@@ -165,7 +165,7 @@ fn service_command(
         }
     }
     let args = std::iter::once(OsString::from("pyun")).chain(command.iter().cloned());
-    let cli = crate::command()
+    let cli = crate::command(pyun_core::Lang::En)
         .try_get_matches_from(args)
         .and_then(|m| Cli::from_arg_matches(&m))
         .map_err(|e| {
@@ -517,7 +517,7 @@ fn stamp() -> String {
 /// The service's thread: its settings are this process's own arguments (`service run ...`,
 /// parsed again here: the service control manager passes service_main only StartService's).
 fn service_main(_: Vec<OsString>) {
-    let parsed = crate::command()
+    let parsed = crate::command(pyun_core::Lang::En)
         .try_get_matches_from(std::env::args_os())
         .and_then(|m| Cli::from_arg_matches(&m));
     let r = match parsed.map(|c| c.command) {

@@ -440,6 +440,177 @@ catalog! {
     CliInternal:
         "internal error: {0} (please report it)",
         "内部错误：{0}（请报告此问题）";
+    CliEndpoint:
+        "unknown endpoint {0}: expected enter, leave, release or update",
+        "未知的接口 {0}：应为 enter、leave、release 或 update";
+    CliCtrlC:
+        "cannot handle Ctrl+C: {0}",
+        "无法处理 Ctrl+C：{0}";
+    CliNoteFlat:
+        "pyun: note: read as flat fields; if this is a record file of `{0}` as pushed, add --endpoint {0}",
+        "pyun：提示：已按平铺字段读取；如果这是 push 所用的 `{0}` 记录文件，请加 --endpoint {0}";
+    CliNoteRecord:
+        "pyun: note: read as a record of `{0}` (its fields say so; --endpoint chooses)",
+        "pyun：提示：已按 `{0}` 记录读取（由其字段判断；可用 --endpoint 指定）";
+    PushResult:
+        "{0} {1}: {2} (code {3}, seqno {4}) after {5} attempt(s), {6} ms",
+        "{0} {1}：{2}（code {3}，流水号 seqno {4}），共尝试 {5} 次，{6} 毫秒";
+    CliDiagnosis:
+        "diagnosis: {0}",
+        "诊断：{0}";
+    CliHint:
+        "hint: {0}",
+        "平台提示：{0}";
+    CliLastError:
+        "last error: {0}",
+        "上次错误：{0}";
+    ExplainFieldArg:
+        "--field {0}: expected NAME=VALUE, e.g. leave_image_hash=3EF48C1A8A95DF308EFF872082280815",
+        "--field {0}：格式应为 字段名=值，例如 leave_image_hash=3EF48C1A8A95DF308EFF872082280815";
+    ExplainPlatform:
+        "platform: {0}",
+        "平台签名串：{0}";
+    ExplainLocal:
+        "local:    {0}",
+        "本地签名串：{0}";
+    VerifyValid:
+        "valid",
+        "签名有效";
+    VerifyValidSkipped:
+        "valid (empty values skipped: the older rule)",
+        "签名有效（跳过了空值：旧规则）";
+    VerifyInvalid:
+        "invalid: {0}",
+        "签名无效：{0}";
+    CliFraction:
+        "{0} must be between 0 and 1, got {1}",
+        "{0} 必须在 0 到 1 之间，实际为 {1}";
+    SandboxListening:
+        "pyun sandbox listening on {0}",
+        "pyun 沙箱已启动，监听 {0}";
+    SandboxUrls:
+        "records: GET {0}/_sandbox/records · counters: GET {0}/_sandbox/counters",
+        "已收记录：GET {0}/_sandbox/records · 计数：GET {0}/_sandbox/counters";
+    SendPushKind:
+        "unknown push kind {0}: expected leave or payment",
+        "未知的推送类型 {0}：应为 leave 或 payment";
+    SendPushAcked:
+        "acknowledged after {0} attempt(s)",
+        "已确认，共尝试 {0} 次";
+    SendPushNotAcked:
+        "not acknowledged after {0} attempt(s); last answer: HTTP {1} {2}",
+        "尝试 {0} 次后仍未确认；最后的应答：HTTP {1} {2}";
+    DemoStart:
+        "pyun demo: sandbox of the {0} platform at {1} (app_secret {2})",
+        "pyun 演示：{0} 平台的沙箱位于 {1}（app_secret {2}）";
+    DemoNoteEnter:
+        "photo enter.gif",
+        "照片 enter.gif";
+    DemoNoteLeave:
+        "photo leave.bmp + payment_list; sandbox injects one 503",
+        "照片 leave.bmp + payment_list；沙箱注入一次 503";
+    DemoNoteRelease:
+        "abnormal release",
+        "异常放行";
+    DemoNoteUpdate:
+        "record update",
+        "记录更新";
+    DemoNoteWrongSecret:
+        "signed with a wrong app_secret on purpose",
+        "故意用错误的 app_secret 签名";
+    DemoError:
+        "error: {0}",
+        "错误：{0}";
+    DemoDiagnosis:
+        "diagnosis #{0}: {1}",
+        "诊断 #{0}：{1}";
+    DemoAccepted:
+        "sandbox accepted {0} record(s), {1} duplicate(s) answered as a success and not stored again: {2}",
+        "沙箱接收了 {0} 条记录，{1} 条重复记录按成功应答且未再次保存：{2}";
+    DemoFinished:
+        "demo finished: every step ended as expected",
+        "演示结束：每一步的结果都符合预期";
+    DemoStep:
+        "step {0} ({1}) ended as {2}",
+        "第 {0} 步（{1}）的结果为 {2}";
+    DemoCount:
+        "the sandbox holds {0} records, expected {1}",
+        "沙箱中有 {0} 条记录，应为 {1} 条";
+    DemoUnexpected:
+        "demo: {0}",
+        "演示：{0}";
+    ConsoleLang:
+        "--lang: {0} is not a language of the console: en or zh",
+        "--lang：{0} 不是控制台支持的语言：应为 en 或 zh";
+    ConsoleNotLoopback:
+        "--host {0}: not a loopback address; the console can change the queues, so binding where other machines reach it needs --allow-remote",
+        "--host {0}：不是本机回环地址；控制台可以改动队列，绑定到其他机器能访问的地址需要加 --allow-remote";
+    ConsoleNoOutbox:
+        "--outbox {0}: no such file (the console shows existing outboxes, it makes none)",
+        "--outbox {0}：文件不存在（控制台只显示已有的发件箱，不会新建）";
+    ConsoleSlow:
+        "warning: {0} (the page works, more slowly)",
+        "警告：{0}（页面可用，但较慢）";
+    ConsoleSlowPushes:
+        "warning: push store {0}: adding indexes: {1} (the page works, more slowly)",
+        "警告：推送存储 {0}：添加索引失败：{1}（页面可用，但较慢）";
+    ConsoleUrl:
+        "pyun console: {0}",
+        "pyun 控制台：{0}";
+    ConsoleRemote:
+        "warning: the console listens on {0} (--allow-remote): other machines can reach it, over plain HTTP; anyone with the URL can requeue and purge",
+        "警告：控制台在 {0} 上监听（--allow-remote）：其他机器可以通过未加密的 HTTP 访问它；任何拿到该网址的人都能重新排队和清除记录";
+    ConsoleReadOnly:
+        "read-only: actions are refused",
+        "只读：拒绝一切操作";
+    ConsoleFailed:
+        "console: {0}",
+        "控制台：{0}";
+    ListenExecMissing:
+        "--exec: the handler program {0} cannot be run: no such executable file ({1}); give its path (relative to {2}) or a program on the PATH",
+        "--exec：无法运行处理程序 {0}：没有这个可执行文件（{1}）；请给出它的路径（相对于 {2}）或 PATH 中的程序";
+    ListenExecNotFound:
+        "not found, or not executable: chmod +x",
+        "找不到，或不可执行：chmod +x";
+    ListenExecNotOnPath:
+        "not on the PATH",
+        "不在 PATH 中";
+    ListenStarted:
+        "listening on http://{0} (store {1}); Ctrl+C stops",
+        "正在监听 http://{0}（存储 {1}）；按 Ctrl+C 停止";
+    ListenReleased:
+        "{0} push(es) were being handled when the listener last ended: handled again on their next delivery",
+        "上次监听结束时有 {0} 条推送正在处理：它们下次送达时会再次处理";
+    ListenAcceptFailed:
+        "accept failed: {0}",
+        "接受连接失败：{0}";
+    ListenStopped:
+        "stopped",
+        "已停止";
+    FollowStarted:
+        "delivering from {0}",
+        "正在投递 {0} 中的记录";
+    FollowStopped:
+        "{0} record(s) still pending, kept for the next run",
+        "仍有 {0} 条记录待发，留待下次运行";
+    OutboxWaiting:
+        "#{0} {1} {2} ({3}, {4} attempt(s))",
+        "#{0} {1} {2}（{3}，已尝试 {4} 次）";
+    ErrorSuffix:
+        ": {0}",
+        "：{0}";
+    OutboxNextAt:
+        "next attempt at {0}",
+        "下次尝试于 {0}";
+    OutboxDueNow:
+        "due now",
+        "现在就发";
+    OutboxDeadLine:
+        "#{0} {1} {2} after {3} attempt(s): {4}",
+        "#{0} {1} {2}，已尝试 {3} 次：{4}";
+    OutboxRecordLine:
+        "#{0} {1} {2} {3} after {4} attempt(s)",
+        "#{0} {1} {2} {3}，已尝试 {4} 次";
 
     // The C ABI's own refusals of its arguments (ffi-c/).
     FfiNull:
