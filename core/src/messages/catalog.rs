@@ -440,6 +440,9 @@ catalog! {
     CliInternal:
         "internal error: {0} (please report it)",
         "内部错误：{0}（请报告此问题）";
+    ServiceWindowsOnly:
+        "pyun service is for Windows only (it runs listen, outbox drain --follow or console as a Windows service); elsewhere run them under your service manager (systemd, launchd)",
+        "pyun service 仅用于 Windows（把 listen、outbox drain --follow 或 console 作为 Windows 服务运行）；其他系统请用自己的服务管理器（systemd、launchd）运行它们";
     CliEndpoint:
         "unknown endpoint {0}: expected enter, leave, release or update",
         "未知的接口 {0}：应为 enter、leave、release 或 update";
@@ -556,7 +559,7 @@ catalog! {
         "警告：推送存储 {0}：添加索引失败：{1}（页面可用，但较慢）";
     ConsoleUrl:
         "pyun console: {0}",
-        "pyun 控制台：{0}";
+        "pyun 控制台 {0}";
     ConsoleRemote:
         "warning: the console listens on {0} (--allow-remote): other machines can reach it, over plain HTTP; anyone with the URL can requeue and purge",
         "警告：控制台在 {0} 上监听（--allow-remote）：其他机器可以通过未加密的 HTTP 访问它；任何拿到该网址的人都能重新排队和清除记录";
@@ -577,7 +580,7 @@ catalog! {
         "不在 PATH 中";
     ListenStarted:
         "listening on http://{0} (store {1}); Ctrl+C stops",
-        "正在监听 http://{0}（存储 {1}）；按 Ctrl+C 停止";
+        "正在监听 http://{0} （存储 {1}）；按 Ctrl+C 停止";
     ListenReleased:
         "{0} push(es) were being handled when the listener last ended: handled again on their next delivery",
         "上次监听结束时有 {0} 条推送正在处理：它们下次送达时会再次处理";
