@@ -145,6 +145,28 @@ const ARGS: &[(&str, &str, &str)] = &[
     ("console", "allow_network_share", "仍然打开位于网络共享上的发件箱（见 `pyun outbox --allow-network-share`）"),
 ];
 
+/// clap's error for missing required arguments (a new user's first: no --app-secret) in
+/// Chinese, laid out as clap lays it out; `None` for another error.
+pub fn missing_arguments(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::MissingRequiredArgument {
+        return None;
+    }
+    let args = match e.get(ContextKind::InvalidArg)? {
+        ContextValue::Strings(v) => v.join("\n  "),
+        _ => return None,
+    };
+    let usage = match e.get(ContextKind::Usage) {
+        Some(ContextValue::StyledStr(s)) => s.to_string(),
+        _ => String::new(),
+    };
+    let usage = usage.trim().trim_start_matches("Usage:").trim();
+    Some(format!(
+        "错误：缺少以下必需的参数：\n  {}\n\n用法: {}\n\n更多信息请运行 '--help'。\n",
+        args, usage
+    ))
+}
+
 /// The exit codes (main.rs `EXIT_CODES`), in Chinese.
 pub const EXIT_CODES: &str = "\
 退出码（所有命令相同）：

@@ -320,7 +320,8 @@ fn main() -> ExitCode {
         eprintln!("pyun: {}", what);
     }));
     let json_asked = std::env::args_os().any(|a| a == "--json");
-    let cli = match command(Lang::from_env())
+    let lang = Lang::from_env();
+    let cli = match command(lang)
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m))
     {
@@ -340,7 +341,13 @@ fn main() -> ExitCode {
             report(&Failure::usage(first), true);
             return ExitCode::from(2);
         }
-        Err(e) => e.exit(),
+        Err(e) => match help_zh::missing_arguments(&e).filter(|_| lang == Lang::Zh) {
+            Some(text) => {
+                eprint!("{}", text);
+                return ExitCode::from(2);
+            }
+            None => e.exit(),
+        },
     };
     let json = cli.json;
     finish(run(cli, stop::Stop::Console), json)

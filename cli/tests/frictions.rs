@@ -69,7 +69,7 @@ fn sign_reads_record_files() {
         "{}",
         err
     );
-    assert!(err.contains("read as a leave record"), "{}", err);
+    assert!(err.contains("read as a record of `leave`"), "{}", err);
     // update.json is flat: read as flat fields, with a note naming --endpoint update.
     let (code, _, err) = run(pyun()
         .args(["sign", "--app-secret", "123"])

@@ -215,18 +215,41 @@ fn the_listeners_log_in_chinese() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    out.read_line(&mut first).unwrap();
     let line = first.split_once(' ').map(|(_, l)| l.trim()).unwrap_or("");
     assert!(line.starts_with("正在监听 http://127.0.0.1:"), "{}", first);
     assert!(
         line.ends_with(&format!("（存储 {}）；按 Ctrl+C 停止", db.display())),
         "{}",
         first
+    );
+    // A push without a sign: the log says so in Chinese, the sender is answered in English.
+    let addr = line["正在监听 http://".len()..].split(' ').next().unwrap();
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    use std::io::{Read, Write};
+    conn.write_all(
+        b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 400")
+            && answer.ends_with(r#"{"code":"400","message":"the push has no `sign` field"}"#),
+        "{}",
+        answer
+    );
+    let mut second = String::new();
+    out.read_line(&mut second).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        second.contains(" 推送 unknown \"\" 验签未通过，未确认：推送缺少 `sign`（签名）字段 ("),
+        "{}",
+        second
     );
 }
 
@@ -272,4 +295,27 @@ fn help_in_chinese_english_by_default() {
     let mut c = pyun();
     c.env("LANG", "zh_CN.UTF-8");
     assert_eq!(help(&mut c), zh_help);
+}
+
+/// clap's error for a missing required argument, in Chinese; clap's own in English.
+#[test]
+fn a_missing_argument_in_chinese() {
+    let run = |c: &mut Command| {
+        let out = c
+            .args(["push", "enter", "-"])
+            .env_remove("PYUN_APP_SECRET")
+            .assert()
+            .code(2);
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    };
+    assert_eq!(
+        run(&mut zh()),
+        "错误：缺少以下必需的参数：\n  --app-secret <APP_SECRET>\n\n用法: pyun push --app-secret <APP_SECRET> <ENDPOINT> <RECORD>\n\n更多信息请运行 '--help'。\n"
+    );
+    let en = run(&mut pyun());
+    assert!(
+        en.starts_with("error: the following required arguments were not provided:\n  --app-secret <APP_SECRET>\n"),
+        "{}",
+        en
+    );
 }

@@ -88,6 +88,8 @@ enum Handler {
 /// What every request of one listener shares.
 struct Ctx {
     secret: AppSecret,
+    /// The language of the log (an answer's body is English).
+    lang: Lang,
     handler: Handler,
     handler_timeout: Duration,
     max_body: usize,
@@ -150,6 +152,7 @@ pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
     let handler_timeout = Duration::from_secs(a.handler_timeout.max(1));
     let ctx = Arc::new(Ctx {
         secret: AppSecret::new(a.secret.app_secret.clone()),
+        lang: Lang::from_env(),
         handler: match (a.exec, a.forward) {
             (Some(c), _) => Handler::Exec(c),
             (None, Some(u)) => Handler::Forward(u),

@@ -440,6 +440,117 @@ catalog! {
     CliInternal:
         "internal error: {0} (please report it)",
         "内部错误：{0}（请报告此问题）";
+    ServiceRunByScm:
+        "`pyun service run` is started by Windows' service control manager: use pyun service start --name {0}",
+        "`pyun service run` 由 Windows 服务控制管理器启动：请用 pyun service start --name {0} 启动服务";
+    ServiceFailed:
+        "service {0} ({1}): {2}",
+        "服务 {0}（{1}）：{2}";
+    ServiceOpManager:
+        "open the service manager",
+        "打开服务管理器";
+    ServiceOpOpen:
+        "open",
+        "打开";
+    ServiceOpInstall:
+        "install",
+        "安装";
+    ServiceOpStatus:
+        "status",
+        "查询状态";
+    ServiceOpStart:
+        "start",
+        "启动";
+    ServiceOpStop:
+        "stop",
+        "停止";
+    ServiceOpUninstall:
+        "uninstall",
+        "删除";
+    ServiceOpRun:
+        "run",
+        "运行";
+    ServiceAccessDenied:
+        "access denied: run the command prompt as Administrator",
+        "拒绝访问：请以管理员身份运行命令提示符";
+    ServiceNoSuch:
+        "there is no service named {0}",
+        "没有名为 {0} 的服务";
+    ServiceBeingRemoved:
+        "the service is being removed: close the Services window (services.msc) and try again",
+        "服务正在删除：请关闭“服务”窗口（services.msc）后重试";
+    ServiceExists:
+        "a service named {0} exists already (pyun service uninstall --name {0} first)",
+        "已有名为 {0} 的服务（请先运行 pyun service uninstall --name {0}）";
+    ServiceName:
+        "--name {0}: use 1 to 64 letters, digits, - and _",
+        "--name {0}：服务名只能用 1 到 64 个字母、数字、- 和 _";
+    ServiceSecretOnCommandLine:
+        "--app-secret would be stored in the service's command line, which every user can read: put PYUN_APP_SECRET=... in the --env-file instead",
+        "不要在服务命令行里写 --app-secret（每个用户都能读到服务的命令行）：请把 PYUN_APP_SECRET=... 写进 --env-file 文件";
+    ServiceUrlPassword:
+        "argument {0} of the command holds a URL with a user or password, which would be stored in the service's command line",
+        "命令的第 {0} 个参数的 URL 含用户名或密码，它会被保存在服务的命令行中";
+    ServiceCommand:
+        "the service's command: {0}",
+        "服务的命令：{0}";
+    ServiceSecretHint:
+        " (give PYUN_APP_SECRET=... in the --env-file)",
+        "（请在 --env-file 中给出 PYUN_APP_SECRET=...）";
+    ServiceOnlyListen:
+        "a service runs `listen ...`, `outbox --db FILE drain --follow ...` or `console ...`",
+        "服务只能运行 `listen ...`、`outbox --db 文件 drain --follow ...` 或 `console ...`";
+    ServiceConsoleToken:
+        "a console service takes its token from the --env-file: put {0}=... (e.g. 64 random hex digits) there; a random token would be written to the service's log",
+        "控制台服务的访问令牌须写在 --env-file 文件中：请在其中写 {0}=...（例如 64 个随机十六进制数字）；随机令牌会被写进服务的日志";
+    ServiceCurrentFolder:
+        "the current folder: {0}",
+        "当前文件夹：{0}";
+    ServiceExePath:
+        "the path of pyun.exe: {0}",
+        "pyun.exe 的路径：{0}";
+    ServiceInstalled:
+        "installed service {0} (starts with Windows); start it now: pyun service start --name {0}",
+        "已安装服务 {0}（随 Windows 启动）；现在启动：pyun service start --name {0}";
+    ServiceLog:
+        "  log: {0}",
+        "  日志：{0}";
+    ServiceNoRestart:
+        "  restart on failure not set: {0}",
+        "  未能设置失败后自动重启：{0}";
+    ServiceState:
+        "service {0}: {1}",
+        "服务 {0}：{1}";
+    ServicePid:
+        ", pid {0}",
+        "，进程 {0}";
+    ServiceLastExit:
+        ", last exit code {0}",
+        "，上次退出码 {0}";
+    ServiceCommandLine:
+        "  command: {0}",
+        "  命令：{0}";
+    ServiceStill:
+        "service {0}: still {1} after {2} s",
+        "服务 {0} 在 {2} 秒后仍为 {1}";
+    ServiceStoppedStarting:
+        "service {0} stopped while starting (exit code {1}): its log says why (the --log-dir in `pyun service status --name {0}`)",
+        "服务 {0} 启动后即停止（退出码 {1}）：原因见其日志（`pyun service status --name {0}` 中的 --log-dir）";
+    ServiceRemoved:
+        "service {0} stopped and removed",
+        "服务 {0} 已停止并删除";
+    ServiceStarting:
+        "service {0} starting: pyun {1}, process {2}",
+        "服务 {0} 正在启动：pyun {1}，进程 {2}";
+    ServiceStopped:
+        "service {0} stopped (exit code {1})",
+        "服务 {0} 已停止（退出码 {1}）";
+    ServiceFolder:
+        "the service's folder {0}: {1}",
+        "服务的文件夹 {0}：{1}";
+    ServiceEnv:
+        "environment from {0}: {1}",
+        "环境变量来自 {0}：{1}";
     ServiceWindowsOnly:
         "pyun service is for Windows only (it runs listen, outbox drain --follow or console as a Windows service); elsewhere run them under your service manager (systemd, launchd)",
         "pyun service 仅用于 Windows（把 listen、outbox drain --follow 或 console 作为 Windows 服务运行）；其他系统请用自己的服务管理器（systemd、launchd）运行它们";
@@ -584,6 +695,57 @@ catalog! {
     ListenReleased:
         "{0} push(es) were being handled when the listener last ended: handled again on their next delivery",
         "上次监听结束时有 {0} 条推送正在处理：它们下次送达时会再次处理";
+    ListenRefused:
+        "refused: {0}",
+        "已拒绝：{0}";
+    ListenBodyLate:
+        "the body did not arrive in time",
+        "请求体未按时到达";
+    ListenBodyTooLarge:
+        "the body is larger than {0} bytes",
+        "请求体超过 {0} 字节";
+    ListenBodyUnreadable:
+        "the body could not be read: {0}",
+        "无法读取请求体：{0}";
+    ListenPush:
+        "push {0} {1}",
+        "推送 {0} {1}";
+    ListenNotVerified:
+        "{0} NOT VERIFIED, not acknowledged: {1}",
+        "{0} 验签未通过，未确认：{1}";
+    ListenVerified:
+        "{0} verified ({1}): {2}",
+        "{0} 验签通过（{1}）：{2}";
+    ListenNotStored:
+        "NOT STORED, not acknowledged: {0}",
+        "未保存，未确认：{0}";
+    ListenDuplicate:
+        "duplicate, acknowledged",
+        "重复推送，已确认";
+    ListenStored:
+        "new, stored, acknowledged",
+        "新推送，已保存，已确认";
+    ListenBusy:
+        "a copy is being handled now, not acknowledged",
+        "另一份副本正在处理，未确认";
+    ListenNew:
+        "new",
+        "新推送";
+    ListenStoredBefore:
+        "stored before, not yet handled",
+        "此前已保存，尚未处理";
+    ListenHandled:
+        "{0}, handled, acknowledged",
+        "{0}，已处理，已确认";
+    ListenNotRecorded:
+        "{0}, handled, but NOT RECORDED as handled, not acknowledged: {1}",
+        "{0}，已处理，但未能记录为已处理，未确认：{1}";
+    ListenHandlerFailed:
+        "{0}, HANDLER FAILED, not acknowledged: {1}",
+        "{0}，处理程序失败，未确认：{1}";
+    ListenAbnormal:
+        "the handling ended abnormally, not acknowledged: {0}",
+        "处理异常结束，未确认：{0}";
     ListenAcceptFailed:
         "accept failed: {0}",
         "接受连接失败：{0}";
