@@ -86,7 +86,11 @@ fn system_failure(e: windows_service::Error, what: Msg, name: &str) -> Failure {
             other => other.to_string(),
         },
     };
-    Failure::msg(2, Msg::ServiceFailed, &[&name, &what.text(lang, &[]), &words])
+    Failure::msg(
+        2,
+        Msg::ServiceFailed,
+        &[&name, &what.text(lang, &[]), &words],
+    )
 }
 
 fn manager(access: ServiceManagerAccess, name: &str) -> Result<ServiceManager, Failure> {
@@ -200,13 +204,12 @@ fn install(
     json: bool,
 ) -> Result<u8, Failure> {
     check_name(name)?;
-    let work_dir = std::env::current_dir()
-        .map_err(|e| Failure::msg(2, Msg::ServiceCurrentFolder, &[&e]))?;
+    let work_dir =
+        std::env::current_dir().map_err(|e| Failure::msg(2, Msg::ServiceCurrentFolder, &[&e]))?;
     let log_dir = absolute(&log_dir.unwrap_or_else(|| work_dir.join("logs")))?;
     let env_file = env_file.as_deref().map(absolute).transpose()?;
     service_command(&command, env_file.as_deref())?;
-    let exe = std::env::current_exe()
-        .map_err(|e| Failure::msg(2, Msg::ServiceExePath, &[&e]))?;
+    let exe = std::env::current_exe().map_err(|e| Failure::msg(2, Msg::ServiceExePath, &[&e]))?;
     let mut args: Vec<OsString> = ["service", "run", "--name", name, "--work-dir"]
         .iter()
         .map(OsString::from)

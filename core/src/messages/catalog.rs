@@ -437,6 +437,12 @@ catalog! {
     EnvFileLine:
         "env file {0}, line {1}: {2}",
         "环境变量文件 {0} 第 {1} 行：{2}";
+    EnvFileNoEquals:
+        "expected NAME=VALUE",
+        "格式应为 名称=值";
+    EnvFileBadName:
+        "the name before = must be letters, digits and _",
+        "= 前面的名称只能由字母、数字和 _ 组成";
     CliInternal:
         "internal error: {0} (please report it)",
         "内部错误：{0}（请报告此问题）";
@@ -554,6 +560,15 @@ catalog! {
     ServiceWindowsOnly:
         "pyun service is for Windows only (it runs listen, outbox drain --follow or console as a Windows service); elsewhere run them under your service manager (systemd, launchd)",
         "pyun service 仅用于 Windows（把 listen、outbox drain --follow 或 console 作为 Windows 服务运行）；其他系统请用自己的服务管理器（systemd、launchd）运行它们";
+    PushLine:
+        "#{0} {1} {2} {3} received {4} deliveries {5} {6}",
+        "#{0} {1} {2} {3} 收到于 {4} 送达 {5} 次 {6}";
+    PushHandled:
+        "handled {0}",
+        "已处理于 {0}";
+    PushNotHandled:
+        "NOT HANDLED ({0} failure(s){1})",
+        "未处理（失败 {0} 次{1}）";
     CliEndpoint:
         "unknown endpoint {0}: expected enter, leave, release or update",
         "未知的接口 {0}：应为 enter、leave、release 或 update";
