@@ -89,10 +89,7 @@ pub fn env_token() -> Result<Option<String>, Failure> {
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
     });
     if !ok {
-        return Err(Failure::usage(format!(
-            "{}: give 32 to 256 characters of A-Z, a-z, 0-9, - _ . ~ (e.g. 64 random hex digits) / {} 须为 32 到 256 个字母、数字或 - _ . ~",
-            TOKEN_VAR, TOKEN_VAR
-        )));
+        return Err(Failure::msg(2, Msg::ConsoleTokenChars, &[&TOKEN_VAR]));
     }
     Ok(v.into_string().ok())
 }

@@ -683,6 +683,9 @@ catalog! {
     ConsoleSlowPushes:
         "warning: push store {0}: adding indexes: {1} (the page works, more slowly)",
         "警告：推送存储 {0}：添加索引失败：{1}（页面可用，但较慢）";
+    ConsoleTokenChars:
+        "{0}: give 32 to 256 characters of A-Z, a-z, 0-9, - _ . ~ (e.g. 64 random hex digits)",
+        "{0} 须为 32 到 256 个字母、数字或 - _ . ~（例如 64 个随机十六进制数字）";
     ConsoleUrl:
         "pyun console: {0}",
         "pyun 控制台 {0}";
