@@ -122,6 +122,7 @@ def main():
     work = tempfile.mkdtemp(prefix="pyun-readme-")
     os.symlink(os.path.join(ROOT, "examples"), os.path.join(work, "examples"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYUN_")}
+    env["PYUN_LANG"] = "en"  # the URL is read from an English line (URL_LINE)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     urls, background, ran = {}, [], 0
     try:

@@ -13,7 +13,8 @@ start_sandbox() {
   # The log exists before the sandbox starts: the background child opens it in its own time,
   # and a `sed` reading it first would fail (and `set -e` end the caller).
   : >"$log"
-  "$pyun" sandbox --port 0 --host 127.0.0.1 "$@" >"$log" 2>&1 &
+  # English output: the URL is read from its first line.
+  PYUN_LANG=en "$pyun" sandbox --port 0 --host 127.0.0.1 "$@" >"$log" 2>&1 &
   pid=$!
   SANDBOX_PIDS+=("$pid")
   STARTED_URL=

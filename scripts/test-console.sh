@@ -4,6 +4,8 @@
 # faulty sandbox (tests/console/browser_test.py). Installs what is missing. The screenshot is
 # target/console/console.png.
 set -euo pipefail
+# The page and the CLI's first lines are checked in English.
+export PYUN_LANG=en
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 # fonts-wqy-zenhei: a CJK font, so the Chinese page's screenshot shows characters, not boxes.

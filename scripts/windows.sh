@@ -45,6 +45,8 @@
 # The MSRV of core/ and ffi-c/ is "what Debian's rustc-web builds": this build is its judge.
 # Ends with "windows: N passed, 0 failed"; exits non-zero on any failure.
 set -euo pipefail
+# The CLI's output is read in English (PYUN_LANG; wine passes it on to pyun.exe).
+export PYUN_LANG=en
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 ARCHES=${PYUN_WINDOWS_ARCHES:-x64 x86}

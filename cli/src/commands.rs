@@ -97,6 +97,12 @@ impl ClientArgs {
     }
 }
 
+/// An endpoint named on the command line (enter, leave, release, update).
+pub fn endpoint_arg(name: &str) -> Result<Endpoint, Failure> {
+    name.parse()
+        .map_err(|_| Failure::msg(2, Msg::CliEndpoint, &[&format_args!("{:?}", name)]))
+}
+
 fn seconds(s: f64, what: &str) -> Result<Duration, Failure> {
     if s.is_finite() && s > 0.0 && s < 86_400.0 {
         Ok(Duration::from_secs_f64(s))
@@ -107,7 +113,7 @@ fn seconds(s: f64, what: &str) -> Result<Duration, Failure> {
 
 /// Validates, signs and sends a record.
 pub fn push(a: PushArgs, json: bool) -> Result<u8, Failure> {
-    let endpoint: Endpoint = a.endpoint.parse().map_err(Failure::usage)?;
+    let endpoint = endpoint_arg(&a.endpoint)?;
     let record = AnyRecord::from_json(endpoint, &read_text(&a.record)?)?;
     let files = a
         .files
@@ -120,24 +126,26 @@ pub fn push(a: PushArgs, json: bool) -> Result<u8, Failure> {
         let v = pyun_core::contract::push_result_json(&r);
         print_json(&v);
     } else {
-        println!(
-            "{} {}: {} (code {}, seqno {}) after {} attempt(s), {} ms",
-            r.endpoint,
-            record.dedup_key().unwrap_or_default(),
-            r.outcome,
-            r.response.code,
-            r.response.seqno.as_deref().unwrap_or("-"),
-            r.attempts,
-            r.elapsed.as_millis()
+        let lang = Lang::from_env();
+        let line = Msg::PushResult.text(
+            lang,
+            &[
+                &r.endpoint,
+                &record.dedup_key().unwrap_or_default(),
+                &r.outcome,
+                &r.response.code,
+                &r.response.seqno.as_deref().unwrap_or("-"),
+                &r.attempts,
+                &r.elapsed.as_millis(),
+            ],
         );
+        println!("{}", line);
         if let Some(d) = &r.diagnosis {
-            println!("diagnosis: {}", d.summary_in(Lang::from_env()));
+            println!("{}", Msg::CliDiagnosis.text(lang, &[&d.summary_in(lang)]));
         }
         if let Some(h) = r.response.hint() {
-            println!(
-                "hint: {}",
-                pyun_core::text::bounded(h, pyun_core::response::HINT_SHOWN)
-            );
+            let h = pyun_core::text::bounded(h, pyun_core::response::HINT_SHOWN);
+            println!("{}", Msg::CliHint.text(lang, &[&h]));
         }
     }
     Ok(0)
@@ -196,11 +204,12 @@ pub fn verify(
         });
         return Ok(if result.is_ok() { 0 } else { 1 });
     }
+    let lang = Lang::from_env();
     match result {
-        Ok(EmptyRule::Included) => println!("valid"),
-        Ok(EmptyRule::Skipped) => println!("valid (empty values skipped: the older rule)"),
+        Ok(EmptyRule::Included) => println!("{}", Msg::VerifyValid.text(lang, &[])),
+        Ok(EmptyRule::Skipped) => println!("{}", Msg::VerifyValidSkipped.text(lang, &[])),
         Err(e) => {
-            println!("invalid: {}", e);
+            println!("{}", Msg::VerifyInvalid.text(lang, &[&e]));
             return Ok(1);
         }
     }
@@ -234,12 +243,9 @@ pub struct ExplainArgs {
 pub fn explain(a: ExplainArgs, json: bool) -> Result<u8, Failure> {
     let mut fields = read_fields(&read_text(&a.record)?, a.endpoint.as_deref())?;
     for f in &a.fields {
-        let (name, value) = f.split_once('=').ok_or_else(|| {
-            Failure::usage(format!(
-                "--field {:?}: expected NAME=VALUE, e.g. leave_image_hash=3EF48C1A8A95DF308EFF872082280815",
-                f
-            ))
-        })?;
+        let (name, value) = f
+            .split_once('=')
+            .ok_or_else(|| Failure::msg(2, Msg::ExplainFieldArg, &[&format_args!("{:?}", f)]))?;
         fields.retain(|(k, _)| k != name.trim());
         fields.push((name.trim().to_string(), value.to_string()));
     }
@@ -256,10 +262,11 @@ pub fn explain(a: ExplainArgs, json: bool) -> Result<u8, Failure> {
         print_json(&v);
         return Ok(0);
     }
-    println!("{}", d.summary_in(Lang::from_env()));
+    let lang = Lang::from_env();
+    println!("{}", d.summary_in(lang));
     if let Some(p) = &d.platform_canonical {
-        println!("platform: {}", p);
-        println!("local:    {}", d.local_canonical);
+        println!("{}", Msg::ExplainPlatform.text(lang, &[p]));
+        println!("{}", Msg::ExplainLocal.text(lang, &[&d.local_canonical]));
     }
     Ok(0)
 }
@@ -334,10 +341,7 @@ fn fraction(v: f64, what: &str) -> Result<f64, Failure> {
     if (0.0..=1.0).contains(&v) {
         Ok(v)
     } else {
-        Err(Failure::usage(format!(
-            "{} must be between 0 and 1, got {}",
-            what, v
-        )))
+        Err(Failure::msg(2, Msg::CliFraction, &[&what, &v]))
     }
 }
 
@@ -364,8 +368,7 @@ pub fn sandbox(a: SandboxArgs, json: bool) -> Result<u8, Failure> {
         dedup_keys: a.dedup_keys,
         ..SandboxConfig::default()
     };
-    let sandbox = Sandbox::start(config)
-        .map_err(|e| Failure::usage(format!("cannot start the sandbox: {}", e)))?;
+    let sandbox = Sandbox::start(config).map_err(|e| Failure::msg(2, Msg::CliNoSandbox, &[&e]))?;
     if json {
         print_json(&serde_json::json!({
             "url": sandbox.url(),
@@ -373,12 +376,9 @@ pub fn sandbox(a: SandboxArgs, json: bool) -> Result<u8, Failure> {
             "counters": format!("{}/_sandbox/counters", sandbox.url()),
         }));
     } else {
-        println!("pyun sandbox listening on {}", sandbox.url());
-        println!(
-            "records: GET {}/_sandbox/records · counters: GET {}/_sandbox/counters",
-            sandbox.url(),
-            sandbox.url()
-        );
+        let lang = Lang::from_env();
+        println!("{}", Msg::SandboxListening.text(lang, &[&sandbox.url()]));
+        println!("{}", Msg::SandboxUrls.text(lang, &[&sandbox.url()]));
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();
@@ -421,10 +421,11 @@ pub fn send_push(a: SendPushArgs, json: bool) -> Result<u8, Failure> {
         (None, "leave") => pyun_sandbox::sample_leave_push(),
         (None, "payment") => pyun_sandbox::sample_payment_push(),
         (None, other) => {
-            return Err(Failure::usage(format!(
-                "unknown push kind {:?}: expected leave or payment",
-                other
-            )))
+            return Err(Failure::msg(
+                2,
+                Msg::SendPushKind,
+                &[&format_args!("{:?}", other)],
+            ))
         }
     };
     let encoding = match a.encoding.as_str() {
@@ -451,18 +452,17 @@ pub fn send_push(a: SendPushArgs, json: bool) -> Result<u8, Failure> {
         }));
         return Ok(if d.acknowledged { 0 } else { 1 });
     }
+    let lang = Lang::from_env();
     if d.acknowledged {
-        println!("acknowledged after {} attempt(s)", d.attempts);
+        println!("{}", Msg::SendPushAcked.text(lang, &[&d.attempts]));
         Ok(0)
     } else {
-        println!(
-            "not acknowledged after {} attempt(s); last answer: HTTP {} {}",
-            d.attempts,
-            d.last_status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "-".into()),
-            d.last_body
-        );
+        let status = d
+            .last_status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "-".into());
+        let line = Msg::SendPushNotAcked.text(lang, &[&d.attempts, &status, &d.last_body]);
+        println!("{}", line);
         Ok(1)
     }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use pyun_core::explain::Cause;
 use pyun_core::{
-    AnyRecord, Client, ClientConfig, Endpoint, FileField, FileSource, Msg, Outcome, RetryPolicy,
+    AnyRecord, Client, ClientConfig, Endpoint, FileField, FileSource, Lang, Msg, Outcome,
+    RetryPolicy,
 };
 use pyun_sandbox::{Faults, Sandbox, SandboxConfig};
 
@@ -36,14 +37,13 @@ struct Step {
     endpoint: Endpoint,
     record: AnyRecord,
     files: Vec<(FileField, FileSource)>,
-    note: String,
+    note: Msg,
 }
 
 fn load(data: &Option<PathBuf>, name: &str, endpoint: Endpoint) -> Result<AnyRecord, Failure> {
     let text = match data {
-        Some(dir) => std::fs::read_to_string(dir.join(name)).map_err(|e| {
-            Failure::usage(format!("cannot read {}: {}", dir.join(name).display(), e))
-        })?,
+        Some(dir) => std::fs::read_to_string(dir.join(name))
+            .map_err(|e| Failure::msg(2, Msg::CliCannotRead, &[&dir.join(name).display(), &e]))?,
         None => EMBEDDED
             .iter()
             .find(|(n, _)| *n == name)
@@ -72,31 +72,31 @@ fn steps(data: &Option<PathBuf>) -> Result<Vec<Step>, Failure> {
             endpoint: Endpoint::Enter,
             record: enter,
             files: vec![(FileField::EnterImage, photo(data, "enter.gif", ENTER_PHOTO))],
-            note: "photo enter.gif".into(),
+            note: Msg::DemoNoteEnter,
         },
         Step {
             endpoint: Endpoint::Leave,
             record: load(data, "leave.json", Endpoint::Leave)?,
             files: vec![(FileField::LeaveImage, photo(data, "leave.bmp", LEAVE_PHOTO))],
-            note: "photo leave.bmp + payment_list; sandbox injects one 503".into(),
+            note: Msg::DemoNoteLeave,
         },
         Step {
             endpoint: Endpoint::Release,
             record: load(data, "release.json", Endpoint::Release)?,
             files: vec![],
-            note: "abnormal release".into(),
+            note: Msg::DemoNoteRelease,
         },
         Step {
             endpoint: Endpoint::Update,
             record: load(data, "update.json", Endpoint::Update)?,
             files: vec![],
-            note: "record update".into(),
+            note: Msg::DemoNoteUpdate,
         },
         Step {
             endpoint: Endpoint::Enter,
             record: AnyRecord::Enter(wrong),
             files: vec![],
-            note: "signed with a wrong app_secret on purpose".into(),
+            note: Msg::DemoNoteWrongSecret,
         },
     ])
 }
@@ -121,11 +121,10 @@ pub fn run(data: Option<PathBuf>) -> Result<u8, Failure> {
         ..SandboxConfig::default()
     })
     .map_err(|e| Failure::msg(3, Msg::CliNoSandbox, &[&e]))?;
-    println!(
-        "pyun demo: sandbox of the P云 platform at {} (app_secret {:?})\n",
-        sandbox.url(),
-        SECRET
-    );
+    let lang = Lang::from_env();
+    let secret = format!("{:?}", SECRET);
+    let start = Msg::DemoStart.text(lang, &[&"P云", &sandbox.url(), &secret]);
+    println!("{}\n", start);
     let good = client(&sandbox.url(), SECRET)?;
     let bad = client(&sandbox.url(), "not-the-demo-secret")?;
     println!(
@@ -152,7 +151,7 @@ pub fn run(data: Option<PathBuf>) -> Result<u8, Failure> {
                 r.elapsed.as_millis(),
             ),
             Err(pyun_core::Error::Api(f)) => (f.outcome.name().to_string(), f.attempts, 0),
-            Err(e) => (format!("error: {}", e), 0, 0),
+            Err(e) => (Msg::DemoError.text(lang, &[&e.message(lang)]), 0, 0),
         };
         println!(
             "{:>2}  {:<8} {:<20} {:<16} {:>8} {:>6}  {}",
@@ -162,55 +161,54 @@ pub fn run(data: Option<PathBuf>) -> Result<u8, Failure> {
             outcome,
             attempts,
             ms,
-            step.note
+            step.note.text(lang, &[])
         );
         let expected = match (&result, wrong_secret) {
             (Ok(r), false) => r.outcome == Outcome::Accepted,
             (Ok(r), true) => {
                 let d = r.diagnosis.as_ref();
                 if let Some(d) = d {
-                    diagnoses.push(format!("#{}: {}", i + 1, d.summary()));
+                    diagnoses.push(Msg::DemoDiagnosis.text(lang, &[&(i + 1), &d.summary_in(lang)]));
                 }
                 r.outcome == Outcome::Ignored && d.map(|d| d.cause) == Some(Cause::WrongSecret)
             }
             _ => false,
         };
         if !expected {
-            unexpected.push(format!(
-                "step {} ({}) ended as {}",
-                i + 1,
-                step.endpoint,
-                outcome
-            ));
+            unexpected.push(Msg::DemoStep.text(lang, &[&(i + 1), &step.endpoint, &outcome]));
         }
     }
     println!();
     for d in &diagnoses {
-        println!("diagnosis {}", d);
+        println!("{}", d);
     }
     let records = sandbox.records();
     let kinds: Vec<String> = records
         .iter()
         .map(|r| format!("{} {}", r.endpoint, r.key))
         .collect();
-    println!(
-        "sandbox accepted {} record(s), {} duplicate(s) answered as a success and not stored again: {}",
-        records.len(),
-        sandbox.counters().duplicates,
-        kinds.join(", ")
+    let accepted = Msg::DemoAccepted.text(
+        lang,
+        &[
+            &records.len(),
+            &sandbox.counters().duplicates,
+            &kinds.join(", "),
+        ],
     );
+    println!("{}", accepted);
     if records.len() != steps.len() - 1 {
-        unexpected.push(format!(
-            "the sandbox holds {} records, expected {}",
-            records.len(),
-            steps.len() - 1
-        ));
+        unexpected.push(Msg::DemoCount.text(lang, &[&records.len(), &(steps.len() - 1)]));
     }
     sandbox.shutdown();
     if unexpected.is_empty() {
-        println!("demo finished: every step ended as expected");
+        println!("{}", Msg::DemoFinished.text(lang, &[]));
         Ok(0)
     } else {
-        Err(Failure::new(1, format!("demo: {}", unexpected.join("; "))))
+        let separator = Msg::ProblemSeparator.text(lang, &[]);
+        Err(Failure::msg(
+            1,
+            Msg::DemoUnexpected,
+            &[&unexpected.join(&separator)],
+        ))
     }
 }

@@ -114,38 +114,21 @@ pub fn read_fields(text: &str, endpoint: Option<&str>) -> Result<Vec<(String, St
         Ok(AnyRecord::from_json(e, text)?.to_fields())
     };
     if let Some(e) = endpoint {
-        return typed(e.parse().map_err(Failure::usage)?);
+        return typed(crate::commands::endpoint_arg(e)?);
     }
     let named = record_named_by(text);
     match (fields_from_json(text), named) {
         (Ok(fields), None) => Ok(fields),
         (Ok(fields), Some(e)) => {
-            eprintln!(
-                "pyun: note: read as flat fields; if this is {} record file as pushed, add --endpoint {} (按记录读取请加 --endpoint)",
-                article(e),
-                e
-            );
+            eprintln!("{}", Msg::CliNoteFlat.text(Lang::from_env(), &[&e]));
             Ok(fields)
         }
         (Err(_), Some(e)) => {
-            eprintln!(
-                "pyun: note: read as {} record (its fields say so; --endpoint chooses) (已按 {} 记录读取)",
-                article(e),
-                e
-            );
+            eprintln!("{}", Msg::CliNoteRecord.text(Lang::from_env(), &[&e]));
             typed(e)
         }
         (Err(err), None) => Err(Failure::from(err).followed_by(Msg::CliRecordNeedsEndpoint)),
     }
-}
-
-fn article(e: pyun_core::Endpoint) -> String {
-    let a = if e == pyun_core::Endpoint::Enter || e == pyun_core::Endpoint::Update {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{} {}", a, e)
 }
 
 /// The endpoint whose record a JSON object's field names say it is, if any: `flow_no` is an

@@ -7,6 +7,7 @@
 mod commands;
 mod console;
 mod demo;
+mod help_zh;
 mod input;
 mod listen;
 mod outbox;
@@ -265,23 +266,33 @@ fn report(f: &Failure, json: bool) {
     }
 }
 
-/// The command line, with the exit-code table at the end of every command's help.
-fn command() -> clap::Command {
-    fn with_table(c: clap::Command) -> clap::Command {
-        c.after_help(format!("{}\n{}", EXIT_CODES, JSON_OUTPUT))
-            .mut_subcommands(with_table)
+/// The command line, with the exit-code table at the end of every command's help; its help
+/// in Chinese when `lang` is.
+fn command(lang: Lang) -> clap::Command {
+    let (exit_codes, json_output) = match lang {
+        Lang::En => (EXIT_CODES, JSON_OUTPUT),
+        Lang::Zh => (help_zh::EXIT_CODES, help_zh::JSON_OUTPUT),
+    };
+    fn with_table(c: clap::Command, after: &str) -> clap::Command {
+        c.after_help(after.to_string())
+            .mut_subcommands(|s| with_table(s, after))
     }
     // The demo prints a table for people: its help does not offer --json. A hidden flag of its
     // own takes the global one's place there (`main` still refuses it).
-    with_table(Cli::command()).mut_subcommand("demo", |d| {
+    let after = format!("{}\n{}", exit_codes, json_output);
+    let cmd = with_table(Cli::command(), &after).mut_subcommand("demo", |d| {
         d.arg(
             clap::Arg::new("json")
                 .long("json")
                 .hide(true)
                 .action(clap::ArgAction::SetTrue),
         )
-        .after_help(EXIT_CODES)
-    })
+        .after_help(exit_codes)
+    });
+    match lang {
+        Lang::En => cmd,
+        Lang::Zh => help_zh::localize(cmd),
+    }
 }
 
 /// Whether a panic is `println!` failing on a closed standard output. A reader that went away
@@ -309,7 +320,8 @@ fn main() -> ExitCode {
         eprintln!("pyun: {}", what);
     }));
     let json_asked = std::env::args_os().any(|a| a == "--json");
-    let cli = match command()
+    let lang = Lang::from_env();
+    let cli = match command(lang)
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m))
     {
@@ -329,7 +341,13 @@ fn main() -> ExitCode {
             report(&Failure::usage(first), true);
             return ExitCode::from(2);
         }
-        Err(e) => e.exit(),
+        Err(e) => match help_zh::missing_arguments(&e).filter(|_| lang == Lang::Zh) {
+            Some(text) => {
+                eprint!("{}", text);
+                return ExitCode::from(2);
+            }
+            None => e.exit(),
+        },
     };
     let json = cli.json;
     finish(run(cli, stop::Stop::Console), json)

@@ -14,7 +14,7 @@ use crate::commands::ClientArgs;
 use crate::input::{file_arg, read_text};
 use crate::stop::Stop;
 use crate::Failure;
-use pyun_core::{Lang, Msg};
+use pyun_core::{Lang, Msg, Text};
 
 /// `pyun outbox`.
 #[derive(Args)]
@@ -189,7 +189,7 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
             record,
             files,
         } => {
-            let endpoint: Endpoint = endpoint.parse().map_err(Failure::usage)?;
+            let endpoint: Endpoint = crate::commands::endpoint_arg(&endpoint)?;
             let record = AnyRecord::from_json(endpoint, &read_text(&record)?)?;
             let files = files
                 .iter()
@@ -242,12 +242,12 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
                     println!("{}", serde_json::json!(d));
                     continue;
                 }
-                println!(
-                    "#{} {} {} after {} attempt(s): {}",
-                    d.id, d.endpoint, d.key, d.attempts, d.error
-                );
+                let lang = Lang::from_env();
+                let line = Msg::OutboxDeadLine
+                    .text(lang, &[&d.id, &d.endpoint, &d.key, &d.attempts, &d.error]);
+                println!("{}", line);
                 if let Some(diag) = d.diagnosis {
-                    println!("    diagnosis: {}", diag);
+                    println!("    {}", Msg::CliDiagnosis.text(lang, &[&diag]));
                 }
             }
         }
@@ -306,7 +306,7 @@ fn drain(outbox: &Outbox, client: ClientArgs, json: bool, stop: Stop) -> Result<
         }
         if r.paused.is_none() && r.offline.is_none() && r.pending > 0 {
             if let Ok(Some(h)) = outbox.head() {
-                println!("    next: {}", waiting(&h));
+                println!("    {}", Msg::OutboxNext.text(lang, &[&waiting(&h)]));
             }
         }
     }
@@ -339,11 +339,8 @@ fn follow(
         Arc::new(client.client()?),
         Duration::from_millis(interval_ms.max(10)),
     );
-    say(
-        json,
-        "started",
-        &format!("delivering from {}", outbox.path().display()),
-    );
+    let started = Text::new(Msg::FollowStarted, &[&outbox.path().display()]);
+    say(json, "started", &started);
     let (mut last_wait, mut last_error) = (String::new(), String::new());
     loop {
         let stopping = stop_rx.recv_timeout(Duration::from_millis(200)).is_ok();
@@ -358,14 +355,14 @@ fn follow(
             // Said once per change, not every look.
             Err(e) if e.to_string() != last_error => {
                 last_error = e.to_string();
-                say(json, "error", &last_error);
+                say(json, "error", &Text::Plain(last_error.clone()));
             }
             Err(_) => {}
         }
         if let Ok(Some(head)) = outbox.head() {
             let why = waiting(&head);
             if head.attempts > 0 && why != last_wait {
-                say(json, "waiting", &why);
+                say(json, "waiting", &Text::Plain(why.clone()));
                 last_wait = why;
             }
         }
@@ -379,11 +376,7 @@ fn follow(
         print_event(&e, json);
     }
     let pending = outbox.counts().map(|c| c.pending).unwrap_or(0);
-    say(
-        json,
-        "stopped",
-        &format!("{} record(s) still pending, kept for the next run", pending),
-    );
+    say(json, "stopped", &Text::new(Msg::FollowStopped, &[&pending]));
     Ok(0)
 }
 
@@ -391,14 +384,16 @@ fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
-fn say(json: bool, what: &str, message: &str) {
+/// One line of `drain --follow`'s log: in JSON the message is English (scripts read it),
+/// in text the language the environment asks for.
+fn say(json: bool, what: &str, message: &Text) {
     if json {
         println!(
             "{}",
             serde_json::json!({"time": now(), "kind": what, "message": message})
         );
     } else {
-        println!("{} {} {}", now(), what, message);
+        println!("{} {} {}", now(), what, message.render(Lang::from_env()));
     }
 }
 
@@ -426,25 +421,20 @@ fn print_event(e: &Event, json: bool) {
 
 /// Why a pending record waits, in one line.
 fn waiting(r: &RecordStatus) -> String {
+    let lang = Lang::from_env();
     let next = r.next_attempt_ms.unwrap_or(0);
     let when = if next > 0 {
         let at = SystemTime::UNIX_EPOCH + Duration::from_millis(next as u64);
-        format!("next attempt at {}", humantime::format_rfc3339_millis(at))
+        let at = humantime::format_rfc3339_millis(at);
+        Msg::OutboxNextAt.text(lang, &[&at])
     } else {
-        "due now".to_string()
+        Msg::OutboxDueNow.text(lang, &[])
     };
-    format!(
-        "#{} {} {} ({}, {} attempt(s)){}",
-        r.id,
-        r.endpoint,
-        r.key,
-        when,
-        r.attempts,
-        r.last_error
-            .as_deref()
-            .map(|e| format!(": {}", e))
-            .unwrap_or_default()
-    )
+    let mut line = Msg::OutboxWaiting.text(lang, &[&r.id, &r.endpoint, &r.key, &when, &r.attempts]);
+    if let Some(e) = &r.last_error {
+        line.push_str(&Msg::ErrorSuffix.text(lang, &[e]));
+    }
+    line
 }
 
 fn print_statuses(records: &[RecordStatus], json: bool) {
@@ -452,22 +442,21 @@ fn print_statuses(records: &[RecordStatus], json: bool) {
         println!("{}", serde_json::json!(records));
         return;
     }
+    let lang = Lang::from_env();
     for r in records {
-        let mut line = format!(
-            "#{} {} {} {} after {} attempt(s)",
-            r.id, r.endpoint, r.key, r.state, r.attempts
-        );
+        let mut line =
+            Msg::OutboxRecordLine.text(lang, &[&r.id, &r.endpoint, &r.key, &r.state, &r.attempts]);
         if let Some(s) = &r.seqno {
-            line.push_str(&format!(", seqno {}", s));
+            line.push_str(&Msg::ApiSeqno.text(lang, &[s]));
         }
         println!("{}", line);
         if r.state != "done" {
             if let Some(e) = &r.last_error {
-                println!("    last error: {}", e);
+                println!("    {}", Msg::CliLastError.text(lang, &[e]));
             }
         }
         if let Some(d) = &r.diagnosis {
-            println!("    diagnosis: {}", d);
+            println!("    {}", Msg::CliDiagnosis.text(lang, &[d]));
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::UNIX_EPOCH;
 
 use clap::{Args, Subcommand};
 use pyun_core::push_store::{self, Decision};
-use pyun_core::Msg;
+use pyun_core::{Lang, Msg};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
@@ -352,27 +352,31 @@ pub fn run(a: PushesArgs) -> Result<u8, Failure> {
             if json {
                 println!("{}", Value::Array(rows));
             } else {
+                let lang = Lang::from_env();
                 for r in rows {
-                    println!(
-                        "#{} {} {} {} received {} deliveries {} {}",
-                        r["id"],
-                        r["kind"].as_str().unwrap_or(""),
-                        r["key"].as_str().unwrap_or(""),
-                        r["encoding"].as_str().unwrap_or(""),
-                        time(r["received_at"].as_i64().unwrap_or(0)),
-                        r["deliveries"],
-                        match r["handled_at"].as_i64() {
-                            Some(t) => format!("handled {}", time(t)),
-                            None => format!(
-                                "NOT HANDLED ({} failure(s){})",
-                                r["handler_failures"],
-                                r["last_error"]
-                                    .as_str()
-                                    .map(|e| format!(": {}", e))
-                                    .unwrap_or_default()
-                            ),
+                    let handled = match r["handled_at"].as_i64() {
+                        Some(t) => Msg::PushHandled.text(lang, &[&time(t)]),
+                        None => {
+                            let error = r["last_error"]
+                                .as_str()
+                                .map(|e| Msg::ErrorSuffix.text(lang, &[&e]))
+                                .unwrap_or_default();
+                            Msg::PushNotHandled.text(lang, &[&r["handler_failures"], &error])
                         }
+                    };
+                    let line = Msg::PushLine.text(
+                        lang,
+                        &[
+                            &r["id"],
+                            &r["kind"].as_str().unwrap_or(""),
+                            &r["key"].as_str().unwrap_or(""),
+                            &r["encoding"].as_str().unwrap_or(""),
+                            &time(r["received_at"].as_i64().unwrap_or(0)),
+                            &r["deliveries"],
+                            &handled,
+                        ],
                     );
+                    println!("{}", line);
                 }
             }
             Ok(0)

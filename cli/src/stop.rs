@@ -19,9 +19,8 @@ impl Stop {
     /// Calls `trigger` (once or more) when the command must stop.
     pub fn install(self, trigger: impl Fn() + Send + Sync + 'static) -> Result<(), String> {
         match self {
-            Stop::Console => {
-                ctrlc::set_handler(trigger).map_err(|e| format!("cannot handle Ctrl+C: {}", e))
-            }
+            Stop::Console => ctrlc::set_handler(trigger)
+                .map_err(|e| pyun_core::Msg::CliCtrlC.text(pyun_core::Lang::from_env(), &[&e])),
             #[cfg(windows)]
             Stop::Service(s) => {
                 s.install(Arc::new(trigger));

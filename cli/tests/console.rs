@@ -17,7 +17,9 @@ const INJECTED_PASSWORD: &str = "injected-PA55-13";
 const PLATE: &str = "粤B7C001";
 
 fn pyun() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pyun"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pyun"));
+    c.env("PYUN_LANG", "en");
+    c
 }
 
 fn tmp(name: &str) -> PathBuf {

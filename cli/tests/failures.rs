@@ -33,7 +33,8 @@ fn tmp(name: &str) -> PathBuf {
 
 fn pyun() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pyun"));
-    c.env_remove("PYUN_APP_SECRET")
+    c.env("PYUN_LANG", "en")
+        .env_remove("PYUN_APP_SECRET")
         .env_remove("PYUN_BASE_URL")
         .env_remove("PYUN_OUTBOX");
     c

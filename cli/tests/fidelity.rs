@@ -14,7 +14,9 @@ use pyun_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 
 fn pyun() -> Command {
-    Command::cargo_bin("pyun").unwrap()
+    let mut c = Command::cargo_bin("pyun").unwrap();
+    c.env("PYUN_LANG", "en");
+    c
 }
 
 fn stdout(out: &assert_cmd::assert::Assert) -> String {
@@ -284,6 +286,7 @@ fn exit_code_table_in_every_help() {
 fn closed_stdout_ends_quietly() {
     let long_hint = format!("park_uuid=p&plate={}&app_secret=***", "?".repeat(60_000));
     let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("pyun"))
+        .env("PYUN_LANG", "en")
         .args(["explain", "--hint", &long_hint, "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -424,6 +427,7 @@ fn errors_name_the_format() {
 /// Starts `pyun -v sandbox --json --port 0` with `args`; the child and its URL.
 fn start_sandbox(args: &[&str]) -> (std::process::Child, String) {
     let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("pyun"))
+        .env("PYUN_LANG", "en")
         .args(["-v", "sandbox", "--json", "--port", "0"])
         .args(args)
         .stdout(Stdio::piped())

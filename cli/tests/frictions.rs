@@ -15,7 +15,8 @@ use serde_json::Value;
 
 fn pyun() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pyun"));
-    c.env_remove("PYUN_APP_SECRET")
+    c.env("PYUN_LANG", "en")
+        .env_remove("PYUN_APP_SECRET")
         .env_remove("PYUN_BASE_URL")
         .env_remove("PYUN_OUTBOX");
     c
@@ -68,7 +69,7 @@ fn sign_reads_record_files() {
         "{}",
         err
     );
-    assert!(err.contains("read as a leave record"), "{}", err);
+    assert!(err.contains("read as a record of `leave`"), "{}", err);
     // update.json is flat: read as flat fields, with a note naming --endpoint update.
     let (code, _, err) = run(pyun()
         .args(["sign", "--app-secret", "123"])

@@ -122,3 +122,200 @@ fn pushes_and_outbox_errors_in_chinese() {
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert_eq!(text.trim(), "待发 0  已送达 0  死信 0");
 }
+
+/// `pyun` in Chinese.
+fn zh() -> Command {
+    let mut c = pyun();
+    c.env("PYUN_LANG", "zh");
+    c
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("pyun-lang-{}-{}", name, std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[cfg(not(windows))]
+#[test]
+fn service_and_console_errors_in_chinese() {
+    let err = stderr(zh().args(["service", "status", "--name", "pyun-listen"]));
+    assert_eq!(
+        err.trim(),
+        "pyun: pyun service 仅用于 Windows（把 listen、outbox drain --follow 或 console 作为 Windows 服务运行）；其他系统请用自己的服务管理器（systemd、launchd）运行它们"
+    );
+    let missing = tmp("console").join("missing.db");
+    let err = stderr(
+        zh().args(["console", "--port", "0", "--outbox"])
+            .arg(&missing),
+    );
+    assert_eq!(
+        err.trim(),
+        format!(
+            "pyun: --outbox {}：文件不存在（控制台只显示已有的发件箱，不会新建）",
+            missing.display()
+        )
+    );
+    let err = stderr(
+        zh().args(["console", "--port", "0", "--host", "0.0.0.0", "--outbox"])
+            .arg(&missing),
+    );
+    assert!(
+        err.starts_with("pyun: --host 0.0.0.0：不是本机回环地址"),
+        "{}",
+        err
+    );
+    // An unknown endpoint, as push and outbox enqueue name it.
+    let err = stderr(
+        zh().args(["push", "exit", "-", "--app-secret", "s"])
+            .write_stdin("{}"),
+    );
+    assert_eq!(
+        err.trim(),
+        "pyun: 未知的接口 \"exit\"：应为 enter、leave、release 或 update"
+    );
+}
+
+#[test]
+fn the_demo_speaks_chinese() {
+    let out = zh().arg("demo").assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.starts_with("pyun 演示：P云 平台的沙箱位于 http://"),
+        "{}",
+        text
+    );
+    assert!(
+        text.contains("照片 leave.bmp + payment_list；沙箱注入一次 503"),
+        "{}",
+        text
+    );
+    assert!(text.contains("诊断 #5："), "{}", text);
+    assert!(text.contains("沙箱接收了 4 条记录"), "{}", text);
+    assert!(
+        text.trim_end()
+            .ends_with("演示结束：每一步的结果都符合预期"),
+        "{}",
+        text
+    );
+}
+
+/// The listener's log line in Chinese; the URL stays readable (a space after it).
+#[test]
+fn the_listeners_log_in_chinese() {
+    use std::io::BufRead;
+    let db = tmp("listen").join("pushes.db");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pyun"))
+        .env_remove("LC_ALL")
+        .env_remove("LANG")
+        .env("PYUN_LANG", "zh")
+        .env("PYUN_APP_SECRET", "s")
+        .args(["listen", "--port", "0", "--db"])
+        .arg(&db)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let line = first.split_once(' ').map(|(_, l)| l.trim()).unwrap_or("");
+    assert!(line.starts_with("正在监听 http://127.0.0.1:"), "{}", first);
+    assert!(
+        line.ends_with(&format!("（存储 {}）；按 Ctrl+C 停止", db.display())),
+        "{}",
+        first
+    );
+    // A push without a sign: the log says so in Chinese, the sender is answered in English.
+    let addr = line["正在监听 http://".len()..].split(' ').next().unwrap();
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    use std::io::{Read, Write};
+    conn.write_all(
+        b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 400")
+            && answer.ends_with(r#"{"code":"400","message":"the push has no `sign` field"}"#),
+        "{}",
+        answer
+    );
+    let mut second = String::new();
+    out.read_line(&mut second).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        second.contains(" 推送 unknown \"\" 验签未通过，未确认：推送缺少 `sign`（签名）字段 ("),
+        "{}",
+        second
+    );
+}
+
+#[test]
+fn help_in_chinese_english_by_default() {
+    let help = |c: &mut Command| {
+        let out = c.args(["push", "--help"]).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let zh_help = help(&mut zh());
+    assert!(
+        zh_help.starts_with("校验、签名并发送一条记录\n\n用法: pyun push "),
+        "{}",
+        zh_help
+    );
+    for part in [
+        "参数:\n  <ENDPOINT>  enter、leave、release 或 update",
+        "      --allow-ignored\n          平台忽略了记录",
+        "  -h, --help\n          输出帮助",
+        "退出码（所有命令相同）：",
+    ] {
+        assert!(zh_help.contains(part), "{:?} not in {}", part, zh_help);
+    }
+    let en_help = help(&mut pyun());
+    assert!(
+        en_help.starts_with("Validate, sign and send one record\n\nUsage: pyun push "),
+        "{}",
+        en_help
+    );
+    assert!(
+        en_help.contains("Exit codes (the same for every command):"),
+        "{}",
+        en_help
+    );
+    assert!(
+        !en_help
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{}",
+        en_help
+    );
+    // A Chinese locale gives the Chinese help too.
+    let mut c = pyun();
+    c.env("LANG", "zh_CN.UTF-8");
+    assert_eq!(help(&mut c), zh_help);
+}
+
+/// clap's error for a missing required argument, in Chinese; clap's own in English.
+#[test]
+fn a_missing_argument_in_chinese() {
+    let run = |c: &mut Command| {
+        let out = c
+            .args(["push", "enter", "-"])
+            .env_remove("PYUN_APP_SECRET")
+            .assert()
+            .code(2);
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    };
+    assert_eq!(
+        run(&mut zh()),
+        "错误：缺少以下必需的参数：\n  --app-secret <APP_SECRET>\n\n用法: pyun push --app-secret <APP_SECRET> <ENDPOINT> <RECORD>\n\n更多信息请运行 '--help'。\n"
+    );
+    let en = run(&mut pyun());
+    assert!(
+        en.starts_with("error: the following required arguments were not provided:\n  --app-secret <APP_SECRET>\n"),
+        "{}",
+        en
+    );
+}

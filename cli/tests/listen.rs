@@ -88,7 +88,8 @@ fn every_encoding_resend_and_bad_pushes() {
     let mut before: Option<i64> = None;
     loop {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_pyun"));
-        c.args(["pushes", "--db"])
+        c.env("PYUN_LANG", "en")
+            .args(["pushes", "--db"])
             .arg(&db)
             .args(["list", "--json", "--limit", "4"]);
         if let Some(b) = before {

@@ -150,6 +150,7 @@ fn chaos_every_acked_push_stored_and_handled_once() {
 
     // Every acknowledged push is stored, and handled.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pyun"))
+        .env("PYUN_LANG", "en")
         .args(["pushes", "--db"])
         .arg(&db)
         .args(["list", "--json", "--limit", "10000"])

@@ -309,6 +309,7 @@ fn pushes_leaves_another_programs_database_alone() {
     let before = std::fs::read(&db).unwrap();
     for cmd in [&["list"][..], &["show", "1"]] {
         let out = Command::new(env!("CARGO_BIN_EXE_pyun"))
+            .env("PYUN_LANG", "en")
             .args(["pushes", "--db"])
             .arg(&db)
             .args(cmd)
@@ -322,6 +323,7 @@ fn pushes_leaves_another_programs_database_alone() {
     assert!(!dir.join("other.db-wal").exists());
     // pyun listen refuses it too.
     let out = Command::new(env!("CARGO_BIN_EXE_pyun"))
+        .env("PYUN_LANG", "en")
         .args(["listen", "--port", "0", "--db"])
         .arg(&db)
         .env("PYUN_APP_SECRET", SECRET)

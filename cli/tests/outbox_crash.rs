@@ -69,6 +69,7 @@ fn killed_fifty_times_loses_nothing() {
             Command::new("sh")
                 .arg("-c")
                 .arg(script)
+                .env("PYUN_LANG", "en")
                 .env("PYUN_APP_SECRET", SECRET)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
@@ -247,6 +248,7 @@ fn drain_follow_survives_a_store_error_and_loses_nothing() {
     });
     let pyun = env!("CARGO_BIN_EXE_pyun");
     let enqueued = Command::new(pyun)
+        .env("PYUN_LANG", "en")
         .args(["outbox", "--db"])
         .arg(&db)
         .args(["enqueue", "leave"])
@@ -259,6 +261,7 @@ fn drain_follow_survives_a_store_error_and_loses_nothing() {
         .unwrap();
     assert!(enqueued.status.success(), "{:?}", enqueued);
     let mut follow = Command::new(pyun)
+        .env("PYUN_LANG", "en")
         .args(["outbox", "--db"])
         .arg(&db)
         .args([

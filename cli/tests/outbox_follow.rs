@@ -12,7 +12,8 @@ const SECRET: &str = "follow-secret";
 
 fn pyun(db: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pyun"));
-    c.env("PYUN_APP_SECRET", SECRET)
+    c.env("PYUN_LANG", "en")
+        .env("PYUN_APP_SECRET", SECRET)
         .env("PYUN_OUTBOX", db)
         .env_remove("PYUN_BASE_URL");
     c

@@ -9,7 +9,8 @@ const SECRET: &str = "purge-secret";
 
 fn outbox(db: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("pyun").unwrap();
-    c.env("PYUN_APP_SECRET", SECRET)
+    c.env("PYUN_LANG", "en")
+        .env("PYUN_APP_SECRET", SECRET)
         .arg("outbox")
         .arg("--db")
         .arg(db);

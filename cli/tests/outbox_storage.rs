@@ -25,7 +25,8 @@ fn data(name: &str) -> PathBuf {
 
 fn outbox(db: &Path) -> Command {
     let mut c = Command::cargo_bin("pyun").unwrap();
-    c.env("PYUN_APP_SECRET", SECRET)
+    c.env("PYUN_LANG", "en")
+        .env("PYUN_APP_SECRET", SECRET)
         .env_remove("PYUN_OUTBOX")
         .arg("outbox")
         .arg("--db")

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 /// and its address.
 fn sandbox_with_fd_limit(nofile: u64) -> (std::process::Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pyun"));
-    cmd.args(["sandbox", "--port", "0", "--read-timeout-ms", "1000"])
+    cmd.env("PYUN_LANG", "en")
+        .args(["sandbox", "--port", "0", "--read-timeout-ms", "1000"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     // SAFETY: pre_exec runs in the forked child before exec; setrlimit is async-signal-safe

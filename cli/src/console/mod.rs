@@ -26,6 +26,7 @@ use clap::Args;
 
 use crate::stop::Stop;
 use crate::Failure;
+use pyun_core::Msg;
 use state::{Console, Lang};
 
 /// `pyun console`.
@@ -88,10 +89,7 @@ pub fn env_token() -> Result<Option<String>, Failure> {
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
     });
     if !ok {
-        return Err(Failure::usage(format!(
-            "{}: give 32 to 256 characters of A-Z, a-z, 0-9, - _ . ~ (e.g. 64 random hex digits) / {} 须为 32 到 256 个字母、数字或 - _ . ~",
-            TOKEN_VAR, TOKEN_VAR
-        )));
+        return Err(Failure::msg(2, Msg::ConsoleTokenChars, &[&TOKEN_VAR]));
     }
     Ok(v.into_string().ok())
 }
@@ -100,28 +98,17 @@ pub fn env_token() -> Result<Option<String>, Failure> {
 pub fn run(a: ConsoleArgs, stop: Stop) -> Result<u8, Failure> {
     let lang = match &a.lang {
         None => Lang::from_env(),
-        Some(l) => Lang::parse(l).ok_or_else(|| {
-            Failure::usage(format!(
-                "--lang: {:?} is not a language of the console: en or zh",
-                l
-            ))
-        })?,
+        Some(l) => Lang::parse(l)
+            .ok_or_else(|| Failure::msg(2, Msg::ConsoleLang, &[&format_args!("{:?}", l)]))?,
     };
     if !a.host.is_loopback() && !a.allow_remote {
-        return Err(Failure::usage(format!(
-            "--host {}: not a loopback address; the console can change the queues, so binding where other machines reach it needs --allow-remote",
-            a.host
-        )));
+        return Err(Failure::msg(2, Msg::ConsoleNotLoopback, &[&a.host]));
     }
     let given = env_token()?;
     let console = Console::open(&a.outboxes, a.pushes.as_deref(), a.allow_network_share)?;
-    let listener = std::net::TcpListener::bind(SocketAddr::new(a.host, a.port)).map_err(|e| {
-        Failure::usage(format!(
-            "cannot listen on {}: {}",
-            SocketAddr::new(a.host, a.port),
-            e
-        ))
-    })?;
+    let addr = SocketAddr::new(a.host, a.port);
+    let listener = std::net::TcpListener::bind(addr)
+        .map_err(|e| Failure::msg(2, Msg::CliCannotListen, &[&addr, &e]))?;
     let local = listener
         .local_addr()
         .map_err(|e| Failure::new(2, e.to_string()))?;
@@ -135,23 +122,22 @@ pub fn run(a: ConsoleArgs, stop: Stop) -> Result<u8, Failure> {
     let token = match given {
         // The operator's token: named, never printed (the output may be a service's log).
         Some(t) => {
-            println!("pyun console: http://{}/?token=<{}>", shown, TOKEN_VAR);
+            let url = format!("http://{}/?token=<{}>", shown, TOKEN_VAR);
+            println!("{}", Msg::ConsoleUrl.text(lang, &[&url]));
             t
         }
         None => {
             let t = new_token();
-            println!("pyun console: http://{}/?token={}", shown, t);
+            let url = format!("http://{}/?token={}", shown, t);
+            println!("{}", Msg::ConsoleUrl.text(lang, &[&url]));
             t
         }
     };
     if !a.host.is_loopback() {
-        eprintln!(
-            "warning: the console listens on {} (--allow-remote): other machines can reach it, over plain HTTP; anyone with the URL can requeue and purge (控制台可被其他机器访问)",
-            local
-        );
+        eprintln!("{}", Msg::ConsoleRemote.text(lang, &[&local]));
     }
     if a.read_only {
-        eprintln!("read-only: actions are refused (只读)");
+        eprintln!("{}", Msg::ConsoleReadOnly.text(lang, &[]));
     }
     let _ = std::io::stdout().flush();
     let shared = Arc::new(state::Shared {
@@ -165,7 +151,7 @@ pub fn run(a: ConsoleArgs, stop: Stop) -> Result<u8, Failure> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(2, format!("cannot start: {}", e)))?;
+        .map_err(|e| Failure::msg(2, Msg::CliCannotStart, &[&e]))?;
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     stop.install(move || {
         let _ = stop_tx.send(true);
@@ -183,6 +169,6 @@ pub fn run(a: ConsoleArgs, stop: Stop) -> Result<u8, Failure> {
             .await
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
-    served.map_err(|e| Failure::new(2, format!("console: {}", e)))?;
+    served.map_err(|e| Failure::msg(2, Msg::ConsoleFailed, &[&e]))?;
     Ok(0)
 }

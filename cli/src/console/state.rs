@@ -9,6 +9,7 @@ pub use pyun_core::Lang;
 use rusqlite::Connection;
 
 use crate::Failure;
+use pyun_core::Msg;
 
 /// The stores the console shows.
 pub struct Console {
@@ -45,10 +46,7 @@ impl Console {
         let mut opened = Vec::new();
         for path in outboxes {
             if !path.is_file() {
-                return Err(Failure::usage(format!(
-                    "--outbox {}: no such file (the console shows existing outboxes, it makes none)",
-                    path.display()
-                )));
+                return Err(Failure::msg(2, Msg::ConsoleNoOutbox, &[&path.display()]));
             }
             let outbox = match Outbox::open(path, options.clone()) {
                 // The loss is now recorded as LOST dead letters, which the page shows.
@@ -59,7 +57,7 @@ impl Console {
                 other => other?,
             };
             if let Err(e) = outbox.add_overview_indexes() {
-                eprintln!("warning: {} (the page works, more slowly)", e);
+                eprintln!("{}", Msg::ConsoleSlow.text(Lang::from_env(), &[&e]));
             }
             opened.push(outbox);
         }
@@ -68,11 +66,9 @@ impl Console {
             Some(path) => {
                 let conn = pyun_core::push_store::open(path, false)?;
                 if let Err(e) = crate::pushes::add_overview_indexes(&conn) {
-                    eprintln!(
-                        "warning: push store {}: adding indexes: {} (the page works, more slowly)",
-                        path.display(),
-                        e
-                    );
+                    let lang = Lang::from_env();
+                    let warning = Msg::ConsoleSlowPushes.text(lang, &[&path.display(), &e]);
+                    eprintln!("{}", warning);
                 }
                 Some(PushStore {
                     path: path.to_path_buf(),

@@ -29,7 +29,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::Args;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use pyun_core::{AppSecret, Msg};
+use pyun_core::{AppSecret, Lang, Msg};
 
 use crate::pushes::{self, Op};
 use crate::stop::Stop;
@@ -88,6 +88,8 @@ enum Handler {
 /// What every request of one listener shares.
 struct Ctx {
     secret: AppSecret,
+    /// The language of the log (an answer's body is English).
+    lang: Lang,
     handler: Handler,
     handler_timeout: Duration,
     max_body: usize,
@@ -130,16 +132,17 @@ pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
     }
     if let Some(program) = a.exec.as_deref().and_then(handler::missing_program) {
         let cwd = std::env::current_dir().unwrap_or_default();
-        return Err(Failure::usage(format!(
-            "--exec: the handler program {} cannot be run: no such executable file ({}); give its path (relative to {}) or a program on the PATH (处理程序不存在或不可执行)",
-            program,
-            if program.contains('/') || program.contains('\\') {
-                "not found, or not executable: chmod +x"
-            } else {
-                "not on the PATH"
-            },
-            cwd.display()
-        )));
+        let why = if program.contains('/') || program.contains('\\') {
+            Msg::ListenExecNotFound
+        } else {
+            Msg::ListenExecNotOnPath
+        };
+        let why = why.text(Lang::from_env(), &[]);
+        return Err(Failure::msg(
+            2,
+            Msg::ListenExecMissing,
+            &[&program, &why, &cwd.display()],
+        ));
     }
     handler::ignore_file_size_signal();
     let conn = pyun_core::push_store::open(&a.db, true)?;
@@ -149,6 +152,7 @@ pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
     let handler_timeout = Duration::from_secs(a.handler_timeout.max(1));
     let ctx = Arc::new(Ctx {
         secret: AppSecret::new(a.secret.app_secret.clone()),
+        lang: Lang::from_env(),
         handler: match (a.exec, a.forward) {
             (Some(c), _) => Handler::Exec(c),
             (None, Some(u)) => Handler::Forward(u),
@@ -188,15 +192,13 @@ pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
         let local = listener
             .local_addr()
             .map_err(|e| Failure::new(2, e.to_string()))?;
-        log(format_args!(
-            "listening on http://{} (store {}); Ctrl+C stops",
-            local,
-            db.display()
-        ));
+        let lang = Lang::from_env();
+        let started = Msg::ListenStarted.text(lang, &[&local, &db.display()]);
+        log(format_args!("{}", started));
         if released > 0 {
             log(format_args!(
-                "{} push(es) were being handled when the listener last ended: handled again on their next delivery",
-                released
+                "{}",
+                Msg::ListenReleased.text(lang, &[&released])
             ));
         }
         let mut handling = ctx.handling.subscribe();
@@ -211,7 +213,10 @@ pub fn run(a: ListenArgs, stop: Stop) -> Result<u8, Failure> {
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
     writer.stop();
-    log(format_args!("stopped"));
+    log(format_args!(
+        "{}",
+        Msg::ListenStopped.text(Lang::from_env(), &[])
+    ));
     result.map(|_| 0)
 }
 
@@ -234,7 +239,8 @@ async fn serve(
                 Ok(s) => s,
                 Err(e) => {
                     // Out of descriptors: wait rather than spin.
-                    log(format_args!("accept failed: {}", e));
+                    let lang = Lang::from_env();
+                    log(format_args!("{}", Msg::ListenAcceptFailed.text(lang, &[&e])));
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }

@@ -13,11 +13,28 @@ use std::time::Duration;
 use hyper::StatusCode;
 use pyun_core::push_store::{new_token, Decision};
 use pyun_core::receive::ReceivedPush;
+use pyun_core::{Lang, Msg};
 
 use super::{handler, Ctx, Handler};
 use crate::pushes::Op;
 
 type Key = (String, String);
+
+/// What a push came to: in English for the sender (the answer's body), and in the log's
+/// language.
+pub(super) struct Said {
+    pub answer: String,
+    pub log: String,
+}
+
+impl Said {
+    fn new(ctx: &Ctx, text: impl Fn(Lang) -> String) -> Said {
+        Said {
+            answer: text(Lang::En),
+            log: text(ctx.lang),
+        }
+    }
+}
 
 async fn write<T>(
     ctx: &Ctx,
@@ -37,7 +54,7 @@ async fn write<T>(
 }
 
 /// Stores, has the push handled once, and says whether to acknowledge.
-pub(super) async fn process(ctx: &Arc<Ctx>, push: ReceivedPush) -> (StatusCode, String) {
+pub(super) async fn process(ctx: &Arc<Ctx>, push: ReceivedPush) -> (StatusCode, Said) {
     let key: Key = (push.kind.name().to_string(), push.key.clone());
     let fields = push.fields_json();
     let token = new_token();
@@ -61,13 +78,23 @@ pub(super) async fn process(ctx: &Arc<Ctx>, push: ReceivedPush) -> (StatusCode, 
             Err(e) => {
                 return (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("NOT STORED, not acknowledged: {}", e),
+                    Said::new(ctx, |l| Msg::ListenNotStored.text(l, &[&e])),
                 )
             }
         };
         match decision {
-            Decision::Handled => return (StatusCode::OK, "duplicate, acknowledged".into()),
-            Decision::Stored => return (StatusCode::OK, "new, stored, acknowledged".into()),
+            Decision::Handled => {
+                return (
+                    StatusCode::OK,
+                    Said::new(ctx, |l| Msg::ListenDuplicate.text(l, &[])),
+                )
+            }
+            Decision::Stored => {
+                return (
+                    StatusCode::OK,
+                    Said::new(ctx, |l| Msg::ListenStored.text(l, &[])),
+                )
+            }
             Decision::Handle { first } => {
                 return handle_in_task(ctx, push, key, token, first).await
             }
@@ -83,7 +110,7 @@ pub(super) async fn process(ctx: &Arc<Ctx>, push: ReceivedPush) -> (StatusCode, 
                     _ => {
                         return (
                             StatusCode::SERVICE_UNAVAILABLE,
-                            "a copy is being handled now, not acknowledged".into(),
+                            Said::new(ctx, |l| Msg::ListenBusy.text(l, &[])),
                         )
                     }
                 }
@@ -119,7 +146,7 @@ async fn handle_in_task(
     key: Key,
     token: String,
     first: bool,
-) -> (StatusCode, String) {
+) -> (StatusCode, Said) {
     let (end_tx, end_rx) = tokio::sync::watch::channel(());
     if let Ok(mut m) = ctx.in_flight.lock() {
         m.insert(key.clone(), end_rx);
@@ -142,23 +169,22 @@ async fn handle_in_task(
         })
         .await;
         drop(running);
-        let seen = if first {
-            "new"
-        } else {
-            "stored before, not yet handled"
+        let seen = |l| match first {
+            true => Msg::ListenNew.text(l, &[]),
+            false => Msg::ListenStoredBefore.text(l, &[]),
         };
         match (outcome, recorded) {
-            (Ok(()), Ok(())) => (StatusCode::OK, format!("{}, handled, acknowledged", seen)),
+            (Ok(()), Ok(())) => (
+                StatusCode::OK,
+                Said::new(&ctx, |l| Msg::ListenHandled.text(l, &[&seen(l)])),
+            ),
             (Ok(()), Err(e)) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!(
-                    "{}, handled, but NOT RECORDED as handled, not acknowledged: {}",
-                    seen, e
-                ),
+                Said::new(&ctx, |l| Msg::ListenNotRecorded.text(l, &[&seen(l), &e])),
             ),
             (Err(e), _) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("{}, HANDLER FAILED, not acknowledged: {}", seen, e),
+                Said::new(&ctx, |l| Msg::ListenHandlerFailed.text(l, &[&seen(l), &e])),
             ),
         }
     });
@@ -166,7 +192,7 @@ async fn handle_in_task(
         Ok(answer) => answer,
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the handling ended abnormally, not acknowledged: {}", e),
+            Said::new(ctx, |l| Msg::ListenAbnormal.text(l, &[&e])),
         ),
     }
 }

@@ -12,6 +12,7 @@ use pyun_core::receive::{parse_request, verify_request, PushKind};
 use pyun_core::sign::VerifyError;
 use pyun_core::text::bounded;
 use pyun_core::Error as CoreError;
+use pyun_core::{Lang, Msg};
 
 use super::{log, once, Ctx};
 
@@ -49,9 +50,20 @@ fn log_line(peer: SocketAddr, what: &str, started: Instant) {
     ));
 }
 
-/// `kind "key"` of a push for the log, the key bounded.
-fn label(kind: &str, key: &str) -> String {
-    format!("push {} {:?}", kind, bounded(key, LOGGED_KEY))
+/// `push kind "key"` for the log, the key bounded.
+fn label(lang: Lang, kind: &str, key: &str) -> String {
+    let key = format!("{:?}", bounded(key, LOGGED_KEY));
+    Msg::ListenPush.text(lang, &[&kind, &key])
+}
+
+/// A refusal before the push was read: logged in the log's language, answered in English.
+fn refused(ctx: &Ctx, peer: SocketAddr, why: impl Fn(Lang) -> String, started: Instant) -> String {
+    log_line(
+        peer,
+        &Msg::ListenRefused.text(ctx.lang, &[&why(ctx.lang)]),
+        started,
+    );
+    why(Lang::En)
 }
 
 pub(super) async fn handle(
@@ -71,22 +83,18 @@ pub(super) async fn handle(
     let body = Limited::new(req.into_body(), ctx.max_body).collect();
     let body = match tokio::time::timeout(ctx.read_timeout, body).await {
         Err(_) => {
-            log_line(peer, "refused: the body did not arrive in time", started);
-            return refuse(
-                StatusCode::REQUEST_TIMEOUT,
-                "the body did not arrive in time",
-            );
+            let why = refused(&ctx, peer, |l| Msg::ListenBodyLate.text(l, &[]), started);
+            return refuse(StatusCode::REQUEST_TIMEOUT, &why);
         }
         Ok(Err(e)) => {
             let too_big = e
                 .downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some();
-            let msg = if too_big {
-                format!("the body is larger than {} bytes", ctx.max_body)
-            } else {
-                format!("the body could not be read: {}", e)
+            let why = |l| match too_big {
+                true => Msg::ListenBodyTooLarge.text(l, &[&ctx.max_body]),
+                false => Msg::ListenBodyUnreadable.text(l, &[&e]),
             };
-            log_line(peer, &format!("refused: {}", msg), started);
+            let msg = refused(&ctx, peer, why, started);
             let status = if too_big {
                 StatusCode::PAYLOAD_TOO_LARGE
             } else {
@@ -99,47 +107,44 @@ pub(super) async fn handle(
     let push = match verify_request(content_type.as_deref(), &body, &ctx.secret) {
         Ok(p) => p,
         Err(e) => {
-            let (status, what) = match &e {
-                CoreError::Signature(VerifyError::MissingSign) => (
-                    StatusCode::BAD_REQUEST,
-                    "the push has no `sign` field".to_string(),
-                ),
-                CoreError::Signature(v) => (StatusCode::UNAUTHORIZED, v.to_string()),
-                other => (StatusCode::BAD_REQUEST, other.to_string()),
+            let status = match &e {
+                CoreError::Signature(VerifyError::MissingSign) => StatusCode::BAD_REQUEST,
+                CoreError::Signature(_) => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let what = |l| match &e {
+                CoreError::Signature(VerifyError::MissingSign) => Msg::SignMissing.text(l, &[]),
+                other => other.message(l),
             };
             let (kind, key) = parse_request(content_type.as_deref(), &body)
                 .map(|f| PushKind::of(&f))
                 .map(|(k, key)| (k.name(), key))
                 .unwrap_or(("unknown", String::new()));
-            log_line(
-                peer,
-                &format!(
-                    "{} NOT VERIFIED, not acknowledged: {}",
-                    label(kind, &key),
-                    bounded(&what, LOGGED)
-                ),
-                started,
+            let line = Msg::ListenNotVerified.text(
+                ctx.lang,
+                &[
+                    &label(ctx.lang, kind, &key),
+                    &bounded(&what(ctx.lang), LOGGED),
+                ],
             );
-            return refuse(status, &what);
+            log_line(peer, &line, started);
+            return refuse(status, &what(Lang::En));
         }
     };
-    let label = format!(
-        "{} verified ({})",
-        label(push.kind.name(), &push.key),
-        push.encoding.name()
-    );
+    let label = label(ctx.lang, push.kind.name(), &push.key);
+    let encoding = push.encoding.name();
     let (status, result) = once::process(&ctx, push).await;
-    log_line(
-        peer,
-        &format!("{}: {}", label, bounded(&result, LOGGED)),
-        started,
+    let line = Msg::ListenVerified.text(
+        ctx.lang,
+        &[&label, &encoding, &bounded(&result.log, LOGGED)],
     );
+    log_line(peer, &line, started);
     if status == StatusCode::OK {
         if !ctx.ack_delay.is_zero() {
             tokio::time::sleep(ctx.ack_delay).await;
         }
         answer(StatusCode::OK, pyun_core::push::ACK_BODY.to_string())
     } else {
-        refuse(status, &result)
+        refuse(status, &result.answer)
     }
 }

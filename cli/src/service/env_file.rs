@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use pyun_core::Msg;
+use pyun_core::{Lang, Msg};
 
 use crate::Failure;
 
@@ -16,21 +16,24 @@ pub fn read(path: &Path) -> Result<Vec<(String, String)>, Failure> {
         .map_err(|e| Failure::msg(2, Msg::EnvFileUnreadable, &[&path.display(), &e]))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Failure::msg(2, Msg::EnvFileNotUtf8, &[&path.display()]))?;
-    parse(&text).map_err(|(n, why)| Failure::msg(2, Msg::EnvFileLine, &[&path.display(), &n, &why]))
+    parse(&text).map_err(|(n, why)| {
+        let why = why.text(Lang::from_env(), &[]);
+        Failure::msg(2, Msg::EnvFileLine, &[&path.display(), &n, &why])
+    })
 }
 
 /// The variables of an env file's text; on error, the line number and what is wrong.
-fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, &'static str)> {
+fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, Msg)> {
     let mut vars = Vec::new();
     for (i, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
-        let (name, value) = line.split_once('=').ok_or((i + 1, "expected NAME=VALUE"))?;
+        let (name, value) = line.split_once('=').ok_or((i + 1, Msg::EnvFileNoEquals))?;
         let name = name.trim();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err((i + 1, "the name before = must be letters, digits and _"));
+            return Err((i + 1, Msg::EnvFileBadName));
         }
         vars.push((name.to_string(), value.to_string()));
     }
@@ -57,12 +60,9 @@ mod tests {
     fn a_bad_line_is_named_by_its_number_not_its_text() {
         assert_eq!(
             parse("A=1\nsecret-without-equals\n"),
-            Err((2, "expected NAME=VALUE"))
+            Err((2, Msg::EnvFileNoEquals))
         );
-        assert_eq!(
-            parse("# c\nBAD NAME=1"),
-            Err((2, "the name before = must be letters, digits and _"))
-        );
+        assert_eq!(parse("# c\nBAD NAME=1"), Err((2, Msg::EnvFileBadName)));
         let dir = std::env::temp_dir().join(format!("pyun-env-file-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("listen.env");

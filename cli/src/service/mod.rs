@@ -106,10 +106,5 @@ pub fn run(a: ServiceArgs, json: bool) -> Result<u8, Failure> {
 /// `pyun service` on a system without Windows services.
 #[cfg(not(windows))]
 pub fn run(_: ServiceArgs, _: bool) -> Result<u8, Failure> {
-    Err(Failure::usage(
-        "pyun service is for Windows only (it runs listen, outbox drain --follow or console as a \
-         Windows service); elsewhere run them under your service manager (systemd, launchd) / \
-         pyun service 仅用于 Windows（把 listen、outbox drain --follow 或 console 作为 Windows 服务运行）；\
-         其他系统请用自己的服务管理器（systemd、launchd）运行它们",
-    ))
+    Err(Failure::msg(2, pyun_core::Msg::ServiceWindowsOnly, &[]))
 }

@@ -23,6 +23,7 @@ use super::rotate::RotatingLog;
 use super::{capture, env_file, Action, RunArgs, ServiceArgs};
 use crate::stop::{ServiceStop, Stop};
 use crate::{Cli, Command, Failure};
+use pyun_core::{Lang, Msg};
 
 /// The log: files of at most this size, this many older ones kept (about 24 MiB in all).
 const LOG_MAX_BYTES: u64 = 4 * 1024 * 1024;
@@ -54,13 +55,9 @@ pub fn run(action: Action, json: bool) -> Result<u8, Failure> {
             // This thread becomes the dispatcher; service_main runs on a thread of its own.
             service_dispatcher::start(&r.name, ffi_service_main).map_err(|e| {
                 if os_error(&e) == Some(1063) {
-                    Failure::usage(format!(
-                        "`pyun service run` is started by Windows' service control manager: use \
-                         pyun service start --name {} / 请用 pyun service start --name {} 启动服务",
-                        r.name, r.name
-                    ))
+                    Failure::msg(2, Msg::ServiceRunByScm, &[&r.name])
                 } else {
-                    system_failure(e, "run", &r.name)
+                    system_failure(e, Msg::ServiceOpRun, &r.name)
                 }
             })?;
             Ok(0)
@@ -76,31 +73,35 @@ fn os_error(e: &windows_service::Error) -> Option<i32> {
     }
 }
 
-/// A failure of the service control manager, in words (both languages for the usual ones).
-fn system_failure(e: windows_service::Error, what: &str, name: &str) -> Failure {
-    let detail = match &e {
-        windows_service::Error::Winapi(io) => io.to_string(),
-        other => other.to_string(),
-    };
+/// A failure of the service control manager, in words (the usual ones from the catalog).
+fn system_failure(e: windows_service::Error, what: Msg, name: &str) -> Failure {
+    let lang = Lang::from_env();
     let words = match os_error(&e) {
-        Some(5) => "access denied: run the command prompt as Administrator / 拒绝访问：请以管理员身份运行命令提示符".to_string(),
-        Some(1060) => format!("there is no service named {} / 没有名为 {} 的服务", name, name),
-        Some(1072) => "the service is being removed: close the Services window (services.msc) and try again / 服务正在删除：请关闭“服务”窗口后重试".to_string(),
-        Some(1073) => format!("a service named {} exists already (pyun service uninstall --name {} first) / 已有名为 {} 的服务", name, name, name),
-        _ => detail,
+        Some(5) => Msg::ServiceAccessDenied.text(lang, &[]),
+        Some(1060) => Msg::ServiceNoSuch.text(lang, &[&name]),
+        Some(1072) => Msg::ServiceBeingRemoved.text(lang, &[]),
+        Some(1073) => Msg::ServiceExists.text(lang, &[&name]),
+        _ => match &e {
+            windows_service::Error::Winapi(io) => io.to_string(),
+            other => other.to_string(),
+        },
     };
-    Failure::usage(format!("service {} ({}): {}", name, what, words))
+    Failure::msg(
+        2,
+        Msg::ServiceFailed,
+        &[&name, &what.text(lang, &[]), &words],
+    )
 }
 
 fn manager(access: ServiceManagerAccess, name: &str) -> Result<ServiceManager, Failure> {
     ServiceManager::local_computer(None::<&str>, access)
-        .map_err(|e| system_failure(e, "open the service manager", name))
+        .map_err(|e| system_failure(e, Msg::ServiceOpManager, name))
 }
 
 fn open(name: &str, access: ServiceAccess) -> Result<windows_service::service::Service, Failure> {
     manager(ServiceManagerAccess::CONNECT, name)?
         .open_service(name, access)
-        .map_err(|e| system_failure(e, "open", name))
+        .map_err(|e| system_failure(e, Msg::ServiceOpOpen, name))
 }
 
 /// A service name that is also a file name: letters, digits, - and _.
@@ -111,10 +112,11 @@ fn check_name(name: &str) -> Result<(), Failure> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(Failure::usage(format!(
-            "--name {:?}: use 1 to 64 letters, digits, - and _ / 服务名只能用字母、数字、- 和 _",
-            name
-        )));
+        return Err(Failure::msg(
+            2,
+            Msg::ServiceName,
+            &[&format_args!("{:?}", name)],
+        ));
     }
     Ok(())
 }
@@ -129,20 +131,11 @@ fn service_command(
     for (i, arg) in command.iter().enumerate() {
         let arg = arg.to_string_lossy();
         if arg == "--app-secret" || arg.starts_with("--app-secret=") {
-            return Err(Failure::usage(
-                "--app-secret would be stored in the service's command line, which every user \
-                 can read: put PYUN_APP_SECRET=... in the --env-file instead / 不要在服务命令行里\
-                 写 --app-secret：请把 PYUN_APP_SECRET=... 写进 --env-file 文件",
-            ));
+            return Err(Failure::msg(2, Msg::ServiceSecretOnCommandLine, &[]));
         }
         if let Some((_, rest)) = arg.split_once("://") {
             if rest.split('/').next().unwrap_or("").contains('@') {
-                return Err(Failure::usage(format!(
-                    "argument {} of the command holds a URL with a user or password, which would \
-                     be stored in the service's command line / 命令的第 {} 个参数的 URL 含用户名或密码",
-                    i + 1,
-                    i + 1
-                )));
+                return Err(Failure::msg(2, Msg::ServiceUrlPassword, &[&(i + 1)]));
             }
         }
     }
@@ -165,7 +158,7 @@ fn service_command(
         }
     }
     let args = std::iter::once(OsString::from("pyun")).chain(command.iter().cloned());
-    let cli = crate::command()
+    let cli = crate::command(pyun_core::Lang::En)
         .try_get_matches_from(args)
         .and_then(|m| Cli::from_arg_matches(&m))
         .map_err(|e| {
@@ -175,12 +168,12 @@ fn service_command(
                 .next()
                 .unwrap_or("")
                 .trim_start_matches("error: ");
-            let hint = if first.contains("app-secret") {
-                " (give PYUN_APP_SECRET=... in the --env-file)"
+            let failure = Failure::msg(2, Msg::ServiceCommand, &[&first]);
+            if first.contains("app-secret") {
+                failure.followed_by(Msg::ServiceSecretHint)
             } else {
-                ""
-            };
-            Failure::usage(format!("the service's command: {}{}", first, hint))
+                failure
+            }
         })?;
     match &cli.command {
         Command::Listen(_) => Ok((cli, set)),
@@ -189,17 +182,13 @@ fn service_command(
         // user can read (console/mod.rs, env_token).
         Command::Console(_) => match crate::console::env_token()? {
             Some(_) => Ok((cli, set)),
-            None => Err(Failure::usage(format!(
-                "a console service takes its token from the --env-file: put {v}=... (e.g. 64 \
-                 random hex digits) there; a random token would be written to the service's log / \
-                 控制台服务的访问令牌须写在 --env-file 文件中：{v}=...",
-                v = crate::console::TOKEN_VAR
-            ))),
+            None => Err(Failure::msg(
+                2,
+                Msg::ServiceConsoleToken,
+                &[&crate::console::TOKEN_VAR],
+            )),
         },
-        _ => Err(Failure::usage(
-            "a service runs `listen ...`, `outbox --db FILE drain --follow ...` or `console ...` / \
-             服务只能运行 listen、outbox drain --follow 或 console",
-        )),
+        _ => Err(Failure::msg(2, Msg::ServiceOnlyListen, &[])),
     }
 }
 
@@ -215,13 +204,12 @@ fn install(
     json: bool,
 ) -> Result<u8, Failure> {
     check_name(name)?;
-    let work_dir = std::env::current_dir()
-        .map_err(|e| Failure::usage(format!("the current folder: {}", e)))?;
+    let work_dir =
+        std::env::current_dir().map_err(|e| Failure::msg(2, Msg::ServiceCurrentFolder, &[&e]))?;
     let log_dir = absolute(&log_dir.unwrap_or_else(|| work_dir.join("logs")))?;
     let env_file = env_file.as_deref().map(absolute).transpose()?;
     service_command(&command, env_file.as_deref())?;
-    let exe = std::env::current_exe()
-        .map_err(|e| Failure::usage(format!("the path of pyun.exe: {}", e)))?;
+    let exe = std::env::current_exe().map_err(|e| Failure::msg(2, Msg::ServiceExePath, &[&e]))?;
     let mut args: Vec<OsString> = ["service", "run", "--name", name, "--work-dir"]
         .iter()
         .map(OsString::from)
@@ -256,7 +244,7 @@ fn install(
         &info,
         ServiceAccess::CHANGE_CONFIG | ServiceAccess::QUERY_STATUS,
     )
-    .map_err(|e| system_failure(e, "install", name))?;
+    .map_err(|e| system_failure(e, Msg::ServiceOpInstall, name))?;
     let _ = service
         .set_description("pyun: receives or sends the P云 platform's records (pyun service)");
     // Started again 10 s after a failure (a crash, or the command ending with an error), up to
@@ -284,17 +272,11 @@ fn install(
             "restart_on_failure": restarts.is_ok(),
         }));
     } else {
-        println!(
-            "installed service {} (starts with Windows); start it now: pyun service start --name {}",
-            name, name
-        );
-        println!("  log: {}", log.display());
-        println!(
-            "已安装服务 {}（随 Windows 启动）；现在启动：pyun service start --name {}",
-            name, name
-        );
+        let lang = Lang::from_env();
+        println!("{}", Msg::ServiceInstalled.text(lang, &[&name]));
+        println!("{}", Msg::ServiceLog.text(lang, &[&log.display()]));
         if let Err(why) = restarts {
-            println!("  restart on failure not set: {}", why);
+            println!("{}", Msg::ServiceNoRestart.text(lang, &[&why]));
         }
     }
     Ok(0)
@@ -329,7 +311,7 @@ fn print_status(
 ) -> Result<u8, Failure> {
     let s = service
         .query_status()
-        .map_err(|e| system_failure(e, "status", name))?;
+        .map_err(|e| system_failure(e, Msg::ServiceOpStatus, name))?;
     let command = service
         .query_config()
         .map(|c| c.executable_path.display().to_string())
@@ -340,23 +322,18 @@ fn print_status(
             "exit_code": exit_code_of(&s), "command": command,
         }));
     } else {
-        let pid = s
-            .process_id
-            .map(|p| format!(", pid {}", p))
-            .unwrap_or_default();
-        let code = match exit_code_of(&s) {
-            0 => String::new(),
-            c => format!(", last exit code {}", c),
-        };
-        println!(
-            "service {}: {}{}{}",
-            name,
-            state_name(s.current_state),
-            pid,
-            code
-        );
+        let lang = Lang::from_env();
+        let mut line = Msg::ServiceState.text(lang, &[&name, &state_name(s.current_state)]);
+        if let Some(p) = s.process_id {
+            line.push_str(&Msg::ServicePid.text(lang, &[&p]));
+        }
+        match exit_code_of(&s) {
+            0 => {}
+            c => line.push_str(&Msg::ServiceLastExit.text(lang, &[&c])),
+        }
+        println!("{}", line);
         if !command.is_empty() {
-            println!("  command: {}", command);
+            println!("{}", Msg::ServiceCommandLine.text(lang, &[&command]));
         }
     }
     Ok(0)
@@ -373,21 +350,18 @@ fn wait_for(
     loop {
         let s = service
             .query_status()
-            .map_err(|e| system_failure(e, "status", name))?;
+            .map_err(|e| system_failure(e, Msg::ServiceOpStatus, name))?;
         if s.current_state == want
             || (want == ServiceState::Running && s.current_state == ServiceState::Stopped)
         {
             return Ok(s);
         }
         if Instant::now() >= deadline {
-            return Err(Failure::usage(format!(
-                "service {}: still {} after {} s / 服务 {} 在 {} 秒后仍未就绪",
-                name,
-                state_name(s.current_state),
-                limit.as_secs(),
-                name,
-                limit.as_secs()
-            )));
+            return Err(Failure::msg(
+                2,
+                Msg::ServiceStill,
+                &[&name, &state_name(s.current_state), &limit.as_secs()],
+            ));
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -398,17 +372,15 @@ fn start(name: &str, json: bool) -> Result<u8, Failure> {
     let service = open(name, access)?;
     match service.start::<&str>(&[]) {
         Err(e) if os_error(&e) == Some(1056) => {} // already running
-        r => r.map_err(|e| system_failure(e, "start", name))?,
+        r => r.map_err(|e| system_failure(e, Msg::ServiceOpStart, name))?,
     }
     let s = wait_for(&service, name, ServiceState::Running, START_WAIT)?;
     if s.current_state == ServiceState::Stopped {
-        return Err(Failure::usage(format!(
-            "service {} stopped while starting (exit code {}): its log says why (the --log-dir \
-             in `pyun service status --name {}`) / 服务启动后即停止，原因见其日志",
-            name,
-            exit_code_of(&s),
-            name
-        )));
+        return Err(Failure::msg(
+            2,
+            Msg::ServiceStoppedStarting,
+            &[&name, &exit_code_of(&s)],
+        ));
     }
     print_status(name, &service, json)
 }
@@ -419,7 +391,7 @@ fn stop(name: &str, json: bool) -> Result<u8, Failure> {
     match service.stop() {
         Err(e) if os_error(&e) == Some(1062) => {} // not running
         r => {
-            r.map_err(|e| system_failure(e, "stop", name))?;
+            r.map_err(|e| system_failure(e, Msg::ServiceOpStop, name))?;
         }
     }
     wait_for(&service, name, ServiceState::Stopped, STOP_WAIT)?;
@@ -431,26 +403,23 @@ fn uninstall(name: &str, json: bool) -> Result<u8, Failure> {
     let service = open(name, access)?;
     let s = service
         .query_status()
-        .map_err(|e| system_failure(e, "status", name))?;
+        .map_err(|e| system_failure(e, Msg::ServiceOpStatus, name))?;
     if s.current_state != ServiceState::Stopped {
         match service.stop() {
             Err(e) if os_error(&e) == Some(1062) => {}
             r => {
-                r.map_err(|e| system_failure(e, "stop", name))?;
+                r.map_err(|e| system_failure(e, Msg::ServiceOpStop, name))?;
             }
         }
         wait_for(&service, name, ServiceState::Stopped, STOP_WAIT)?;
     }
     service
         .delete()
-        .map_err(|e| system_failure(e, "uninstall", name))?;
+        .map_err(|e| system_failure(e, Msg::ServiceOpUninstall, name))?;
     if json {
         crate::print_json(&serde_json::json!({"name": name, "installed": false}));
     } else {
-        println!(
-            "service {} stopped and removed / 服务 {} 已停止并删除",
-            name, name
-        );
+        println!("{}", Msg::ServiceRemoved.text(Lang::from_env(), &[&name]));
     }
     Ok(0)
 }
@@ -517,7 +486,7 @@ fn stamp() -> String {
 /// The service's thread: its settings are this process's own arguments (`service run ...`,
 /// parsed again here: the service control manager passes service_main only StartService's).
 fn service_main(_: Vec<OsString>) {
-    let parsed = crate::command()
+    let parsed = crate::command(pyun_core::Lang::En)
         .try_get_matches_from(std::env::args_os())
         .and_then(|m| Cli::from_arg_matches(&m));
     let r = match parsed.map(|c| c.command) {
@@ -561,48 +530,32 @@ fn service_main(_: Vec<OsString>) {
             return;
         }
     };
-    println!(
-        "{} service {} starting: pyun {}, process {}",
-        stamp(),
-        r.name,
-        env!("CARGO_PKG_VERSION"),
-        std::process::id()
-    );
+    let lang = Lang::from_env();
+    let version = env!("CARGO_PKG_VERSION");
+    let starting = Msg::ServiceStarting.text(lang, &[&r.name, &version, &std::process::id()]);
+    println!("{} {}", stamp(), starting);
     let code = match run_command(&r, stop, &reporter) {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("{} pyun: {}", stamp(), f.text(pyun_core::Lang::from_env()));
+            eprintln!("{} pyun: {}", stamp(), f.text(lang));
             f.code
         }
     };
-    println!(
-        "{} service {} stopped (exit code {})",
-        stamp(),
-        r.name,
-        code
-    );
+    let stopped = Msg::ServiceStopped.text(lang, &[&r.name, &code]);
+    println!("{} {}", stamp(), stopped);
     capture.sync();
     reporter.stopped(code.into());
 }
 
 /// The service's command, in its folder with its env file, until the service's Stop.
 fn run_command(r: &RunArgs, stop: Arc<ServiceStop>, reporter: &Reporter) -> Result<u8, Failure> {
-    std::env::set_current_dir(&r.work_dir).map_err(|e| {
-        Failure::usage(format!(
-            "the service's folder {}: {}",
-            r.work_dir.display(),
-            e
-        ))
-    })?;
+    std::env::set_current_dir(&r.work_dir)
+        .map_err(|e| Failure::msg(2, Msg::ServiceFolder, &[&r.work_dir.display(), &e]))?;
     let (cli, names) = service_command(&r.command, r.env_file.as_deref())?;
     if let Some(f) = &r.env_file {
         // names only: the values may be secrets
-        println!(
-            "{} environment from {}: {}",
-            stamp(),
-            f.display(),
-            names.join(", ")
-        );
+        let env = Msg::ServiceEnv.text(Lang::from_env(), &[&f.display(), &names.join(", ")]);
+        println!("{} {}", stamp(), env);
     }
     reporter.running();
     crate::run(cli, Stop::Service(stop))

@@ -31,6 +31,7 @@ impl Listener {
     /// arguments).
     pub fn start_with(command: &mut Command, db: &Path, extra: &[&str]) -> Listener {
         let mut child = command
+            .env("PYUN_LANG", "en")
             .args(["listen", "--port", "0", "--db"])
             .arg(db)
             .args(extra)
@@ -162,6 +163,7 @@ pub fn runs(dir: &Path) -> Vec<String> {
 
 pub fn pushes_json(db: &Path) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_pyun"))
+        .env("PYUN_LANG", "en")
         .args(["pushes", "--db"])
         .arg(db)
         .args(["list", "--json"])

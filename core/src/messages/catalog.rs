@@ -437,9 +437,363 @@ catalog! {
     EnvFileLine:
         "env file {0}, line {1}: {2}",
         "环境变量文件 {0} 第 {1} 行：{2}";
+    EnvFileNoEquals:
+        "expected NAME=VALUE",
+        "格式应为 名称=值";
+    EnvFileBadName:
+        "the name before = must be letters, digits and _",
+        "= 前面的名称只能由字母、数字和 _ 组成";
     CliInternal:
         "internal error: {0} (please report it)",
         "内部错误：{0}（请报告此问题）";
+    ServiceRunByScm:
+        "`pyun service run` is started by Windows' service control manager: use pyun service start --name {0}",
+        "`pyun service run` 由 Windows 服务控制管理器启动：请用 pyun service start --name {0} 启动服务";
+    ServiceFailed:
+        "service {0} ({1}): {2}",
+        "服务 {0}（{1}）：{2}";
+    ServiceOpManager:
+        "open the service manager",
+        "打开服务管理器";
+    ServiceOpOpen:
+        "open",
+        "打开";
+    ServiceOpInstall:
+        "install",
+        "安装";
+    ServiceOpStatus:
+        "status",
+        "查询状态";
+    ServiceOpStart:
+        "start",
+        "启动";
+    ServiceOpStop:
+        "stop",
+        "停止";
+    ServiceOpUninstall:
+        "uninstall",
+        "删除";
+    ServiceOpRun:
+        "run",
+        "运行";
+    ServiceAccessDenied:
+        "access denied: run the command prompt as Administrator",
+        "拒绝访问：请以管理员身份运行命令提示符";
+    ServiceNoSuch:
+        "there is no service named {0}",
+        "没有名为 {0} 的服务";
+    ServiceBeingRemoved:
+        "the service is being removed: close the Services window (services.msc) and try again",
+        "服务正在删除：请关闭“服务”窗口（services.msc）后重试";
+    ServiceExists:
+        "a service named {0} exists already (pyun service uninstall --name {0} first)",
+        "已有名为 {0} 的服务（请先运行 pyun service uninstall --name {0}）";
+    ServiceName:
+        "--name {0}: use 1 to 64 letters, digits, - and _",
+        "--name {0}：服务名只能用 1 到 64 个字母、数字、- 和 _";
+    ServiceSecretOnCommandLine:
+        "--app-secret would be stored in the service's command line, which every user can read: put PYUN_APP_SECRET=... in the --env-file instead",
+        "不要在服务命令行里写 --app-secret（每个用户都能读到服务的命令行）：请把 PYUN_APP_SECRET=... 写进 --env-file 文件";
+    ServiceUrlPassword:
+        "argument {0} of the command holds a URL with a user or password, which would be stored in the service's command line",
+        "命令的第 {0} 个参数的 URL 含用户名或密码，它会被保存在服务的命令行中";
+    ServiceCommand:
+        "the service's command: {0}",
+        "服务的命令：{0}";
+    ServiceSecretHint:
+        " (give PYUN_APP_SECRET=... in the --env-file)",
+        "（请在 --env-file 中给出 PYUN_APP_SECRET=...）";
+    ServiceOnlyListen:
+        "a service runs `listen ...`, `outbox --db FILE drain --follow ...` or `console ...`",
+        "服务只能运行 `listen ...`、`outbox --db 文件 drain --follow ...` 或 `console ...`";
+    ServiceConsoleToken:
+        "a console service takes its token from the --env-file: put {0}=... (e.g. 64 random hex digits) there; a random token would be written to the service's log",
+        "控制台服务的访问令牌须写在 --env-file 文件中：请在其中写 {0}=...（例如 64 个随机十六进制数字）；随机令牌会被写进服务的日志";
+    ServiceCurrentFolder:
+        "the current folder: {0}",
+        "当前文件夹：{0}";
+    ServiceExePath:
+        "the path of pyun.exe: {0}",
+        "pyun.exe 的路径：{0}";
+    ServiceInstalled:
+        "installed service {0} (starts with Windows); start it now: pyun service start --name {0}",
+        "已安装服务 {0}（随 Windows 启动）；现在启动：pyun service start --name {0}";
+    ServiceLog:
+        "  log: {0}",
+        "  日志：{0}";
+    ServiceNoRestart:
+        "  restart on failure not set: {0}",
+        "  未能设置失败后自动重启：{0}";
+    ServiceState:
+        "service {0}: {1}",
+        "服务 {0}：{1}";
+    ServicePid:
+        ", pid {0}",
+        "，进程 {0}";
+    ServiceLastExit:
+        ", last exit code {0}",
+        "，上次退出码 {0}";
+    ServiceCommandLine:
+        "  command: {0}",
+        "  命令：{0}";
+    ServiceStill:
+        "service {0}: still {1} after {2} s",
+        "服务 {0} 在 {2} 秒后仍为 {1}";
+    ServiceStoppedStarting:
+        "service {0} stopped while starting (exit code {1}): its log says why (the --log-dir in `pyun service status --name {0}`)",
+        "服务 {0} 启动后即停止（退出码 {1}）：原因见其日志（`pyun service status --name {0}` 中的 --log-dir）";
+    ServiceRemoved:
+        "service {0} stopped and removed",
+        "服务 {0} 已停止并删除";
+    ServiceStarting:
+        "service {0} starting: pyun {1}, process {2}",
+        "服务 {0} 正在启动：pyun {1}，进程 {2}";
+    ServiceStopped:
+        "service {0} stopped (exit code {1})",
+        "服务 {0} 已停止（退出码 {1}）";
+    ServiceFolder:
+        "the service's folder {0}: {1}",
+        "服务的文件夹 {0}：{1}";
+    ServiceEnv:
+        "environment from {0}: {1}",
+        "环境变量来自 {0}：{1}";
+    ServiceWindowsOnly:
+        "pyun service is for Windows only (it runs listen, outbox drain --follow or console as a Windows service); elsewhere run them under your service manager (systemd, launchd)",
+        "pyun service 仅用于 Windows（把 listen、outbox drain --follow 或 console 作为 Windows 服务运行）；其他系统请用自己的服务管理器（systemd、launchd）运行它们";
+    PushLine:
+        "#{0} {1} {2} {3} received {4} deliveries {5} {6}",
+        "#{0} {1} {2} {3} 收到于 {4} 送达 {5} 次 {6}";
+    PushHandled:
+        "handled {0}",
+        "已处理于 {0}";
+    PushNotHandled:
+        "NOT HANDLED ({0} failure(s){1})",
+        "未处理（失败 {0} 次{1}）";
+    CliEndpoint:
+        "unknown endpoint {0}: expected enter, leave, release or update",
+        "未知的接口 {0}：应为 enter、leave、release 或 update";
+    CliCtrlC:
+        "cannot handle Ctrl+C: {0}",
+        "无法处理 Ctrl+C：{0}";
+    CliNoteFlat:
+        "pyun: note: read as flat fields; if this is a record file of `{0}` as pushed, add --endpoint {0}",
+        "pyun：提示：已按平铺字段读取；如果这是 push 所用的 `{0}` 记录文件，请加 --endpoint {0}";
+    CliNoteRecord:
+        "pyun: note: read as a record of `{0}` (its fields say so; --endpoint chooses)",
+        "pyun：提示：已按 `{0}` 记录读取（由其字段判断；可用 --endpoint 指定）";
+    PushResult:
+        "{0} {1}: {2} (code {3}, seqno {4}) after {5} attempt(s), {6} ms",
+        "{0} {1}：{2}（code {3}，流水号 seqno {4}），共尝试 {5} 次，{6} 毫秒";
+    CliDiagnosis:
+        "diagnosis: {0}",
+        "诊断：{0}";
+    CliHint:
+        "hint: {0}",
+        "平台提示：{0}";
+    CliLastError:
+        "last error: {0}",
+        "上次错误：{0}";
+    ExplainFieldArg:
+        "--field {0}: expected NAME=VALUE, e.g. leave_image_hash=3EF48C1A8A95DF308EFF872082280815",
+        "--field {0}：格式应为 字段名=值，例如 leave_image_hash=3EF48C1A8A95DF308EFF872082280815";
+    ExplainPlatform:
+        "platform: {0}",
+        "平台签名串：{0}";
+    ExplainLocal:
+        "local:    {0}",
+        "本地签名串：{0}";
+    VerifyValid:
+        "valid",
+        "签名有效";
+    VerifyValidSkipped:
+        "valid (empty values skipped: the older rule)",
+        "签名有效（跳过了空值：旧规则）";
+    VerifyInvalid:
+        "invalid: {0}",
+        "签名无效：{0}";
+    CliFraction:
+        "{0} must be between 0 and 1, got {1}",
+        "{0} 必须在 0 到 1 之间，实际为 {1}";
+    SandboxListening:
+        "pyun sandbox listening on {0}",
+        "pyun 沙箱已启动，监听 {0}";
+    SandboxUrls:
+        "records: GET {0}/_sandbox/records · counters: GET {0}/_sandbox/counters",
+        "已收记录：GET {0}/_sandbox/records · 计数：GET {0}/_sandbox/counters";
+    SendPushKind:
+        "unknown push kind {0}: expected leave or payment",
+        "未知的推送类型 {0}：应为 leave 或 payment";
+    SendPushAcked:
+        "acknowledged after {0} attempt(s)",
+        "已确认，共尝试 {0} 次";
+    SendPushNotAcked:
+        "not acknowledged after {0} attempt(s); last answer: HTTP {1} {2}",
+        "尝试 {0} 次后仍未确认；最后的应答：HTTP {1} {2}";
+    DemoStart:
+        "pyun demo: sandbox of the {0} platform at {1} (app_secret {2})",
+        "pyun 演示：{0} 平台的沙箱位于 {1}（app_secret {2}）";
+    DemoNoteEnter:
+        "photo enter.gif",
+        "照片 enter.gif";
+    DemoNoteLeave:
+        "photo leave.bmp + payment_list; sandbox injects one 503",
+        "照片 leave.bmp + payment_list；沙箱注入一次 503";
+    DemoNoteRelease:
+        "abnormal release",
+        "异常放行";
+    DemoNoteUpdate:
+        "record update",
+        "记录更新";
+    DemoNoteWrongSecret:
+        "signed with a wrong app_secret on purpose",
+        "故意用错误的 app_secret 签名";
+    DemoError:
+        "error: {0}",
+        "错误：{0}";
+    DemoDiagnosis:
+        "diagnosis #{0}: {1}",
+        "诊断 #{0}：{1}";
+    DemoAccepted:
+        "sandbox accepted {0} record(s), {1} duplicate(s) answered as a success and not stored again: {2}",
+        "沙箱接收了 {0} 条记录，{1} 条重复记录按成功应答且未再次保存：{2}";
+    DemoFinished:
+        "demo finished: every step ended as expected",
+        "演示结束：每一步的结果都符合预期";
+    DemoStep:
+        "step {0} ({1}) ended as {2}",
+        "第 {0} 步（{1}）的结果为 {2}";
+    DemoCount:
+        "the sandbox holds {0} records, expected {1}",
+        "沙箱中有 {0} 条记录，应为 {1} 条";
+    DemoUnexpected:
+        "demo: {0}",
+        "演示：{0}";
+    ConsoleLang:
+        "--lang: {0} is not a language of the console: en or zh",
+        "--lang：{0} 不是控制台支持的语言：应为 en 或 zh";
+    ConsoleNotLoopback:
+        "--host {0}: not a loopback address; the console can change the queues, so binding where other machines reach it needs --allow-remote",
+        "--host {0}：不是本机回环地址；控制台可以改动队列，绑定到其他机器能访问的地址需要加 --allow-remote";
+    ConsoleNoOutbox:
+        "--outbox {0}: no such file (the console shows existing outboxes, it makes none)",
+        "--outbox {0}：文件不存在（控制台只显示已有的发件箱，不会新建）";
+    ConsoleSlow:
+        "warning: {0} (the page works, more slowly)",
+        "警告：{0}（页面可用，但较慢）";
+    ConsoleSlowPushes:
+        "warning: push store {0}: adding indexes: {1} (the page works, more slowly)",
+        "警告：推送存储 {0}：添加索引失败：{1}（页面可用，但较慢）";
+    ConsoleTokenChars:
+        "{0}: give 32 to 256 characters of A-Z, a-z, 0-9, - _ . ~ (e.g. 64 random hex digits)",
+        "{0} 须为 32 到 256 个字母、数字或 - _ . ~（例如 64 个随机十六进制数字）";
+    ConsoleUrl:
+        "pyun console: {0}",
+        "pyun 控制台 {0}";
+    ConsoleRemote:
+        "warning: the console listens on {0} (--allow-remote): other machines can reach it, over plain HTTP; anyone with the URL can requeue and purge",
+        "警告：控制台在 {0} 上监听（--allow-remote）：其他机器可以通过未加密的 HTTP 访问它；任何拿到该网址的人都能重新排队和清除记录";
+    ConsoleReadOnly:
+        "read-only: actions are refused",
+        "只读：拒绝一切操作";
+    ConsoleFailed:
+        "console: {0}",
+        "控制台：{0}";
+    ListenExecMissing:
+        "--exec: the handler program {0} cannot be run: no such executable file ({1}); give its path (relative to {2}) or a program on the PATH",
+        "--exec：无法运行处理程序 {0}：没有这个可执行文件（{1}）；请给出它的路径（相对于 {2}）或 PATH 中的程序";
+    ListenExecNotFound:
+        "not found, or not executable: chmod +x",
+        "找不到，或不可执行：chmod +x";
+    ListenExecNotOnPath:
+        "not on the PATH",
+        "不在 PATH 中";
+    ListenStarted:
+        "listening on http://{0} (store {1}); Ctrl+C stops",
+        "正在监听 http://{0} （存储 {1}）；按 Ctrl+C 停止";
+    ListenReleased:
+        "{0} push(es) were being handled when the listener last ended: handled again on their next delivery",
+        "上次监听结束时有 {0} 条推送正在处理：它们下次送达时会再次处理";
+    ListenRefused:
+        "refused: {0}",
+        "已拒绝：{0}";
+    ListenBodyLate:
+        "the body did not arrive in time",
+        "请求体未按时到达";
+    ListenBodyTooLarge:
+        "the body is larger than {0} bytes",
+        "请求体超过 {0} 字节";
+    ListenBodyUnreadable:
+        "the body could not be read: {0}",
+        "无法读取请求体：{0}";
+    ListenPush:
+        "push {0} {1}",
+        "推送 {0} {1}";
+    ListenNotVerified:
+        "{0} NOT VERIFIED, not acknowledged: {1}",
+        "{0} 验签未通过，未确认：{1}";
+    ListenVerified:
+        "{0} verified ({1}): {2}",
+        "{0} 验签通过（{1}）：{2}";
+    ListenNotStored:
+        "NOT STORED, not acknowledged: {0}",
+        "未保存，未确认：{0}";
+    ListenDuplicate:
+        "duplicate, acknowledged",
+        "重复推送，已确认";
+    ListenStored:
+        "new, stored, acknowledged",
+        "新推送，已保存，已确认";
+    ListenBusy:
+        "a copy is being handled now, not acknowledged",
+        "另一份副本正在处理，未确认";
+    ListenNew:
+        "new",
+        "新推送";
+    ListenStoredBefore:
+        "stored before, not yet handled",
+        "此前已保存，尚未处理";
+    ListenHandled:
+        "{0}, handled, acknowledged",
+        "{0}，已处理，已确认";
+    ListenNotRecorded:
+        "{0}, handled, but NOT RECORDED as handled, not acknowledged: {1}",
+        "{0}，已处理，但未能记录为已处理，未确认：{1}";
+    ListenHandlerFailed:
+        "{0}, HANDLER FAILED, not acknowledged: {1}",
+        "{0}，处理程序失败，未确认：{1}";
+    ListenAbnormal:
+        "the handling ended abnormally, not acknowledged: {0}",
+        "处理异常结束，未确认：{0}";
+    ListenAcceptFailed:
+        "accept failed: {0}",
+        "接受连接失败：{0}";
+    ListenStopped:
+        "stopped",
+        "已停止";
+    FollowStarted:
+        "delivering from {0}",
+        "正在投递 {0} 中的记录";
+    FollowStopped:
+        "{0} record(s) still pending, kept for the next run",
+        "仍有 {0} 条记录待发，留待下次运行";
+    OutboxWaiting:
+        "#{0} {1} {2} ({3}, {4} attempt(s))",
+        "#{0} {1} {2}（{3}，已尝试 {4} 次）";
+    ErrorSuffix:
+        ": {0}",
+        "：{0}";
+    OutboxNextAt:
+        "next attempt at {0}",
+        "下次尝试于 {0}";
+    OutboxDueNow:
+        "due now",
+        "现在就发";
+    OutboxDeadLine:
+        "#{0} {1} {2} after {3} attempt(s): {4}",
+        "#{0} {1} {2}，已尝试 {3} 次：{4}";
+    OutboxRecordLine:
+        "#{0} {1} {2} {3} after {4} attempt(s)",
+        "#{0} {1} {2} {3}，已尝试 {4} 次";
 
     // The C ABI's own refusals of its arguments (ffi-c/).
     FfiNull:
