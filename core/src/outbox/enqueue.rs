@@ -43,14 +43,19 @@ impl Outbox {
         // The stored record pins each photo's MD5 in its `*_hash` field. The request builder
         // checks a given hash against the bytes it sends, so a photo damaged inside the
         // database is dead-lettered with a hash mismatch instead of being sent.
-        let mut stored: serde_json::Value =
-            serde_json::from_str(&record.to_json()).map_err(|e| Error::Json(e.to_string()))?;
-        if let Some(obj) = stored.as_object_mut() {
-            for part in request.files() {
-                if let Some(hash_field) = part.field().hash_field() {
-                    obj.insert(hash_field.into(), part.md5().into());
+        // Without photos the record's JSON is stored as it is (no parse and write again).
+        let mut json = record.to_json();
+        if !request.files().is_empty() {
+            let mut stored: serde_json::Value =
+                serde_json::from_str(&json).map_err(|e| Error::Json(e.to_string()))?;
+            if let Some(obj) = stored.as_object_mut() {
+                for part in request.files() {
+                    if let Some(hash_field) = part.field().hash_field() {
+                        obj.insert(hash_field.into(), part.md5().into());
+                    }
                 }
             }
+            json = stored.to_string();
         }
         let endpoint = record.endpoint();
         let get = |k: &str| request.field(k).unwrap_or_default().to_string();
@@ -72,7 +77,7 @@ impl Outbox {
             endpoint,
             serial: get("parking_serial"),
             key: get(endpoint.dedup_field()),
-            json: stored.to_string(),
+            json,
             files,
         })
     }

@@ -43,18 +43,19 @@ pub(super) struct Row {
 #[derive(Default)]
 pub(super) struct Group {
     queue: Mutex<Queue>,
-    /// Signalled when a leader hands over results and the lead.
-    done: Condvar,
 }
+
+/// One result of the commit path; an error is a store error's message.
+type Outcome = std::result::Result<i64, Text>;
 
 #[derive(Default)]
 struct Queue {
-    /// Rows not yet taken by a leader, with their tickets.
-    waiting: Vec<(u64, Row)>,
+    /// Rows not yet taken by a leader: ticket, row, and how to wake its enqueuer.
+    waiting: Vec<(u64, Row, Arc<Condvar>)>,
     /// A leader is committing.
     leading: bool,
-    /// Results not yet picked up by their enqueuer; an error is a store error's message.
-    results: HashMap<u64, std::result::Result<i64, Text>>,
+    /// Results not yet picked up by their enqueuer.
+    results: HashMap<u64, Outcome>,
     next_ticket: u64,
     /// Records committed since this outbox last checkpointed after a commit.
     since_checkpoint: u64,
@@ -70,16 +71,25 @@ impl Group {
 /// dropped without (a panic in the leader), an error for every row of the batch.
 struct Lead<'a> {
     group: &'a Group,
-    tickets: Vec<u64>,
+    /// The batch's tickets and the condition variables of their enqueuers.
+    members: Vec<(u64, Arc<Condvar>)>,
     path: &'a std::path::Path,
     posted: bool,
 }
 
 impl Lead<'_> {
-    fn post(&mut self, results: Vec<std::result::Result<i64, Text>>, committed: u64) -> bool {
+    /// Hands out the results and the lead; wakes exactly the batch's enqueuers and the next
+    /// leader (the first one waiting), not every waiting thread. Whether a checkpoint is due.
+    fn post(&mut self, results: Vec<Outcome>, committed: u64) -> bool {
+        self.posted = true;
         let mut q = self.group.queue();
-        q.results.extend(self.tickets.iter().copied().zip(results));
+        let mut wake: Vec<Arc<Condvar>> = Vec::with_capacity(self.members.len() + 1);
+        for ((ticket, cv), result) in self.members.drain(..).zip(results) {
+            q.results.insert(ticket, result);
+            wake.push(cv);
+        }
         q.leading = false;
+        wake.extend(q.waiting.first().map(|w| w.2.clone()));
         q.since_checkpoint += committed;
         // A checkpoint is owed once half the side file's slots name records that may live only
         // in the WAL: a grouped commit packs many records per page, so SQLite's own checkpoint
@@ -89,9 +99,10 @@ impl Lead<'_> {
         if due {
             q.since_checkpoint = 0;
         }
-        self.posted = true;
         drop(q);
-        self.group.done.notify_all();
+        for cv in wake {
+            cv.notify_one();
+        }
         due
     }
 }
@@ -109,13 +120,8 @@ impl Drop for Lead<'_> {
                 &"the thread committing it failed (a panic)",
             ],
         );
-        let mut q = self.group.queue();
-        for t in &self.tickets {
-            q.results.insert(*t, Err(text.clone()));
-        }
-        q.leading = false;
-        drop(q);
-        self.group.done.notify_all();
+        let failed = self.members.iter().map(|_| Err(text.clone())).collect();
+        self.post(failed, 0);
     }
 }
 
@@ -132,21 +138,22 @@ impl Outbox {
     /// returns its id.
     pub(super) fn commit_row(&self, row: Row) -> Result<i64> {
         let group = &self.inner.group;
+        let me = Arc::new(Condvar::new());
         let mut q = group.queue();
         let ticket = q.next_ticket;
         q.next_ticket += 1;
-        q.waiting.push((ticket, row));
+        q.waiting.push((ticket, row, me.clone()));
         loop {
             if let Some(result) = q.results.remove(&ticket) {
                 return result.map_err(Error::Store);
             }
             if q.leading {
-                q = group.done.wait(q).unwrap_or_else(|e| e.into_inner());
+                q = me.wait(q).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
             q.leading = true;
             let take = q.waiting.len().min(MAX_BATCH);
-            let batch: Vec<(u64, Row)> = q.waiting.drain(..take).collect();
+            let batch: Vec<(u64, Row, Arc<Condvar>)> = q.waiting.drain(..take).collect();
             drop(q);
             self.lead(batch);
             q = group.queue();
@@ -154,36 +161,39 @@ impl Outbox {
     }
 
     /// Commits `batch` as the leader, hands out the results, then logs what went wrong.
-    fn lead(&self, batch: Vec<(u64, Row)>) {
-        let (tickets, rows): (Vec<u64>, Vec<Row>) = batch.into_iter().unzip();
+    fn lead(&self, batch: Vec<(u64, Row, Arc<Condvar>)>) {
+        let mut members = Vec::with_capacity(batch.len());
+        let mut rows = Vec::with_capacity(batch.len());
+        for (ticket, row, cv) in batch {
+            members.push((ticket, cv));
+            rows.push(row);
+        }
         let mut lead = Lead {
             group: &self.inner.group,
-            tickets,
+            members,
             path: &self.inner.path,
             posted: false,
         };
         let results = self.commit_rows(&rows);
         // The side file learns of each committed record before its enqueuer returns.
-        let mut unwritten = Vec::new();
-        for (row, result) in rows.iter().zip(&results) {
-            if let Ok(id) = result {
-                if let Err(e) = self.inner.enqueued.write(*id, row.endpoint, &row.key) {
-                    unwritten.push((*id, e));
-                }
-            }
-        }
-        let committed = results.iter().filter(|r| r.is_ok()).count() as u64;
-        let checkpoint_due = lead.post(results, committed);
-        if committed > 0 {
+        let stored: Vec<(i64, Endpoint, &str)> = rows
+            .iter()
+            .zip(&results)
+            .filter_map(|(row, r)| r.as_ref().ok().map(|id| (*id, row.endpoint, &row.key[..])))
+            .collect();
+        let unwritten = self.inner.enqueued.write(&stored).err();
+        let checkpoint_due = lead.post(results, stored.len() as u64);
+        if !stored.is_empty() {
             self.inner.wake.notify();
         }
         // No lock held and the lead handed over: logging (and checkpointing) from here on
         // delays no other enqueue's return.
-        for (id, e) in unwritten {
+        if let Some(e) = unwritten {
+            let ids: Vec<String> = stored.iter().map(|s| format!("#{}", s.0)).collect();
             log::error!(
-                "outbox {}: record #{} is stored, but its id could not be written to the -enqueued file: {}",
+                "outbox {}: records {} are stored, but their ids could not be written to the -enqueued file: {}",
                 self.inner.path.display(),
-                id,
+                ids.join(", "),
                 e
             );
         }
@@ -197,9 +207,8 @@ impl Outbox {
 
     /// Commits as many of `rows` as can be: one transaction, and again without each row whose
     /// statements fail. One result per row.
-    fn commit_rows(&self, rows: &[Row]) -> Vec<std::result::Result<i64, Text>> {
-        let mut results: Vec<Option<std::result::Result<i64, Text>>> =
-            rows.iter().map(|_| None).collect();
+    fn commit_rows(&self, rows: &[Row]) -> Vec<Outcome> {
+        let mut results: Vec<Option<Outcome>> = rows.iter().map(|_| None).collect();
         let mut todo: Vec<usize> = (0..rows.len()).collect();
         let mut conn = self.conn();
         while !todo.is_empty() {
