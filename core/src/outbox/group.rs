@@ -306,3 +306,68 @@ fn insert(tx: &Connection, row: &Row, now: i64, grace: i64) -> rusqlite::Result<
     }
     Ok(id)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::outbox::OutboxOptions;
+    use crate::record::AnyRecord;
+
+    /// A leader that panics mid-commit: its drop guard hands every enqueue of its batch an
+    /// error naming the panic (none hangs), gives the lead back, and the outbox goes on.
+    #[test]
+    fn a_panicking_leader_fails_its_batch_and_hangs_no_one() {
+        let dir = std::env::temp_dir().join(format!("pyun-outbox-group-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ob = Outbox::open(dir.join("q.db"), OutboxOptions::default()).unwrap();
+        let record = || {
+            let json = include_str!("../../../examples/data/enter.json");
+            AnyRecord::from_json(Endpoint::Enter, json).unwrap()
+        };
+        let group = &ob.inner.group;
+        // This thread holds the lead, as a leader in the middle of a commit does.
+        group.queue().leading = true;
+        std::thread::scope(|s| {
+            let follower = s.spawn(|| ob.enqueue(&record(), &[]));
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let batch = loop {
+                let mut q = group.queue();
+                if !q.waiting.is_empty() {
+                    break q.waiting.drain(..).collect::<Vec<_>>();
+                }
+                drop(q);
+                assert!(
+                    Instant::now() < deadline,
+                    "the enqueue never queued its row"
+                );
+                std::thread::yield_now();
+            };
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _lead = Lead {
+                    group,
+                    members: batch.into_iter().map(|(t, _, cv)| (t, cv)).collect(),
+                    path: &ob.inner.path,
+                    posted: false,
+                };
+                panic!("a bug in the commit path");
+            }));
+            assert!(panicked.is_err());
+            let err = follower.join().unwrap().unwrap_err();
+            assert!(matches!(err, Error::Store(_)), "{:?}", err);
+            let text = err.to_string();
+            assert!(
+                text.contains("NOT stored") && text.contains("panic"),
+                "{}",
+                text
+            );
+        });
+        assert!(!group.queue().leading);
+        assert_eq!(ob.enqueue(&record(), &[]).unwrap(), 1);
+        assert_eq!(ob.counts().unwrap().pending, 1);
+        drop(ob);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
