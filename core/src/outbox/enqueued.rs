@@ -4,13 +4,14 @@
 //!
 //! A fixed file: a header naming the database it belongs to (its tag, `PRAGMA user_version`,
 //! random per outbox), then [`SLOTS`] slots. The record with id N is written to slot N % SLOTS
-//! after its commit (a grouped commit's slots in one write), then fsynced. The highest id in the file is therefore the highest committed
-//! id, and the slots also name the endpoint and key of the last [`SLOTS`] records, which is what
-//! a loss report can say about them. Writing a slot per id (instead of one "highest id" value)
-//! keeps the file right when several processes enqueue into one database: each writes its own
-//! slot. The file is made with the database, in its creating transaction, at its full size, so
-//! that a missing, shortened, overwritten or foreign file is told apart from a new outbox (see
-//! [`inspect`]): the evidence is never silently absent.
+//! after its commit (a grouped commit's slots in one write), then fsynced. The highest id in the
+//! file is therefore the highest committed id, and the slots also name the endpoint and key of
+//! the last [`SLOTS`] records, which is what a loss report can say about them. Writing a slot
+//! per id (instead of one "highest id" value) keeps the file right when several processes
+//! enqueue into one database: each writes its own slot. The file is made with the database, in
+//! its creating transaction, at its full size, so that a missing, shortened, overwritten or
+//! foreign file is told apart from a new outbox (see [`inspect`]): the evidence is never
+//! silently absent.
 //!
 //! What the lag gives up: after a power cut (not a crashed process: its writes are in the
 //! operating system's cache), the slots of records committed in the last [`SYNC_LAG`] may be
