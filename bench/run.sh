@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-2000}
 python3 -m venv .venv-bench >/dev/null 2>&1 || true
-.venv-bench/bin/pip install -q requests
+.venv-bench/bin/pip install -q requests ./bindings-python
 cargo build -q --release -p pyun-cli -p pyun-bench
 
 echo "== signing and hashing (criterion)"
@@ -35,10 +35,10 @@ target/release/push_throughput "$url" "$N"
 echo "== durable outbox: enqueues/s, and draining a 10,000-record backlog vs pushing it directly"
 target/release/outbox "$url"
 
-echo "== enqueue vs raw SQLite (WAL, synchronous=FULL, one insert per commit): syncs per record, rates"
-N=$N THREADS=1 bash bench/enqueue_syncs.sh
-echo "== 16 threads enqueueing into one outbox vs raw SQLite committing 16 rows per transaction"
-N=$N THREADS=16 bash bench/enqueue_syncs.sh
+echo "== enqueue vs raw SQLite (WAL, synchronous=FULL, one insert per commit): syncs per record, rates (Rust, Python)"
+N=$N THREADS=1 PYTHON=.venv-bench/bin/python bash bench/enqueue_syncs.sh
+echo "== 16 threads enqueueing into one outbox vs raw SQLite committing 16 rows per transaction (Rust, Python)"
+N=$N THREADS=16 PYTHON=.venv-bench/bin/python bash bench/enqueue_syncs.sh
 
 echo "== the background sender: enqueue latency with and without it, enqueue -> accepted at 10/s"
 target/release/sender_latency "$url" 200
@@ -50,7 +50,6 @@ echo "== pyun console: server time of the first paint on a 1,000,000-record outb
 target/release/console_first_paint target/release/pyun --records 1000000
 
 echo "== pyun.sign vs sorted + hashlib.md5 (Python, the installed wheel)"
-.venv-bench/bin/pip install -q ./bindings-python
 .venv-bench/bin/python bench/python_sign.py
 
 echo "== the Client against the sandbox's replay ceiling, one connection, 57 KB photo"

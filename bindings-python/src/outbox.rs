@@ -5,8 +5,9 @@ use std::sync::Mutex;
 
 use pyo3::prelude::*;
 use pyun_core::outbox::{Outbox as CoreOutbox, OutboxOptions, Sender as CoreSender};
+use pyun_core::AnyRecord;
 
-use crate::args::{days, files, record, seconds, to_py, FileArg};
+use crate::args::{days, endpoint, files, seconds, to_py, FileArg};
 use crate::client::Client;
 use crate::errors::OrRaise;
 
@@ -58,9 +59,15 @@ impl Outbox {
         record_json: &str,
         files_arg: Vec<FileArg>,
     ) -> PyResult<i64> {
-        let rec = record(py, endpoint_name, record_json)?;
+        let endpoint = endpoint(py, endpoint_name)?;
         let files = files(py, files_arg)?;
-        py.detach(|| self.inner.enqueue(&rec, &files)).or_raise(py)
+        // Parsed without the GIL too: threads enqueueing at once share commits (issue 26), and
+        // what runs under the GIL runs one thread at a time.
+        py.detach(|| {
+            let rec = AnyRecord::from_json(endpoint, record_json)?;
+            self.inner.enqueue(&rec, &files)
+        })
+        .or_raise(py)
     }
 
     /// Delivers what is due through a client.

@@ -21,7 +21,8 @@
 //!
 //! This file holds the types; `store` the SQLite file (schema, open, durability, the binding to
 //! its side file), `share` what the disk under it is (a network share, full), `lost` the
-//! check for records the database lost (with the `enqueued` side file), `enqueue`, `delivery`
+//! check for records the database lost (with the `enqueued` side file), `enqueue` (with `group`, the
+//! commit shared by concurrent enqueues), `delivery`
 //! (drain and outcomes), `sender` (the background thread), `status` (record status and
 //! events), `maintenance` (counts, dead letters, purge), `overview` (read queries for `pyun console`).
 
@@ -39,6 +40,7 @@ use crate::response::Outcome;
 mod delivery;
 mod enqueue;
 mod enqueued;
+mod group;
 mod lost;
 mod maintenance;
 mod overview;
@@ -219,6 +221,8 @@ struct Inner {
     enqueued: Enqueued,
     /// Wakes this outbox's senders on enqueue.
     wake: Wake,
+    /// The enqueues waiting for a commit.
+    group: group::Group,
 }
 
 /// A durable queue of records on a SQLite file. Cheap to clone; share it between threads.

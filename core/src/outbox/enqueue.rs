@@ -1,21 +1,16 @@
 //! Storing a record: validated first, its photos read once and stored with it, committed with
-//! `synchronous=FULL` before the call returns.
+//! `synchronous=FULL` (in a commit shared with concurrent enqueues, `group.rs`) before the call
+//! returns.
 
 use std::sync::Arc;
 
-use rusqlite::params;
-
-use super::store::set_synchronous;
-use super::{millis, now_ms, Outbox};
+use super::group::Row;
+use super::Outbox;
 use crate::error::{Error, Result};
 use crate::form::{FileField, FileSource};
 use crate::record::{AnyRecord, Record};
 use crate::request::{build_request, BuildOptions};
 use crate::secret::AppSecret;
-use crate::Endpoint;
-
-/// What an enqueue error says: the caller must know the record is not in the outbox.
-const NOT_STORED: &str = "the record was NOT stored";
 
 impl Outbox {
     /// Validates a record with its photos and stores it durably; returns its id. The photos are
@@ -48,82 +43,42 @@ impl Outbox {
         // The stored record pins each photo's MD5 in its `*_hash` field. The request builder
         // checks a given hash against the bytes it sends, so a photo damaged inside the
         // database is dead-lettered with a hash mismatch instead of being sent.
-        let mut stored: serde_json::Value =
-            serde_json::from_str(&record.to_json()).map_err(|e| Error::Json(e.to_string()))?;
-        if let Some(obj) = stored.as_object_mut() {
-            for part in request.files() {
-                if let Some(hash_field) = part.field().hash_field() {
-                    obj.insert(hash_field.into(), part.md5().into());
+        // Without photos the record's JSON is stored as it is (no parse and write again).
+        let mut json = record.to_json();
+        if !request.files().is_empty() {
+            let mut stored: serde_json::Value =
+                serde_json::from_str(&json).map_err(|e| Error::Json(e.to_string()))?;
+            if let Some(obj) = stored.as_object_mut() {
+                for part in request.files() {
+                    if let Some(hash_field) = part.field().hash_field() {
+                        obj.insert(hash_field.into(), part.md5().into());
+                    }
                 }
             }
+            json = stored.to_string();
         }
         let endpoint = record.endpoint();
-        let get = |k: &str| request.field(k).unwrap_or_default();
-        // One transaction, committed with synchronous=FULL: when this returns Ok the record and
-        // its photos are on the disk; on any error (full or read-only disk...) nothing is.
-        let not_stored = |e| self.err(NOT_STORED, e);
-        let mut conn = self.conn();
-        set_synchronous(&conn, true).map_err(not_stored)?;
-        let tx = conn.transaction().map_err(not_stored)?;
-        let now = now_ms();
-        // A leave whose serial has no enter in the outbox yet waits `leave_grace`: its enter
-        // may be enqueued just after it (another thread of the host), and goes first then.
-        tx.prepare_cached(
-            "INSERT INTO records (endpoint, serial, dedup_key, record_json, state, created_ms, next_attempt_ms)
-             VALUES (?1, ?2, ?3, ?4, 'pending', ?5,
-                 CASE WHEN ?6 > 0 AND ?1 = 'leave' AND ?2 != '' AND NOT EXISTS (SELECT 1 FROM records
-                     WHERE state IN ('pending', 'done', 'dead') AND serial = ?2 AND endpoint = 'enter')
-                 THEN ?5 + ?6 ELSE 0 END)",
-        )
-        .and_then(|mut st| {
-            st.execute(params![
-                endpoint.name(),
-                get("parking_serial"),
-                get(endpoint.dedup_field()),
-                stored.to_string(),
-                now,
-                millis(self.inner.options.leave_grace)
-            ])
+        let get = |k: &str| request.field(k).unwrap_or_default().to_string();
+        // Always bytes: every photo was read above.
+        let files = request
+            .files()
+            .iter()
+            .filter_map(|part| match part.source() {
+                FileSource::Bytes(bytes) => {
+                    Some((part.field().name(), part.md5().to_string(), bytes.clone()))
+                }
+                FileSource::Path(_) => None,
+            })
+            .collect();
+        // Committed with synchronous=FULL (with the enqueues of other threads waiting at the
+        // same time) before this returns: on Ok the record and its photos are on the disk; on
+        // any error (full or read-only disk...) nothing of it is.
+        self.commit_row(Row {
+            endpoint,
+            serial: get("parking_serial"),
+            key: get(endpoint.dedup_field()),
+            json,
+            files,
         })
-        .map_err(not_stored)?;
-        let id = tx.last_insert_rowid();
-        if endpoint == Endpoint::Enter {
-            // Its leave, held for it, goes right after it instead of at the end of the grace.
-            tx.prepare_cached(
-                "UPDATE records SET next_attempt_ms = 0 WHERE state = 'pending' AND serial = ?1
-                 AND endpoint = 'leave' AND attempts = 0 AND next_attempt_ms > ?2",
-            )
-            .and_then(|mut st| st.execute(params![get("parking_serial"), now]))
-            .map_err(not_stored)?;
-        }
-        for part in request.files() {
-            // Always bytes: every photo was read above.
-            if let FileSource::Bytes(bytes) = part.source() {
-                tx.prepare_cached(
-                    "INSERT INTO files (record_id, field, md5, bytes) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .and_then(|mut st| {
-                    st.execute(params![id, part.field().name(), part.md5(), &bytes[..]])
-                })
-                .map_err(not_stored)?;
-            }
-        }
-        tx.commit().map_err(not_stored)?;
-        drop(conn);
-        // The record is committed whatever happens here: only its loss would go unnoticed.
-        if let Err(e) = self
-            .inner
-            .enqueued
-            .write(id, endpoint, get(endpoint.dedup_field()))
-        {
-            log::error!(
-                "outbox {}: record #{} is stored, but its id could not be written to the -enqueued file: {}",
-                self.inner.path.display(),
-                id,
-                e
-            );
-        }
-        self.inner.wake.notify();
-        Ok(id)
     }
 }

@@ -4,13 +4,14 @@
 //!
 //! A fixed file: a header naming the database it belongs to (its tag, `PRAGMA user_version`,
 //! random per outbox), then [`SLOTS`] slots. The record with id N is written to slot N % SLOTS
-//! after its commit, then fsynced. The highest id in the file is therefore the highest committed
-//! id, and the slots also name the endpoint and key of the last [`SLOTS`] records, which is what
-//! a loss report can say about them. Writing a slot per id (instead of one "highest id" value)
-//! keeps the file right when several processes enqueue into one database: each writes its own
-//! slot. The file is made with the database, in its creating transaction, at its full size, so
-//! that a missing, shortened, overwritten or foreign file is told apart from a new outbox (see
-//! [`inspect`]): the evidence is never silently absent.
+//! after its commit (a grouped commit's slots in one write), then fsynced. The highest id in the
+//! file is therefore the highest committed id, and the slots also name the endpoint and key of
+//! the last [`SLOTS`] records, which is what a loss report can say about them. Writing a slot
+//! per id (instead of one "highest id" value) keeps the file right when several processes
+//! enqueue into one database: each writes its own slot. The file is made with the database, in
+//! its creating transaction, at its full size, so that a missing, shortened, overwritten or
+//! foreign file is told apart from a new outbox (see [`inspect`]): the evidence is never
+//! silently absent.
 //!
 //! What the lag gives up: after a power cut (not a crashed process: its writes are in the
 //! operating system's cache), the slots of records committed in the last [`SYNC_LAG`] may be
@@ -213,8 +214,42 @@ impl Enqueued {
         })
     }
 
-    /// Records a committed enqueue; the file is synced within [`SYNC_LAG`].
-    pub fn write(&self, id: i64, endpoint: Endpoint, key: &str) -> io::Result<()> {
+    /// Records committed enqueues (id, endpoint, key), in one write per run of adjacent slots;
+    /// the file is synced within [`SYNC_LAG`].
+    pub fn write(&self, records: &[(i64, Endpoint, &str)]) -> io::Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut runs: Vec<(u64, Vec<u8>)> = Vec::new();
+        for &(id, endpoint, key) in records {
+            let at = id as u64 % SLOTS;
+            let slot = self.slot(id, endpoint, key);
+            match runs.last_mut() {
+                Some((start, bytes)) if *start + (bytes.len() / SLOT) as u64 == at => {
+                    bytes.extend_from_slice(&slot)
+                }
+                _ => runs.push((at, slot.to_vec())),
+            }
+        }
+        {
+            let mut f = self.shared.file.lock().unwrap_or_else(|e| e.into_inner());
+            for (at, bytes) in runs {
+                f.seek(SeekFrom::Start(SLOT as u64 + at * SLOT as u64))?;
+                f.write_all(&bytes)?;
+            }
+        }
+        let mut flush = self.shared.flush.lock().unwrap_or_else(|e| e.into_inner());
+        // Only the first write since the last sync wakes the flusher: it then waits out the
+        // lag, and a wake per write would only cost it a context switch each.
+        if !flush.dirty {
+            flush.dirty = true;
+            self.shared.cv.notify_one();
+        }
+        Ok(())
+    }
+
+    /// The sealed slot of one record.
+    fn slot(&self, id: i64, endpoint: Endpoint, key: &str) -> [u8; SLOT] {
         let mut s = [0u8; SLOT];
         s[..8].copy_from_slice(&id.to_le_bytes());
         s[8..12].copy_from_slice(&self.tag.to_le_bytes());
@@ -228,21 +263,7 @@ impl Enqueued {
         }
         s[13] = len as u8;
         s[14..14 + len].copy_from_slice(&key.as_bytes()[..len]);
-        let s = sealed(s);
-        {
-            let mut f = self.shared.file.lock().unwrap_or_else(|e| e.into_inner());
-            f.seek(SeekFrom::Start(
-                SLOT as u64 + (id as u64 % SLOTS) * SLOT as u64,
-            ))?;
-            f.write_all(&s)?;
-        }
-        self.shared
-            .flush
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .dirty = true;
-        self.shared.cv.notify_one();
-        Ok(())
+        sealed(s)
     }
 }
 

@@ -199,6 +199,7 @@ impl Outbox {
                 offline: Mutex::default(),
                 enqueued,
                 wake: Wake::default(),
+                group: Default::default(),
             }),
         };
         outbox.find_lost(slots)?;

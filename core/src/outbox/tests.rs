@@ -262,6 +262,22 @@ fn a_flipped_bit_in_the_database_file_never_loses_committed_records_silently() {
     }
 }
 
+/// Lets the outbox's connection grow its file by `more` pages only: SQLite then answers
+/// SQLITE_FULL exactly as on ENOSPC.
+fn limit_pages(ob: &Outbox, more: i64) {
+    let pages: i64 = ob
+        .conn()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    ob.conn()
+        .query_row(
+            &format!("PRAGMA max_page_count = {}", pages + more),
+            [],
+            |_| Ok(()),
+        )
+        .unwrap();
+}
+
 #[test]
 fn a_full_disk_at_enqueue_stores_nothing_and_says_so() {
     // Simulated with SQLite's max_page_count on the outbox's own connection: SQLite answers
@@ -270,17 +286,7 @@ fn a_full_disk_at_enqueue_stores_nothing_and_says_so() {
     let path = tmp("full");
     let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
     ob.enqueue(&leave("F-0"), &photo()).unwrap();
-    let pages: i64 = ob
-        .conn()
-        .query_row("PRAGMA page_count", [], |r| r.get(0))
-        .unwrap();
-    ob.conn()
-        .query_row(
-            &format!("PRAGMA max_page_count = {}", pages + 40),
-            [],
-            |_| Ok(()),
-        )
-        .unwrap();
+    limit_pages(&ob, 40);
     let mut stored = 1;
     let err = loop {
         match ob.enqueue(&leave(&format!("F-{}", stored)), &photo()) {
@@ -464,4 +470,107 @@ fn a_damaged_database_is_refused_and_left_untouched() {
             .unwrap(),
         OutboxCounts::default()
     );
+}
+
+/// 16 threads enqueue at once (group commit, `group.rs`): every enqueue gets its own id, and
+/// after a reopen every record is there exactly once, under that id, with nothing reported
+/// lost.
+#[test]
+fn concurrent_enqueues_are_all_stored_once_under_their_own_ids() {
+    let path = tmp("group");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    let (threads, each) = (16, 25);
+    let barrier = std::sync::Barrier::new(threads);
+    let returned: Vec<(i64, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (ob, barrier) = (&ob, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    (0..each)
+                        .map(|i| {
+                            let serial = format!("G-{}-{}", t, i);
+                            // Every other record with its photo: rows of unlike sizes share commits.
+                            let files = if i % 2 == 0 { photo() } else { Vec::new() };
+                            let rec = if files.is_empty() {
+                                let mut v: serde_json::Value = serde_json::from_str(include_str!(
+                                    "../../../examples/data/enter.json"
+                                ))
+                                .unwrap();
+                                v["parking_serial"] = serial.clone().into();
+                                AnyRecord::from_value(Endpoint::Enter, v).unwrap()
+                            } else {
+                                leave(&serial)
+                            };
+                            (ob.enqueue(&rec, &files).unwrap(), serial)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    drop(ob);
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    let mut expected = returned.clone();
+    expected.sort();
+    let stored: Vec<(i64, String)> = {
+        let c = ob.conn();
+        let mut st = c
+            .prepare("SELECT id, serial FROM records ORDER BY id")
+            .unwrap();
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    };
+    assert_eq!(stored.len(), threads * each);
+    assert_eq!(stored, expected);
+    let photos: i64 = ob
+        .conn()
+        .query_row("SELECT COUNT(*) FROM files", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(photos as usize, threads * each.div_ceil(2));
+}
+
+/// A full disk while 16 threads enqueue at once: every one of them gets the error naming the
+/// cause, none is stored, and after a reopen the outbox holds what it held before.
+#[test]
+fn a_full_disk_fails_every_waiting_enqueue_and_stores_none() {
+    let path = tmp("group-full");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    ob.enqueue(&leave("GF-0"), &photo()).unwrap();
+    // Not one more page: each photo (57 KB) needs several.
+    limit_pages(&ob, 0);
+    let threads = 16;
+    let barrier = std::sync::Barrier::new(threads);
+    let errors: Vec<Error> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (ob, barrier) = (&ob, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    ob.enqueue(&leave(&format!("GF-{}", t + 1)), &photo())
+                        .unwrap_err()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for err in &errors {
+        let text = err.to_string();
+        assert!(matches!(err, Error::Store(_)), "{:?}", err);
+        assert!(
+            text.contains("NOT stored") && text.contains("disk full"),
+            "{}",
+            text
+        );
+    }
+    assert_eq!(ob.counts().unwrap().pending, 1);
+    drop(ob);
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    assert_eq!(pending_ids(&path), vec![1]);
+    // Room again (a new connection has no page limit): enqueueing goes on.
+    assert_eq!(ob.enqueue(&leave("GF-after"), &photo()).unwrap(), 2);
 }
