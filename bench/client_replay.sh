@@ -5,7 +5,7 @@
 #   N=1000 RUNS=2 bash bench/client_replay.sh [BINARY...]
 # Each BINARY (default: the release client_vs_replay) runs in turn, RUNS times, against one
 # `pyun sandbox` process: to compare with older code, build the bench there and pass both.
-# With PYTHON (a Python with the pyun wheel installed), each run instead alternates rounds of N
+# With PYTHON (a Python with the pyun wheel installed), each run then alternates rounds of N
 # pushes of each BINARY's Rust Client (ONLY=client) and of the Python Client
 # (bench/python_client.py: the same record and photo through `pyun.Client.push_leave`), and
 # prints their best rounds' ratio, and the least CPU time per push of each.
@@ -31,10 +31,9 @@ done
 for run in $(seq "$RUNS"); do
   for bin in "${bins[@]}"; do
     echo "== run $run: $bin"
-    if [ -z "${PYTHON:-}" ]; then
-      "$bin" "$url" "$N" "$ROUNDS"
-      continue
-    fi
+    "$bin" "$url" "$N" "$ROUNDS"
+    [ -n "${PYTHON:-}" ] || continue
+    echo "== run $run: $bin's Client against the Python Client"
     # Rounds of the Rust and the Python Client alternate, one process each, so that the
     # machine's noise falls on both alike; the best round of each is compared.
     : > "$out.rust"; : > "$out.python"
