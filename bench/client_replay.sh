@@ -5,6 +5,10 @@
 #   N=1000 RUNS=2 bash bench/client_replay.sh [BINARY...]
 # Each BINARY (default: the release client_vs_replay) runs in turn, RUNS times, against one
 # `pyun sandbox` process: to compare with older code, build the bench there and pass both.
+# With PYTHON (a Python with the pyun wheel installed), each run then alternates rounds of N
+# pushes of each BINARY's Rust Client (ONLY=client) and of the Python Client
+# (bench/python_client.py: the same record and photo through `pyun.Client.push_leave`), and
+# prints their best rounds' ratio, and the least CPU time per push of each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000}; RUNS=${RUNS:-2}; ROUNDS=${ROUNDS:-3}
@@ -13,7 +17,7 @@ bins=("$@"); [ ${#bins[@]} -gt 0 ] || bins=(target/release/client_vs_replay)
 out=$(mktemp)
 target/release/pyun sandbox --port 0 --app-secret 123 >"$out" 2>/dev/null &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -f "$out" "$out.strace"' EXIT
+trap 'kill $pid 2>/dev/null || true; rm -f "$out" "$out.strace" "$out.rust" "$out.python" "$out.time"' EXIT
 for _ in $(seq 50); do grep -q listening "$out" && break; sleep 0.1; done
 url=$(head -n1 "$out" | sed 's/.* on //')
 for bin in "${bins[@]}"; do
@@ -28,5 +32,22 @@ for run in $(seq "$RUNS"); do
   for bin in "${bins[@]}"; do
     echo "== run $run: $bin"
     "$bin" "$url" "$N" "$ROUNDS"
+    [ -n "${PYTHON:-}" ] || continue
+    echo "== run $run: $bin's Client against the Python Client"
+    # Rounds of the Rust and the Python Client alternate, one process each, so that the
+    # machine's noise falls on both alike; the best round of each is compared.
+    : > "$out.rust"; : > "$out.python"
+    for _ in $(seq "$ROUNDS"); do
+      # The Rust Client alone (ONLY=client): its rate and its CPU time per push, from time(1).
+      ONLY=client /usr/bin/time -f "%e %U %S" -o "$out.time" "$bin" "$url" "$N"
+      awk -v n="$N" '{ printf "Rust Client %.0f/s, %.0f µs of CPU per push\n", n / $1, ($2 + $3) / n * 1e6 }' \
+        "$out.time" | tee -a "$out.rust"
+      "$PYTHON" bench/python_client.py "$url" "$N" 1 | tail -n1 | tee -a "$out.python"
+    done
+    rust=$(sed -n 's/^Rust Client \([0-9]*\)\/s.*/\1/p' "$out.rust" | sort -n | tail -n1)
+    rust_cpu=$(sed -n 's/.*, \([0-9]*\) µs of CPU.*/\1/p' "$out.rust" | sort -n | head -n1)
+    python=$(sed -n 's/^best .*Python Client \([0-9]*\)\/s.*/\1/p' "$out.python" | sort -n | tail -n1)
+    python_cpu=$(sed -n 's/.*, \([0-9]*\) µs of CPU.*/\1/p' "$out.python" | sort -n | head -n1)
+    echo "best of $ROUNDS: Rust Client $rust/s ($rust_cpu µs CPU/push), Python Client $python/s ($python_cpu µs CPU/push), Python / Rust = $(echo "scale=2; $python / $rust" | bc)"
   done
 done

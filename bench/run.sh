@@ -52,7 +52,10 @@ target/release/console_first_paint target/release/pyun --records 1000000
 echo "== pyun.sign vs sorted + hashlib.md5 (Python, the installed wheel)"
 .venv-bench/bin/python bench/python_sign.py
 
-echo "== the Client against the sandbox's replay ceiling, one connection, 57 KB photo"
-N=$N RUNS=1 bash bench/client_replay.sh
+echo "== the Client against the sandbox's replay ceiling, one connection, 57 KB photo; the Python Client against it"
+PYTHON=.venv-bench/bin/python N=$N RUNS=1 bash bench/client_replay.sh
 echo "== the sandbox's memory after 1,000,000 requests"
 N=1000000 bash bench/sandbox_memory.sh
+echo "== footprint: lto, codegen-units, opt-level and SQLite's extensions against size, build time, sign and push"
+FOOTPRINT_TARGET_DIR=target/footprint N=$N bash bench/footprint.sh
+rm -rf target/footprint

@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyun_core::{BuildOptions, Client as CoreClient, ClientConfig, RetryPolicy};
 
-use crate::args::{files, record, seconds, secret, FileArg};
+use crate::args::{files, record_arg, seconds, secret, value_to_py, FileArg};
 use crate::errors::OrRaise;
 use pyun_core::contract::push_result_json;
 
@@ -56,19 +56,21 @@ impl Client {
         })
     }
 
-    /// Validates, signs and sends a record (JSON) with files; returns the result as the
-    /// contract's JSON text (`pyun_core::contract::push_result_json`).
-    fn push(
+    /// Validates, signs and sends a record (JSON text or a dict) with files; returns the result
+    /// as the contract's JSON text (`pyun_core::contract::push_result_json`) and as the dict
+    /// `json.loads` would make of it.
+    fn push<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         endpoint_name: &str,
-        record_json: &str,
+        rec: &Bound<'py, PyAny>,
         files_arg: Vec<FileArg>,
-    ) -> PyResult<String> {
-        let rec = record(py, endpoint_name, record_json)?;
+    ) -> PyResult<(String, Bound<'py, PyAny>)> {
+        let rec = record_arg(py, endpoint_name, rec)?;
         let files = files(py, files_arg)?;
         let r = py.detach(|| self.inner.push(&rec, &files)).or_raise(py)?;
-        Ok(push_result_json(&r).to_string())
+        let json = push_result_json(&r);
+        Ok((json.to_string(), value_to_py(py, &json)?))
     }
 
     fn __repr__(&self) -> String {

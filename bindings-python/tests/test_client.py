@@ -5,6 +5,7 @@ import logging
 import pathlib
 import threading
 import time
+import types
 from typing import Dict, List
 
 import pytest
@@ -166,6 +167,40 @@ def test_logs_reach_the_pyun_logger_without_the_secret(sandbox: Sandbox, caplog:
     assert all(SECRET not in r.getMessage() for r in caplog.records)
 
 
+def test_a_dict_record_reads_as_its_json_text_would(sandbox: Sandbox) -> None:
+    """A dict of plain values is read natively, anything else through its JSON text: the same
+    record signs alike either way, and a value JSON cannot carry is refused either way."""
+    rec = dict(load("leave.json"), parking_serial="DICT-1")
+    c = client(sandbox)
+    paths = [
+        rec,  # plain: read natively
+        dict(rec, payment_list=tuple(rec["payment_list"])),  # a tuple is plain too
+        types.MappingProxyType(rec),  # not a dict: JSON text
+        dict(rec, plate_color=pyun.PlateColor(rec["plate_color"])),  # an IntEnum: JSON text
+        dict(rec, payment_list=[pyun.Payment(**p) for p in rec["payment_list"]]),  # dataclasses: JSON text
+    ]
+    results = [c.push_leave(r) for r in paths]
+    assert all(r.accepted for r in results)
+    assert len({(r.canonical, r.sign) for r in results}) == 1
+    for bad in (dict(rec, total_value=float("nan")), dict(rec, total_value=object())):
+        with pytest.raises((pyun.PyunError, TypeError)) as plain:
+            c.push_leave(bad)
+        with pytest.raises(type(plain.value)) as via_json:
+            c.push_leave(types.MappingProxyType(bad))
+        assert str(plain.value) == str(via_json.value)
+
+
+def test_the_http_librarys_debug_records_stay_in_rust(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    """ureq's and rustls's DEBUG records (a dozen per push) would each take the GIL and a call
+    into `logging`; only pyun's own reach Python at DEBUG, the HTTP stack's from INFO up."""
+    with caplog.at_level(logging.DEBUG, logger="pyun"):
+        client(sandbox).push_leave(load("leave.json"), files={"leave_image_file": DATA / "leave.bmp"})
+    names = {r.name for r in caplog.records}
+    assert any(n.startswith("pyun.pyun_core.") for n in names), names
+    http = [n for n in names if n.split(".")[1] in ("ureq", "ureq_proto", "rustls")]
+    assert http == [], http
+
+
 PASSWORD = "Hunter2pw"
 
 
@@ -182,7 +217,7 @@ def test_a_password_in_base_url_is_never_shown(netloc: str, caplog: pytest.LogCa
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         url = f"http://gw:pw{{x{PASSWORD}@{netloc.format(port=port)}"
-        caplog.set_level(logging.DEBUG)  # every logger: pyun's and its HTTP library's
+        caplog.set_level(logging.DEBUG)  # every logger: pyun's, and its HTTP library's from INFO up
         c = pyun.Client(SECRET, base_url=url, retries=1, backoff=0.01, timeout=5.0)
         assert PASSWORD not in repr(c) and "***@" in repr(c)
         with pytest.raises(pyun.TransportError) as e:

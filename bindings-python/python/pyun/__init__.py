@@ -3,7 +3,8 @@
 A thin Python face on the Rust core: signing, typed records, a thread-safe `Client` with
 retries (the GIL is released while it waits on the network or hashes photos), a durable
 `Outbox`, request building for your own HTTP stack, and verification of the platform's pushes.
-Logs go to the `pyun` logger; secrets are never logged, and print as `***`.
+Logs go to the `pyun` logger (pyun's own records at every level, its HTTP library's from INFO
+up); secrets are never logged, and print as `***`.
 """
 from __future__ import annotations
 
@@ -328,8 +329,9 @@ class Client:
         """Validates, signs and sends a record. Raises `ValidationError` (nothing sent),
         `FileError`, `ApiError` (the platform refused it) or `TransportError`."""
         ep = _endpoint(record, endpoint)
-        text = self._native.push(ep, _record_json(record, ep), _files(files))
-        d = json.loads(text)
+        # A plain dict goes as it is: the native side reads its values without a JSON round trip.
+        rec = record if type(record) is dict else _record_json(record, ep)
+        text, d = self._native.push(ep, rec, _files(files))
         d["diagnosis"] = Diagnosis._from(d["diagnosis"]) if d["diagnosis"] else None
         return PushResult(**d, _json=text)
 
