@@ -9,6 +9,7 @@ use super::status::add_event;
 use super::store::{checkpoint, set_synchronous};
 use super::{now_ms, Outbox};
 use crate::error::{Error, LostRecord, RecordsLost, Result};
+use crate::messages::Msg;
 
 /// The rows of `LOST` dead letters (SQL): their content is gone (`{}`), so they are never
 /// re-queued.
@@ -23,7 +24,7 @@ impl Outbox {
             Some(h) => h,
             None => return Ok(()),
         };
-        let err = |e| self.err("looking for lost records", e);
+        let err = |e| self.err(Msg::StoreLookingForLost, e);
         let mut conn = self.conn();
         // AUTOINCREMENT's counter: the highest id ever committed, purged records included.
         let seq: i64 = conn
