@@ -300,6 +300,33 @@ catalog! {
     NetProxyOrUrl:
         "proxy or URL problem",
         "代理或网址有误";
+    NetReadingAnswer:
+        "reading the answer of {0}: {1}",
+        "读取 {0} 的应答时出错：{1}";
+    TlsUntrusted:
+        "the server's certificate is not trusted: {0} (POST {1}); a network that re-signs TLS needs its CA trusted with ca_file",
+        "服务器证书不受信任：{0}（POST {1}）；如果网络会重新签发 TLS 证书，请用 ca_file 信任其 CA";
+    TlsPlainHttp:
+        "the server answered in plain HTTP, not TLS (POST {0}): an https:// URL to an http:// port; use {1} as the base URL",
+        "服务器以明文 HTTP 而不是 TLS 应答（POST {0}）：把 https:// 地址用在了 http:// 端口上；请把基础地址改为 {1}";
+    CertUnknownIssuer:
+        "it was issued by an authority this computer does not trust",
+        "签发机构不受本机信任";
+    CertExpired:
+        "it has expired",
+        "证书已过期";
+    CertNotYetValid:
+        "it is not valid yet: check this computer's clock",
+        "证书尚未生效：请检查本机时间";
+    CertOtherHost:
+        "it is for another host name",
+        "证书与主机名不符";
+    AttemptRetrying:
+        "{0} {1} attempt {2} failed ({3}); retrying in {4} ms",
+        "{0} {1} 第 {2} 次尝试失败（{3}）；{4} 毫秒后重试";
+    PushIgnoredLog:
+        "{0} {1} was ignored by the platform (seqno {2}): {3}",
+        "{0} {1} 被平台忽略（流水号 seqno {2}）：{3}";
 
     // The platform's answer that is not an acceptance (response.rs).
     ApiNotPlatform:
@@ -375,6 +402,21 @@ catalog! {
     SideFileDamaged:
         "its side file {0} is damaged: {1}",
         "其附属文件 {0} 已损坏：{1}";
+    SideFileLength:
+        "{0} bytes long instead of {1} (cut short, or overwritten)",
+        "长度为 {0} 字节，而不是 {1} 字节（被截断或被覆盖）";
+    SideFileHeader:
+        "its header is not a side file's (overwritten, or damaged)",
+        "文件头不是附属文件的文件头（被覆盖或已损坏）";
+    SideFileSlot:
+        "its slot {0} is damaged (the id of a committed record is unreadable)",
+        "第 {0} 个槽位已损坏（无法读取一条已提交记录的编号）";
+    SideFileNotSynced:
+        "outbox side file {0}: cannot sync the ids of committed records to the disk: {1}",
+        "发件箱附属文件 {0}：无法把已提交记录的编号同步到磁盘：{1}";
+    LostNotRecorded:
+        "outbox {0}: cannot record the lost records: {1}",
+        "发件箱 {0}：无法记下丢失的记录：{1}";
     SideFileOfAnother:
         "its side file {0} belongs to another database (this one was deleted, or replaced by another file)",
         "其附属文件 {0} 属于另一个数据库（本数据库曾被删除，或被另一个文件替换）";
@@ -506,6 +548,27 @@ catalog! {
     OutboxLog:
         "outbox {0}: {1}",
         "发件箱 {0}：{1}";
+    SenderNoThread:
+        "outbox sender: cannot start a thread: {0}",
+        "发件箱发送线程：无法创建线程：{0}";
+    SenderReadingEvents:
+        "outbox sender: reading events: {0}",
+        "发件箱发送线程：读取事件：{0}";
+    SenderFailed:
+        "outbox sender: {0}",
+        "发件箱发送线程：{0}";
+    SenderPanicked:
+        "internal error in pyun (please report): {0}; the sender stopped (start it again)",
+        "pyun 内部错误（请报告此问题）：{0}；发送线程已停止（请重新启动）";
+    SideFileNotWritten:
+        "outbox {0}: records {1} are stored, but their ids could not be written to the -enqueued file: {2}",
+        "发件箱 {0}：记录 {1} 已保存，但其编号无法写入 -enqueued 附属文件：{2}";
+    AcceptedFreshStart:
+        "outbox {0}: accepted as it is (accept-fresh-start): its side file was made anew",
+        "发件箱 {0}：已按现状接受（accept-fresh-start）：已新建其附属文件";
+    NetworkShareAllowedLog:
+        "outbox {0}: on a network share ({1}), allowed by the caller: WAL's guarantees do not hold there",
+        "发件箱 {0}：位于网络共享上（{1}），调用方已允许：WAL 日志在那里无法保证数据安全";
     DeliveryPaused:
         "delivery paused for {0} s: {1} records in a row were refused the same way ({2}), so the cause is not one record (a wrong app_secret? the lot blocked?); they stay pending. Last: {3}",
         "投递暂停 {0} 秒：连续 {1} 条记录以同样的方式被拒绝（{2}），原因不在单条记录（app_secret 错误？车场被停用？）；这些记录保留待发。最后一条：{3}";

@@ -191,10 +191,11 @@ impl Outbox {
         if let Some(e) = unwritten {
             let ids: Vec<String> = stored.iter().map(|s| format!("#{}", s.0)).collect();
             log::error!(
-                "outbox {}: records {} are stored, but their ids could not be written to the -enqueued file: {}",
-                self.inner.path.display(),
-                ids.join(", "),
-                e
+                "{}",
+                Msg::SideFileNotWritten.text(
+                    crate::messages::Lang::from_env(),
+                    &[&self.inner.path.display(), &ids.join(", "), &e]
+                )
             );
         }
         if checkpoint_due {

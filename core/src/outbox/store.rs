@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use super::enqueued::{inspect, Enqueued, Evidence, Slot};
 use super::{store_err, Inner, Outbox, OutboxOptions, Streak, Wake};
 use crate::error::{Error, LostRecord, OutboxUnverified, Result};
-use crate::messages::{Msg, Text};
+use crate::messages::{Lang, Msg, Text};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
@@ -217,8 +217,8 @@ impl Outbox {
         bind(&conn, &path, true)?;
         drop(conn);
         log::warn!(
-            "outbox {}: accepted as it is (accept-fresh-start): its side file was made anew",
-            path.display()
+            "{}",
+            Msg::AcceptedFreshStart.text(Lang::from_env(), &[&path.display()])
         );
         Outbox::open(path, options)
     }
@@ -234,9 +234,8 @@ fn refuse_network_share(path: &Path, options: &OutboxOptions) -> Result<()> {
             )));
         }
         log::warn!(
-            "outbox {}: on a network share ({}), allowed by the caller: WAL's guarantees do not hold there",
-            path.display(),
-            how
+            "{}",
+            Msg::NetworkShareAllowedLog.text(Lang::from_env(), &[&path.display(), &how])
         );
     }
     Ok(())
@@ -474,7 +473,9 @@ fn unverified(path: &Path, evidence: Evidence) -> Error {
         Evidence::Missing => Text::new(Msg::SideFileMissing, &[&side]),
         Evidence::Empty => Text::new(Msg::SideFileEmpty, &[&side]),
         Evidence::Unreadable(e) => Text::new(Msg::SideFileUnreadable, &[&side, &e]),
-        Evidence::Damaged(what) => Text::new(Msg::SideFileDamaged, &[&side, &what]),
+        Evidence::Damaged(what) => {
+            Text::of(Msg::SideFileDamaged, vec![side.to_string().into(), what])
+        }
         Evidence::Of { slots, .. } => {
             let mut slots = slots;
             slots.sort_by_key(|s| s.id);
