@@ -108,7 +108,11 @@ fn an_untrusted_certificate_is_its_own_error_and_not_retried() {
             );
             // The reason in Chinese too, whole: the catalog's, not an English one in brackets.
             let zh = err.message(pyun_core::Lang::Zh);
-            assert!(zh.contains("服务器证书不受信任：签发机构不受本机信任"), "{}", zh);
+            assert!(
+                zh.contains("服务器证书不受信任：签发机构不受本机信任"),
+                "{}",
+                zh
+            );
             assert!(!zh.contains("not trusted"), "{}", zh);
         }
         other => panic!("expected a TLS error, got {}", other),

@@ -65,6 +65,9 @@ catalog! {
     RecordInvalid:
         "invalid {0} record: {1}",
         "{0} 记录无效：{1}";
+    EndpointUnknown:
+        "unknown endpoint {0}: expected enter, leave, release or update",
+        "未知的接口 {0}：应为 enter、leave、release 或 update";
     RecordNotObject:
         "expected a JSON object, got {0}",
         "应为 JSON 对象，实际为{0}";
