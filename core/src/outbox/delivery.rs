@@ -127,7 +127,7 @@ impl Outbox {
             let (id, endpoint, json, attempts) = row.map_err(err)?;
             let record = endpoint
                 .parse::<Endpoint>()
-                .map_err(|e| Error::Store(e.into()))
+                .map_err(Error::Store)
                 .and_then(|endpoint| AnyRecord::from_json(endpoint, &json))
                 .map_err(|e| Error::Store(Text::of(Msg::StoredRecordUnreadable, vec![e.text()])));
             out.push(Due {
