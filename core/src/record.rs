@@ -125,9 +125,9 @@ fn take_extra(
                     Value::Null => {}
                     other => problems.push(Problem {
                         field: format!("extra.{}", k),
-                        kind: ProblemKind::Invalid(Text::new(
+                        kind: ProblemKind::Invalid(Text::of(
                             Msg::ExtraValueType,
-                            &[&crate::json_fields::kind_of_value(&other)],
+                            vec![crate::json_fields::kind_of_value(&other)],
                         )),
                     }),
                 }
@@ -135,9 +135,9 @@ fn take_extra(
         }
         Some(other) => problems.push(Problem {
             field: "extra".into(),
-            kind: ProblemKind::Invalid(Text::new(
+            kind: ProblemKind::Invalid(Text::of(
                 Msg::ExtraNotObject,
-                &[&crate::json_fields::kind_of_value(&other)],
+                vec![crate::json_fields::kind_of_value(&other)],
             )),
         }),
     }
@@ -150,9 +150,9 @@ fn object_of(endpoint: Endpoint, v: Value) -> Result<Map<String, Value>, Validat
         other => Err(ValidationError::single(
             endpoint.name(),
             "<record>",
-            ProblemKind::Invalid(Text::new(
+            ProblemKind::Invalid(Text::of(
                 Msg::RecordNotObject,
-                &[&crate::json_fields::kind_of_value(&other)],
+                vec![crate::json_fields::kind_of_value(&other)],
             )),
         )),
     }
