@@ -572,6 +572,9 @@ catalog! {
     NetworkShareAllowedLog:
         "outbox {0}: on a network share ({1}), allowed by the caller: WAL's guarantees do not hold there",
         "发件箱 {0}：位于网络共享上（{1}），调用方已允许：WAL 日志在那里无法保证数据安全";
+    IgnoredByPlatform:
+        "ignored by the platform",
+        "被平台忽略";
     DeliveryPaused:
         "delivery paused for {0} s: {1} records in a row were refused the same way ({2}), so the cause is not one record (a wrong app_secret? the lot blocked?); they stay pending. Last: {3}",
         "投递暂停 {0} 秒：连续 {1} 条记录以同样的方式被拒绝（{2}），原因不在单条记录（app_secret 错误？车场被停用？）；这些记录保留待发。最后一条：{3}";

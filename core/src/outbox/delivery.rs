@@ -424,9 +424,10 @@ impl Outbox {
                     seqno: r.response.seqno.clone(),
                     response: serde_json::to_string(&r.response).ok(),
                     diagnosis: r.diagnosis.as_ref().map(|d| d.summary()),
-                    error: "ignored by the platform".into(),
+                    error: Text::from(Msg::IgnoredByPlatform).to_string(),
                 };
-                self.refused(Some(Outcome::Ignored), dead, report, marks);
+                let last = Msg::IgnoredByPlatform.into();
+                self.refused(Some(Outcome::Ignored), dead, last, report, marks);
             }
             Err(e) if is_retryable(&e) => {
                 report.retried += 1;
@@ -463,29 +464,27 @@ impl Outbox {
                     diagnosis,
                     error: e.to_string(),
                 };
-                self.refused(cause, dead, report, marks);
+                self.refused(cause, dead, e.text(), report, marks);
             }
         }
     }
 
     /// A record the platform refused: dead-lettered, unless records in a row were refused the
     /// same way, for a cause that can be about every record (`401`, `403`, ignored); then
-    /// delivery pauses and the records of the row go back to the queue.
+    /// delivery pauses and the records of the row go back to the queue. `last` is the dead
+    /// mark's error in every language, for the pause's reason.
     fn refused(
         &self,
         cause: Option<Outcome>,
         dead: Mark,
+        last: Text,
         report: &mut DrainReport,
         marks: &mut Vec<Mark>,
     ) {
-        let (id, attempts, at, error) = match &dead {
+        let (id, attempts, at) = match &dead {
             Mark::Dead {
-                id,
-                attempts,
-                at,
-                error,
-                ..
-            } => (*id, *attempts, *at, error.clone()),
+                id, attempts, at, ..
+            } => (*id, *attempts, *at),
             _ => unreachable!("refused() takes a dead mark"),
         };
         let mut s = self.streak();
@@ -511,13 +510,13 @@ impl Outbox {
         s.pauses += 1;
         let wait = self.backoff(s.pauses);
         s.until_ms = at + wait;
-        let text = Text::new(
+        let text = Text::of(
             Msg::DeliveryPaused,
-            &[
-                &((wait + 999) / 1000),
-                &(s.ids.len() + 1),
-                &cause.map_or("?", Outcome::name),
-                &error,
+            vec![
+                ((wait + 999) / 1000).to_string().into(),
+                (s.ids.len() + 1).to_string().into(),
+                cause.map_or("?", Outcome::name).into(),
+                last,
             ],
         );
         s.reason = Some(text.clone());
