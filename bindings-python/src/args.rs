@@ -194,7 +194,8 @@ pub(crate) fn secret(app_secret: &Bound<'_, PyAny>) -> PyResult<AppSecret> {
 }
 
 pub(crate) fn endpoint(py: Python<'_>, name: &str) -> PyResult<Endpoint> {
-    name.parse().map_err(|e: String| config_err(py, e))
+    name.parse()
+        .map_err(|e: pyun_core::Text| to_py_err(py, Error::Config(e)))
 }
 
 pub(crate) fn record(

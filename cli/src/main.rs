@@ -220,9 +220,15 @@ impl Failure {
         text
     }
 
-    /// Bad input or configuration.
-    pub fn usage(message: impl Into<String>) -> Self {
-        Failure::new(2, message)
+    /// Bad input or configuration (text outside the catalog, or a core's catalog text).
+    pub fn usage(message: impl Into<Text>) -> Self {
+        Failure {
+            code: 2,
+            kind: kind_of(2),
+            message: Message::Text(vec![message.into()]),
+            after: Vec::new(),
+            detail: None,
+        }
     }
 }
 

@@ -301,7 +301,8 @@ fn drain(outbox: &Outbox, client: ClientArgs, json: bool, stop: Stop) -> Result<
         };
         println!("{}{}", summary, interrupted);
         let offline = r.offline.as_ref().map(|t| t.render(lang));
-        if let Some(why) = r.paused.clone().or(offline).or(r.last_error.clone()) {
+        let paused = r.paused.as_ref().map(|t| t.render(lang));
+        if let Some(why) = paused.or(offline).or(r.last_error.clone()) {
             println!("    {}", why);
         }
         if r.paused.is_none() && r.offline.is_none() && r.pending > 0 {

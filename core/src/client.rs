@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::explain::{explain, Diagnosis};
 use crate::form::{FileField, FileSource};
-use crate::messages::{Msg, Text};
+use crate::messages::{Lang, Msg, Text};
 use crate::record::{EnterRecord, LeaveRecord, Record, ReleaseRecord, UpdateRecord};
 use crate::request::{build_request, SignedRequest};
 use crate::response::{
@@ -260,13 +260,19 @@ impl Client {
             {
                 if attempt < policy.max_attempts {
                     let delay = policy.delay(attempt).max(wait);
+                    let lang = Lang::from_env();
                     log::warn!(
-                        "{} {} attempt {} failed ({}); retrying in {} ms",
-                        req.endpoint(),
-                        req.field(req.endpoint().dedup_field()).unwrap_or("?"),
-                        attempt,
-                        reason,
-                        delay.as_millis()
+                        "{}",
+                        Msg::AttemptRetrying.text(
+                            lang,
+                            &[
+                                &req.endpoint(),
+                                &req.field(req.endpoint().dedup_field()).unwrap_or("?"),
+                                &attempt,
+                                &reason.render(lang),
+                                &delay.as_millis()
+                            ]
+                        )
                     );
                     std::thread::sleep(delay);
                     continue;
@@ -324,7 +330,7 @@ impl Client {
             };
             return Err(AttemptError::Transport(
                 kind,
-                format!("reading the answer of {}: {}", shown, e),
+                Text::new(Msg::NetReadingAnswer, &[&shown, &e]),
             ));
         }
         Ok((status, Response::parse(&bytes), bytes, retry_after))
@@ -360,15 +366,21 @@ impl Client {
             outcome == Outcome::Accepted || (outcome == Outcome::Ignored && !self.config.strict);
         // In strict mode the error carries the diagnosis: logging it too would print it twice.
         if outcome == Outcome::Ignored && accepted {
+            let lang = Lang::from_env();
             log::warn!(
-                "{} {} was ignored by the platform (seqno {}): {}",
-                req.endpoint(),
-                req.field(req.endpoint().dedup_field()).unwrap_or("?"),
-                response.seqno.as_deref().unwrap_or("-"),
-                diagnosis
-                    .as_ref()
-                    .map(Diagnosis::summary)
-                    .unwrap_or_default()
+                "{}",
+                Msg::PushIgnoredLog.text(
+                    lang,
+                    &[
+                        &req.endpoint(),
+                        &req.field(req.endpoint().dedup_field()).unwrap_or("?"),
+                        &response.seqno.as_deref().unwrap_or("-"),
+                        &diagnosis
+                            .as_ref()
+                            .map(|d| d.summary_in(lang))
+                            .unwrap_or_default()
+                    ]
+                )
             );
         }
         if accepted {

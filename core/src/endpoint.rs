@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::messages::{Msg, Text};
+
 /// An endpoint of the platform that a parking lot pushes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Endpoint {
@@ -122,19 +124,14 @@ impl fmt::Display for Endpoint {
 }
 
 impl FromStr for Endpoint {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Text;
+    fn from_str(s: &str) -> Result<Self, Text> {
         let t = s.trim();
         Endpoint::ALL
             .iter()
             .copied()
             .find(|e| e.name().eq_ignore_ascii_case(t) || e.path() == t)
-            .ok_or_else(|| {
-                format!(
-                    "unknown endpoint {:?}: expected enter, leave, release or update",
-                    s
-                )
-            })
+            .ok_or_else(|| Text::new(Msg::EndpointUnknown, &[&format_args!("{:?}", s)]))
     }
 }
 

@@ -111,10 +111,6 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
-/// The start of an [`Error::Json`] message about an `application/x-www-form-urlencoded`
-/// body rather than JSON text: shown as "malformed urlencoded body: ...".
-pub(crate) const URLENCODED: &str = "urlencoded: ";
-
 pub use crate::text::strip_bom;
 
 /// Everything that can go wrong in pyun.
@@ -123,8 +119,9 @@ pub use crate::text::strip_bom;
 pub enum Error {
     /// The record (or request) is invalid; nothing was sent.
     Validation(ValidationError),
-    /// Input that should be JSON is not, or has the wrong shape.
-    Json(String),
+    /// Input that should be JSON is not, or has the wrong shape (also a malformed
+    /// `application/x-www-form-urlencoded` push body, whose text says so).
+    Json(Text),
     /// A file could not be read (a photo, a database); the path is included, never its content.
     File {
         /// The form field or role of the file, e.g. `enter_image_file`.
@@ -254,10 +251,8 @@ impl Error {
             Error::Validation(e) => e.message(lang),
             // The variant also carries errors of urlencoded bodies (kept in it so the C and
             // Python result codes stay as they are); those messages name their format.
-            Error::Json(e) => match e.strip_prefix(URLENCODED) {
-                Some(rest) => Msg::UrlencodedMalformed.text(lang, &[&rest]),
-                None => Msg::JsonMalformed.text(lang, &[e]),
-            },
+            Error::Json(e @ Text::Msg(Msg::UrlencodedMalformed, _)) => e.render(lang),
+            Error::Json(e) => Msg::JsonMalformed.text(lang, &[&e.render(lang)]),
             Error::File { role, path, source } => {
                 Msg::FileUnreadable.text(lang, &[role, &path.display(), source])
             }
@@ -269,6 +264,16 @@ impl Error {
             Error::Store(e) | Error::NetworkShare(e) => e.render(lang),
             Error::RecordsLost(e) => e.message(lang),
             Error::OutboxUnverified(e) => e.message(lang),
+        }
+    }
+}
+
+impl Error {
+    /// The message as a [`Text`] in every language, to quote inside another message.
+    pub fn text(&self) -> Text {
+        Text::Written {
+            en: self.message(Lang::En),
+            zh: self.message(Lang::Zh),
         }
     }
 }

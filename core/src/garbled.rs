@@ -10,6 +10,7 @@
 //! - Latin-1 letters in a plate (`ç²¤B12345`): UTF-8 read as Windows-1252 / Latin-1.
 
 use crate::error::{Problem, ProblemKind};
+use crate::messages::{Msg, Text};
 
 /// Adds a problem for each damaged field among `fields`.
 pub(crate) fn problems(fields: &[(String, String)], problems: &mut Vec<Problem>) {
@@ -17,37 +18,32 @@ pub(crate) fn problems(fields: &[(String, String)], problems: &mut Vec<Problem>)
         if let Some(why) = damage(field, value) {
             problems.push(Problem {
                 field: field.clone(),
-                kind: ProblemKind::Invalid(why.into()),
+                kind: ProblemKind::Invalid(why),
             });
         }
     }
 }
 
-fn damage(field: &str, value: &str) -> Option<String> {
+fn damage(field: &str, value: &str) -> Option<Text> {
     if value.contains('\u{FFFD}') {
-        return Some(format!(
-            "{:?} holds U+FFFD (\u{FFFD}), the mark of text decoded in the wrong charset: most \
-             often a GBK (\"ANSI\") file read as UTF-8. Read it as GBK (pyun --charset gbk; .NET \
-             Encoding.GetEncoding(936); Python encoding=\"gbk\")",
-            crate::text::bounded(value, 64)
+        return Some(Text::new(
+            Msg::GarbledReplacement,
+            &[&format_args!("{:?}", crate::text::bounded(value, 64))],
         ));
     }
     if field != "plate" {
         return None;
     }
     if value.contains(['?', '？']) {
-        return Some(format!(
-            "{:?} holds `?` where a character was: a Chinese character lost to a code page that \
-             cannot hold it (an ANSI program such as VB6 on a non-Chinese Windows). Pass the plate \
-             as Unicode, or run the program with the Chinese code page (936)",
-            value
+        return Some(Text::new(
+            Msg::GarbledQuestionMark,
+            &[&format_args!("{:?}", value)],
         ));
     }
     if value.chars().any(|c| ('\u{80}'..='\u{FF}').contains(&c)) {
-        return Some(format!(
-            "{:?} holds Latin-1 letters: UTF-8 text read as Windows-1252 or Latin-1 (粤 becomes \
-             ç²¤). Read the text as UTF-8",
-            value
+        return Some(Text::new(
+            Msg::GarbledLatin1,
+            &[&format_args!("{:?}", value), &"粤", &"ç²¤"],
         ));
     }
     None
@@ -59,12 +55,11 @@ mod tests {
 
     #[test]
     fn damaged_text_is_named_clean_text_passes() {
-        assert!(damage("plate", "\u{FFFD}\u{FFFD}B12345")
-            .unwrap()
-            .contains("GBK"));
+        let says = |field: &str, value: &str| damage(field, value).unwrap().to_string();
+        assert!(says("plate", "\u{FFFD}\u{FFFD}B12345").contains("GBK"));
         assert!(damage("car_desc", "临时\u{FFFD}").is_some());
-        assert!(damage("plate", "?B12345").unwrap().contains("code page"));
-        assert!(damage("plate", "ç²¤B12345").unwrap().contains("Latin-1"));
+        assert!(says("plate", "?B12345").contains("code page"));
+        assert!(says("plate", "ç²¤B12345").contains("Latin-1"));
         // A `?` is damage only in a plate: URLs have query strings.
         assert!(damage("enter_image", "https://x/a.jpg?w=1").is_none());
         for plate in ["粤B12345", "川A660P1", "粤BD12345", "WJ粤12345", "无牌车"] {

@@ -9,6 +9,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::messages::{Msg, Text};
 
 struct Members(Vec<(String, Value)>);
 
@@ -52,26 +53,23 @@ pub fn members(text: &str) -> Result<Vec<(String, Value)>> {
             // Valid JSON of another shape: say which.
             let what = match serde_json::from_str::<Value>(text) {
                 Ok(v) => kind_of_value(&v),
-                Err(_) => return Err(Error::Json(e.to_string())),
+                Err(_) => return Err(Error::Json(e.to_string().into())),
             };
-            Err(Error::Json(format!(
-                "expected a JSON object of string fields, got {}",
-                what
-            )))
+            Err(Error::Json(Text::of(Msg::JsonNotObject, vec![what])))
         }
-        Err(e) => Err(Error::Json(e.to_string())),
+        Err(e) => Err(Error::Json(e.to_string().into())),
     }
 }
 
 /// What a JSON value is, for messages.
-pub fn kind_of_value(v: &Value) -> String {
+pub fn kind_of_value(v: &Value) -> Text {
     match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("the boolean {}", b),
-        Value::Number(n) => format!("the number {}", n),
-        Value::String(_) => "a string".into(),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
+        Value::Null => Msg::JsonNull.into(),
+        Value::Bool(b) => Text::new(Msg::JsonBool, &[b]),
+        Value::Number(n) => Text::new(Msg::JsonNumber, &[n]),
+        Value::String(_) => Msg::JsonString.into(),
+        Value::Array(_) => Msg::JsonArray.into(),
+        Value::Object(_) => Msg::JsonObject.into(),
     }
 }
 

@@ -142,8 +142,8 @@ pub struct DrainReport {
     /// Why the last retryable attempt failed (network, TLS, 5xx, 429, a gateway's answer).
     pub last_error: Option<String>,
     /// Set when delivery is paused: records in a row were refused the same way (see
-    /// [`PAUSE_AFTER`]), so the cause is not one record; they stay pending.
-    pub paused: Option<String>,
+    /// [`PAUSE_AFTER`]), so the cause is not one record; they stay pending. English in JSON.
+    pub paused: Option<Text>,
     /// Set when delivery stopped after a connection-level failure (the platform could not be
     /// reached: connection refused, DNS, no route, connect timeout, TLS): the records not tried
     /// stay pending, and this outbox waits a backoff before the next try. English in JSON.
@@ -197,7 +197,7 @@ struct Streak {
     /// Pauses in a row (each one twice as long), until when, and why.
     pauses: u32,
     until_ms: i64,
-    reason: String,
+    reason: Option<Text>,
 }
 
 /// Connection-level failures in a row, and the wait they led to: delivery is held until
@@ -239,19 +239,29 @@ impl std::fmt::Debug for Outbox {
     }
 }
 
-fn store_err(path: &Path, what: &str, e: rusqlite::Error) -> Error {
+/// The outbox's database failed while doing `what` (a `Store*` phrase of the catalog).
+fn store_err(path: &Path, what: Msg, e: rusqlite::Error) -> Error {
     // A full disk is named as such: it is not a damaged file, and nothing in it is lost.
     let full = match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DiskFull) => true,
         Some(rusqlite::ErrorCode::SystemIoFailure) => share::disk_full(path),
         _ => false,
     };
-    if full {
-        return Error::Store(Text::new(Msg::DiskFull, &[&path.display(), &what, &e]));
-    }
-    Error::Store(Text::new(
-        Msg::OutboxStoreFailed,
-        &[&path.display(), &what, &e],
+    // SQLite's own words stay as it writes them; a lock held too long says by whom it may be.
+    let cause = match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            Text::new(Msg::StoreBusy, &[&e])
+        }
+        _ => Text::Plain(e.to_string()),
+    };
+    let msg = if full {
+        Msg::DiskFull
+    } else {
+        Msg::OutboxStoreFailed
+    };
+    Error::Store(Text::of(
+        msg,
+        vec![path.display().to_string().into(), what.into(), cause],
     ))
 }
 
@@ -285,7 +295,7 @@ impl Outbox {
         self.inner.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn err(&self, what: &str, e: rusqlite::Error) -> Error {
+    fn err(&self, what: Msg, e: rusqlite::Error) -> Error {
         store_err(&self.inner.path, what, e)
     }
 }

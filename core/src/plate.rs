@@ -8,6 +8,8 @@
 //! plate would be a record lost. Text that is certainly damaged (`?B12345`, U+FFFD) is refused
 //! by `garbled.rs` instead.
 
+use crate::messages::{Msg, Text};
+
 /// The 31 provincial abbreviations that begin a civil plate.
 const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
 
@@ -15,10 +17,10 @@ const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂�
 /// trailer, coach, police, Hong Kong / Macau cross-border, consulate, test, over-size.
 const SUFFIXES: &str = "挂学警港澳领试超";
 
-/// What is doubtful about `plate` as a mainland plate (`plate_type` 0 or absent), in English
-/// and Chinese, or `None` when it has a known shape or is not meant to be one (a placeholder
-/// in Chinese characters only, such as 无牌车).
-pub(crate) fn doubt(plate: &str) -> Option<String> {
+/// What is doubtful about `plate` as a mainland plate (`plate_type` 0 or absent), or `None`
+/// when it has a known shape or is not meant to be one (a placeholder in Chinese characters
+/// only, such as 无牌车). The example plates are arguments: the English text holds no Chinese.
+pub(crate) fn doubt(plate: &str) -> Option<Text> {
     let chars: Vec<char> = plate.chars().collect();
     if chars.is_empty() || (chars.iter().all(|c| is_cjk(*c)) && !PROVINCES.contains(chars[0])) {
         return None;
@@ -27,51 +29,38 @@ pub(crate) fn doubt(plate: &str) -> Option<String> {
         .iter()
         .find(|c| c.is_whitespace() || "·•.-_".contains(**c))
     {
-        return Some(format!(
-            "holds the separator {:?}: plates are sent without spaces or dots (粤B12345). \
-             车牌中含有分隔符，请去掉空格和点",
-            c
+        return Some(Text::new(
+            Msg::PlateSeparator,
+            &[&format_args!("{:?}", c), &EXAMPLE],
         ));
     }
     if chars
         .iter()
         .any(|c| ('Ａ'..='Ｚ').contains(c) || ('０'..='９').contains(c))
     {
-        return Some(
-            "holds full-width letters or digits (from an input method): use ASCII ones. \
-             车牌中含有全角字母或数字，请使用半角"
-                .into(),
-        );
+        return Some(Msg::PlateFullWidth.into());
     }
     if chars.iter().any(char::is_ascii_lowercase) {
-        return Some(
-            "holds lowercase letters: plates are uppercase (粤B12345), and the platform matches \
-             them as sent. 车牌字母应为大写"
-                .into(),
-        );
+        return Some(Text::new(Msg::PlateLowercase, &[&EXAMPLE]));
     }
     if special(&chars) {
         return None;
     }
     let first = chars[0];
     if first.is_ascii_alphanumeric() {
-        return Some(format!(
-            "starts with {:?}, not with a province character: 粤B12345, not B12345 (a plate \
-             reader that dropped the Chinese character?). 车牌缺少省份简称",
-            first
+        return Some(Text::new(
+            Msg::PlateNoProvince,
+            &[&format_args!("{:?}", first), &EXAMPLE, &"B12345"],
         ));
     }
     if !PROVINCES.contains(first) {
-        return Some(format!(
-            "starts with {:?}, which is not a province abbreviation ({}). 车牌首字不是省份简称",
-            first, PROVINCES
+        return Some(Text::new(
+            Msg::PlateNotProvince,
+            &[&format_args!("{:?}", first), &PROVINCES],
         ));
     }
     if !chars.get(1).is_some_and(char::is_ascii_uppercase) {
-        return Some(
-            "has no letter after the province character (粤B12345). 省份简称后应为发牌机关字母"
-                .into(),
-        );
+        return Some(Text::new(Msg::PlateNoLetter, &[&EXAMPLE]));
     }
     let serial = &chars[2..];
     let suffixed = serial.last().is_some_and(|c| SUFFIXES.contains(*c));
@@ -81,29 +70,26 @@ pub(crate) fn doubt(plate: &str) -> Option<String> {
         serial
     };
     if let Some(c) = body.iter().find(|c| !c.is_ascii_alphanumeric()) {
-        return Some(format!(
-            "holds {:?} among the letters and digits after 粤B. 车牌序号中含有非字母数字字符",
-            c
+        return Some(Text::new(
+            Msg::PlateSerialChar,
+            &[&format_args!("{:?}", c), &"粤B"],
         ));
     }
     let expected: &[usize] = if suffixed { &[4] } else { &[5, 6] };
     if !expected.contains(&body.len()) {
-        return Some(format!(
-            "has {} characters after the province and letter; a plate has 5 (ordinary, \
-             粤B12345), 6 (new energy, 粤BD12345) or 4 and a suffix such as 挂 or 学. \
-             车牌位数不对：普通车牌7位，新能源车牌8位",
-            body.len()
+        return Some(Text::new(
+            Msg::PlateLength,
+            &[&body.len(), &EXAMPLE, &"粤BD12345", &"挂/学"],
         ));
     }
     if body.iter().any(|c| matches!(c, 'I' | 'O')) {
-        return Some(
-            "holds the letter I or O in its serial, which plates do not use: a 1 or 0 misread? \
-             车牌序号不使用字母I和O，是否为数字1或0"
-                .into(),
-        );
+        return Some(Msg::PlateIOrO.into());
     }
     None
 }
+
+/// The plate the messages show as an example of the common shape.
+const EXAMPLE: &str = "粤B12345";
 
 /// Plates with their own shape: embassy (使 + 6), armed police (WJ + …), military (two
 /// letters + 5 digits).
@@ -164,7 +150,7 @@ mod tests {
             ("粤B12#45", "holds '#'"),
         ] {
             let why = doubt(plate).unwrap_or_else(|| panic!("{} passed", plate));
-            assert!(why.contains(says), "{}: {}", plate, why);
+            assert!(why.to_string().contains(says), "{}: {}", plate, why);
         }
     }
 }

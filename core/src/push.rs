@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::messages::{Msg, Text};
 use crate::secret::AppSecret;
 use crate::sign::{self, EmptyRule, SIGN_FIELD};
 use crate::time::EpochMillis;
@@ -23,19 +24,18 @@ pub const ACK_BODY: &str = r#"{"code":"1001"}"#;
 /// A key given twice is an error: which copy the platform signed cannot be known.
 pub fn parse_form_body(body: &[u8]) -> Result<Vec<(String, String)>> {
     if std::str::from_utf8(body).is_err() {
-        return Err(Error::Json(format!(
-            "{}the push body is not UTF-8",
-            crate::error::URLENCODED
+        return Err(Error::Json(Text::of(
+            Msg::UrlencodedMalformed,
+            vec![Msg::PushNotUtf8.into()],
         )));
     }
     let fields: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let mut keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
     keys.sort_unstable();
     if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::Json(format!(
-            "{}field `{}` appears twice in the push",
-            crate::error::URLENCODED,
-            w[0]
+        return Err(Error::Json(Text::of(
+            Msg::UrlencodedMalformed,
+            vec![Text::new(Msg::PushFieldTwice, &[&w[0]])],
         )));
     }
     Ok(fields)
@@ -52,16 +52,17 @@ pub fn fields_from_json(json: &str) -> Result<Vec<(String, String)>> {
             Value::Number(n) => Ok((k, n.to_string())),
             Value::Bool(b) => Ok((k, b.to_string())),
             // Named, not echoed: a payment list is hundreds of characters.
-            other @ (Value::Array(_) | Value::Object(_)) => Err(Error::Json(format!(
-                "field `{}` holds a JSON {} where flat fields hold strings: the platform signs it as JSON text in a string (\"{}\": \"{}\") (字段应为字符串)",
-                k,
-                if other.is_array() { "array" } else { "object" },
-                k,
-                if other.is_array() { "[...]" } else { "{...}" },
+            other @ (Value::Array(_) | Value::Object(_)) => Err(Error::Json(Text::of(
+                Msg::FlatFieldNested,
+                vec![
+                    k.into(),
+                    crate::json_fields::kind_of_value(&other),
+                    if other.is_array() { "[...]" } else { "{...}" }.into(),
+                ],
             ))),
-            other => Err(Error::Json(format!(
-                "field `{}` must be a string, got {}",
-                k, other
+            other => Err(Error::Json(Text::of(
+                Msg::FlatFieldNotString,
+                vec![k.into(), crate::json_fields::kind_of_value(&other)],
             ))),
         })
         .collect()
@@ -154,7 +155,7 @@ fn parse_list<T: for<'de> Deserialize<'de>>(
     let value: Value = match text.trim() {
         "" => return Ok(Vec::new()),
         t => serde_json::from_str(t)
-            .map_err(|e| Error::Json(format!("`{}` is not a valid list: {}", key, e)))?,
+            .map_err(|e| Error::Json(Text::new(Msg::ListInvalid, &[&key, &e])))?,
     };
     match &value {
         Value::Null => return Ok(Vec::new()),
@@ -162,8 +163,7 @@ fn parse_list<T: for<'de> Deserialize<'de>>(
         Value::String(s) if s.trim().is_empty() => return Ok(Vec::new()),
         _ => {}
     }
-    serde_json::from_value(value)
-        .map_err(|e| Error::Json(format!("`{}` is not a valid list: {}", key, e)))
+    serde_json::from_value(value).map_err(|e| Error::Json(Text::new(Msg::ListInvalid, &[&key, &e])))
 }
 
 /// A discount used by a payment (page 004, `discounts`). Fields are kept as strings.

@@ -307,10 +307,9 @@ impl PushStore {
     }
 
     fn with_tx<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
-        let mut conn = self
-            .conn
-            .lock()
-            .map_err(|_| Error::Store("push store: a thread panicked while using it".into()))?;
+        let mut conn = self.conn.lock().map_err(|_| {
+            Error::Store(Text::new(Msg::PushStorePanicked, &[&self.path.display()]))
+        })?;
         let run = || {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let out = f(&tx)?;

@@ -214,17 +214,14 @@ fn parse_json(body: &[u8]) -> Result<Vec<(String, String)>> {
                 // What the field would be as the platform sends it: the same JSON as text.
                 let text = serde_json::to_string(&other).unwrap_or_default();
                 let as_string = serde_json::to_string(&text).unwrap_or_default();
-                Err(Error::Json(format!(
-                    "field `{}` must be a string: the platform sends every field as a string, \
-                     lists and objects as JSON text in a string (here `\"{}\": {}`); got {}",
-                    k,
-                    k,
-                    if as_string.len() > 80 {
-                        "\"...\""
-                    } else {
-                        &as_string
-                    },
-                    kind_of_value(&other)
+                let shown = if as_string.len() > 80 {
+                    "\"...\"".to_string()
+                } else {
+                    as_string
+                };
+                Err(Error::Json(Text::of(
+                    Msg::PushFieldNotString,
+                    vec![k.into(), shown.into(), kind_of_value(&other)],
                 )))
             }
         })

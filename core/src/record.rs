@@ -125,20 +125,20 @@ fn take_extra(
                     Value::Null => {}
                     other => problems.push(Problem {
                         field: format!("extra.{}", k),
-                        kind: ProblemKind::Invalid(Text::from(format!(
-                            "extra values must be strings or numbers, got {}",
-                            other
-                        ))),
+                        kind: ProblemKind::Invalid(Text::of(
+                            Msg::ExtraValueType,
+                            vec![crate::json_fields::kind_of_value(&other)],
+                        )),
                     }),
                 }
             }
         }
         Some(other) => problems.push(Problem {
             field: "extra".into(),
-            kind: ProblemKind::Invalid(Text::from(format!(
-                "must be an object of string fields, got {}",
-                other
-            ))),
+            kind: ProblemKind::Invalid(Text::of(
+                Msg::ExtraNotObject,
+                vec![crate::json_fields::kind_of_value(&other)],
+            )),
         }),
     }
     out
@@ -150,7 +150,10 @@ fn object_of(endpoint: Endpoint, v: Value) -> Result<Map<String, Value>, Validat
         other => Err(ValidationError::single(
             endpoint.name(),
             "<record>",
-            ProblemKind::Invalid(Text::from(format!("expected a JSON object, got {}", other))),
+            ProblemKind::Invalid(Text::of(
+                Msg::RecordNotObject,
+                vec![crate::json_fields::kind_of_value(&other)],
+            )),
         )),
     }
 }
@@ -189,15 +192,12 @@ fn check_common(
         if let Some(why) = field_name_problem(k) {
             problems.push(Problem {
                 field: format!("extra.{:?}", k),
-                kind: ProblemKind::Invalid(why.into()),
+                kind: ProblemKind::Invalid(why),
             });
         } else if known.contains(&k.as_str()) || k == "sign" || k == "extra" {
             problems.push(Problem {
                 field: format!("extra.{}", k),
-                kind: ProblemKind::Invalid(Text::from(format!(
-                    "`{}` is a known field: set it directly",
-                    k
-                ))),
+                kind: ProblemKind::Invalid(Text::new(Msg::ExtraKnownField, &[k])),
             });
         }
     }
@@ -252,7 +252,7 @@ macro_rules! record {
 
             /// Reads a JSON text; see [`Self::from_value`].
             pub fn from_json(json: &str) -> Result<Self, Error> {
-                let v: Value = serde_json::from_str(crate::text::strip_bom(json)).map_err(|e| Error::Json(e.to_string()))?;
+                let v: Value = serde_json::from_str(crate::text::strip_bom(json)).map_err(|e| Error::Json(e.to_string().into()))?;
                 Ok(Self::from_value(v)?)
             }
         }
@@ -587,7 +587,7 @@ impl AnyRecord {
     /// [`Error::Validation`] when a key is bad.
     pub fn from_json(endpoint: Endpoint, json: &str) -> Result<AnyRecord, Error> {
         let v: Value = serde_json::from_str(crate::text::strip_bom(json))
-            .map_err(|e| Error::Json(e.to_string()))?;
+            .map_err(|e| Error::Json(e.to_string().into()))?;
         Ok(AnyRecord::from_value(endpoint, v)?)
     }
 
@@ -661,18 +661,13 @@ any_from!(EnterRecord => Enter, LeaveRecord => Leave, ReleaseRecord => Release, 
 /// another name, or headers of its own) and into the signed string (where `&` and `=` would
 /// change what is signed). So a name is what the platform's own names are made of: ASCII
 /// letters, digits and `_` (upper case too, for names the platform may add); not empty.
-pub fn field_name_problem(name: &str) -> Option<String> {
+pub fn field_name_problem(name: &str) -> Option<Text> {
     if name.is_empty() {
-        return Some("a field name cannot be empty".into());
+        return Some(Msg::FieldNameEmpty.into());
     }
     name.chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-        .map(|c| {
-            format!(
-                "a field name is ASCII letters, digits and `_`, and this one holds {:?}",
-                c
-            )
-        })
+        .map(|c| Text::new(Msg::FieldNameChar, &[&format_args!("{:?}", c)]))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::body::Segment;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Problem, ProblemKind, Result, ValidationError};
 use crate::form::{md5_hex, FileField, FilePart, FileSource};
-use crate::messages::{Msg, Text};
+use crate::messages::{Lang, Msg, Text};
 use crate::record::Record;
 use crate::secret::AppSecret;
 use crate::sign::{self, SIGN_FIELD};
@@ -100,7 +100,7 @@ impl SignedRequest {
             .filter_map(|(k, _)| {
                 field_name_problem(k).map(|why| Problem {
                     field: format!("{:?}", k),
-                    kind: ProblemKind::Invalid(why.into()),
+                    kind: ProblemKind::Invalid(why),
                 })
             })
             .collect();
@@ -114,22 +114,19 @@ impl SignedRequest {
             if !endpoint.file_fields().contains(&field) {
                 problems.push(Problem {
                     field: field.name().into(),
-                    kind: ProblemKind::Invalid(Text::from(format!(
-                        "the {} endpoint takes no such file",
-                        endpoint
-                    ))),
+                    kind: ProblemKind::Invalid(Text::new(Msg::FileNotTaken, &[&endpoint])),
                 });
             }
             if fields.iter().any(|(k, _)| k == field.name()) {
                 problems.push(Problem {
                     field: field.name().into(),
-                    kind: ProblemKind::Invalid("given both as a text field and as a file".into()),
+                    kind: ProblemKind::Invalid(Msg::FileAndText.into()),
                 });
             }
             if !seen.insert(field) {
                 problems.push(Problem {
                     field: field.name().into(),
-                    kind: ProblemKind::Invalid("attached twice".into()),
+                    kind: ProblemKind::Invalid(Msg::FileTwice.into()),
                 });
             }
             if let Some(hash_field) = field.hash_field() {
@@ -360,10 +357,16 @@ pub fn build_request(
     };
     if let (Some(plate), None | Some("0")) = (field("plate"), field("plate_type")) {
         if let Some(why) = crate::plate::doubt(plate) {
+            let lang = Lang::from_env();
             log::warn!(
-                "plate {:?} {} (sent as it is: the platform takes any plate text)",
-                crate::text::bounded(plate, 32),
-                why
+                "{}",
+                Msg::PlateWarning.text(
+                    lang,
+                    &[
+                        &format_args!("{:?}", crate::text::bounded(plate, 32)),
+                        &why.render(lang)
+                    ]
+                )
             );
         }
     }

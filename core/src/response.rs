@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::diagnosis::Diagnosis;
 use crate::endpoint::Endpoint;
-use crate::messages::{Lang, Msg};
+use crate::messages::{Lang, Msg, Text};
 
 /// The platform's JSON answer. HTTP non-200 responses carry it too, so it is always read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -212,8 +212,9 @@ impl TransportErrorKind {
 pub struct TransportError {
     /// What kind of failure.
     pub kind: TransportErrorKind,
-    /// The underlying message (never contains the secret: it is only ever in the body's hash).
-    pub message: String,
+    /// The underlying message (never contains the secret: it is only ever in the body's hash);
+    /// the network library's own words stay English.
+    pub message: Text,
     /// How many attempts were made.
     pub attempts: u32,
 }
@@ -244,7 +245,11 @@ impl TransportError {
     pub fn message(&self, lang: Lang) -> String {
         Msg::NetworkError.text(
             lang,
-            &[&self.kind.describe(lang), &self.attempts, &self.message],
+            &[
+                &self.kind.describe(lang),
+                &self.attempts,
+                &self.message.render(lang),
+            ],
         )
     }
 }

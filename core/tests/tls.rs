@@ -102,10 +102,18 @@ fn an_untrusted_certificate_is_its_own_error_and_not_retried() {
             assert_eq!(t.kind, TransportErrorKind::Tls, "{}", err);
             assert_eq!(t.attempts, 1, "a certificate failure was retried: {}", err);
             assert!(
-                t.message.contains("certificate is not trusted"),
+                t.message.to_string().contains("certificate is not trusted"),
                 "{}",
                 t.message
             );
+            // The reason in Chinese too, whole: the catalog's, not an English one in brackets.
+            let zh = err.message(pyun_core::Lang::Zh);
+            assert!(
+                zh.contains("服务器证书不受信任：签发机构不受本机信任"),
+                "{}",
+                zh
+            );
+            assert!(!zh.contains("not trusted"), "{}", zh);
         }
         other => panic!("expected a TLS error, got {}", other),
     }

@@ -27,8 +27,12 @@ pub(crate) unsafe fn secret(cs: Charset, ptr: *const c_char) -> Result<AppSecret
 }
 
 pub(crate) fn endpoint(s: &str) -> Result<Endpoint, FfiError> {
-    s.parse()
-        .map_err(|e: String| FfiError::new(pyun_result::InvalidArgument, e))
+    s.parse().map_err(|e: pyun_core::Text| {
+        FfiError::new(
+            pyun_result::InvalidArgument,
+            e.render(pyun_core::Lang::from_env()),
+        )
+    })
 }
 
 pub(crate) fn files(json: Option<String>) -> Result<Vec<(FileField, FileSource)>, FfiError> {

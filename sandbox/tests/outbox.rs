@@ -661,7 +661,7 @@ fn the_same_refusal_for_every_record_pauses_delivery_instead_of_dead_lettering_t
     }
     let wrong = client(&sb, "wrong-secret");
     let report = ob.drain(&wrong).unwrap();
-    let why = report.paused.unwrap_or_default();
+    let why = report.paused.map(|t| t.to_string()).unwrap_or_default();
     assert!(
         why.contains("3 records in a row") && why.contains("signature_rejected"),
         "{}",

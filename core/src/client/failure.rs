@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::RetryPolicy;
 use crate::error::Error;
+use crate::messages::{Msg, Text};
 use crate::response::{classify, Response, TransportErrorKind};
 use crate::Endpoint;
 
@@ -19,7 +20,7 @@ pub(super) fn retry_decision(
     endpoint: Endpoint,
     result: &std::result::Result<Answer, AttemptError>,
     policy: &RetryPolicy,
-) -> Option<(String, Duration)> {
+) -> Option<(Text, Duration)> {
     match result {
         Err(AttemptError::Transport(kind, msg)) if kind.is_retryable() => {
             Some((msg.clone(), Duration::ZERO))
@@ -28,7 +29,7 @@ pub(super) fn retry_decision(
             let outcome = classify(endpoint, *status, parsed.as_ref());
             let wait = retry_after.unwrap_or_default();
             if outcome.is_retryable() && wait <= policy.max_backoff {
-                Some((format!("HTTP {} ({})", status, outcome), wait))
+                Some((format!("HTTP {} ({})", status, outcome).into(), wait))
             } else {
                 None
             }
@@ -40,7 +41,7 @@ pub(super) fn retry_decision(
 pub(super) enum AttemptError {
     /// Reading a file of the body failed: not a network problem, not retried.
     Body(Error),
-    Transport(TransportErrorKind, String),
+    Transport(TransportErrorKind, Text),
 }
 
 pub(super) fn is_timeout(e: &io::Error) -> bool {
@@ -83,45 +84,32 @@ fn tls_error(e: &ureq::Error) -> Option<&rustls::Error> {
 }
 
 /// The message of a failed attempt: what happened and to which URL (`shown` has no password).
-pub(super) fn describe(e: &ureq::Error, shown: &str) -> String {
+pub(super) fn describe(e: &ureq::Error, shown: &str) -> Text {
     match tls_error(e) {
-        Some(rustls::Error::InvalidCertificate(c)) => format!(
-            "the server's certificate is not trusted: {} (POST {}); a network that \
-             re-signs TLS needs its CA trusted with ca_file",
-            certificate_problem(c),
-            shown
+        Some(rustls::Error::InvalidCertificate(c)) => Text::of(
+            Msg::TlsUntrusted,
+            vec![certificate_problem(c), shown.into()],
         ),
         // The first bytes of an HTTP answer are no TLS record: https:// to an http:// port.
         Some(rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)) => {
             let plain = shown.replacen("https://", "http://", 1);
             let base = plain.split("/gate/").next().unwrap_or(&plain);
-            format!(
-                "the server answered in plain HTTP, not TLS (POST {}): an https:// \
-                 URL to an http:// port; use {} as the base URL \
-                 (服务器使用明文 HTTP，请改用 http:// 地址)",
-                shown, base
-            )
+            Text::new(Msg::TlsPlainHttp, &[&shown, &base])
         }
         // The kind already says "TLS failed".
-        Some(t) => format!("{} (POST {})", t, shown),
-        None => format!("POST {}: {}", shown, e),
+        Some(t) => format!("{} (POST {})", t, shown).into(),
+        None => format!("POST {}: {}", shown, e).into(),
     }
 }
 
 /// Why a certificate was not trusted, in words (the common cases; others by rustls's name).
-fn certificate_problem(c: &rustls::CertificateError) -> String {
+fn certificate_problem(c: &rustls::CertificateError) -> Text {
     use rustls::CertificateError as C;
     match c {
-        C::UnknownIssuer => {
-            "it was issued by an authority this computer does not trust (签发机构不受信任)".into()
-        }
-        C::Expired | C::ExpiredContext { .. } => "it has expired (证书已过期)".into(),
-        C::NotValidYet | C::NotValidYetContext { .. } => {
-            "it is not valid yet: check this computer's clock (证书尚未生效，请检查本机时间)".into()
-        }
-        C::NotValidForName | C::NotValidForNameContext { .. } => {
-            "it is for another host name (证书与主机名不符)".into()
-        }
-        other => format!("{:?}", other),
+        C::UnknownIssuer => Msg::CertUnknownIssuer.into(),
+        C::Expired | C::ExpiredContext { .. } => Msg::CertExpired.into(),
+        C::NotValidYet | C::NotValidYetContext { .. } => Msg::CertNotYetValid.into(),
+        C::NotValidForName | C::NotValidForNameContext { .. } => Msg::CertOtherHost.into(),
+        other => format!("{:?}", other).into(),
     }
 }

@@ -65,6 +65,78 @@ catalog! {
     RecordInvalid:
         "invalid {0} record: {1}",
         "{0} 记录无效：{1}";
+    EndpointUnknown:
+        "unknown endpoint {0}: expected enter, leave, release or update",
+        "未知的接口 {0}：应为 enter、leave、release 或 update";
+    RecordNotObject:
+        "expected a JSON object, got {0}",
+        "应为 JSON 对象，实际为{0}";
+    ExtraNotObject:
+        "must be an object of string fields, got {0}",
+        "必须是由字符串字段组成的对象，实际为{0}";
+    ExtraValueType:
+        "extra values must be strings or numbers, got {0}",
+        "extra 中的值必须是字符串或数字，实际为{0}";
+    ExtraKnownField:
+        "`{0}` is a known field: set it directly",
+        "`{0}` 是已知字段：请直接设置它";
+    FieldNameEmpty:
+        "a field name cannot be empty",
+        "字段名不能为空";
+    FieldNameChar:
+        "a field name is ASCII letters, digits and `_`, and this one holds {0}",
+        "字段名只能由 ASCII 字母、数字和 `_` 组成，而这个字段名含有 {0}";
+    FileNotTaken:
+        "the {0} endpoint takes no such file",
+        "{0} 接口不接受这个文件";
+    FileAndText:
+        "given both as a text field and as a file",
+        "既作为文本字段又作为文件给出";
+    FileTwice:
+        "attached twice",
+        "附加了两次";
+    // Text damaged before it reached pyun (garbled.rs).
+    GarbledReplacement:
+        "{0} holds U+FFFD (\u{FFFD}), the mark of text decoded in the wrong charset: most often a GBK (\"ANSI\") file read as UTF-8. Read it as GBK (pyun --charset gbk; .NET Encoding.GetEncoding(936); Python encoding=\"gbk\")",
+        "{0} 含有 U+FFFD（\u{FFFD}），这是文本按错误字符集解码的标志：最常见的是把 GBK（“ANSI”）文件当作 UTF-8 读取。请按 GBK 读取（pyun --charset gbk；.NET Encoding.GetEncoding(936)；Python encoding=\"gbk\"）";
+    GarbledQuestionMark:
+        "{0} holds `?` where a character was: a Chinese character lost to a code page that cannot hold it (an ANSI program such as VB6 on a non-Chinese Windows). Pass the plate as Unicode, or run the program with the Chinese code page (936)",
+        "{0} 中的 `?` 原本是一个字符：汉字在无法表示它的代码页中丢失了（例如在非中文 Windows 上运行的 VB6 等 ANSI 程序）。请以 Unicode 传递车牌，或让程序使用中文代码页（936）运行";
+    GarbledLatin1:
+        "{0} holds Latin-1 letters: UTF-8 text read as Windows-1252 or Latin-1 ({1} becomes {2}). Read the text as UTF-8",
+        "{0} 含有 Latin-1 字母：UTF-8 文本被当作 Windows-1252 或 Latin-1 读取（{1} 变成了 {2}）。请按 UTF-8 读取该文本";
+
+    // A plate of a doubtful shape: a warning in the log, the record still sent (plate.rs).
+    PlateWarning:
+        "plate {0} {1} (sent as it is: the platform takes any plate text)",
+        "车牌 {0}：{1}（仍按原样发送：平台接受任何车牌文本）";
+    PlateSeparator:
+        "holds the separator {0}: plates are sent without spaces or dots ({1})",
+        "含有分隔符 {0}：车牌发送时不含空格和点（{1}）";
+    PlateFullWidth:
+        "holds full-width letters or digits (from an input method): use ASCII ones",
+        "含有全角字母或数字（来自输入法）：请使用半角字母和数字";
+    PlateLowercase:
+        "holds lowercase letters: plates are uppercase ({0}), and the platform matches them as sent",
+        "含有小写字母：车牌字母应为大写（{0}），平台按发送的原样匹配";
+    PlateNoProvince:
+        "starts with {0}, not with a province character: {1}, not {2} (a plate reader that dropped the Chinese character?)",
+        "以 {0} 开头，缺少省份简称：应为 {1}，而不是 {2}（车牌识别丢掉了汉字？）";
+    PlateNotProvince:
+        "starts with {0}, which is not a province abbreviation ({1})",
+        "首字 {0} 不是省份简称（{1}）";
+    PlateNoLetter:
+        "has no letter after the province character ({0})",
+        "省份简称后应为发牌机关字母（{0}）";
+    PlateSerialChar:
+        "holds {0} among the letters and digits after {1}",
+        "车牌序号（{1} 之后的字母和数字）中含有 {0}";
+    PlateLength:
+        "has {0} characters after the province and letter; a plate has 5 (ordinary, {1}), 6 (new energy, {2}) or 4 and a suffix such as {3}",
+        "省份简称和字母之后有 {0} 位；普通车牌为 5 位（{1}），新能源车牌为 6 位（{2}），或 4 位加后缀（如 {3}）";
+    PlateIOrO:
+        "holds the letter I or O in its serial, which plates do not use: a 1 or 0 misread?",
+        "车牌序号含有字母 I 或 O，车牌不使用这两个字母：是否把数字 1 或 0 认错了？";
     ProblemSeparator:
         "; ",
         "；";
@@ -73,6 +145,45 @@ catalog! {
     JsonMalformed:
         "malformed JSON: {0}",
         "JSON 格式错误：{0}";
+    JsonNotObject:
+        "expected a JSON object of string fields, got {0}",
+        "应为由字符串字段组成的 JSON 对象，实际为{0}";
+    JsonNull:
+        "null",
+        "空值 null";
+    JsonBool:
+        "the boolean {0}",
+        "布尔值 {0}";
+    JsonNumber:
+        "the number {0}",
+        "数字 {0}";
+    JsonString:
+        "a string",
+        "字符串";
+    JsonArray:
+        "an array",
+        "数组";
+    JsonObject:
+        "an object",
+        "对象";
+    FlatFieldNested:
+        "field `{0}` holds {1} where flat fields hold strings: the platform signs it as JSON text in a string (\"{0}\": \"{2}\")",
+        "字段 `{0}` 的值是{1}，而平铺的字段应为字符串：平台把它作为字符串中的 JSON 文本签名（\"{0}\": \"{2}\"）";
+    FlatFieldNotString:
+        "field `{0}` must be a string, got {1}",
+        "字段 `{0}` 必须是字符串，实际为{1}";
+    PushFieldNotString:
+        "field `{0}` must be a string: the platform sends every field as a string, lists and objects as JSON text in a string (here `\"{0}\": {1}`); got {2}",
+        "字段 `{0}` 必须是字符串：平台发送的每个字段都是字符串，列表和对象是字符串中的 JSON 文本（此处为 `\"{0}\": {1}`）；实际为{2}";
+    PushNotUtf8:
+        "the push body is not UTF-8",
+        "推送内容不是 UTF-8 编码";
+    PushFieldTwice:
+        "field `{0}` appears twice in the push",
+        "字段 `{0}` 在推送中出现了两次";
+    ListInvalid:
+        "`{0}` is not a valid list: {1}",
+        "`{0}` 不是有效的列表：{1}";
     UrlencodedMalformed:
         "malformed urlencoded body: {0}",
         "urlencoded 内容格式错误：{0}";
@@ -192,6 +303,33 @@ catalog! {
     NetProxyOrUrl:
         "proxy or URL problem",
         "代理或网址有误";
+    NetReadingAnswer:
+        "reading the answer of {0}: {1}",
+        "读取 {0} 的应答时出错：{1}";
+    TlsUntrusted:
+        "the server's certificate is not trusted: {0} (POST {1}); a network that re-signs TLS needs its CA trusted with ca_file",
+        "服务器证书不受信任：{0}（POST {1}）；如果网络会重新签发 TLS 证书，请用 ca_file 信任其 CA";
+    TlsPlainHttp:
+        "the server answered in plain HTTP, not TLS (POST {0}): an https:// URL to an http:// port; use {1} as the base URL",
+        "服务器以明文 HTTP 而不是 TLS 应答（POST {0}）：把 https:// 地址用在了 http:// 端口上；请把基础地址改为 {1}";
+    CertUnknownIssuer:
+        "it was issued by an authority this computer does not trust",
+        "签发机构不受本机信任";
+    CertExpired:
+        "it has expired",
+        "证书已过期";
+    CertNotYetValid:
+        "it is not valid yet: check this computer's clock",
+        "证书尚未生效：请检查本机时间";
+    CertOtherHost:
+        "it is for another host name",
+        "证书与主机名不符";
+    AttemptRetrying:
+        "{0} {1} attempt {2} failed ({3}); retrying in {4} ms",
+        "{0} {1} 第 {2} 次尝试失败（{3}）；{4} 毫秒后重试";
+    PushIgnoredLog:
+        "{0} {1} was ignored by the platform (seqno {2}): {3}",
+        "{0} {1} 被平台忽略（流水号 seqno {2}）：{3}";
 
     // The platform's answer that is not an acceptance (response.rs).
     ApiNotPlatform:
@@ -267,6 +405,21 @@ catalog! {
     SideFileDamaged:
         "its side file {0} is damaged: {1}",
         "其附属文件 {0} 已损坏：{1}";
+    SideFileLength:
+        "{0} bytes long instead of {1} (cut short, or overwritten)",
+        "长度为 {0} 字节，而不是 {1} 字节（被截断或被覆盖）";
+    SideFileHeader:
+        "its header is not a side file's (overwritten, or damaged)",
+        "文件头不是附属文件的文件头（被覆盖或已损坏）";
+    SideFileSlot:
+        "its slot {0} is damaged (the id of a committed record is unreadable)",
+        "第 {0} 个槽位已损坏（无法读取一条已提交记录的编号）";
+    SideFileNotSynced:
+        "outbox side file {0}: cannot sync the ids of committed records to the disk: {1}",
+        "发件箱附属文件 {0}：无法把已提交记录的编号同步到磁盘：{1}";
+    LostNotRecorded:
+        "outbox {0}: cannot record the lost records: {1}",
+        "发件箱 {0}：无法记下丢失的记录：{1}";
     SideFileOfAnother:
         "its side file {0} belongs to another database (this one was deleted, or replaced by another file)",
         "其附属文件 {0} 属于另一个数据库（本数据库曾被删除，或被另一个文件替换）";
@@ -306,6 +459,125 @@ catalog! {
     OutboxStoreFailed:
         "outbox {0}: {1}: {2}",
         "发件箱 {0}：{1}：{2}";
+    // What the outbox was doing when its database failed: the {1} of OutboxStoreFailed and
+    // DiskFull (outbox/).
+    StoreOpen:
+        "cannot open",
+        "无法打开";
+    StoreBusyTimeout:
+        "setting the busy timeout",
+        "设置忙等待超时";
+    StoreNotOutbox:
+        "the file is not a readable outbox database (corrupt?); it was left untouched",
+        "该文件不是可读取的发件箱数据库（已损坏？）；未改动该文件";
+    StoreCannotRead:
+        "cannot read the file (it was left untouched)",
+        "无法读取该文件（未改动该文件）";
+    StoreReadingSchema:
+        "reading the schema",
+        "读取数据库结构";
+    StoreCreatingSchema:
+        "creating the schema",
+        "创建数据库结构";
+    StoreAddingTallies:
+        "adding the tallies to the schema",
+        "向数据库结构添加计数表";
+    StoreWal:
+        "turning on the WAL journal",
+        "启用 WAL 日志";
+    StoreForeignKeys:
+        "turning on foreign keys",
+        "启用外键约束";
+    StoreSynchronous:
+        "setting the sync mode",
+        "设置同步模式";
+    StoreRecordNotStored:
+        "the record was NOT stored",
+        "记录未保存";
+    CommitPanicked:
+        "the thread committing it failed (a panic)",
+        "提交它的线程失败了（panic）";
+    StoreLookingForLost:
+        "looking for lost records",
+        "查找丢失的记录";
+    StoreCounting:
+        "counting the records",
+        "统计记录数";
+    StoreListingDead:
+        "listing dead letters",
+        "列出死信";
+    StoreRequeueing:
+        "re-queueing",
+        "重新排队";
+    StorePurging:
+        "purging",
+        "清除记录";
+    StorePurgingEvents:
+        "purging events",
+        "清除事件";
+    StoreAddingIndexes:
+        "adding indexes",
+        "添加索引";
+    StoreReadingQueue:
+        "reading the queue",
+        "读取队列";
+    StoreReadingRecord:
+        "reading a record",
+        "读取记录";
+    StoreReadingSeries:
+        "reading the series",
+        "读取记录序列";
+    StoreReadingEvents:
+        "reading events",
+        "读取事件";
+    StoreReadingStatus:
+        "reading record status",
+        "读取记录状态";
+    StoreReadingPhotos:
+        "reading photos",
+        "读取照片";
+    StoreRecordingOutcome:
+        "recording the outcome",
+        "记录投递结果";
+    StoreBusy:
+        "{0} (another process holds the outbox locked, longer than the busy timeout: another pyun, a sender, or a program that opened the file)",
+        "{0}（另一个进程锁住了发件箱，超过了忙等待时间：另一个 pyun、发送线程，或打开了该文件的程序）";
+    StoredRecordUnreadable:
+        "the stored record cannot be read: {0}",
+        "无法读取已保存的记录：{0}";
+    CarryEnterFailed:
+        "cannot carry the dead-lettered enter's fields (page 001 note 8): {0}",
+        "无法沿用已成为死信的入场记录的字段（页面 001 注 8）：{0}";
+    OutboxLog:
+        "outbox {0}: {1}",
+        "发件箱 {0}：{1}";
+    SenderNoThread:
+        "outbox sender: cannot start a thread: {0}",
+        "发件箱发送线程：无法创建线程：{0}";
+    SenderReadingEvents:
+        "outbox sender: reading events: {0}",
+        "发件箱发送线程：读取事件：{0}";
+    SenderFailed:
+        "outbox sender: {0}",
+        "发件箱发送线程：{0}";
+    SenderPanicked:
+        "internal error in pyun (please report): {0}; the sender stopped (start it again)",
+        "pyun 内部错误（请报告此问题）：{0}；发送线程已停止（请重新启动）";
+    SideFileNotWritten:
+        "outbox {0}: records {1} are stored, but their ids could not be written to the -enqueued file: {2}",
+        "发件箱 {0}：记录 {1} 已保存，但其编号无法写入 -enqueued 附属文件：{2}";
+    AcceptedFreshStart:
+        "outbox {0}: accepted as it is (accept-fresh-start): its side file was made anew",
+        "发件箱 {0}：已按现状接受（accept-fresh-start）：已新建其附属文件";
+    NetworkShareAllowedLog:
+        "outbox {0}: on a network share ({1}), allowed by the caller: WAL's guarantees do not hold there",
+        "发件箱 {0}：位于网络共享上（{1}），调用方已允许：WAL 日志在那里无法保证数据安全";
+    IgnoredByPlatform:
+        "ignored by the platform",
+        "被平台忽略";
+    DeliveryPaused:
+        "delivery paused for {0} s: {1} records in a row were refused the same way ({2}), so the cause is not one record (a wrong app_secret? the lot blocked?); they stay pending. Last: {3}",
+        "投递暂停 {0} 秒：连续 {1} 条记录以同样的方式被拒绝（{2}），原因不在单条记录（app_secret 错误？车场被停用？）；这些记录保留待发。最后一条：{3}";
     OutboxDamaged:
         "outbox {0}: the database is damaged ({1}); it was left untouched: restore it or move it away",
         "发件箱 {0}：数据库已损坏（{1}）；未改动该文件：请恢复它或把它移走";
@@ -324,6 +596,9 @@ catalog! {
     PushStoreFailed:
         "push store {0}: {1}",
         "推送存储 {0}：{1}";
+    PushStorePanicked:
+        "push store {0}: a thread panicked while using it",
+        "推送存储 {0}：某个线程在使用它时崩溃";
     NoPushStore:
         "no push store at {0} (pyun listen --db creates it)",
         "{0} 处没有推送存储（由 pyun listen --db 创建）";

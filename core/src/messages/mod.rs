@@ -55,27 +55,50 @@ fn fill(template: &str, args: &[&dyn fmt::Display]) -> String {
 /// catalog, which is English in every language.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Text {
-    /// A catalog message and its arguments, already formatted.
-    Msg(Msg, Vec<String>),
+    /// A catalog message and its arguments: values already formatted are `Plain`, and a
+    /// message within a message is written in the language of the whole.
+    Msg(Msg, Vec<Text>),
     /// Text outside the catalog (English).
     Plain(String),
+    /// A text already written in each language (an error's message kept inside another
+    /// message, where the error itself cannot be kept).
+    Written {
+        /// The English text.
+        en: String,
+        /// The Chinese text.
+        zh: String,
+    },
 }
 
 impl Text {
     /// A catalog message with its arguments.
     pub fn new(msg: Msg, args: &[&dyn fmt::Display]) -> Text {
-        Text::Msg(msg, args.iter().map(|a| a.to_string()).collect())
+        Text::Msg(
+            msg,
+            args.iter().map(|a| Text::Plain(a.to_string())).collect(),
+        )
+    }
+
+    /// A catalog message whose arguments are texts themselves (a phrase of the catalog inside
+    /// a frame of it), each written in the language the whole is rendered in.
+    pub fn of(msg: Msg, args: Vec<Text>) -> Text {
+        Text::Msg(msg, args)
     }
 
     /// The text in `lang`.
     pub fn render(&self, lang: Lang) -> String {
         match self {
             Text::Msg(msg, args) => {
+                let args: Vec<String> = args.iter().map(|a| a.render(lang)).collect();
                 let args: Vec<&dyn fmt::Display> =
                     args.iter().map(|a| a as &dyn fmt::Display).collect();
                 msg.text(lang, &args)
             }
             Text::Plain(s) => s.clone(),
+            Text::Written { en, zh } => match lang {
+                Lang::En => en.clone(),
+                Lang::Zh => zh.clone(),
+            },
         }
     }
 }
@@ -96,6 +119,13 @@ impl serde::Serialize for Text {
 impl From<String> for Text {
     fn from(s: String) -> Self {
         Text::Plain(s)
+    }
+}
+
+/// A catalog message without arguments.
+impl From<Msg> for Text {
+    fn from(msg: Msg) -> Self {
+        Text::Msg(msg, Vec::new())
     }
 }
 

@@ -13,7 +13,7 @@ use super::{millis, now_ms, DrainReport, Outbox, Streak, PAUSE_AFTER};
 use crate::client::{Client, PushResult};
 use crate::error::{Error, Result};
 use crate::form::{FileField, FileSource};
-use crate::messages::{Msg, Text};
+use crate::messages::{Lang, Msg, Text};
 use crate::record::AnyRecord;
 use crate::response::Outcome;
 use crate::Endpoint;
@@ -60,7 +60,7 @@ impl Outbox {
                 params![since],
                 |r| r.get(0),
             )
-            .map_err(|e| self.err("reading the queue", e))?;
+            .map_err(|e| self.err(Msg::StoreReadingQueue, e))?;
         let mut o = self.offline();
         o.failures = o.failures.saturating_add(1);
         let wait = self.backoff(o.failures);
@@ -73,7 +73,11 @@ impl Outbox {
         report.offline = Some(reason.clone());
         // Logged once the hold is unlocked (a log callback may query this outbox).
         drop(o);
-        log::warn!("outbox {}: {}", self.inner.path.display(), reason);
+        let lang = Lang::from_env();
+        log::warn!(
+            "{}",
+            Msg::OutboxLog.text(lang, &[&self.inner.path.display(), &reason.render(lang)])
+        );
         Ok(())
     }
 
@@ -93,7 +97,7 @@ impl Outbox {
     /// drain waits for the next one even when its backoff is shorter than the drain, so a drain
     /// sends each record at most once and never loops on a failing gateway.
     fn due(&self, conn: &Connection, limit: usize, since: i64) -> Result<Vec<Due>> {
-        let err = |e| self.err("reading the queue", e);
+        let err = |e| self.err(Msg::StoreReadingQueue, e);
         // `records_queue (state, id)` lets this walk the pending records in id order and stop
         // after `limit`; without it SQLite sorted every pending record on each call, which made
         // draining a backlog quadratic.
@@ -123,11 +127,9 @@ impl Outbox {
             let (id, endpoint, json, attempts) = row.map_err(err)?;
             let record = endpoint
                 .parse::<Endpoint>()
-                .map_err(|e| Error::Store(e.into()))
+                .map_err(Error::Store)
                 .and_then(|endpoint| AnyRecord::from_json(endpoint, &json))
-                .map_err(|e| {
-                    Error::Store(format!("the stored record cannot be read: {}", e).into())
-                });
+                .map_err(|e| Error::Store(Text::of(Msg::StoredRecordUnreadable, vec![e.text()])));
             out.push(Due {
                 id,
                 record,
@@ -140,17 +142,17 @@ impl Outbox {
     fn files_of(&self, conn: &Connection, id: i64) -> Result<Vec<(FileField, FileSource)>> {
         let mut stmt = conn
             .prepare_cached("SELECT field, bytes FROM files WHERE record_id = ?1")
-            .map_err(|e| self.err("reading photos", e))?;
+            .map_err(|e| self.err(Msg::StoreReadingPhotos, e))?;
         let rows = stmt
             .query_map(params![id], |r| {
                 // Copied once, straight from SQLite's buffer into the shared bytes.
                 let bytes: Arc<[u8]> = r.get_ref(1)?.as_blob()?.into();
                 Ok((r.get::<_, String>(0)?, bytes))
             })
-            .map_err(|e| self.err("reading photos", e))?;
+            .map_err(|e| self.err(Msg::StoreReadingPhotos, e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (field, bytes) = row.map_err(|e| self.err("reading photos", e))?;
+            let (field, bytes) = row.map_err(|e| self.err(Msg::StoreReadingPhotos, e))?;
             if let Some(f) = FileField::from_name(&field) {
                 out.push((f, FileSource::Bytes(bytes)));
             }
@@ -177,15 +179,15 @@ impl Outbox {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
-            .map_err(|e| self.err("reading the queue", e))?;
+            .map_err(|e| self.err(Msg::StoreReadingQueue, e))?;
         let (enter_id, enter_json) = match enter {
             Some(e) => e,
             None => return Ok(()),
         };
         let enter_value: serde_json::Value =
-            serde_json::from_str(&enter_json).map_err(|e| Error::Json(e.to_string()))?;
-        let mut leave_value: serde_json::Value =
-            serde_json::from_str(&record.to_json()).map_err(|e| Error::Json(e.to_string()))?;
+            serde_json::from_str(&enter_json).map_err(|e| Error::Json(e.to_string().into()))?;
+        let mut leave_value: serde_json::Value = serde_json::from_str(&record.to_json())
+            .map_err(|e| Error::Json(e.to_string().into()))?;
         if let (Some(e), Some(l)) = (enter_value.as_object(), leave_value.as_object_mut()) {
             for (k, v) in e {
                 if crate::LeaveRecord::FIELDS.contains(&k.as_str()) && !l.contains_key(k) {
@@ -299,10 +301,10 @@ impl Outbox {
                         drop(conn);
                         match carried {
                             Err(e @ Error::Store(_)) => return Err(e),
-                            Err(e) => Err(Error::Store(format!(
-                                "cannot carry the dead-lettered enter's fields (page 001 note 8): {}",
-                                e
-                            ).into())),
+                            Err(e) => Err(Error::Store(Text::of(
+                                Msg::CarryEnterFailed,
+                                vec![e.text()],
+                            ))),
                             Ok(()) => Ok((record, files)),
                         }
                     }
@@ -367,7 +369,7 @@ impl Outbox {
                 self.in_flight().retain(|&i| i != id);
                 other
                     .map(|_| false)
-                    .map_err(|e| self.err("reading the queue", e))
+                    .map_err(|e| self.err(Msg::StoreReadingQueue, e))
             }
         }
     }
@@ -380,7 +382,7 @@ impl Outbox {
     fn paused(&self, report: &mut DrainReport) -> bool {
         let s = self.streak();
         if s.until_ms > now_ms() {
-            report.paused = Some(s.reason.clone());
+            report.paused = s.reason.clone();
             return true;
         }
         false
@@ -422,9 +424,10 @@ impl Outbox {
                     seqno: r.response.seqno.clone(),
                     response: serde_json::to_string(&r.response).ok(),
                     diagnosis: r.diagnosis.as_ref().map(|d| d.summary()),
-                    error: "ignored by the platform".into(),
+                    error: Text::from(Msg::IgnoredByPlatform).to_string(),
                 };
-                self.refused(Some(Outcome::Ignored), dead, report, marks);
+                let last = Msg::IgnoredByPlatform.into();
+                self.refused(Some(Outcome::Ignored), dead, last, report, marks);
             }
             Err(e) if is_retryable(&e) => {
                 report.retried += 1;
@@ -461,29 +464,27 @@ impl Outbox {
                     diagnosis,
                     error: e.to_string(),
                 };
-                self.refused(cause, dead, report, marks);
+                self.refused(cause, dead, e.text(), report, marks);
             }
         }
     }
 
     /// A record the platform refused: dead-lettered, unless records in a row were refused the
     /// same way, for a cause that can be about every record (`401`, `403`, ignored); then
-    /// delivery pauses and the records of the row go back to the queue.
+    /// delivery pauses and the records of the row go back to the queue. `last` is the dead
+    /// mark's error in every language, for the pause's reason.
     fn refused(
         &self,
         cause: Option<Outcome>,
         dead: Mark,
+        last: Text,
         report: &mut DrainReport,
         marks: &mut Vec<Mark>,
     ) {
-        let (id, attempts, at, error) = match &dead {
+        let (id, attempts, at) = match &dead {
             Mark::Dead {
-                id,
-                attempts,
-                at,
-                error,
-                ..
-            } => (*id, *attempts, *at, error.clone()),
+                id, attempts, at, ..
+            } => (*id, *attempts, *at),
             _ => unreachable!("refused() takes a dead mark"),
         };
         let mut s = self.streak();
@@ -509,17 +510,21 @@ impl Outbox {
         s.pauses += 1;
         let wait = self.backoff(s.pauses);
         s.until_ms = at + wait;
-        s.reason = format!(
-            "delivery paused for {} s: {} records in a row were refused the same way ({}), so the cause is not one record (a wrong app_secret? the lot blocked?); they stay pending. Last: {}",
-            (wait + 999) / 1000,
-            s.ids.len() + 1,
-            cause.map_or("?", Outcome::name),
-            error
+        let text = Text::of(
+            Msg::DeliveryPaused,
+            vec![
+                ((wait + 999) / 1000).to_string().into(),
+                (s.ids.len() + 1).to_string().into(),
+                cause.map_or("?", Outcome::name).into(),
+                last,
+            ],
         );
+        s.reason = Some(text.clone());
         report.dead = report.dead.saturating_sub(s.counted);
         report.retried += 1;
-        report.paused = Some(s.reason.clone());
-        let (until, reason) = (s.until_ms, s.reason.clone());
+        report.paused = Some(text.clone());
+        // The records keep the English reason: it is stored, and read in any language later.
+        let (until, reason) = (s.until_ms, text.to_string());
         marks.extend(s.ids.drain(..).map(|earlier| Mark::Requeue {
             id: earlier,
             next_ms: until,
@@ -529,7 +534,11 @@ impl Outbox {
         // Logged once the streak is unlocked: a log callback may query this outbox, which
         // reads the streak (docs/promises.md, "Callbacks").
         drop(s);
-        log::error!("outbox {}: {}", self.inner.path.display(), reason);
+        let lang = Lang::from_env();
+        log::error!(
+            "{}",
+            Msg::OutboxLog.text(lang, &[&self.inner.path.display(), &text.render(lang)])
+        );
         marks.push(Mark::Retry {
             id,
             attempts,
@@ -565,9 +574,9 @@ impl Outbox {
     }
 
     fn write_marks_now(&self, marks: &mut Vec<Mark>) -> Result<()> {
-        let err = |e| self.err("recording the outcome", e);
+        let err = |e| self.err(Msg::StoreRecordingOutcome, e);
         let mut conn = self.conn();
-        set_synchronous(&conn, false).map_err(|e| self.err("synchronous", e))?;
+        set_synchronous(&conn, false).map_err(|e| self.err(Msg::StoreSynchronous, e))?;
         let tx = conn.transaction().map_err(err)?;
         for mark in marks.drain(..) {
             match mark {
@@ -638,7 +647,7 @@ impl Outbox {
         tx.commit().map_err(err)?;
         // Back to FULL for every other write on this connection (enqueue, retry, purge): only
         // these marks may be lost to a power cut.
-        set_synchronous(&conn, true).map_err(|e| self.err("synchronous", e))
+        set_synchronous(&conn, true).map_err(|e| self.err(Msg::StoreSynchronous, e))
     }
 }
 

@@ -47,7 +47,7 @@ impl Outbox {
         let mut json = record.to_json();
         if !request.files().is_empty() {
             let mut stored: serde_json::Value =
-                serde_json::from_str(&json).map_err(|e| Error::Json(e.to_string()))?;
+                serde_json::from_str(&json).map_err(|e| Error::Json(e.to_string().into()))?;
             if let Some(obj) = stored.as_object_mut() {
                 for part in request.files() {
                     if let Some(hash_field) = part.field().hash_field() {

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
 
+use crate::messages::{Lang, Msg, Text};
 use crate::Endpoint;
 
 /// Slots in the file; more than the records a WAL holds between two checkpoints.
@@ -57,7 +58,7 @@ pub(super) enum Evidence {
     /// It cannot be read (a directory, no permission): the error.
     Unreadable(io::Error),
     /// Not a side file, or damaged: what is wrong.
-    Damaged(String),
+    Damaged(Text),
     /// A side file of the database with this tag, and its valid slots.
     Of { tag: u32, slots: Vec<Slot> },
 }
@@ -113,17 +114,11 @@ pub(super) fn inspect(db: &Path) -> Evidence {
         return Evidence::Empty;
     }
     if bytes.len() as u64 != LEN {
-        return Evidence::Damaged(format!(
-            "{} bytes long instead of {} (cut short, or overwritten)",
-            bytes.len(),
-            LEN
-        ));
+        return Evidence::Damaged(Text::new(Msg::SideFileLength, &[&bytes.len(), &LEN]));
     }
     let (header, slots) = bytes.split_at(SLOT);
     if header[..16] != MAGIC[..] || header[56..] != Md5::digest(&header[..CHECKED])[..8] {
-        return Evidence::Damaged(
-            "its header is not a side file's (overwritten, or damaged)".into(),
-        );
+        return Evidence::Damaged(Msg::SideFileHeader.into());
     }
     let tag = u32::from_le_bytes([header[16], header[17], header[18], header[19]]);
     let mut valid = Vec::new();
@@ -133,12 +128,7 @@ pub(super) fn inspect(db: &Path) -> Evidence {
         }
         match decode(s, tag) {
             Some(slot) => valid.push(slot),
-            None => {
-                return Evidence::Damaged(format!(
-                    "its slot {} is damaged (the id of a committed record is unreadable)",
-                    i
-                ))
-            }
+            None => return Evidence::Damaged(Text::new(Msg::SideFileSlot, &[&i])),
         }
     }
     Evidence::Of { tag, slots: valid }
@@ -313,9 +303,8 @@ impl Shared {
             // Logged with no lock held: the log may call back into the host.
             if let Err(e) = self.sync.sync_data() {
                 log::error!(
-                    "outbox side file {}: cannot sync the ids of committed records to the disk: {}",
-                    self.path.display(),
-                    e
+                    "{}",
+                    Msg::SideFileNotSynced.text(Lang::from_env(), &[&self.path.display(), &e])
                 );
             }
             st = lock();

@@ -27,7 +27,7 @@ use crate::Endpoint;
 const MAX_BATCH: usize = 64;
 
 /// What an enqueue error says: the caller must know the record is not in the outbox.
-pub(super) const NOT_STORED: &str = "the record was NOT stored";
+pub(super) const NOT_STORED: Msg = Msg::StoreRecordNotStored;
 
 /// A validated record, ready to be inserted: what the enqueue worked out before queuing.
 pub(super) struct Row {
@@ -112,12 +112,12 @@ impl Drop for Lead<'_> {
         if self.posted {
             return;
         }
-        let text = Text::new(
+        let text = Text::of(
             Msg::OutboxStoreFailed,
-            &[
-                &self.path.display(),
-                &NOT_STORED,
-                &"the thread committing it failed (a panic)",
+            vec![
+                self.path.display().to_string().into(),
+                NOT_STORED.into(),
+                Msg::CommitPanicked.into(),
             ],
         );
         let failed = self.members.iter().map(|_| Err(text.clone())).collect();
@@ -191,10 +191,11 @@ impl Outbox {
         if let Some(e) = unwritten {
             let ids: Vec<String> = stored.iter().map(|s| format!("#{}", s.0)).collect();
             log::error!(
-                "outbox {}: records {} are stored, but their ids could not be written to the -enqueued file: {}",
-                self.inner.path.display(),
-                ids.join(", "),
-                e
+                "{}",
+                Msg::SideFileNotWritten.text(
+                    crate::messages::Lang::from_env(),
+                    &[&self.inner.path.display(), &ids.join(", "), &e]
+                )
             );
         }
         if checkpoint_due {

@@ -9,6 +9,7 @@ use super::status::add_event;
 use super::store::{checkpoint, set_synchronous};
 use super::{now_ms, Outbox};
 use crate::error::{Error, LostRecord, RecordsLost, Result};
+use crate::messages::{Lang, Msg};
 
 /// The rows of `LOST` dead letters (SQL): their content is gone (`{}`), so they are never
 /// re-queued.
@@ -23,7 +24,7 @@ impl Outbox {
             Some(h) => h,
             None => return Ok(()),
         };
-        let err = |e| self.err("looking for lost records", e);
+        let err = |e| self.err(Msg::StoreLookingForLost, e);
         let mut conn = self.conn();
         // AUTOINCREMENT's counter: the highest id ever committed, purged records included.
         let seq: i64 = conn
@@ -97,12 +98,12 @@ impl Outbox {
         let checkpointed = checkpoint(&conn, "TRUNCATE");
         // Logged once the connection is let go: a log callback may query the outbox.
         drop(conn);
-        log::error!("{}", lost);
+        let lang = Lang::from_env();
+        log::error!("{}", lost.message(lang));
         if let Err(e) = noted {
             log::error!(
-                "outbox {}: cannot record the lost records: {}",
-                self.inner.path.display(),
-                e
+                "{}",
+                Msg::LostNotRecorded.text(lang, &[&self.inner.path.display(), &e])
             );
         }
         if let Err(e) = checkpointed {

@@ -17,13 +17,13 @@ impl Outbox {
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached("SELECT state, n FROM state_counts")
-            .map_err(|e| self.err("counting", e))?;
+            .map_err(|e| self.err(Msg::StoreCounting, e))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-            .map_err(|e| self.err("counting", e))?;
+            .map_err(|e| self.err(Msg::StoreCounting, e))?;
         let mut by: BTreeMap<String, u64> = BTreeMap::new();
         for row in rows {
-            let (state, n) = row.map_err(|e| self.err("counting", e))?;
+            let (state, n) = row.map_err(|e| self.err(Msg::StoreCounting, e))?;
             by.insert(state, n as u64);
         }
         let get = |s: &str| by.get(s).copied().unwrap_or(0);
@@ -45,7 +45,7 @@ impl Outbox {
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached("SELECT id, endpoint, dedup_key, attempts, last_error, response_json, diagnosis FROM dead_letters ORDER BY id LIMIT ?1")
-            .map_err(|e| self.err("listing dead letters", e))?;
+            .map_err(|e| self.err(Msg::StoreListingDead, e))?;
         let rows = stmt
             .query_map([limit.min(i64::MAX as usize) as i64], |r| {
                 Ok(DeadLetter {
@@ -58,9 +58,9 @@ impl Outbox {
                     diagnosis: r.get(6)?,
                 })
             })
-            .map_err(|e| self.err("listing dead letters", e))?;
+            .map_err(|e| self.err(Msg::StoreListingDead, e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err("listing dead letters", e))
+            .map_err(|e| self.err(Msg::StoreListingDead, e))
     }
 
     /// Puts dead letters back in the queue (after the cause was fixed): one by id, or all with
@@ -79,7 +79,7 @@ impl Outbox {
                     [id],
                     |r| r.get(0),
                 )
-                .map_err(|e| self.err("re-queueing", e))?;
+                .map_err(|e| self.err(Msg::StoreRequeueing, e))?;
             if lost {
                 return Err(Error::Config(Text::new(
                     Msg::RequeueLost,
@@ -102,15 +102,15 @@ impl Outbox {
                 "DELETE FROM records WHERE state = 'done' AND finished_ms <= ?1",
                 params![cutoff],
             )
-            .map_err(|e| self.err("purging", e))?;
+            .map_err(|e| self.err(Msg::StorePurging, e))?;
         conn.execute("DELETE FROM events WHERE at_ms <= ?1", params![cutoff])
-            .map_err(|e| self.err("purging events", e))?;
+            .map_err(|e| self.err(Msg::StorePurgingEvents, e))?;
         // The chart's tallies of those minutes go with them.
         conn.execute_batch(&format!(
             "DELETE FROM minute_counts WHERE minute < {m}; DELETE FROM minute_latency WHERE minute < {m};",
             m = cutoff.div_euclid(60_000)
         ))
-        .map_err(|e| self.err("purging", e))?;
+        .map_err(|e| self.err(Msg::StorePurging, e))?;
         Ok(n as u64)
     }
 }

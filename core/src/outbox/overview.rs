@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::status::{Event, BY_KEY, STATUS_COLUMNS};
 use super::{now_ms, Outbox, RecordStatus};
 use crate::error::Result;
+use crate::messages::Msg;
 
 /// A dead letter's cause, as SQL: the platform's answer code and message when it answered,
 /// else the error pyun recorded. Records refused the same way share it.
@@ -93,7 +94,7 @@ impl Outbox {
         );
         self.conn()
             .execute_batch(&sql)
-            .map_err(|e| self.err("adding indexes", e))
+            .map_err(|e| self.err(Msg::StoreAddingIndexes, e))
     }
 
     /// When the oldest pending record was enqueued (ms since 1970).
@@ -103,13 +104,13 @@ impl Outbox {
             .prepare_cached(
                 "SELECT created_ms FROM records WHERE state = 'pending' ORDER BY id LIMIT 1",
             )
-            .map_err(|e| self.err("reading the queue", e))?;
+            .map_err(|e| self.err(Msg::StoreReadingQueue, e))?;
         let mut rows = st
             .query_map([], |r| r.get(0))
-            .map_err(|e| self.err("reading the queue", e))?;
+            .map_err(|e| self.err(Msg::StoreReadingQueue, e))?;
         rows.next()
             .transpose()
-            .map_err(|e| self.err("reading the queue", e))
+            .map_err(|e| self.err(Msg::StoreReadingQueue, e))
     }
 
     /// The pause of delivery in force, if a process draining this outbox paused it (records
@@ -123,7 +124,7 @@ impl Outbox {
                  WHERE state = 'pending' AND next_attempt_ms > ?1 AND last_error LIKE 'delivery paused%'
                  ORDER BY next_attempt_ms DESC LIMIT 1",
             )
-            .map_err(|e| self.err("reading the queue", e))?;
+            .map_err(|e| self.err(Msg::StoreReadingQueue, e))?;
         let mut rows = st
             .query_map([now_ms()], |r| {
                 Ok(Pause {
@@ -133,15 +134,15 @@ impl Outbox {
                     diagnosis: r.get(3)?,
                 })
             })
-            .map_err(|e| self.err("reading the queue", e))?;
+            .map_err(|e| self.err(Msg::StoreReadingQueue, e))?;
         rows.next()
             .transpose()
-            .map_err(|e| self.err("reading the queue", e))
+            .map_err(|e| self.err(Msg::StoreReadingQueue, e))
     }
 
     /// The dead letters grouped by cause, the largest group first.
     pub fn dead_causes(&self) -> Result<Vec<DeadCause>> {
-        let err = |e| self.err("listing dead letters", e);
+        let err = |e| self.err(Msg::StoreListingDead, e);
         let conn = self.conn();
         let sql = format!(
             "SELECT {} AS cause, COUNT(*), MAX(diagnosis) FROM records WHERE state = 'dead'
@@ -177,13 +178,13 @@ impl Outbox {
         let conn = self.conn();
         let mut st = conn
             .prepare_cached("SELECT record_json FROM records WHERE id = ?1")
-            .map_err(|e| self.err("reading a record", e))?;
+            .map_err(|e| self.err(Msg::StoreReadingRecord, e))?;
         let mut rows = st
             .query_map([id], |r| r.get(0))
-            .map_err(|e| self.err("reading a record", e))?;
+            .map_err(|e| self.err(Msg::StoreReadingRecord, e))?;
         rows.next()
             .transpose()
-            .map_err(|e| self.err("reading a record", e))
+            .map_err(|e| self.err(Msg::StoreReadingRecord, e))
     }
 
     /// Up to `limit` records whose plate, `parking_serial` or `flow_no` is `term`, newest
@@ -200,7 +201,7 @@ impl Outbox {
     /// Records enqueued and accepted per minute, with latency percentiles, over the `minutes`
     /// minutes up to now.
     pub fn minute_series(&self, minutes: usize) -> Result<MinuteSeries> {
-        let err = |e| self.err("reading the series", e);
+        let err = |e| self.err(Msg::StoreReadingSeries, e);
         let last = now_ms() / 60_000;
         let first = last - minutes as i64 + 1;
         let n = minutes;
@@ -253,7 +254,7 @@ impl Outbox {
     }
 
     fn events_where(&self, filter: &str, args: impl rusqlite::Params) -> Result<Vec<Event>> {
-        let err = |e| self.err("reading events", e);
+        let err = |e| self.err(Msg::StoreReadingEvents, e);
         let conn = self.conn();
         let sql = format!(
             "SELECT seq, kind, record_id, endpoint, dedup_key, at_ms, seqno, reason FROM events
@@ -268,7 +269,7 @@ impl Outbox {
     /// Puts back in the queue the dead letters matching `filter` (SQL on `records`, with one
     /// parameter `?1`), never `LOST` ones; writes their `requeued` events. Returns how many.
     pub(super) fn requeue(&self, filter: &str, arg: &dyn ToSql) -> Result<u64> {
-        let err = |e| self.err("re-queueing", e);
+        let err = |e| self.err(Msg::StoreRequeueing, e);
         let which = format!(
             "state = 'dead' AND ({}) AND NOT ({})",
             filter,

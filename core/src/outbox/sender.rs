@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::{now_ms, Event, Outbox};
 use crate::client::Client;
+use crate::messages::{Lang, Msg, Text};
 
 /// Wakes a sender when this process enqueues (or stops it). A generation counter, so a wake
 /// that arrives while the sender is draining is not lost: it drains again at once.
@@ -83,7 +84,7 @@ impl Outbox {
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
-                log::error!("outbox sender: cannot start a thread: {}", e);
+                log::error!("{}", Msg::SenderNoThread.text(Lang::from_env(), &[&e]));
                 None
             }
         };
@@ -119,7 +120,11 @@ fn hand_over(outbox: &Outbox, follow: &mut Option<(i64, OnEvent)>, stop: &Atomic
                 }
             }
             Err(e) => {
-                log::error!("outbox sender: reading events: {}", e);
+                let lang = Lang::from_env();
+                log::error!(
+                    "{}",
+                    Msg::SenderReadingEvents.text(lang, &[&e.message(lang)])
+                );
                 return;
             }
         }
@@ -150,12 +155,16 @@ fn guarded(
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into());
-    let reason = format!(
-        "internal error in pyun (please report): {}; the sender stopped (start it again)",
-        what
-    );
+    // Kept and handed to the callback in English (data a program reads); logged in the
+    // language asked for.
+    let text = Text::new(Msg::SenderPanicked, &[&what]);
+    let reason = text.to_string();
     *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.clone());
-    log::error!("outbox {}: {}", outbox.path().display(), reason);
+    let lang = Lang::from_env();
+    log::error!(
+        "{}",
+        Msg::OutboxLog.text(lang, &[&outbox.path().display(), &text.render(lang)])
+    );
     if let Some((cursor, mut on_event)) = follow {
         if !stop.load(Ordering::SeqCst) {
             let event = Event {
@@ -200,7 +209,8 @@ fn run(
             Err(e) => {
                 // A busy or full disk: keep the thread, back off up to a minute.
                 failures = failures.saturating_add(1);
-                log::error!("outbox sender: {}", e);
+                let lang = Lang::from_env();
+                log::error!("{}", Msg::SenderFailed.text(lang, &[&e.message(lang)]));
                 Duration::from_millis(100 << failures.min(9)).min(Duration::from_secs(60))
             }
         };

@@ -139,7 +139,7 @@ impl Outbox {
         sql: &str,
         args: impl rusqlite::Params,
     ) -> Result<Vec<RecordStatus>> {
-        let err = |e| self.err("reading record status", e);
+        let err = |e| self.err(Msg::StoreReadingStatus, e);
         let in_flight = self.in_flight_ids();
         let paused = self.streak().until_ms > now_ms();
         let conn = self.conn();
@@ -205,14 +205,14 @@ impl Outbox {
     pub fn last_event_seq(&self) -> Result<i64> {
         self.conn()
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
-            .map_err(|e| self.err("reading events", e))
+            .map_err(|e| self.err(Msg::StoreReadingEvents, e))
     }
 
     /// Up to `limit` events after position `after` (0: from the start), in order. A host keeps
     /// the last `seq` it handled and passes it next time; events are kept until
     /// [`Outbox::purge_done`] drops those older than the audit period.
     pub fn events(&self, after: i64, limit: usize) -> Result<Vec<Event>> {
-        let err = |e| self.err("reading events", e);
+        let err = |e| self.err(Msg::StoreReadingEvents, e);
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached(

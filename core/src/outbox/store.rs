@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use super::enqueued::{inspect, Enqueued, Evidence, Slot};
 use super::{store_err, Inner, Outbox, OutboxOptions, Streak, Wake};
 use crate::error::{Error, LostRecord, OutboxUnverified, Result};
-use crate::messages::{Msg, Text};
+use crate::messages::{Lang, Msg, Text};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
@@ -217,8 +217,8 @@ impl Outbox {
         bind(&conn, &path, true)?;
         drop(conn);
         log::warn!(
-            "outbox {}: accepted as it is (accept-fresh-start): its side file was made anew",
-            path.display()
+            "{}",
+            Msg::AcceptedFreshStart.text(Lang::from_env(), &[&path.display()])
         );
         Outbox::open(path, options)
     }
@@ -234,9 +234,8 @@ fn refuse_network_share(path: &Path, options: &OutboxOptions) -> Result<()> {
             )));
         }
         log::warn!(
-            "outbox {}: on a network share ({}), allowed by the caller: WAL's guarantees do not hold there",
-            path.display(),
-            how
+            "{}",
+            Msg::NetworkShareAllowedLog.text(Lang::from_env(), &[&path.display(), &how])
         );
     }
     Ok(())
@@ -244,23 +243,23 @@ fn refuse_network_share(path: &Path, options: &OutboxOptions) -> Result<()> {
 
 /// Opens the file and checks that it is a readable outbox (or an empty file to make one).
 fn connect(path: &Path) -> Result<Connection> {
-    let err = |what: &str, e: rusqlite::Error| store_err(path, what, e);
-    let conn = open_padded(path).map_err(|e| err("cannot open", e))?;
+    let err = |what: Msg, e: rusqlite::Error| store_err(path, what, e);
+    let conn = open_padded(path).map_err(|e| err(Msg::StoreOpen, e))?;
     // SQLite quietly falls back to read-only when it cannot open the file for writing.
     if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
         return Err(Error::Store(Text::new(Msg::ReadOnly, &[&path.display()])));
     }
     conn.busy_timeout(Duration::from_secs(30))
-        .map_err(|e| err("busy timeout", e))?;
+        .map_err(|e| err(Msg::StoreBusyTimeout, e))?;
     let check: String = conn
         .query_row("PRAGMA quick_check", [], |r| r.get(0))
         .map_err(|e| {
             // Only what SQLite calls a damaged file is called one: an operator may delete it.
             let what = match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
-                    "the file is not a readable outbox database (corrupt?); it was left untouched"
+                    Msg::StoreNotOutbox
                 }
-                _ => "cannot read the file (it was left untouched)",
+                _ => Msg::StoreCannotRead,
             };
             err(what, e)
         })?;
@@ -280,7 +279,7 @@ fn connect(path: &Path) -> Result<Connection> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .map_err(|e| err("reading the schema", e))?;
+        .map_err(|e| err(Msg::StoreReadingSchema, e))?;
     // Outboxes made before the application id was set are recognised by their tables.
     let ours = app_id == APPLICATION_ID || (app_id == 0 && tables == 2);
     if app_id == crate::app_ids::PUSH_STORE {
@@ -295,9 +294,9 @@ fn connect(path: &Path) -> Result<Connection> {
             &[&path.display(), &app_id, &objects],
         )));
     }
-    wal_journal(&conn).map_err(|e| err("WAL journal", e))?;
+    wal_journal(&conn).map_err(|e| err(Msg::StoreWal, e))?;
     conn.pragma_update(None, "foreign_keys", "ON")
-        .map_err(|e| err("foreign keys", e))?;
+        .map_err(|e| err(Msg::StoreForeignKeys, e))?;
     Ok(conn)
 }
 
@@ -375,8 +374,8 @@ fn header(conn: &Connection) -> rusqlite::Result<(i32, i32, bool)> {
 /// (returning the database's tag and the side file's slots), or makes both for a new outbox.
 /// With `accept`, the side file is made anew whatever it was.
 fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)> {
-    let err = |what: &str, e: rusqlite::Error| store_err(path, what, e);
-    let (app_id, tag, current) = header(conn).map_err(|e| err("reading the schema", e))?;
+    let err = |what: Msg, e: rusqlite::Error| store_err(path, what, e);
+    let (app_id, tag, current) = header(conn).map_err(|e| err(Msg::StoreReadingSchema, e))?;
     // The usual open writes nothing: opening an outbox on a full disk must work, if only to
     // drain it.
     if app_id == APPLICATION_ID && current && tag != 0 && !accept {
@@ -389,9 +388,10 @@ fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)
     // that reads again what another process may have made meanwhile, so that two processes
     // creating one outbox at once bind one tag and one side file.
     conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| err("creating the schema", e))?;
+        .map_err(|e| err(Msg::StoreCreatingSchema, e))?;
     let made = (|| {
-        let (app_id, mut tag, current) = header(conn).map_err(|e| err("creating the schema", e))?;
+        let (app_id, mut tag, current) =
+            header(conn).map_err(|e| err(Msg::StoreCreatingSchema, e))?;
         let new = tag == 0;
         if new {
             tag = new_tag();
@@ -430,15 +430,15 @@ fn bind(conn: &Connection, path: &Path, accept: bool) -> Result<(u32, Vec<Slot>)
                 "PRAGMA application_id = {}; PRAGMA user_version = {}; {}",
                 APPLICATION_ID, tag, SCHEMA
             ))
-            .map_err(|e| err("creating the schema", e))?;
-            migrate(conn).map_err(|e| err("adding the tallies to the schema", e))?;
+            .map_err(|e| err(Msg::StoreCreatingSchema, e))?;
+            migrate(conn).map_err(|e| err(Msg::StoreAddingTallies, e))?;
         }
         Ok((tag as u32, slots))
     })();
     match made {
         Ok(made) => {
             conn.execute_batch("COMMIT")
-                .map_err(|e| err("creating the schema", e))?;
+                .map_err(|e| err(Msg::StoreCreatingSchema, e))?;
             // Into the main file at once: a damaged WAL must not take the schema and the tag
             // (and with them the means to notice the loss) along. No lock is held here (the
             // outbox is not made yet), so the failure may be logged at once.
@@ -473,7 +473,9 @@ fn unverified(path: &Path, evidence: Evidence) -> Error {
         Evidence::Missing => Text::new(Msg::SideFileMissing, &[&side]),
         Evidence::Empty => Text::new(Msg::SideFileEmpty, &[&side]),
         Evidence::Unreadable(e) => Text::new(Msg::SideFileUnreadable, &[&side, &e]),
-        Evidence::Damaged(what) => Text::new(Msg::SideFileDamaged, &[&side, &what]),
+        Evidence::Damaged(what) => {
+            Text::of(Msg::SideFileDamaged, vec![side.to_string().into(), what])
+        }
         Evidence::Of { slots, .. } => {
             let mut slots = slots;
             slots.sort_by_key(|s| s.id);
