@@ -7,10 +7,10 @@ use pyun_core::push::fields_from_json;
 use pyun_core::sign::{
     masked_canonical_string, sign as sign_fields, verify as verify_fields, EmptyRule,
 };
-use pyun_core::{AnyRecord, AppSecret, BuildOptions, Client, ClientConfig, Endpoint, RetryPolicy};
+use pyun_core::{AnyRecord, AppSecret, BuildOptions, Client, ClientConfig, RetryPolicy};
 use pyun_sandbox::{pusher, Faults, Sandbox, SandboxConfig};
 
-use crate::input::{file_arg, read_fields, read_text};
+use crate::input::{endpoint_arg, file_arg, read_fields, read_text};
 use crate::{print_json, Failure, SecretArg};
 use pyun_core::{Lang, Msg};
 
@@ -95,12 +95,6 @@ impl ClientArgs {
         };
         Ok(Client::new(config)?)
     }
-}
-
-/// An endpoint named on the command line (enter, leave, release, update).
-pub fn endpoint_arg(name: &str) -> Result<Endpoint, Failure> {
-    name.parse()
-        .map_err(|_| Failure::msg(2, Msg::CliEndpoint, &[&format_args!("{:?}", name)]))
 }
 
 fn seconds(s: f64, what: &str) -> Result<Duration, Failure> {

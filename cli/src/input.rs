@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use encoding_rs::Encoding;
 
-use pyun_core::{FileField, FileSource, Lang, Msg, Text};
+use pyun_core::{Endpoint, FileField, FileSource, Lang, Msg, Text};
 
 use crate::Failure;
 
@@ -114,7 +114,7 @@ pub fn read_fields(text: &str, endpoint: Option<&str>) -> Result<Vec<(String, St
         Ok(AnyRecord::from_json(e, text)?.to_fields())
     };
     if let Some(e) = endpoint {
-        return typed(crate::commands::endpoint_arg(e)?);
+        return typed(endpoint_arg(e)?);
     }
     let named = record_named_by(text);
     match (fields_from_json(text), named) {
@@ -153,4 +153,10 @@ fn record_named_by(text: &str) -> Option<pyun_core::Endpoint> {
     } else {
         None
     }
+}
+
+/// An endpoint named on the command line (enter, leave, release, update).
+pub fn endpoint_arg(name: &str) -> Result<Endpoint, Failure> {
+    name.parse()
+        .map_err(|_| Failure::msg(2, Msg::CliEndpoint, &[&format_args!("{:?}", name)]))
 }

@@ -189,7 +189,7 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
             record,
             files,
         } => {
-            let endpoint: Endpoint = crate::commands::endpoint_arg(&endpoint)?;
+            let endpoint: Endpoint = crate::input::endpoint_arg(&endpoint)?;
             let record = AnyRecord::from_json(endpoint, &read_text(&record)?)?;
             let files = files
                 .iter()
