@@ -63,10 +63,10 @@ impl Client {
         &self,
         py: Python<'py>,
         endpoint_name: &str,
-        rec: &Bound<'py, PyAny>,
+        record: &Bound<'py, PyAny>,
         files_arg: Vec<FileArg>,
     ) -> PyResult<(String, Bound<'py, PyAny>)> {
-        let rec = record_arg(py, endpoint_name, rec)?;
+        let rec = record_arg(py, endpoint_name, record)?;
         let files = files(py, files_arg)?;
         let r = py.detach(|| self.inner.push(&rec, &files)).or_raise(py)?;
         let json = push_result_json(&r);
