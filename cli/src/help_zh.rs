@@ -2,7 +2,8 @@
 //! `PYUN_LANG=zh` (or a Chinese locale) the built command is walked and every command's about
 //! and every argument's help replaced from the tables below, keyed by the command's path
 //! (`outbox drain`) and the argument's id. clap's own words (Usage, Options, Print help) are
-//! replaced too. A test walks the command and fails on a command or argument without Chinese,
+//! replaced too, and the `[default: ...]` tags it adds (see [`tags`]); its errors are
+//! `errors_zh.rs`'s. A test walks the command and fails on a command or argument without Chinese,
 //! and on an entry that names nothing, so a new flag cannot be forgotten.
 //!
 //! A table in the CLI rather than the core's catalog: these texts belong to clap's derive
@@ -146,28 +147,6 @@ const ARGS: &[(&str, &str, &str)] = &[
     ("console", "allow_network_share", "仍然打开位于网络共享上的发件箱（见 `pyun outbox --allow-network-share`）"),
 ];
 
-/// clap's error for missing required arguments (a new user's first: no --app-secret) in
-/// Chinese, laid out as clap lays it out; `None` for another error.
-pub fn missing_arguments(e: &clap::Error) -> Option<String> {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if e.kind() != ErrorKind::MissingRequiredArgument {
-        return None;
-    }
-    let args = match e.get(ContextKind::InvalidArg)? {
-        ContextValue::Strings(v) => v.join("\n  "),
-        _ => return None,
-    };
-    let usage = match e.get(ContextKind::Usage) {
-        Some(ContextValue::StyledStr(s)) => s.to_string(),
-        _ => String::new(),
-    };
-    let usage = usage.trim().trim_start_matches("Usage:").trim();
-    Some(format!(
-        "错误：缺少以下必需的参数：\n  {}\n\n用法: {}\n\n更多信息请运行 '--help'。\n",
-        args, usage
-    ))
-}
-
 /// The exit codes (main.rs `EXIT_CODES`), in Chinese.
 pub const EXIT_CODES: &str = "\
 退出码（所有命令相同）：
@@ -253,7 +232,25 @@ fn walk(cmd: Command, path: &str) -> Command {
 
 fn arg(a: Arg, path: &str) -> Arg {
     let a = match help_of(path, a.get_id().as_str()) {
-        Some(help) => a.help(help).long_help(None),
+        Some(help) => {
+            let tags = tags(&a);
+            let a = if a.get_env().is_some() {
+                a.hide_env(true)
+            } else {
+                a
+            };
+            let a = if a.get_default_values().is_empty() || !a.get_action().takes_values() {
+                a
+            } else {
+                a.hide_default_value(true)
+            };
+            let a = if a.get_possible_values().is_empty() {
+                a
+            } else {
+                a.hide_possible_values(true)
+            };
+            a.help(format!("{}{}", help, tags)).long_help(None)
+        }
         None => a,
     };
     if a.is_positional() {
@@ -263,6 +260,47 @@ fn arg(a: Arg, path: &str) -> Arg {
     } else {
         a.help_heading("选项")
     }
+}
+
+/// clap's `[env: ...]`, `[default: ...]` and `[possible values: ...]` after an argument's help,
+/// in Chinese, as clap writes them in a short help (the only help the Chinese one is: no long
+/// texts). clap writes these words itself; the argument's own are hidden (`hide_env`...) and
+/// these added to its help text.
+fn tags(a: &Arg) -> String {
+    let quoted = |v: &std::ffi::OsStr| {
+        let v = v.to_string_lossy();
+        match v.contains(char::is_whitespace) {
+            true => format!("{:?}", v),
+            false => v.into_owned(),
+        }
+    };
+    let mut tags = String::new();
+    if let Some(name) = a.get_env().filter(|_| !a.is_hide_env_set()) {
+        // clap shows the variable's value unless told not to (a secret's is hidden).
+        let value = match a.is_hide_env_values_set() {
+            true => String::new(),
+            false => format!(
+                "={}",
+                std::env::var_os(name).unwrap_or_default().to_string_lossy()
+            ),
+        };
+        tags += &format!(" [环境变量: {}{}]", name.to_string_lossy(), value);
+    }
+    let defaults: Vec<String> = a.get_default_values().iter().map(|v| quoted(v)).collect();
+    // A flag's implicit default (false, 0) is not shown.
+    if !defaults.is_empty() && a.get_action().takes_values() && !a.is_hide_default_value_set() {
+        tags += &format!(" [默认值: {}]", defaults.join(" "));
+    }
+    let values: Vec<String> = a
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| quoted(v.get_name().as_ref()))
+        .collect();
+    if !values.is_empty() && !a.is_hide_possible_values_set() {
+        tags += &format!(" [可选值: {}]", values.join(", "));
+    }
+    tags
 }
 
 #[cfg(test)]

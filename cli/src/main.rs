@@ -7,6 +7,7 @@
 mod commands;
 mod console;
 mod demo;
+mod errors_zh;
 mod help_zh;
 mod input;
 mod listen;
@@ -332,31 +333,40 @@ fn main() -> ExitCode {
         .and_then(|m| Cli::from_arg_matches(&m))
     {
         Ok(cli) => cli,
-        Err(e) if json_asked && e.use_stderr() => {
-            // The rendered error up to its usage line, as one line.
-            let detail = e.render().to_string();
-            let first = detail
-                .lines()
-                .take_while(|l| !l.starts_with("Usage:"))
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
-                .trim_start_matches("error: ")
-                .to_string();
-            report(&Failure::usage(first), true);
-            return ExitCode::from(2);
-        }
-        Err(e) => match help_zh::missing_arguments(&e).filter(|_| lang == Lang::Zh) {
-            Some(text) => {
-                eprint!("{}", text);
-                return ExitCode::from(2);
-            }
-            None => e.exit(),
+        // clap's errors in Chinese through its own formatter hook; English is clap's own.
+        Err(e) => match lang {
+            Lang::En => return command_line_error(e, json_asked),
+            Lang::Zh => return command_line_error(e.apply::<errors_zh::Zh>(), json_asked),
         },
     };
     let json = cli.json;
     finish(run(cli, stop::Stop::Console), json)
+}
+
+/// A command line clap refused (or help and version, which clap prints): with `--json` the
+/// error as one JSON line, else as clap writes it.
+fn command_line_error<F: clap::error::ErrorFormatter>(
+    e: clap::error::Error<F>,
+    json: bool,
+) -> ExitCode {
+    if !(json && e.use_stderr()) {
+        e.exit()
+    }
+    // The rendered error up to its usage line, as one line.
+    let detail = e.render().to_string();
+    let first = detail
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("用法:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let first = first
+        .trim_start_matches("error: ")
+        .trim_start_matches("错误：")
+        .to_string();
+    report(&Failure::usage(first), true);
+    ExitCode::from(2)
 }
 
 /// The exit code of a command's result, its failure reported.
