@@ -113,6 +113,16 @@ fn client(base_url: &str, secret: &str) -> Result<Client, Failure> {
     Ok(Client::new(config)?)
 }
 
+/// `text` padded with spaces to `width` terminal columns (on the left when `right`): a Chinese
+/// character takes two columns, which `format!`'s width (counting characters) does not know.
+fn pad(text: &str, width: usize, right: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(unicode_width::UnicodeWidthStr::width(text)));
+    match right {
+        true => format!("{}{}", fill, text),
+        false => format!("{}{}", text, fill),
+    }
+}
+
 /// Runs the demo; exit 0 only when every step ended as expected.
 pub fn run(data: Option<PathBuf>) -> Result<u8, Failure> {
     let steps = steps(&data)?;
@@ -127,9 +137,16 @@ pub fn run(data: Option<PathBuf>) -> Result<u8, Failure> {
     println!("{}\n", start);
     let good = client(&sandbox.url(), SECRET)?;
     let bad = client(&sandbox.url(), "not-the-demo-secret")?;
+    let column = |m: Msg| m.text(lang, &[]);
     println!(
-        "{:>2}  {:<8} {:<20} {:<16} {:>8} {:>6}  note",
-        "#", "endpoint", "serial", "outcome", "attempts", "ms"
+        "{:>2}  {} {} {} {} {}  {}",
+        "#",
+        pad(&column(Msg::DemoColumnEndpoint), 8, false),
+        pad(&column(Msg::DemoColumnSerial), 20, false),
+        pad(&column(Msg::DemoColumnOutcome), 16, false),
+        pad(&column(Msg::DemoColumnAttempts), 8, true),
+        pad(&column(Msg::DemoColumnMs), 6, true),
+        column(Msg::DemoColumnNote)
     );
     let mut unexpected = Vec::new();
     let mut diagnoses = Vec::new();
