@@ -385,6 +385,135 @@ fn no_secret_or_url_password_in_any_answer() {
     }
 }
 
+/// A request and its answer: method, path, headers, status, body.
+type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16, &'a str);
+
+/// The gate's refusals and the API's errors in the console's language (`--lang`, else
+/// PYUN_LANG and the locale), or in the one a request names (`?lang=`, which the page sends).
+#[test]
+fn refusals_and_errors_in_the_consoles_language() {
+    let dir = tmp("lang");
+    let sandbox = Sandbox::start(SandboxConfig {
+        app_secret: SANDBOX_SECRET.into(),
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let db = outbox_with_history(&dir, &sandbox);
+    let zh = Console::start(&db, &["--lang", "zh"]);
+    let token = [("X-Pyun-Token", zh.token.as_str())];
+    let origin = zh.base.clone();
+    let cases: &[Case] = &[
+        (
+            "GET",
+            "/api/summary",
+            &[],
+            401,
+            "未授权：请打开 pyun console 输出的网址（带访问令牌）\n",
+        ),
+        (
+            "GET",
+            "/api/summary?lang=en",
+            &[],
+            401,
+            "unauthorized: open the URL pyun console printed (with its token)\n",
+        ),
+        (
+            "GET",
+            "/",
+            &[("X-Pyun-Token", "f00d")],
+            403,
+            "禁止访问：访问令牌错误\n",
+        ),
+        (
+            "POST",
+            "/api/purge?days=1",
+            &[("Origin", "http://evil.example")],
+            403,
+            "禁止访问：POST 请求必须来自控制台自己的页面（Origin）\n",
+        ),
+        (
+            "POST",
+            "/api/purge?days=1",
+            &[("Origin", &origin)],
+            401,
+            "未授权：POST 请求需要在 X-Pyun-Token 请求头或 token 表单字段中带上访问令牌\n",
+        ),
+        (
+            "GET",
+            "/api/record?id=99",
+            &token,
+            404,
+            r#"{"error":"没有记录 #99"}"#,
+        ),
+        (
+            "GET",
+            "/api/record?id=99&lang=en",
+            &token,
+            404,
+            r#"{"error":"no record #99"}"#,
+        ),
+        (
+            "GET",
+            "/api/record?id=x",
+            &token,
+            400,
+            r#"{"error":"id：不是数字：\"x\""}"#,
+        ),
+        (
+            "GET",
+            "/api/search?q=",
+            &token,
+            400,
+            r#"{"error":"q：请给出车牌、parking_serial 或 pay_serial（1 到 200 个字符）"}"#,
+        ),
+        (
+            "GET",
+            "/api/push?id=1",
+            &token,
+            400,
+            r#"{"error":"没有推送存储（启动控制台时请加 --pushes）"}"#,
+        ),
+    ];
+    for (method, path, headers, status, body) in cases {
+        assert_eq!(
+            zh.send(method, path, headers),
+            (*status, body.to_string()),
+            "{} {}",
+            method,
+            path
+        );
+    }
+    let with_token = [("X-Pyun-Token", zh.token.as_str()), ("Origin", &origin)];
+    assert_eq!(
+        zh.send("POST", "/api/requeue", &with_token),
+        (
+            400,
+            r#"{"error":"请给出 id（一条死信）或 cause（某个原因的全部死信）"}"#.to_string()
+        )
+    );
+    // English by default (the tests' PYUN_LANG=en), Chinese when a request asks.
+    let en = Console::start(&db, &["--read-only"]);
+    let with_token = [
+        ("X-Pyun-Token", en.token.as_str()),
+        ("Origin", en.base.as_str()),
+    ];
+    assert_eq!(
+        en.send("POST", "/api/purge?days=1", &with_token),
+        (
+            403,
+            "forbidden: the console is read-only (--read-only)\n".to_string()
+        )
+    );
+    assert_eq!(
+        en.send("POST", "/api/purge?days=1&lang=zh", &with_token),
+        (403, "禁止访问：控制台是只读的（--read-only）\n".to_string())
+    );
+    assert_eq!(
+        en.send("GET", "/api/record?id=99", &with_token),
+        (404, r#"{"error":"no record #99"}"#.to_string())
+    );
+}
+
 /// The operator's token (PYUN_CONSOLE_TOKEN, how a console service gets one): required as a
 /// random one is, and never printed (a service's output is its log, readable by every user).
 #[test]

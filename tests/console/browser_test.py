@@ -159,6 +159,13 @@ def main():
             driver.get(url.split("/?")[0] + "/?lang=zh")
             until("the Chinese page", lambda: driver.find_element(By.CSS_SELECTOR, "h1").text == "pyun 控制台")
             until("the counts in Chinese", lambda: driver.find_elements(By.CSS_SELECTOR, "#ob-0 .done"))
+            # The search's table in Chinese: its headings and the stored states' words.
+            driver.find_element(By.ID, "q").send_keys(PLATE)
+            driver.find_element(By.ID, "search").click()
+            found = wait.until(EC.presence_of_element_located((By.ID, "found-records")))
+            heading = found.find_element(By.CSS_SELECTOR, "tr").text
+            assert heading.split() == ["记录", "发件箱", "接口", "键", "车牌", "状态"], heading
+            until("a delivered record in Chinese", lambda: "已送达" in found.text)
             driver.get(url.split("/?")[0] + "/?lang=en")
             until("the counts again", lambda: driver.find_elements(By.CSS_SELECTOR, "#ob-0 .done"))
             driver.find_element(By.ID, "q").send_keys(PLATE)

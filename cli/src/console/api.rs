@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use pyun_core::outbox::Outbox;
+use pyun_core::{Msg, Text};
 use serde_json::{json, Value};
 
 use super::scrub::scrub;
@@ -24,8 +25,8 @@ const LIMIT: usize = 500;
 /// The longest search term taken.
 const MAX_TERM: usize = 200;
 
-/// A failed request: its status and what to say.
-struct Fail(StatusCode, String);
+/// A failed request: its status and what to say (written in the request's language).
+struct Fail(StatusCode, Text);
 
 impl From<pyun_core::Error> for Fail {
     fn from(e: pyun_core::Error) -> Self {
@@ -33,21 +34,23 @@ impl From<pyun_core::Error> for Fail {
             "input" => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        Fail(status, e.to_string())
+        Fail(status, e.text())
     }
 }
 
 impl From<rusqlite::Error> for Fail {
     fn from(e: rusqlite::Error) -> Self {
-        Fail(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("push store: {}", e),
-        )
+        let e = Text::new(Msg::ConsolePushStore, &[&e]);
+        Fail(StatusCode::INTERNAL_SERVER_ERROR, e)
     }
 }
 
-fn bad(msg: impl Into<String>) -> Fail {
-    Fail(StatusCode::BAD_REQUEST, msg.into())
+fn bad(msg: Msg, args: &[&dyn std::fmt::Display]) -> Fail {
+    Fail(StatusCode::BAD_REQUEST, Text::new(msg, args))
+}
+
+fn missing(name: &str) -> Fail {
+    bad(Msg::ConsoleParamMissing, &[&name])
 }
 
 /// A JSON answer, scrubbed.
@@ -70,7 +73,7 @@ fn number<T: std::str::FromStr>(p: &Params, name: &str) -> Result<Option<T>, Fai
         Some(v) => v
             .parse()
             .map(Some)
-            .map_err(|_| bad(format!("{}: not a number: {:?}", name, v))),
+            .map_err(|_| bad(Msg::ConsoleNotNumber, &[&name, &format_args!("{:?}", v)])),
     }
 }
 
@@ -80,7 +83,7 @@ fn outbox<'a>(s: &'a Shared, p: &Params) -> Result<(usize, &'a Outbox), Fail> {
         .outboxes
         .get(i)
         .map(|o| (i, o))
-        .ok_or_else(|| bad(format!("outbox: no outbox #{}", i)))
+        .ok_or_else(|| bad(Msg::ConsoleNoSuchOutbox, &[&i]))
 }
 
 /// Runs `f` on a blocking thread with the query's parameters; its value is the answer.
@@ -90,13 +93,14 @@ async fn run(
     f: fn(&Shared, &Params) -> Result<Value, Fail>,
 ) -> Response {
     let p = params(q);
+    let lang = s.lang_of(p.get("lang").map(String::as_str));
     let done = tokio::task::spawn_blocking(move || f(&s, &p)).await;
     match done {
         Ok(Ok(v)) => answer(StatusCode::OK, v),
-        Ok(Err(Fail(status, error))) => answer(status, json!({ "error": error })),
+        Ok(Err(Fail(status, error))) => answer(status, json!({ "error": error.render(lang) })),
         Err(e) => answer(
             StatusCode::INTERNAL_SERVER_ERROR,
-            json!({ "error": format!("internal error: {}", e) }),
+            json!({ "error": Msg::ConsoleInternal.text(lang, &[&e]) }),
         ),
     }
 }
@@ -191,10 +195,7 @@ fn chart(s: &Shared, p: &Params) -> Result<Value, Fail> {
 fn search(s: &Shared, p: &Params) -> Result<Value, Fail> {
     let term = p.get("q").map(|q| q.trim()).unwrap_or("");
     if term.is_empty() || term.chars().count() > MAX_TERM {
-        return Err(bad(format!(
-            "q: give a plate, parking_serial or pay_serial (1 to {} characters)",
-            MAX_TERM
-        )));
+        return Err(bad(Msg::ConsoleSearchTerm, &[&MAX_TERM]));
     }
     let mut records = Vec::new();
     for (i, o) in s.console.outboxes.iter().enumerate() {
@@ -216,10 +217,13 @@ fn search(s: &Shared, p: &Params) -> Result<Value, Fail> {
 /// One record's whole story: its status, fields, the platform's last answer, its events.
 fn record(s: &Shared, p: &Params) -> Result<Value, Fail> {
     let (i, o) = outbox(s, p)?;
-    let id: i64 = number(p, "id")?.ok_or_else(|| bad("id: missing"))?;
-    let status = o
-        .record(id)?
-        .ok_or_else(|| Fail(StatusCode::NOT_FOUND, format!("no record #{}", id)))?;
+    let id: i64 = number(p, "id")?.ok_or_else(|| missing("id"))?;
+    let status = o.record(id)?.ok_or_else(|| {
+        Fail(
+            StatusCode::NOT_FOUND,
+            Text::new(Msg::ConsoleNoRecord, &[&id]),
+        )
+    })?;
     let response = parsed(status.response.clone());
     Ok(json!({
         "outbox": i,
@@ -236,10 +240,10 @@ fn push(s: &Shared, p: &Params) -> Result<Value, Fail> {
         .console
         .pushes
         .as_ref()
-        .ok_or_else(|| bad("no push store (start the console with --pushes)"))?;
-    let id: i64 = number(p, "id")?.ok_or_else(|| bad("id: missing"))?;
+        .ok_or_else(|| bad(Msg::ConsoleNoPushStore, &[]))?;
+    let id: i64 = number(p, "id")?.ok_or_else(|| missing("id"))?;
     pushes::by_id(&store.conn(), id)?
-        .ok_or_else(|| Fail(StatusCode::NOT_FOUND, format!("no push #{}", id)))
+        .ok_or_else(|| Fail(StatusCode::NOT_FOUND, Text::new(Msg::ConsoleNoPush, &[&id])))
 }
 
 /// The dead letters of one outbox and their causes.
@@ -277,7 +281,7 @@ fn requeue(s: &Shared, p: &Params) -> Result<Value, Fail> {
     let n = match (number::<i64>(p, "id")?, p.get("cause")) {
         (Some(id), None) => o.retry_dead(Some(id))?,
         (None, Some(cause)) => o.retry_dead_cause(cause)?,
-        _ => return Err(bad("give id (one dead letter) or cause (all of one cause)")),
+        _ => return Err(bad(Msg::ConsoleRequeueWhich, &[])),
     };
     Ok(json!({ "outbox": i, "requeued": n }))
 }
@@ -285,7 +289,7 @@ fn requeue(s: &Shared, p: &Params) -> Result<Value, Fail> {
 /// Drops accepted records older than `days` days.
 fn purge(s: &Shared, p: &Params) -> Result<Value, Fail> {
     let (i, o) = outbox(s, p)?;
-    let days: u64 = number(p, "days")?.ok_or_else(|| bad("days: missing"))?;
+    let days: u64 = number(p, "days")?.ok_or_else(|| missing("days"))?;
     let age = Duration::from_secs(days.saturating_mul(86_400));
     Ok(json!({ "outbox": i, "purged": o.purge_done(Some(age))? }))
 }

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::state::{Lang, Shared};
+use super::state::Shared;
 
 const PAGE: &str = include_str!("page/index.html");
 const APP_JS: &str = include_str!("page/app.js");
@@ -26,10 +26,10 @@ fn file(content_type: &'static str, body: &'static str) -> Response {
 /// The page, in the language of `?lang=` or the console's default. The token is in it (the
 /// page sends it with each action); only someone who has it gets the page.
 async fn page(State(s): State<Arc<Shared>>, RawQuery(q): RawQuery) -> Html<String> {
-    let lang = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+    let asked = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "lang")
-        .and_then(|(_, v)| Lang::parse(&v))
-        .unwrap_or(s.lang);
+        .map(|(_, v)| v.into_owned());
+    let lang = s.lang_of(asked.as_deref());
     Html(
         PAGE.replace("{{LANG}}", lang.code())
             .replace("{{TOKEN}}", &s.token)

@@ -13,7 +13,8 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::state::Shared;
+use super::state::{Lang, Shared};
+use pyun_core::Msg;
 
 /// The header a page's POST carries the token in.
 pub const TOKEN_HEADER: &str = "x-pyun-token";
@@ -73,8 +74,9 @@ fn cookie_token(h: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn refuse(status: StatusCode, why: &str) -> Response {
-    (status, format!("{}\n", why)).into_response()
+/// A refusal: one line of text in the request's language.
+fn refuse(status: StatusCode, why: Msg, lang: Lang) -> Response {
+    (status, format!("{}\n", why.text(lang, &[]))).into_response()
 }
 
 /// The Origin of a POST must be this console's own page.
@@ -116,11 +118,12 @@ pub async fn check(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Re
 }
 
 async fn gate(s: &Shared, req: Request, next: Next) -> Response {
+    let lang = s.lang_of(query_param(req.uri().query(), "lang").as_deref());
     if let Some(hosts) = allowed_hosts(s) {
         // Another Host on a loopback console is a page of another site reaching it through
         // DNS rebinding.
         if !header_str(req.headers(), header::HOST).is_some_and(|h| hosts.iter().any(|a| a == h)) {
-            return refuse(StatusCode::FORBIDDEN, "forbidden: unexpected Host header");
+            return refuse(StatusCode::FORBIDDEN, Msg::ConsoleUnexpectedHost, lang);
         }
     }
     let cookie = cookie_name(s);
@@ -129,23 +132,20 @@ async fn gate(s: &Shared, req: Request, next: Next) -> Response {
     let from_cookie = cookie_token(req.headers(), &cookie);
     let post = req.method() == Method::POST;
     if post {
-        return post_gate(s, req, next, from_header).await;
+        return post_gate(s, req, next, from_header, lang).await;
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return refuse(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+        return refuse(StatusCode::METHOD_NOT_ALLOWED, Msg::ConsoleMethod, lang);
     }
     let given = [&from_header, &from_query, &from_cookie]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>();
     if given.is_empty() {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized: open the URL pyun console printed (with its token)",
-        );
+        return refuse(StatusCode::UNAUTHORIZED, Msg::ConsoleNoToken, lang);
     }
     if !given.iter().all(|t| same(t, &s.token)) {
-        return refuse(StatusCode::FORBIDDEN, "forbidden: wrong token");
+        return refuse(StatusCode::FORBIDDEN, Msg::ConsoleWrongToken, lang);
     }
     let set_cookie = from_query.is_some() && from_cookie.as_deref() != Some(s.token.as_str());
     let mut answer = next.run(req).await;
@@ -160,12 +160,15 @@ async fn gate(s: &Shared, req: Request, next: Next) -> Response {
 
 /// A POST: the token in the header or a form field (a cookie alone is what a cross-site form
 /// would send), a same-origin `Origin`, and not read-only.
-async fn post_gate(s: &Shared, req: Request, next: Next, header: Option<String>) -> Response {
+async fn post_gate(
+    s: &Shared,
+    req: Request,
+    next: Next,
+    header: Option<String>,
+    lang: Lang,
+) -> Response {
     if !same_origin(s, req.headers()) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "forbidden: a POST must come from the console's own page (Origin)",
-        );
+        return refuse(StatusCode::FORBIDDEN, Msg::ConsoleOrigin, lang);
     }
     let form = header_str(req.headers(), header::CONTENT_TYPE)
         .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
@@ -174,7 +177,11 @@ async fn post_gate(s: &Shared, req: Request, next: Next, header: Option<String>)
         None if form => {
             let (parts, body) = req.into_parts();
             let Ok(bytes) = to_bytes(body, MAX_FORM).await else {
-                return refuse(StatusCode::PAYLOAD_TOO_LARGE, "form too large");
+                return refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    Msg::ConsoleFormTooLarge,
+                    lang,
+                );
             };
             let token = form_urlencoded::parse(&bytes)
                 .find(|(k, _)| k == "token")
@@ -184,15 +191,11 @@ async fn post_gate(s: &Shared, req: Request, next: Next, header: Option<String>)
         None => (req, None),
     };
     match token {
-        None => refuse(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized: a POST needs the token in the X-Pyun-Token header or a token form field",
-        ),
-        Some(t) if !same(&t, &s.token) => refuse(StatusCode::FORBIDDEN, "forbidden: wrong token"),
-        Some(_) if s.read_only => refuse(
-            StatusCode::FORBIDDEN,
-            "forbidden: the console is read-only (--read-only)",
-        ),
+        None => refuse(StatusCode::UNAUTHORIZED, Msg::ConsolePostNoToken, lang),
+        Some(t) if !same(&t, &s.token) => {
+            refuse(StatusCode::FORBIDDEN, Msg::ConsoleWrongToken, lang)
+        }
+        Some(_) if s.read_only => refuse(StatusCode::FORBIDDEN, Msg::ConsoleReadOnlyRefused, lang),
         Some(_) => next.run(req).await,
     }
 }

@@ -94,3 +94,13 @@ pub struct Shared {
     /// The default language (--lang, else PYUN_LANG and the locale: `Lang::from_env`).
     pub lang: Lang,
 }
+
+impl Shared {
+    /// The language of a request: its `lang` (the page sends its own with every request), else
+    /// the console's. The console's, not the browser's Accept-Language: the operator sets it
+    /// where pyun's other messages are set (--lang, PYUN_LANG, the PC's locale), and the page
+    /// can switch.
+    pub fn lang_of(&self, asked: Option<&str>) -> Lang {
+        asked.and_then(Lang::parse).unwrap_or(self.lang)
+    }
+}

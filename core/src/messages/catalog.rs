@@ -922,6 +922,24 @@ catalog! {
     DemoNoteWrongSecret:
         "signed with a wrong app_secret on purpose",
         "故意用错误的 app_secret 签名";
+    DemoColumnEndpoint:
+        "endpoint",
+        "接口";
+    DemoColumnSerial:
+        "serial",
+        "流水号";
+    DemoColumnOutcome:
+        "outcome",
+        "结果";
+    DemoColumnAttempts:
+        "attempts",
+        "尝试次数";
+    DemoColumnMs:
+        "ms",
+        "毫秒";
+    DemoColumnNote:
+        "note",
+        "说明";
     DemoError:
         "error: {0}",
         "错误：{0}";
@@ -973,6 +991,62 @@ catalog! {
     ConsoleFailed:
         "console: {0}",
         "控制台：{0}";
+    // The console's refusals (guard.rs) and its API's errors (api.rs), in the language of the
+    // request (`?lang=`, which the page sends) or the console's.
+    ConsoleUnexpectedHost:
+        "forbidden: unexpected Host header",
+        "禁止访问：Host 请求头不是本控制台的地址";
+    ConsoleMethod:
+        "method not allowed",
+        "不允许的请求方法";
+    ConsoleNoToken:
+        "unauthorized: open the URL pyun console printed (with its token)",
+        "未授权：请打开 pyun console 输出的网址（带访问令牌）";
+    ConsoleWrongToken:
+        "forbidden: wrong token",
+        "禁止访问：访问令牌错误";
+    ConsoleOrigin:
+        "forbidden: a POST must come from the console's own page (Origin)",
+        "禁止访问：POST 请求必须来自控制台自己的页面（Origin）";
+    ConsoleFormTooLarge:
+        "form too large",
+        "表单太大";
+    ConsolePostNoToken:
+        "unauthorized: a POST needs the token in the X-Pyun-Token header or a token form field",
+        "未授权：POST 请求需要在 X-Pyun-Token 请求头或 token 表单字段中带上访问令牌";
+    ConsoleReadOnlyRefused:
+        "forbidden: the console is read-only (--read-only)",
+        "禁止访问：控制台是只读的（--read-only）";
+    ConsoleNotNumber:
+        "{0}: not a number: {1}",
+        "{0}：不是数字：{1}";
+    ConsoleParamMissing:
+        "{0}: missing",
+        "缺少参数 {0}";
+    ConsoleNoSuchOutbox:
+        "outbox: no outbox #{0}",
+        "outbox：没有发件箱 #{0}";
+    ConsoleSearchTerm:
+        "q: give a plate, parking_serial or pay_serial (1 to {0} characters)",
+        "q：请给出车牌、parking_serial 或 pay_serial（1 到 {0} 个字符）";
+    ConsoleNoRecord:
+        "no record #{0}",
+        "没有记录 #{0}";
+    ConsoleNoPushStore:
+        "no push store (start the console with --pushes)",
+        "没有推送存储（启动控制台时请加 --pushes）";
+    ConsoleNoPush:
+        "no push #{0}",
+        "没有推送 #{0}";
+    ConsoleRequeueWhich:
+        "give id (one dead letter) or cause (all of one cause)",
+        "请给出 id（一条死信）或 cause（某个原因的全部死信）";
+    ConsolePushStore:
+        "push store: {0}",
+        "推送存储：{0}";
+    ConsoleInternal:
+        "internal error: {0}",
+        "内部错误：{0}";
     ListenExecMissing:
         "--exec: the handler program {0} cannot be run: no such executable file ({1}); give its path (relative to {2}) or a program on the PATH",
         "--exec：无法运行处理程序 {0}：没有这个可执行文件（{1}）；请给出它的路径（相对于 {2}）或 PATH 中的程序";

@@ -28,6 +28,7 @@
       fields: "Fields", answer: "Platform's last answer", state: "State", updated: "updated",
       pushes_summary: "Pushes received: {0}, not handled: {1}", cause: "Cause", count: "Count",
       read_only: "read-only", ago: "ago", open: "open", last_error: "Last error",
+      plate: "plate", kind: "kind", sec: "{0} s", min: "{0} min", hours: "{0} h",
     },
     zh: {
       title: "pyun 控制台", now: "当前状态", outbox: "发件箱", pending: "待发送", in_flight: "发送中",
@@ -49,10 +50,17 @@
       fields: "字段", answer: "平台最近应答", state: "状态", updated: "更新于",
       pushes_summary: "收到推送 {0} 条，未处理 {1} 条", cause: "原因", count: "数量",
       read_only: "只读", ago: "前", open: "查看", last_error: "最近错误",
+      plate: "车牌", kind: "类型", sec: "{0} 秒", min: "{0} 分钟", hours: "{0} 小时",
+      // A record's state and an event's kind, as the stores write them (English shows them so).
+      "state:pending": "待发送", "state:in_flight": "发送中", "state:paused": "已暂停",
+      "state:done": "已送达", "state:dead": "死信",
+      "event:accepted": "已接收", "event:dead": "转为死信", "event:requeued": "重新排队",
     },
   };
   const dict = T[LANG] || T.en;
   const t = (k, ...a) => (dict[k] || T.en[k] || k).replace(/\{(\d)\}/g, (_, i) => String(a[+i]));
+  // A stored word (a state, an event's kind) in the page's language; as stored otherwise.
+  const word = (group, w) => dict[group + ":" + w] || w;
   const $ = (s) => document.querySelector(s);
   const el = (tag, text, cls) => {
     const e = document.createElement(tag);
@@ -70,15 +78,20 @@
   const age = (ms, now) => {
     if (!ms) return "";
     const s = Math.max(0, Math.round((now - ms) / 1000));
-    if (s < 120) return s + " s";
-    if (s < 7200) return Math.round(s / 60) + " min";
-    return Math.round(s / 3600) + " h";
+    if (s < 120) return t("sec", s);
+    if (s < 7200) return t("min", Math.round(s / 60));
+    return t("hours", Math.round(s / 3600));
   };
   const message = (m) => { $("#message").textContent = m; };
 
+  // Every request names the page's language: the console's refusals and errors come in it.
   async function api(path, opts) {
+    path += (path.includes("?") ? "&" : "?") + "lang=" + LANG;
     const r = await fetch(path, Object.assign({ credentials: "same-origin" }, opts || {}));
-    const body = await r.json().catch(() => ({ error: r.status + " " + r.statusText }));
+    // An answer of the API is JSON; a refusal of the gate one line of text (shown as it is).
+    const text = await r.text();
+    let body;
+    try { body = JSON.parse(text); } catch (_) { body = { error: text.trim() || r.status + " " + r.statusText }; }
     if (!r.ok) throw new Error(body.error || String(r.status));
     return body;
   }
@@ -202,11 +215,11 @@
     story.textContent = "";
     story.appendChild(el("h3", t("story") + " #" + id + " · " + r.status.endpoint + " " + r.status.key));
     const st = r.status;
-    story.appendChild(el("p", t("state") + ": " + st.state + " · " + t("attempts") + ": " + st.attempts +
+    story.appendChild(el("p", t("state") + ": " + word("state", st.state) + " · " + t("attempts") + ": " + st.attempts +
       (st.last_error ? " · " + t("last_error") + ": " + st.last_error : "") + (st.diagnosis ? " · " + t("diagnosis") + ": " + st.diagnosis : "")));
     const ev = el("table");
     ev.appendChild(row([el("th", t("events")), el("th"), el("th"), el("th")]));
-    r.events.forEach((e) => ev.appendChild(row([when(e.at_ms), e.kind, e.seqno || "", e.reason || ""])));
+    r.events.forEach((e) => ev.appendChild(row([when(e.at_ms), word("event", e.kind), e.seqno || "", e.reason || ""])));
     story.appendChild(ev);
     story.appendChild(el("h4", t("answer")));
     story.appendChild(el("pre", JSON.stringify(r.response, null, 2)));
@@ -235,18 +248,18 @@
       if (!r.records.length && !r.pushes.length) { out.appendChild(el("p", t("none"))); return; }
       if (r.records.length) {
         const table = el("table"); table.id = "found-records";
-        table.appendChild(row([el("th", t("records")), el("th", t("outbox")), el("th", t("endpoint")), el("th", t("key")), el("th", "plate"), el("th", t("state")), el("th")]));
+        table.appendChild(row([el("th", t("records")), el("th", t("outbox")), el("th", t("endpoint")), el("th", t("key")), el("th", t("plate")), el("th", t("state")), el("th")]));
         r.records.forEach((x) => {
           const b = el("button", t("open"), "open-record");
           b.onclick = () => showRecord(x.outbox, x.id).catch((e) => message(e.message));
           const td = el("td"); td.appendChild(b);
-          table.appendChild(row(["#" + x.id, x.outbox, x.endpoint, x.key, x.plate || "", x.state, td]));
+          table.appendChild(row(["#" + x.id, x.outbox, x.endpoint, x.key, x.plate || "", word("state", x.state), td]));
         });
         out.appendChild(table);
       }
       if (r.pushes.length) {
         const table = el("table"); table.id = "found-pushes";
-        table.appendChild(row([el("th", t("pushes")), el("th", "kind"), el("th", t("key")), el("th", t("handled")), el("th")]));
+        table.appendChild(row([el("th", t("pushes")), el("th", t("kind")), el("th", t("key")), el("th", t("handled")), el("th")]));
         r.pushes.forEach((p) => {
           const b = el("button", t("open"), "open-push");
           b.onclick = () => showPush(p.id).catch((e) => message(e.message));
