@@ -319,3 +319,142 @@ fn a_missing_argument_in_chinese() {
         en
     );
 }
+
+/// What `pyun` prints on standard error with exit code 2.
+fn refused(c: &mut Command, args: &[&str]) -> String {
+    stderr(c.args(args))
+}
+
+/// clap's other errors, written by its formatter hook in Chinese: what was wrong, the tip,
+/// the usage and where to read more; clap's own English untouched.
+#[test]
+fn command_line_errors_in_chinese_english_kept() {
+    let unknown = ["push", "--bogus", "enter", "-", "--app-secret", "s"];
+    assert_eq!(
+        refused(&mut zh(), &unknown),
+        "错误：不认识的参数 '--bogus'\n\n  提示：要把 '--bogus' 作为值传入，请用 '-- --bogus'\n\n用法: pyun push [OPTIONS] --app-secret <APP_SECRET> <ENDPOINT> <RECORD>\n\n更多信息请运行 '--help'。\n"
+    );
+    assert_eq!(
+        refused(&mut pyun(), &unknown),
+        "error: unexpected argument '--bogus' found\n\n  tip: to pass '--bogus' as a value, use '-- --bogus'\n\nUsage: pyun push [OPTIONS] --app-secret <APP_SECRET> <ENDPOINT> <RECORD>\n\nFor more information, try '--help'.\n"
+    );
+    let invalid = [
+        "send-push",
+        "leave",
+        "--to",
+        "http://x",
+        "--app-secret",
+        "s",
+        "--encoding",
+        "xml",
+    ];
+    assert_eq!(
+        refused(&mut zh(), &invalid),
+        "错误：'--encoding <ENCODING>' 的值 'xml' 无效\n  [可选值: form, multipart, json]\n\n更多信息请运行 '--help'。\n"
+    );
+    assert_eq!(
+        refused(&mut pyun(), &invalid),
+        "error: invalid value 'xml' for '--encoding <ENCODING>'\n  [possible values: form, multipart, json]\n\nFor more information, try '--help'.\n"
+    );
+    let range = ["sandbox", "--gateway-status", "700"];
+    assert_eq!(
+        refused(&mut zh(), &range),
+        "错误：'--gateway-status <GATEWAY_STATUS>' 的值 '700' 无效：700 不在 100..=599 范围内\n\n更多信息请运行 '--help'。\n"
+    );
+    assert_eq!(
+        refused(&mut pyun(), &range),
+        "error: invalid value '700' for '--gateway-status <GATEWAY_STATUS>': 700 is not in 100..=599\n\nFor more information, try '--help'.\n"
+    );
+    let port = ["console", "--outbox", "o.db", "--port", "x"];
+    assert_eq!(
+        refused(&mut zh(), &port),
+        "错误：'--port <PORT>' 的值 'x' 无效：不是整数（有无效的数字）\n\n更多信息请运行 '--help'。\n"
+    );
+    let typo = ["outbx", "status"];
+    assert_eq!(
+        refused(&mut zh(), &typo),
+        "错误：无法识别的子命令 'outbx'\n\n  提示：有相似的子命令：'outbox'\n\n用法: pyun [OPTIONS] <COMMAND>\n\n更多信息请运行 '--help'。\n"
+    );
+    assert_eq!(
+        refused(&mut pyun(), &typo),
+        "error: unrecognized subcommand 'outbx'\n\n  tip: a similar subcommand exists: 'outbox'\n\nUsage: pyun [OPTIONS] <COMMAND>\n\nFor more information, try '--help'.\n"
+    );
+    // With --json: the same words, on one line, in the JSON object.
+    let out = zh()
+        .args(["--json", "outbox", "--db", "o.db", "drain", "--follw"])
+        .assert()
+        .code(2);
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        v["message"],
+        "不认识的参数 '--follw' 提示：有相似的参数：'--follow'"
+    );
+}
+
+/// The `[env: ...]`, `[default: ...]` and `[possible values: ...]` clap adds to a help, in
+/// Chinese; a secret's value stays hidden.
+#[test]
+fn help_tags_in_chinese() {
+    let help = |c: &mut Command, args: &[&str]| {
+        let out = c
+            .args(args)
+            .env("PYUN_BASE_URL", "http://gw.example")
+            .env("PYUN_APP_SECRET", "tag-S3CRET")
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let zh_push = help(&mut zh(), &["push", "--help"]);
+    for part in [
+        "从不输出 [环境变量: PYUN_BASE_URL=http://gw.example] [默认值: https://api.4pyun.com]\n",
+        "使它不出现在进程列表中） [环境变量: PYUN_APP_SECRET]\n",
+        "每次尝试允许的秒数 [默认值: 30]\n",
+    ] {
+        assert!(zh_push.contains(part), "{:?} not in {}", part, zh_push);
+    }
+    let zh_send = help(&mut zh(), &["send-push", "--help"]);
+    assert!(
+        zh_send.contains("multipart 或 json [默认值: form] [可选值: form, multipart, json]\n"),
+        "{}",
+        zh_send
+    );
+    for text in [&zh_push, &zh_send] {
+        for english in ["[env:", "[default:", "[possible values:", "tag-S3CRET"] {
+            assert!(!text.contains(english), "{:?} in {}", english, text);
+        }
+    }
+    let en_push = help(&mut pyun(), &["push", "--help"]);
+    assert!(
+        en_push.contains(
+            "never printed [env: PYUN_BASE_URL=http://gw.example] [default: https://api.4pyun.com]\n"
+        ),
+        "{}",
+        en_push
+    );
+    assert!(!en_push.contains("tag-S3CRET"), "{}", en_push);
+    let en_send = help(&mut pyun(), &["send-push", "--help"]);
+    assert!(
+        en_send.contains("[default: form] [possible values: form, multipart, json]\n"),
+        "{}",
+        en_send
+    );
+}
+
+/// The demo's table header in the language asked, its columns aligned on the rows (a Chinese
+/// character is two columns wide).
+#[test]
+fn the_demo_table_header_in_both_languages() {
+    let header = |c: &mut Command| {
+        let out = c.arg("demo").assert().success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        text.lines().nth(2).unwrap().to_string()
+    };
+    assert_eq!(
+        header(&mut zh()),
+        " #  接口     流水号               结果             尝试次数   毫秒  说明"
+    );
+    assert_eq!(
+        header(&mut pyun()),
+        " #  endpoint serial               outcome          attempts     ms  note"
+    );
+}
