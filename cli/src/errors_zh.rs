@@ -153,7 +153,11 @@ fn what(e: &clap::error::Error<Zh>, styles: &Styles) -> String {
             }
             t
         }),
-        ErrorKind::UnknownArgument => arg.map(|a| format!("不认识的参数 '{inv}{a}{inv:#}'")),
+        // clap's "unexpected argument" is an unknown option or a value too many.
+        ErrorKind::UnknownArgument => arg.map(|a| match a.starts_with('-') {
+            true => format!("不认识的参数 '{inv}{a}{inv:#}'"),
+            false => format!("多余的参数 '{inv}{a}{inv:#}'"),
+        }),
         _ => None,
     };
     written.unwrap_or_else(|| general(e.kind()).to_string())
