@@ -89,8 +89,19 @@ impl RawConnection {
 
     /// Sends one request and returns the body of its `200` answer.
     pub fn round_trip(&mut self, request: &[u8]) -> Vec<u8> {
-        use std::io::{BufRead, Read, Write};
-        self.writer.write_all(request).expect("write");
+        self.send(request);
+        self.answer()
+    }
+
+    /// Writes bytes of a request (all of it, or a piece of it).
+    pub fn send(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        self.writer.write_all(bytes).expect("write");
+    }
+
+    /// Reads one answer, which must be a `200`, and returns its body.
+    pub fn answer(&mut self) -> Vec<u8> {
+        use std::io::{BufRead, Read};
         let mut line = String::new();
         self.reader.read_line(&mut line).expect("status");
         assert!(line.starts_with("HTTP/1.1 200"), "{}", line);

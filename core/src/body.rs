@@ -50,6 +50,13 @@ impl Body {
         }
     }
 
+    /// The whole body's length in bytes, for `Content-Length` (what
+    /// [`SignedRequest::content_length`](crate::request::SignedRequest::content_length) says,
+    /// without building the parts a second time).
+    pub fn content_length(&self) -> u64 {
+        self.segments.iter().map(Segment::len).sum()
+    }
+
     /// Turns an I/O error from reading this body into [`Error::File`] naming the file.
     pub fn error_for(&self, e: io::Error) -> Error {
         match self.segments.get(self.index) {

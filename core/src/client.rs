@@ -297,7 +297,7 @@ impl Client {
             .agent
             .post(url)
             .header("Content-Type", &req.content_type())
-            .header("Content-Length", &req.content_length().to_string())
+            .header("Content-Length", &body.body.content_length().to_string())
             .header("Accept", "application/json");
         if let Some(Authorization(value)) = &self.authorization {
             post = post.header("Authorization", value);
