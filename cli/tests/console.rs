@@ -566,3 +566,53 @@ fn the_token_from_the_environment_is_used_and_never_printed() {
         assert!(!err.contains(bad) && out.stdout.is_empty(), "{}", err);
     }
 }
+
+/// An error the outbox stored (by a drain in English) is in the API in English, as it was, and
+/// written in the page's language next to it (`*_text`), which the page shows.
+#[test]
+fn stored_errors_are_written_in_the_pages_language() {
+    let dir = tmp("stored");
+    let sandbox = Sandbox::start(SandboxConfig {
+        app_secret: SANDBOX_SECRET.into(),
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let db = outbox_with_history(&dir, &sandbox);
+    let c = Console::start(&db, &[]);
+    let cookie = format!(
+        "pyun_console_{}={}",
+        c.base.rsplit(':').next().unwrap(),
+        c.token
+    );
+    let dead = |lang: &str| -> serde_json::Value {
+        let (status, body) = c.send(
+            "GET",
+            &format!("/api/dead?lang={}", lang),
+            &[("Cookie", &cookie)],
+        );
+        assert_eq!(status, 200, "{}", body);
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["letters"][0].clone()
+    };
+    let (zh, en) = (dead("zh"), dead("en"));
+    let english = en["error"].as_str().unwrap();
+    assert!(
+        english.starts_with("the platform ignored the enter record"),
+        "{}",
+        en
+    );
+    assert_eq!(zh["error"], english, "the English stays for scripts");
+    assert_eq!(en["error_text"], english);
+    let chinese = zh["error_text"].as_str().unwrap();
+    assert!(
+        chinese.starts_with("平台已忽略该 enter 记录，未入库"),
+        "{}",
+        zh
+    );
+    assert_eq!(
+        zh["diagnosis_text"],
+        "平台收到的字段与签名的字段完全一致，所以 app_secret 与平台为该车场保存的密钥不同（请检查密钥、park_uuid 和 app_id）"
+    );
+    // The page asks in its language.
+    let (_, js) = c.send("GET", "/app.js", &[("Cookie", &cookie)]);
+    assert!(js.contains("\"lang=\" + LANG") && js.contains("l.error_text || l.error"));
+}
