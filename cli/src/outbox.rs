@@ -243,11 +243,22 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
                     continue;
                 }
                 let lang = Lang::from_env();
-                let line = Msg::OutboxDeadLine
-                    .text(lang, &[&d.id, &d.endpoint, &d.key, &d.attempts, &d.error]);
+                let line = Msg::OutboxDeadLine.text(
+                    lang,
+                    &[
+                        &d.id,
+                        &d.endpoint,
+                        &d.key,
+                        &d.attempts,
+                        &d.error.render(lang),
+                    ],
+                );
                 println!("{}", line);
                 if let Some(diag) = d.diagnosis {
-                    println!("    {}", Msg::CliDiagnosis.text(lang, &[&diag]));
+                    println!(
+                        "    {}",
+                        Msg::CliDiagnosis.text(lang, &[&diag.render(lang)])
+                    );
                 }
             }
         }
@@ -256,7 +267,7 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
             let lost = outbox
                 .dead_letters()?
                 .iter()
-                .filter(|d| d.error.starts_with("LOST"))
+                .filter(|d| d.error.to_string().starts_with("LOST"))
                 .count();
             if lost > 0 && id.is_none() {
                 println!("{}", Msg::OutboxRequeuedLost.text(lang, &[&n, &lost]));
@@ -302,7 +313,8 @@ fn drain(outbox: &Outbox, client: ClientArgs, json: bool, stop: Stop) -> Result<
         println!("{}{}", summary, interrupted);
         let offline = r.offline.as_ref().map(|t| t.render(lang));
         let paused = r.paused.as_ref().map(|t| t.render(lang));
-        if let Some(why) = paused.or(offline).or(r.last_error.clone()) {
+        let last = r.last_error.as_ref().map(|t| t.render(lang));
+        if let Some(why) = paused.or(offline).or(last) {
             println!("    {}", why);
         }
         if r.paused.is_none() && r.offline.is_none() && r.pending > 0 {
@@ -406,7 +418,7 @@ fn print_event(e: &Event, json: bool) {
     let at = SystemTime::UNIX_EPOCH + Duration::from_millis(e.at_ms.max(0) as u64);
     let detail = match (&e.seqno, &e.reason) {
         (Some(seqno), _) => format!("seqno {}", seqno),
-        (None, Some(reason)) => reason.clone(),
+        (None, Some(reason)) => reason.render(Lang::from_env()),
         (None, None) => String::new(),
     };
     println!(
@@ -433,7 +445,7 @@ fn waiting(r: &RecordStatus) -> String {
     };
     let mut line = Msg::OutboxWaiting.text(lang, &[&r.id, &r.endpoint, &r.key, &when, &r.attempts]);
     if let Some(e) = &r.last_error {
-        line.push_str(&Msg::ErrorSuffix.text(lang, &[e]));
+        line.push_str(&Msg::ErrorSuffix.text(lang, &[&e.render(lang)]));
     }
     line
 }
@@ -453,11 +465,11 @@ fn print_statuses(records: &[RecordStatus], json: bool) {
         println!("{}", line);
         if r.state != "done" {
             if let Some(e) = &r.last_error {
-                println!("    {}", Msg::CliLastError.text(lang, &[e]));
+                println!("    {}", Msg::CliLastError.text(lang, &[&e.render(lang)]));
             }
         }
         if let Some(d) = &r.diagnosis {
-            println!("    {}", Msg::CliDiagnosis.text(lang, &[d]));
+            println!("    {}", Msg::CliDiagnosis.text(lang, &[&d.render(lang)]));
         }
     }
 }

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::UNIX_EPOCH;
 
 use clap::{Args, Subcommand};
+use pyun_core::messages::Text;
 use pyun_core::push_store::{self, Decision};
 use pyun_core::{Lang, Msg};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -38,7 +39,7 @@ pub enum Op {
         kind: String,
         key: String,
         token: String,
-        error: Option<String>,
+        error: Option<Text>,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
 }
@@ -124,7 +125,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op) -> (Reply, rusqlite::Result<()>
             error,
             reply,
         } => {
-            let r = push_store::finish(tx, &kind, &key, &token, error.as_deref(), now);
+            let r = push_store::finish(tx, &kind, &key, &token, error.as_ref(), now);
             (Reply::Finish(reply), r)
         }
     }
@@ -343,23 +344,25 @@ pub fn run(a: PushesArgs) -> Result<u8, Failure> {
                 }
             );
             let mut st = conn.prepare(&sql).map_err(|e| store_err(&db, e))?;
-            let rows: Vec<Value> = st
+            let rows: Vec<(Value, Option<Text>)> = st
                 .query_map(params![limit, before.unwrap_or(i64::MAX)], |r| {
-                    row_json(r, false)
+                    Ok((row_json(r, false)?, push_store::last_error(r)?))
                 })
                 .and_then(|it| it.collect())
                 .map_err(|e| store_err(&db, e))?;
             if json {
-                println!("{}", Value::Array(rows));
+                println!(
+                    "{}",
+                    Value::Array(rows.into_iter().map(|(r, _)| r).collect())
+                );
             } else {
                 let lang = Lang::from_env();
-                for r in rows {
+                for (r, last_error) in rows {
                     let handled = match r["handled_at"].as_i64() {
                         Some(t) => Msg::PushHandled.text(lang, &[&time(t)]),
                         None => {
-                            let error = r["last_error"]
-                                .as_str()
-                                .map(|e| Msg::ErrorSuffix.text(lang, &[&e]))
+                            let error = last_error
+                                .map(|e| Msg::ErrorSuffix.text(lang, &[&e.render(lang)]))
                                 .unwrap_or_default();
                             Msg::PushNotHandled.text(lang, &[&r["handler_failures"], &error])
                         }
@@ -383,11 +386,11 @@ pub fn run(a: PushesArgs) -> Result<u8, Failure> {
         }
         PushesCommand::Show { key, json } => {
             let id: i64 = key.parse().unwrap_or(-1);
-            let row = conn
+            let (mut row, last_error) = conn
                 .query_row(
                     "SELECT * FROM pushes WHERE key = ?1 OR id = ?2 ORDER BY id DESC LIMIT 1",
                     params![key, id],
-                    |r| row_json(r, true),
+                    |r| Ok((row_json(r, true)?, push_store::last_error(r)?)),
                 )
                 .optional()
                 .map_err(|e| store_err(&db, e))?
@@ -395,6 +398,10 @@ pub fn run(a: PushesArgs) -> Result<u8, Failure> {
             if json {
                 println!("{}", row);
             } else {
+                // For people: the handler's error in their language (--json keeps the English).
+                if let Some(e) = last_error {
+                    row["last_error"] = e.render(Lang::from_env()).into();
+                }
                 println!("{}", serde_json::to_string_pretty(&row).unwrap_or_default());
             }
             Ok(0)

@@ -22,6 +22,14 @@ fn pyun() -> Command {
     c
 }
 
+fn sandbox() -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        app_secret: SANDBOX_SECRET.into(),
+        ..SandboxConfig::default()
+    })
+    .unwrap()
+}
+
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "pyun-console-{}-{}-{}",
@@ -108,6 +116,15 @@ struct Console {
 }
 
 impl Console {
+    /// The cookie its page gets: the token, named by the port.
+    fn cookie(&self) -> String {
+        format!(
+            "pyun_console_{}={}",
+            self.base.rsplit(':').next().unwrap(),
+            self.token
+        )
+    }
+
     fn start(db: &Path, extra: &[&str]) -> Console {
         let (console, _) = Console::start_env(db, extra, None);
         console
@@ -200,19 +217,11 @@ const POSTS: &[&str] = &["/api/requeue?id=1", "/api/purge?days=1"];
 #[test]
 fn every_route_needs_the_token_and_posts_need_the_page() {
     let dir = tmp("token");
-    let sandbox = Sandbox::start(SandboxConfig {
-        app_secret: SANDBOX_SECRET.into(),
-        ..SandboxConfig::default()
-    })
-    .unwrap();
+    let sandbox = sandbox();
     let db = outbox_with_history(&dir, &sandbox);
     let c = Console::start(&db, &[]);
     let origin = c.base.clone();
-    let cookie = format!(
-        "pyun_console_{}={}",
-        c.base.rsplit(':').next().unwrap(),
-        c.token
-    );
+    let cookie = c.cookie();
     for path in GETS.iter().chain(POSTS) {
         let method = if POSTS.contains(path) { "POST" } else { "GET" };
         let (status, _) = c.send(method, path, &[("Origin", &origin)]);
@@ -298,11 +307,7 @@ fn every_route_needs_the_token_and_posts_need_the_page() {
 #[test]
 fn read_only_refuses_every_action() {
     let dir = tmp("read-only");
-    let sandbox = Sandbox::start(SandboxConfig {
-        app_secret: SANDBOX_SECRET.into(),
-        ..SandboxConfig::default()
-    })
-    .unwrap();
+    let sandbox = sandbox();
     let db = outbox_with_history(&dir, &sandbox);
     let c = Console::start(&db, &["--read-only"]);
     let origin = c.base.clone();
@@ -322,11 +327,7 @@ fn read_only_refuses_every_action() {
 #[test]
 fn no_secret_or_url_password_in_any_answer() {
     let dir = tmp("secrets");
-    let sandbox = Sandbox::start(SandboxConfig {
-        app_secret: SANDBOX_SECRET.into(),
-        ..SandboxConfig::default()
-    })
-    .unwrap();
+    let sandbox = sandbox();
     let db = outbox_with_history(&dir, &sandbox);
     let pushes = dir.join("pushes.db");
     {
@@ -519,11 +520,7 @@ fn refusals_and_errors_in_the_consoles_language() {
 #[test]
 fn the_token_from_the_environment_is_used_and_never_printed() {
     let dir = tmp("env-token");
-    let sandbox = Sandbox::start(SandboxConfig {
-        app_secret: SANDBOX_SECRET.into(),
-        ..SandboxConfig::default()
-    })
-    .unwrap();
+    let sandbox = sandbox();
     let db = outbox_with_history(&dir, &sandbox);
     let token = "0f1e2d3c4b5a69788796a5b4c3d2e1f0-operator_token.v1~";
     let (c, first) = Console::start_env(&db, &[], Some(token));
@@ -565,4 +562,46 @@ fn the_token_from_the_environment_is_used_and_never_printed() {
         );
         assert!(!err.contains(bad) && out.stdout.is_empty(), "{}", err);
     }
+}
+
+/// An error the outbox stored (by a drain in English) is in the API in English, as it was, and
+/// written in the page's language next to it (`*_text`), which the page shows.
+#[test]
+fn stored_errors_are_written_in_the_pages_language() {
+    let dir = tmp("stored");
+    let sandbox = sandbox();
+    let db = outbox_with_history(&dir, &sandbox);
+    let c = Console::start(&db, &[]);
+    let cookie = c.cookie();
+    let dead = |lang: &str| -> serde_json::Value {
+        let (status, body) = c.send(
+            "GET",
+            &format!("/api/dead?lang={}", lang),
+            &[("Cookie", &cookie)],
+        );
+        assert_eq!(status, 200, "{}", body);
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["letters"][0].clone()
+    };
+    let (zh, en) = (dead("zh"), dead("en"));
+    let english = en["error"].as_str().unwrap();
+    assert!(
+        english.starts_with("the platform ignored the enter record"),
+        "{}",
+        en
+    );
+    assert_eq!(zh["error"], english, "the English stays for scripts");
+    assert_eq!(en["error_text"], english);
+    let chinese = zh["error_text"].as_str().unwrap();
+    assert!(
+        chinese.starts_with("平台已忽略该 enter 记录，未入库"),
+        "{}",
+        zh
+    );
+    assert_eq!(
+        zh["diagnosis_text"],
+        "平台收到的字段与签名的字段完全一致，所以 app_secret 与平台为该车场保存的密钥不同（请检查密钥、park_uuid 和 app_id）"
+    );
+    // The page asks in its language.
+    let (_, js) = c.send("GET", "/app.js", &[("Cookie", &cookie)]);
+    assert!(js.contains("\"lang=\" + LANG") && js.contains("l.error_text || l.error"));
 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::messages::{Lang, Msg};
+use crate::messages::{Lang, Msg, Text};
 
 /// What the diagnosis concluded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -57,6 +57,15 @@ impl Diagnosis {
     /// One paragraph saying what is wrong and what to do, in English.
     pub fn summary(&self) -> String {
         self.summary_in(Lang::En)
+    }
+
+    /// The summary written in each language, to keep (the outbox stores it for readers of
+    /// any language).
+    pub fn text(&self) -> Text {
+        Text::Written {
+            en: self.summary_in(Lang::En),
+            zh: self.summary_in(Lang::Zh),
+        }
     }
 
     /// [`Diagnosis::summary`] in `lang`; the values compared are quoted as they are.

@@ -120,12 +120,14 @@ pub struct DeadLetter {
     pub key: String,
     /// Attempts made.
     pub attempts: u32,
-    /// What went wrong.
-    pub error: String,
+    /// What went wrong: English in JSON (the `last_error` column), the reader's language
+    /// through `render` (see `messages/stored.rs`).
+    pub error: Text,
     /// The platform's answer (JSON), when there was one.
     pub response: Option<String>,
-    /// What the hint says about the request, when there was a hint.
-    pub diagnosis: Option<String>,
+    /// What the hint says about the request, when there was a hint: English in JSON, as
+    /// `error`.
+    pub diagnosis: Option<Text>,
 }
 
 /// What one [`Outbox::drain`] did.
@@ -140,7 +142,8 @@ pub struct DrainReport {
     /// Records still pending afterwards.
     pub pending: u64,
     /// Why the last retryable attempt failed (network, TLS, 5xx, 429, a gateway's answer).
-    pub last_error: Option<String>,
+    /// English in JSON.
+    pub last_error: Option<Text>,
     /// Set when delivery is paused: records in a row were refused the same way (see
     /// [`PAUSE_AFTER`]), so the cause is not one record; they stay pending. English in JSON.
     pub paused: Option<Text>,

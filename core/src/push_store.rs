@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS pushes (
     last_error TEXT,
     claim_token TEXT,
     claim_until INTEGER,
+    last_error_text TEXT,
     UNIQUE (kind, key)
 );
 -- `pushes show KEY` without the kind, and `pushes list --unhandled` (newest first) without
@@ -111,6 +112,12 @@ pub fn open(path: &Path, create: bool) -> Result<Connection> {
             )
             .map_err(|e| store_err(path, e))?;
         }
+        if !has_error_text(&tx).map_err(|e| store_err(path, e))? {
+            // The handler's error by catalog id, for `pyun pushes` in the reader's language
+            // (see `messages/stored.rs`); the rows of an earlier pyun keep their English.
+            tx.execute_batch("ALTER TABLE pushes ADD COLUMN last_error_text TEXT;")
+                .map_err(|e| store_err(path, e))?;
+        }
         tx.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(|e| store_err(path, e))?;
         tx.commit().map_err(|e| store_err(path, e))?;
@@ -126,7 +133,23 @@ fn current(conn: &Connection) -> rusqlite::Result<bool> {
         [],
         |r| r.get(0),
     )?;
-    Ok(indexes && has_claims(conn)?)
+    Ok(indexes && has_claims(conn)? && has_error_text(conn)?)
+}
+
+fn has_error_text(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT COUNT(*) = 1 FROM pragma_table_info('pushes') WHERE name = 'last_error_text'",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// A push's `last_error` in a reader's language: the stored form in `last_error_text` when it
+/// still says what the English `last_error` says, else the English (a row of an earlier pyun).
+pub fn last_error(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Text>> {
+    let stored: Option<String> = r.get("last_error_text")?;
+    Ok(r.get::<_, Option<String>>("last_error")?
+        .map(|en| Text::from_store(en, stored.as_deref())))
 }
 
 fn has_claims(conn: &Connection) -> rusqlite::Result<bool> {
@@ -237,12 +260,12 @@ pub fn finish(
     kind: &str,
     key: &str,
     token: &str,
-    error: Option<&str>,
+    error: Option<&Text>,
     now_ms: i64,
 ) -> rusqlite::Result<()> {
     match error {
         None => tx.execute(
-            "UPDATE pushes SET handled_at = COALESCE(handled_at, ?3), last_error = NULL,
+            "UPDATE pushes SET handled_at = COALESCE(handled_at, ?3), last_error = NULL, last_error_text = NULL,
                  claim_token = CASE WHEN claim_token = ?4 THEN NULL ELSE claim_token END,
                  claim_until = CASE WHEN claim_token = ?4 THEN NULL ELSE claim_until END
              WHERE kind = ?1 AND key = ?2",
@@ -250,9 +273,9 @@ pub fn finish(
         )?,
         Some(e) => tx.execute(
             "UPDATE pushes SET handler_failures = handler_failures + 1, last_error = ?3,
-                 claim_token = NULL, claim_until = NULL
+                 last_error_text = ?5, claim_token = NULL, claim_until = NULL
              WHERE kind = ?1 AND key = ?2 AND claim_token = ?4",
-            params![kind, key, e, token],
+            params![kind, key, e.to_string(), token, e.to_store()],
         )?,
     };
     Ok(())
@@ -328,7 +351,9 @@ impl PushStore {
 
     /// Records the outcome of the handler that ran under `token`'s claim.
     pub fn finish(&self, kind: &str, key: &str, token: &str, error: Option<&str>) -> Result<()> {
-        self.with_tx(|tx| finish(tx, kind, key, token, error, now_ms()))
+        // The caller's own text (a Python handler's exception), kept as it is.
+        let error = error.map(Text::from);
+        self.with_tx(|tx| finish(tx, kind, key, token, error.as_ref(), now_ms()))
     }
 }
 
@@ -366,13 +391,13 @@ mod tests {
             Decision::Busy
         );
         // A failure frees the claim for the next copy.
-        finish(&conn, "payment", "K1", "a", Some("exit 3"), 20).unwrap();
+        finish(&conn, "payment", "K1", "a", Some(&"exit 3".into()), 20).unwrap();
         assert_eq!(
             claim(&conn, &D, "b", 30, 1000, false).unwrap(),
             Decision::Handle { first: false }
         );
         // The old holder cannot end the new claim.
-        finish(&conn, "payment", "K1", "a", Some("late"), 40).unwrap();
+        finish(&conn, "payment", "K1", "a", Some(&"late".into()), 40).unwrap();
         assert_eq!(
             claim(&conn, &D, "c", 50, 1000, false).unwrap(),
             Decision::Busy

@@ -150,8 +150,9 @@ fn permanent_refusals_become_dead_letters_and_can_be_retried() {
     assert!(
         dead[0]
             .diagnosis
-            .as_deref()
-            .unwrap_or("")
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
             .contains("app_secret"),
         "{:?}",
         dead[0]
@@ -586,7 +587,7 @@ fn gateway_answers_keep_records_pending_until_the_platform_answers_again() {
         for _ in 0..3 {
             let report = ob.drain(&c).unwrap();
             // The reason is visible; each record was sent at most once per drain.
-            let why = report.last_error.unwrap_or_default();
+            let why = report.last_error.map(|t| t.to_string()).unwrap_or_default();
             assert!(why.contains(&format!("HTTP {}", status)), "{}", why);
             assert_eq!(report.dead, 0);
             std::thread::sleep(Duration::from_millis(6));

@@ -147,7 +147,11 @@ fn status_by_id_and_key_and_why_the_head_waits() {
     assert_eq!(head.id, id);
     assert!(head.attempts >= 1 && head.next_attempt_ms.unwrap() > 0);
     assert!(
-        head.last_error.as_deref().unwrap_or("").contains("404"),
+        head.last_error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+            .contains("404"),
         "{:?}",
         head
     );

@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use pyun_core::outbox::Outbox;
-use pyun_core::{Msg, Text};
+use pyun_core::outbox::{Event, Outbox, RecordStatus};
+use pyun_core::{Lang, Msg, Text};
 use serde_json::{json, Value};
 
 use super::scrub::scrub;
@@ -133,20 +133,58 @@ fn parsed(text: Option<String>) -> Value {
     }
 }
 
+/// The page's language: `?lang=` (the page's own, which it can switch), else the console's.
+fn lang(s: &Shared, p: &Params) -> Lang {
+    s.lang_of(p.get("lang").map(String::as_str))
+}
+
+/// Adds `{key}_text`, the stored message `text` written in `lang`, next to `key` (its English,
+/// kept for scripts): errors an outbox stored, shown in the page's language whatever the
+/// language of the process that stored them.
+fn written(v: &mut Value, key: &str, text: Option<&Text>, lang: Lang) {
+    if let Some(t) = text {
+        v[format!("{}_text", key)] = t.render(lang).into();
+    }
+}
+
+/// A record's status as JSON, with its error and diagnosis in `lang` too.
+fn status_json(r: &RecordStatus, lang: Lang) -> Value {
+    let mut v = json!(r);
+    written(&mut v, "last_error", r.last_error.as_ref(), lang);
+    written(&mut v, "diagnosis", r.diagnosis.as_ref(), lang);
+    v
+}
+
+/// Events as JSON, with their reason in `lang` too.
+fn events_json(events: &[Event], lang: Lang) -> Vec<Value> {
+    events
+        .iter()
+        .map(|e| {
+            let mut v = json!(e);
+            written(&mut v, "reason", e.reason.as_ref(), lang);
+            v
+        })
+        .collect()
+}
+
 /// Now: per outbox its counts, pause, oldest pending record and event cursor; the pushes.
-fn summary(s: &Shared, _: &Params) -> Result<Value, Fail> {
+fn summary(s: &Shared, p: &Params) -> Result<Value, Fail> {
+    let lang = lang(s, p);
     let mut outboxes = Vec::new();
     for (i, o) in s.console.outboxes.iter().enumerate() {
         let paused = o.pause()?.map(|p| {
             let response = parsed(p.response);
-            json!({
+            let mut v = json!({
                 "until_ms": p.until_ms,
                 "reason": p.reason,
                 "hint": response.get("hint").cloned().unwrap_or(Value::Null),
                 "message": response.get("message").cloned().unwrap_or(Value::Null),
                 "code": response.get("code").cloned().unwrap_or(Value::Null),
                 "diagnosis": p.diagnosis,
-            })
+            });
+            written(&mut v, "reason", Some(&p.reason), lang);
+            written(&mut v, "diagnosis", p.diagnosis.as_ref(), lang);
+            v
         });
         outboxes.push(json!({
             "index": i,
@@ -154,7 +192,7 @@ fn summary(s: &Shared, _: &Params) -> Result<Value, Fail> {
             "counts": o.counts()?,
             "paused": paused,
             "oldest_pending_ms": o.oldest_pending_ms()?,
-            "head": o.head()?,
+            "head": o.head()?.map(|h| status_json(&h, lang)),
             "last_event_seq": o.last_event_seq()?,
         }));
     }
@@ -225,12 +263,13 @@ fn record(s: &Shared, p: &Params) -> Result<Value, Fail> {
         )
     })?;
     let response = parsed(status.response.clone());
+    let lang = lang(s, p);
     Ok(json!({
         "outbox": i,
-        "status": status,
+        "status": status_json(&status, lang),
         "fields": parsed(o.record_fields(id)?),
         "response": response,
-        "events": o.record_events(id)?,
+        "events": events_json(&o.record_events(id)?, lang),
     }))
 }
 
@@ -250,6 +289,7 @@ fn push(s: &Shared, p: &Params) -> Result<Value, Fail> {
 fn dead(s: &Shared, p: &Params) -> Result<Value, Fail> {
     let (i, o) = outbox(s, p)?;
     let total = o.counts()?.dead;
+    let lang = lang(s, p);
     let letters: Vec<Value> = o
         .first_dead_letters(LIMIT)?
         .into_iter()
@@ -257,6 +297,8 @@ fn dead(s: &Shared, p: &Params) -> Result<Value, Fail> {
             let response = parsed(d.response.clone());
             let mut v = json!(d);
             v["response"] = response;
+            written(&mut v, "error", Some(&d.error), lang);
+            written(&mut v, "diagnosis", d.diagnosis.as_ref(), lang);
             v
         })
         .collect();
@@ -272,7 +314,8 @@ fn dead(s: &Shared, p: &Params) -> Result<Value, Fail> {
 fn events(s: &Shared, p: &Params) -> Result<Value, Fail> {
     let (i, o) = outbox(s, p)?;
     let after: i64 = number(p, "after")?.unwrap_or(0);
-    Ok(json!({ "outbox": i, "events": o.events(after, LIMIT)? }))
+    let events = events_json(&o.events(after, LIMIT)?, lang(s, p));
+    Ok(json!({ "outbox": i, "events": events }))
 }
 
 /// Puts one dead letter (`id`), or all of one `cause`, back in the queue.

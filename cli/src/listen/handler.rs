@@ -3,6 +3,7 @@
 //! only 2xx, means handled).
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use pyun_core::messages::{Msg, Text};
 use pyun_core::receive::ReceivedPush;
 use tokio::io::AsyncWriteExt;
 
@@ -104,7 +105,9 @@ fn runnable(path: &std::path::Path) -> bool {
     }
 }
 
-pub(super) async fn run(ctx: &Ctx, push: &ReceivedPush) -> Result<(), String> {
+/// Runs the handler on a push. Its failure is a catalog [`Text`]: stored with the push, it is
+/// shown by `pyun pushes` in the reader's language.
+pub(super) async fn run(ctx: &Ctx, push: &ReceivedPush) -> Result<(), Text> {
     let fields = push.fields_json();
     let key = passed_key(&push.key);
     match &ctx.handler {
@@ -122,7 +125,7 @@ pub(super) async fn run(ctx: &Ctx, push: &ReceivedPush) -> Result<(), String> {
             }
             let mut child = command
                 .spawn()
-                .map_err(|e| format!("cannot run --exec: {}", e))?;
+                .map_err(|e| Text::new(Msg::HandlerCannotRun, &[&e]))?;
             let mut tree = tree::Tree::adopt(&child);
             let mut stdin = child.stdin.take();
             let input = fields.into_bytes();
@@ -143,14 +146,14 @@ pub(super) async fn run(ctx: &Ctx, push: &ReceivedPush) -> Result<(), String> {
                 Err(_) => {
                     tree.end();
                     let _ = child.wait().await;
-                    Err(format!(
-                        "--exec took longer than {} s (ended, with the processes it started)",
-                        ctx.handler_timeout.as_secs()
+                    Err(Text::new(
+                        Msg::HandlerTimedOut,
+                        &[&ctx.handler_timeout.as_secs()],
                     ))
                 }
-                Ok(Err(e)) => Err(format!("--exec: {}", e)),
+                Ok(Err(e)) => Err(Text::new(Msg::HandlerWaitFailed, &[&e])),
                 Ok(Ok(st)) if st.success() => Ok(()),
-                Ok(Ok(st)) => Err(format!("--exec ended with {}", st)),
+                Ok(Ok(st)) => Err(Text::new(Msg::HandlerExitStatus, &[&st])),
             }
         }
         Handler::Forward(url) => {
@@ -167,21 +170,18 @@ pub(super) async fn run(ctx: &Ctx, push: &ReceivedPush) -> Result<(), String> {
                 }
                 let r = req
                     .send(fields.as_str())
-                    .map_err(|e| format!("--forward: {}", e))?;
+                    .map_err(|e| Text::new(Msg::HandlerForwardFailed, &[&e]))?;
                 let status = r.status();
                 if status.is_success() {
                     Ok(())
                 } else if status.is_redirection() {
-                    Err(format!(
-                        "--forward answered HTTP {} (a redirect, not followed: give the URL it points to)",
-                        status.as_u16()
-                    ))
+                    Err(Text::new(Msg::HandlerForwardRedirect, &[&status.as_u16()]))
                 } else {
-                    Err(format!("--forward answered HTTP {}", status.as_u16()))
+                    Err(Text::new(Msg::HandlerForwardStatus, &[&status.as_u16()]))
                 }
             })
             .await
-            .map_err(|e| format!("--forward: {}", e))?
+            .map_err(|e| Text::new(Msg::HandlerForwardFailed, &[&e]))?
         }
     }
 }

@@ -184,7 +184,9 @@ async fn handle_in_task(
             ),
             (Err(e), _) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                Said::new(&ctx, |l| Msg::ListenHandlerFailed.text(l, &[&seen(l), &e])),
+                Said::new(&ctx, |l| {
+                    Msg::ListenHandlerFailed.text(l, &[&seen(l), &e.render(l)])
+                }),
             ),
         }
     });

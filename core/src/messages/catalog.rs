@@ -480,8 +480,8 @@ catalog! {
         "creating the schema",
         "创建数据库结构";
     StoreAddingTallies:
-        "adding the tallies to the schema",
-        "向数据库结构添加计数表";
+        "bringing the schema of an earlier pyun up to date (tallies, message columns)",
+        "更新旧版 pyun 的数据库结构（计数表、消息列）";
     StoreWal:
         "turning on the WAL journal",
         "启用 WAL 日志";
@@ -575,6 +575,17 @@ catalog! {
     IgnoredByPlatform:
         "ignored by the platform",
         "被平台忽略";
+    // Reasons the outbox stores in its records and events, shown in the reader's language
+    // (outbox/; the English stays in the database: `LIKE 'LOST%'` finds LOST rows by it).
+    LostRecordError:
+        "LOST: this committed record is missing from the database (its WAL journal was damaged, or an older copy of the file was put back); send it again from its source",
+        "LOST（已丢失）：这条已提交的记录不在数据库中（其 WAL 日志损坏，或放回了旧的文件副本）；请从数据来源重新发送";
+    LostEvent:
+        "LOST: missing from the database",
+        "LOST（已丢失）：数据库中没有这条记录";
+    RetryRequested:
+        "retry requested",
+        "已请求重试";
     DeliveryPaused:
         "delivery paused for {0} s: {1} records in a row were refused the same way ({2}), so the cause is not one record (a wrong app_secret? the lot blocked?); they stay pending. Last: {3}",
         "投递暂停 {0} 秒：连续 {1} 条记录以同样的方式被拒绝（{2}），原因不在单条记录（app_secret 错误？车场被停用？）；这些记录保留待发。最后一条：{3}";
@@ -1110,6 +1121,29 @@ catalog! {
     ListenHandlerFailed:
         "{0}, HANDLER FAILED, not acknowledged: {1}",
         "{0}，处理程序失败，未确认：{1}";
+    // A handler's failure, stored as the push's last_error (cli/src/listen/handler.rs) and
+    // shown by `pyun pushes` in the reader's language.
+    HandlerCannotRun:
+        "cannot run --exec: {0}",
+        "无法运行 --exec：{0}";
+    HandlerTimedOut:
+        "--exec took longer than {0} s (ended, with the processes it started)",
+        "--exec 运行超过 {0} 秒（已结束它及其启动的进程）";
+    HandlerWaitFailed:
+        "--exec: {0}",
+        "--exec 出错：{0}";
+    HandlerExitStatus:
+        "--exec ended with {0}",
+        "--exec 以 {0} 结束";
+    HandlerForwardFailed:
+        "--forward: {0}",
+        "--forward 出错：{0}";
+    HandlerForwardRedirect:
+        "--forward answered HTTP {0} (a redirect, not followed: give the URL it points to)",
+        "--forward 应答 HTTP {0}（重定向，未跟随：请填写它指向的地址）";
+    HandlerForwardStatus:
+        "--forward answered HTTP {0}",
+        "--forward 应答 HTTP {0}";
     ListenAbnormal:
         "the handling ended abnormally, not acknowledged: {0}",
         "处理异常结束，未确认：{0}";

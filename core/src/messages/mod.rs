@@ -5,6 +5,7 @@
 
 mod catalog;
 mod lang;
+mod stored;
 
 use std::fmt;
 

@@ -124,3 +124,36 @@ fn every_message_is_used() {
         .collect();
     assert!(unused.is_empty(), "messages no code uses: {:?}", unused);
 }
+
+/// A message kept in a database comes back whole (ids, nested messages, texts written in each
+/// language), and only while it still says what its English column says.
+#[test]
+fn a_stored_text_is_read_back_only_while_it_matches_its_english() {
+    let inner = Text::Written {
+        en: "HTTP 502".into(),
+        zh: "HTTP 502（网关）".into(),
+    };
+    let text = Text::of(
+        Msg::DeliveryPaused,
+        vec!["1".into(), "3".into(), "ignored".into(), inner],
+    );
+    let stored = text.to_store();
+    let back = Text::from_store(text.to_string(), Some(&stored));
+    assert_eq!(back, text);
+    assert!(
+        back.render(Lang::Zh).starts_with("投递暂停 1 秒"),
+        "{}",
+        back.render(Lang::Zh)
+    );
+    // The English column changed since (an earlier pyun, an operator): the English it holds.
+    let other = Text::from_store("HTTP 503".into(), Some(&stored));
+    assert_eq!(other, Text::Plain("HTTP 503".into()));
+    // An id this catalog does not know (a later pyun's), or no stored form: the English.
+    let unknown = stored.replace("DeliveryPaused", "NotAMessage");
+    assert_eq!(
+        Text::from_store(text.to_string(), Some(&unknown)),
+        Text::Plain(text.to_string())
+    );
+    assert_eq!(Text::from_store("x".into(), None), Text::Plain("x".into()));
+    assert_eq!(Msg::from_id("DeliveryPaused"), Some(Msg::DeliveryPaused));
+}

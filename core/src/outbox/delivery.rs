@@ -11,6 +11,7 @@ use super::status::add_event;
 use super::store::{checkpoint, set_synchronous};
 use super::{millis, now_ms, DrainReport, Outbox, Streak, PAUSE_AFTER};
 use crate::client::{Client, PushResult};
+use crate::diagnosis::Diagnosis;
 use crate::error::{Error, Result};
 use crate::form::{FileField, FileSource};
 use crate::messages::{Lang, Msg, Text};
@@ -52,7 +53,7 @@ impl Outbox {
     /// After a connection-level failure: holds delivery for a backoff that doubles with each
     /// such failure in a row (up to `max_backoff`), and says why in the report. The records not
     /// tried keep their place in the queue; the failed one has its own backoff.
-    fn go_offline(&self, error: &str, since: i64, report: &mut DrainReport) -> Result<()> {
+    fn go_offline(&self, error: Text, since: i64, report: &mut DrainReport) -> Result<()> {
         let untried: i64 = self
             .conn()
             .query_row(
@@ -65,9 +66,13 @@ impl Outbox {
         o.failures = o.failures.saturating_add(1);
         let wait = self.backoff(o.failures);
         o.until_ms = now_ms().saturating_add(wait);
-        let reason = Text::new(
+        let reason = Text::of(
             Msg::DeliveryOffline,
-            &[&error, &untried, &((wait + 999) / 1000)],
+            vec![
+                error,
+                untried.to_string().into(),
+                ((wait + 999) / 1000).to_string().into(),
+            ],
         );
         o.reason = Some(reason.clone());
         report.offline = Some(reason.clone());
@@ -319,7 +324,7 @@ impl Outbox {
                         .as_ref()
                         .map_or_else(failure_attempts, |r| r.attempts);
                 let unreachable = match &result {
-                    Err(Error::Transport(t)) if t.kind.is_connection_level() => Some(t.to_string()),
+                    Err(e @ Error::Transport(t)) if t.kind.is_connection_level() => Some(e.text()),
                     _ => None,
                 };
                 if unreachable.is_none() {
@@ -329,7 +334,7 @@ impl Outbox {
                 if let Some(error) = unreachable {
                     // The next record would meet the same: stop here (no storm offline).
                     self.write_marks(marks)?;
-                    return self.go_offline(&error, started, report);
+                    return self.go_offline(error, started, report);
                 }
                 if marks.len() >= BATCH || since.elapsed() >= MARK_EVERY {
                     self.write_marks(marks)?;
@@ -423,11 +428,10 @@ impl Outbox {
                     at: now,
                     seqno: r.response.seqno.clone(),
                     response: serde_json::to_string(&r.response).ok(),
-                    diagnosis: r.diagnosis.as_ref().map(|d| d.summary()),
-                    error: Text::from(Msg::IgnoredByPlatform).to_string(),
+                    diagnosis: r.diagnosis.as_ref().map(Diagnosis::text),
+                    error: Msg::IgnoredByPlatform.into(),
                 };
-                let last = Msg::IgnoredByPlatform.into();
-                self.refused(Some(Outcome::Ignored), dead, last, report, marks);
+                self.refused(Some(Outcome::Ignored), dead, report, marks);
             }
             Err(e) if is_retryable(&e) => {
                 report.retried += 1;
@@ -437,7 +441,7 @@ impl Outbox {
                 };
                 // A Retry-After beyond a day is taken as a day: the record is not parked forever.
                 let wait = wait.min(Duration::from_secs(86_400)).as_millis() as i64;
-                let error = e.to_string();
+                let error = e.text();
                 report.last_error = Some(error.clone());
                 marks.push(Mark::Retry {
                     id,
@@ -450,7 +454,7 @@ impl Outbox {
                 let (response, diagnosis, cause) = match &e {
                     Error::Api(f) => (
                         serde_json::to_string(&f.response).ok(),
-                        f.diagnosis.as_ref().map(|d| d.summary()),
+                        f.diagnosis.as_ref().map(Diagnosis::text),
                         Some(f.outcome),
                     ),
                     _ => (None, None, None),
@@ -462,29 +466,31 @@ impl Outbox {
                     seqno: None,
                     response,
                     diagnosis,
-                    error: e.to_string(),
+                    error: e.text(),
                 };
-                self.refused(cause, dead, e.text(), report, marks);
+                self.refused(cause, dead, report, marks);
             }
         }
     }
 
     /// A record the platform refused: dead-lettered, unless records in a row were refused the
     /// same way, for a cause that can be about every record (`401`, `403`, ignored); then
-    /// delivery pauses and the records of the row go back to the queue. `last` is the dead
-    /// mark's error in every language, for the pause's reason.
+    /// delivery pauses and the records of the row go back to the queue.
     fn refused(
         &self,
         cause: Option<Outcome>,
         dead: Mark,
-        last: Text,
         report: &mut DrainReport,
         marks: &mut Vec<Mark>,
     ) {
-        let (id, attempts, at) = match &dead {
+        let (id, attempts, at, last) = match &dead {
             Mark::Dead {
-                id, attempts, at, ..
-            } => (*id, *attempts, *at),
+                id,
+                attempts,
+                at,
+                error,
+                ..
+            } => (*id, *attempts, *at, error.clone()),
             _ => unreachable!("refused() takes a dead mark"),
         };
         let mut s = self.streak();
@@ -523,8 +529,8 @@ impl Outbox {
         report.dead = report.dead.saturating_sub(s.counted);
         report.retried += 1;
         report.paused = Some(text.clone());
-        // The records keep the English reason: it is stored, and read in any language later.
-        let (until, reason) = (s.until_ms, text.to_string());
+        // Stored by catalog id, to be read in any language later (`messages/stored.rs`).
+        let (until, reason) = (s.until_ms, text.clone());
         marks.extend(s.ids.drain(..).map(|earlier| Mark::Requeue {
             id: earlier,
             next_ms: until,
@@ -613,10 +619,20 @@ impl Outbox {
                     error,
                 } => tx
                     .prepare_cached(
-                        "UPDATE records SET state = 'dead', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5, diagnosis = ?6, last_error = ?7 WHERE id = ?1 AND state = 'pending'",
+                        "UPDATE records SET state = 'dead', attempts = ?2, finished_ms = ?3, seqno = ?4, response_json = ?5, diagnosis = ?6, last_error = ?7, last_error_text = ?8, diagnosis_text = ?9 WHERE id = ?1 AND state = 'pending'",
                     )
                     .and_then(|mut s| {
-                        s.execute(params![id, attempts, at, seqno, response, diagnosis, error])
+                        s.execute(params![
+                            id,
+                            attempts,
+                            at,
+                            seqno,
+                            response,
+                            diagnosis.as_ref().map(Text::to_string),
+                            error.to_string(),
+                            error.to_store(),
+                            diagnosis.as_ref().map(Text::to_store)
+                        ])
                     })
                     .and_then(|changed| match changed {
                         0 => Ok(0),
@@ -629,14 +645,24 @@ impl Outbox {
                     error,
                 } => tx
                     .prepare_cached(
-                        "UPDATE records SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1 AND state = 'pending'",
+                        "UPDATE records SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4, last_error_text = ?5 WHERE id = ?1 AND state = 'pending'",
                     )
-                    .and_then(|mut s| s.execute(params![id, attempts, next_ms, error])),
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            id,
+                            attempts,
+                            next_ms,
+                            error.to_string(),
+                            error.to_store()
+                        ])
+                    }),
                 Mark::Requeue { id, next_ms, error } => tx
                     .prepare_cached(
-                        "UPDATE records SET state = 'pending', finished_ms = NULL, next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1 AND state = 'dead'",
+                        "UPDATE records SET state = 'pending', finished_ms = NULL, next_attempt_ms = ?2, last_error = ?3, last_error_text = ?4 WHERE id = ?1 AND state = 'dead'",
                     )
-                    .and_then(|mut s| s.execute(params![id, next_ms, error]))
+                    .and_then(|mut s| {
+                        s.execute(params![id, next_ms, error.to_string(), error.to_store()])
+                    })
                     .and_then(|changed| match changed {
                         0 => Ok(0),
                         _ => add_event(&tx, id, "requeued", None, Some(&error)),
@@ -693,21 +719,17 @@ pub(super) enum Mark {
         at: i64,
         seqno: Option<String>,
         response: Option<String>,
-        diagnosis: Option<String>,
-        error: String,
+        diagnosis: Option<Text>,
+        error: Text,
     },
     Retry {
         id: i64,
         attempts: u32,
         next_ms: i64,
-        error: String,
+        error: Text,
     },
     /// A dead letter back in the queue (delivery paused: its refusal was not about it).
-    Requeue {
-        id: i64,
-        next_ms: i64,
-        error: String,
-    },
+    Requeue { id: i64, next_ms: i64, error: Text },
 }
 
 fn failure_attempts(e: &Error) -> u32 {

@@ -9,7 +9,7 @@ use super::status::add_event;
 use super::store::{checkpoint, set_synchronous};
 use super::{now_ms, Outbox};
 use crate::error::{Error, LostRecord, RecordsLost, Result};
-use crate::messages::{Lang, Msg};
+use crate::messages::{Lang, Msg, Text};
 
 /// The rows of `LOST` dead letters (SQL): their content is gone (`{}`), so they are never
 /// re-queued.
@@ -69,29 +69,25 @@ impl Outbox {
         let noted = (|| {
             set_synchronous(&conn, true)?;
             let tx = conn.transaction()?;
+            let error = Text::from(Msg::LostRecordError);
             for r in &lost.records {
                 let endpoint = r.endpoint.as_deref().unwrap_or("?");
                 let key = r.key.as_deref().unwrap_or("");
                 let serial = if endpoint == "update" { "" } else { key };
                 tx.execute(
-                    "INSERT INTO records (id, endpoint, serial, dedup_key, record_json, state, created_ms, finished_ms, last_error)
-                     VALUES (?1, ?2, ?3, ?4, '{}', 'dead', ?5, ?5, ?6)",
+                    "INSERT INTO records (id, endpoint, serial, dedup_key, record_json, state, created_ms, finished_ms, last_error, last_error_text)
+                     VALUES (?1, ?2, ?3, ?4, '{}', 'dead', ?5, ?5, ?6, ?7)",
                     params![
                         r.id,
                         endpoint,
                         serial,
                         key,
                         now_ms(),
-                        "LOST: this committed record is missing from the database (its WAL journal was damaged, or an older copy of the file was put back); send it again from its source"
+                        error.to_string(),
+                        error.to_store()
                     ],
                 )?;
-                add_event(
-                    &tx,
-                    r.id,
-                    "dead",
-                    None,
-                    Some("LOST: missing from the database"),
-                )?;
+                add_event(&tx, r.id, "dead", None, Some(&Msg::LostEvent.into()))?;
             }
             tx.commit()
         })();

@@ -7,6 +7,7 @@ use std::time::Duration;
 use rusqlite::params;
 
 use super::lost::LOST;
+use super::status::stored_text;
 use super::{millis, now_ms, DeadLetter, Outbox, OutboxCounts};
 use crate::error::{Error, Result};
 use crate::messages::{Msg, Text};
@@ -44,7 +45,7 @@ impl Outbox {
     pub fn first_dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached("SELECT id, endpoint, dedup_key, attempts, last_error, response_json, diagnosis FROM dead_letters ORDER BY id LIMIT ?1")
+            .prepare_cached("SELECT id, endpoint, dedup_key, attempts, last_error, response_json, diagnosis, last_error_text, diagnosis_text FROM records WHERE state = 'dead' ORDER BY id LIMIT ?1")
             .map_err(|e| self.err(Msg::StoreListingDead, e))?;
         let rows = stmt
             .query_map([limit.min(i64::MAX as usize) as i64], |r| {
@@ -53,9 +54,9 @@ impl Outbox {
                     endpoint: r.get(1)?,
                     key: r.get(2)?,
                     attempts: r.get(3)?,
-                    error: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    error: stored_text(r, 4, 7)?.unwrap_or_else(|| Text::from("")),
                     response: r.get(5)?,
-                    diagnosis: r.get(6)?,
+                    diagnosis: stored_text(r, 6, 8)?,
                 })
             })
             .map_err(|e| self.err(Msg::StoreListingDead, e))?;

@@ -7,10 +7,10 @@
 use rusqlite::{params, ToSql};
 use serde::Serialize;
 
-use super::status::{Event, BY_KEY, STATUS_COLUMNS};
+use super::status::{stored_text, Event, BY_KEY, EVENT_COLUMNS, STATUS_COLUMNS};
 use super::{now_ms, Outbox, RecordStatus};
 use crate::error::Result;
-use crate::messages::Msg;
+use crate::messages::{Msg, Text};
 
 /// A dead letter's cause, as SQL: the platform's answer code and message when it answered,
 /// else the error pyun recorded. Records refused the same way share it.
@@ -29,12 +29,14 @@ const PLATE: &str =
 pub struct Pause {
     /// Until when (ms since 1970).
     pub until_ms: i64,
-    /// Why, as the draining process wrote it.
-    pub reason: String,
+    /// Why, as the draining process wrote it: in JSON its English text (`last_error`), in
+    /// `render` the reader's language (see `messages/stored.rs`).
+    pub reason: Text,
     /// The platform's last answer (JSON) to the records of the pause, as the platform wrote it.
     pub response: Option<String>,
-    /// What the hint says about the request (pyun's diagnosis), when there was a hint.
-    pub diagnosis: Option<String>,
+    /// What the hint says about the request (pyun's diagnosis), when there was a hint: English
+    /// in JSON, as `reason`.
+    pub diagnosis: Option<Text>,
 }
 
 /// Dead letters refused for one cause.
@@ -120,7 +122,7 @@ impl Outbox {
         let conn = self.conn();
         let mut st = conn
             .prepare_cached(
-                "SELECT next_attempt_ms, last_error, response_json, diagnosis FROM records
+                "SELECT next_attempt_ms, last_error, response_json, diagnosis, last_error_text, diagnosis_text FROM records
                  WHERE state = 'pending' AND next_attempt_ms > ?1 AND last_error LIKE 'delivery paused%'
                  ORDER BY next_attempt_ms DESC LIMIT 1",
             )
@@ -129,9 +131,9 @@ impl Outbox {
             .query_map([now_ms()], |r| {
                 Ok(Pause {
                     until_ms: r.get(0)?,
-                    reason: r.get(1)?,
+                    reason: stored_text(r, 1, 4)?.unwrap_or_else(|| Text::from("")),
                     response: r.get(2)?,
-                    diagnosis: r.get(3)?,
+                    diagnosis: stored_text(r, 3, 5)?,
                 })
             })
             .map_err(|e| self.err(Msg::StoreReadingQueue, e))?;
@@ -257,9 +259,8 @@ impl Outbox {
         let err = |e| self.err(Msg::StoreReadingEvents, e);
         let conn = self.conn();
         let sql = format!(
-            "SELECT seq, kind, record_id, endpoint, dedup_key, at_ms, seqno, reason FROM events
-             WHERE {} ORDER BY seq",
-            filter
+            "SELECT {} FROM events WHERE {} ORDER BY seq",
+            EVENT_COLUMNS, filter
         );
         let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
         let rows = stmt.query_map(args, Event::from_row).map_err(err)?;
@@ -277,14 +278,15 @@ impl Outbox {
         );
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(err)?;
+        let reason = Text::from(Msg::RetryRequested);
         tx.execute(
             &format!(
-                "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, reason)
-                 SELECT id, 'requeued', endpoint, dedup_key, ?2, 'retry requested' FROM records
+                "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, reason, reason_text)
+                 SELECT id, 'requeued', endpoint, dedup_key, ?2, ?3, ?4 FROM records
                  WHERE {} ORDER BY id",
                 which
             ),
-            params![arg, now_ms()],
+            params![arg, now_ms(), reason.to_string(), reason.to_store()],
         )
         .map_err(err)?;
         let n = tx

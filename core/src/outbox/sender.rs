@@ -175,7 +175,7 @@ fn guarded(
                 key: String::new(),
                 at_ms: now_ms(),
                 seqno: None,
-                reason: Some(reason),
+                reason: Some(text),
             };
             // A callback that panics again ends here: the thread is ending anyway.
             let _ = catch_unwind(AssertUnwindSafe(|| on_event(&event)));

@@ -31,14 +31,17 @@ pub struct RecordStatus {
     pub next_attempt_ms: Option<i64>,
     /// When it was accepted or dead-lettered.
     pub finished_ms: Option<i64>,
-    /// Why the last attempt failed (never holds a secret or a URL password).
-    pub last_error: Option<String>,
+    /// Why the last attempt failed (never holds a secret or a URL password): in JSON its
+    /// English text (the `last_error` column); `render` writes it in a reader's language when
+    /// the outbox kept it by catalog id (see `messages/stored.rs`).
+    pub last_error: Option<Text>,
     /// The platform's `seqno`, once accepted.
     pub seqno: Option<String>,
     /// The platform's last answer (JSON), when there was one.
     pub response: Option<String>,
-    /// What the platform's hint says about the request, for a refusal with a hint.
-    pub diagnosis: Option<String>,
+    /// What the platform's hint says about the request, for a refusal with a hint: English in
+    /// JSON, as `last_error`.
+    pub diagnosis: Option<Text>,
 }
 
 /// One delivery event.
@@ -59,8 +62,9 @@ pub struct Event {
     pub at_ms: i64,
     /// The platform's `seqno`, for `accepted`.
     pub seqno: Option<String>,
-    /// Why, for `dead` and `requeued`.
-    pub reason: Option<String>,
+    /// Why, for `dead` and `requeued`: in JSON its English text, as `last_error` of
+    /// [`RecordStatus`].
+    pub reason: Option<Text>,
 }
 
 /// The ids of the records whose `parking_serial` or `flow_no` is `?1` (SQL), through indexes
@@ -72,25 +76,48 @@ pub(super) const BY_KEY: &str =
     "SELECT id FROM records WHERE state IN ('pending', 'done', 'dead') AND serial = ?1 AND serial != ''
      UNION ALL SELECT id FROM records WHERE dedup_key = ?1 AND serial != dedup_key";
 
-pub(super) const STATUS_COLUMNS: &str = "id, endpoint, dedup_key, state, attempts, created_ms, next_attempt_ms, finished_ms, last_error, seqno, response_json, diagnosis";
+pub(super) const STATUS_COLUMNS: &str = "id, endpoint, dedup_key, state, attempts, created_ms, next_attempt_ms, finished_ms, last_error, seqno, response_json, diagnosis, last_error_text, diagnosis_text";
 
-/// Writes an event for a record, in the caller's transaction.
+/// The columns [`Event::from_row`] reads.
+pub(super) const EVENT_COLUMNS: &str =
+    "seq, kind, record_id, endpoint, dedup_key, at_ms, seqno, reason, reason_text";
+
+/// A text kept as its English (`english`) and its stored form (`stored`), columns of a row.
+pub(super) fn stored_text(
+    r: &Row,
+    english: usize,
+    stored: usize,
+) -> rusqlite::Result<Option<Text>> {
+    let stored: Option<String> = r.get(stored)?;
+    Ok(r.get::<_, Option<String>>(english)?
+        .map(|en| Text::from_store(en, stored.as_deref())))
+}
+
+/// Writes an event for a record, in the caller's transaction: its reason in English and in
+/// its stored form.
 pub(super) fn add_event(
     conn: &Connection,
     record_id: i64,
     kind: &str,
     seqno: Option<&str>,
-    reason: Option<&str>,
+    reason: Option<&Text>,
 ) -> rusqlite::Result<usize> {
     conn.prepare_cached(
-        "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, seqno, reason)
-         SELECT id, ?2, endpoint, dedup_key, ?3, ?4, ?5 FROM records WHERE id = ?1",
+        "INSERT INTO events (record_id, kind, endpoint, dedup_key, at_ms, seqno, reason, reason_text)
+         SELECT id, ?2, endpoint, dedup_key, ?3, ?4, ?5, ?6 FROM records WHERE id = ?1",
     )?
-    .execute(params![record_id, kind, now_ms(), seqno, reason])
+    .execute(params![
+        record_id,
+        kind,
+        now_ms(),
+        seqno,
+        reason.map(Text::to_string),
+        reason.map(Text::to_store)
+    ])
 }
 
 impl Event {
-    /// A row of `SELECT seq, kind, record_id, endpoint, dedup_key, at_ms, seqno, reason`.
+    /// A row of `SELECT` [`EVENT_COLUMNS`].
     pub(super) fn from_row(r: &Row) -> rusqlite::Result<Event> {
         Ok(Event {
             seq: r.get(0)?,
@@ -100,7 +127,7 @@ impl Event {
             key: r.get(4)?,
             at_ms: r.get(5)?,
             seqno: r.get(6)?,
-            reason: r.get(7)?,
+            reason: stored_text(r, 7, 8)?,
         })
     }
 }
@@ -127,10 +154,10 @@ impl Outbox {
             created_ms: r.get(5)?,
             next_attempt_ms: if pending { Some(r.get(6)?) } else { None },
             finished_ms: r.get(7)?,
-            last_error: r.get(8)?,
+            last_error: stored_text(r, 8, 12)?,
             seqno: r.get(9)?,
             response: r.get(10)?,
-            diagnosis: r.get(11)?,
+            diagnosis: stored_text(r, 11, 13)?,
         })
     }
 
@@ -215,10 +242,10 @@ impl Outbox {
         let err = |e| self.err(Msg::StoreReadingEvents, e);
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached(
-                "SELECT seq, kind, record_id, endpoint, dedup_key, at_ms, seqno, reason FROM events
-                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
+            .prepare_cached(&format!(
+                "SELECT {} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                EVENT_COLUMNS
+            ))
             .map_err(err)?;
         let rows = stmt
             .query_map(

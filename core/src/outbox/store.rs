@@ -27,7 +27,9 @@ CREATE TABLE IF NOT EXISTS records (
     seqno TEXT,
     last_error TEXT,
     response_json TEXT,
-    diagnosis TEXT
+    diagnosis TEXT,
+    last_error_text TEXT,
+    diagnosis_text TEXT
 );
 CREATE INDEX IF NOT EXISTS records_pending ON records (state, serial, id);
 CREATE INDEX IF NOT EXISTS records_queue ON records (state, id);
@@ -47,9 +49,20 @@ CREATE TABLE IF NOT EXISTS events (
     dedup_key TEXT NOT NULL,
     at_ms INTEGER NOT NULL,
     seqno TEXT,
-    reason TEXT
+    reason TEXT,
+    reason_text TEXT
 );
 ";
+
+/// The columns that keep `last_error`, `diagnosis` and an event's `reason` by catalog id and
+/// arguments (or written in each language), to be shown in the reader's language (see `messages/stored.rs`): added to an outbox of an
+/// earlier pyun when it is opened (see [`migrate`]), empty in its old rows (which show their
+/// English). (table, column)
+const TEXT_COLUMNS: &[(&str, &str)] = &[
+    ("records", "last_error_text"),
+    ("records", "diagnosis_text"),
+    ("events", "reason_text"),
+];
 
 /// What keeps the cost of reads flat as the outbox grows (issue 26), added to outboxes of an
 /// earlier pyun when they are opened (see [`migrate`]). Triggers keep the tallies in the
@@ -141,8 +154,19 @@ fn tallies() -> String {
 }
 
 /// Brings an outbox made by an earlier pyun up to date, in the caller's transaction: adds
-/// [`TALLIES`] and, when they are new, fills them from the records it holds (once, a scan).
+/// [`TEXT_COLUMNS`] (NULL in every row: nothing it holds changes), and [`TALLIES`] and, when
+/// they are new, fills them from the records it holds (once, a scan).
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    for (table, column) in TEXT_COLUMNS {
+        let has: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
+            |r| r.get(0),
+        )?;
+        if !has {
+            conn.execute_batch(&format!("ALTER TABLE {} ADD COLUMN {} TEXT", table, column))?;
+        }
+    }
     let new: bool = conn.query_row(
         "SELECT COUNT(*) = 0 FROM sqlite_master WHERE name = 'state_counts'",
         [],
@@ -356,15 +380,21 @@ fn wal_journal(conn: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// The database's application id, tag, and whether its schema is complete.
+/// The database's application id, tag, and whether its schema is complete (its objects and
+/// [`TEXT_COLUMNS`]).
 fn header(conn: &Connection) -> rusqlite::Result<(i32, i32, bool)> {
     conn.query_row(
         "SELECT (SELECT application_id FROM pragma_application_id),
                 (SELECT user_version FROM pragma_user_version),
-                (SELECT COUNT(*) = ?1 FROM sqlite_master WHERE name IN (SELECT value FROM json_each(?2)))",
+                (SELECT COUNT(*) = ?1 FROM sqlite_master WHERE name IN (SELECT value FROM json_each(?2)))
+                AND (SELECT COUNT(*) = ?3 FROM json_each(?4) AS c
+                     JOIN pragma_table_info(json_extract(c.value, '$[0]')) AS t
+                     ON t.name = json_extract(c.value, '$[1]'))",
         rusqlite::params![
             OBJECTS.len() as i64,
-            serde_json::to_string(OBJECTS).unwrap_or_default()
+            serde_json::to_string(OBJECTS).unwrap_or_default(),
+            TEXT_COLUMNS.len() as i64,
+            serde_json::to_string(TEXT_COLUMNS).unwrap_or_default()
         ],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )

@@ -170,7 +170,7 @@ fn a_flipped_bit_in_the_wal_never_loses_committed_records_silently() {
             let dead = ob.dead_letters().unwrap();
             assert!(
                 dead.iter()
-                    .all(|d| d.error.starts_with("LOST") && d.key.starts_with("W-")),
+                    .all(|d| d.error.to_string().starts_with("LOST") && d.key.starts_with("W-")),
                 "{:?}",
                 dead
             );
@@ -367,7 +367,8 @@ fn a_photo_damaged_inside_the_database_is_dead_lettered_not_sent() {
     assert_eq!((report.dead, report.retried), (1, 0), "{:?}", report);
     let dead = ob.dead_letters().unwrap();
     assert!(
-        dead[0].error.contains("leave_image_hash") && dead[0].error.contains("MD5"),
+        dead[0].error.to_string().contains("leave_image_hash")
+            && dead[0].error.to_string().contains("MD5"),
         "{:?}",
         dead[0]
     );
@@ -390,7 +391,11 @@ fn an_unreadable_stored_record_is_dead_lettered_and_does_not_block_the_queue() {
     assert_eq!((report.dead, report.retried), (1, 1), "{:?}", report);
     let dead = ob.dead_letters().unwrap();
     assert_eq!(dead[0].id, bad);
-    assert!(dead[0].error.contains("cannot be read"), "{:?}", dead[0]);
+    assert!(
+        dead[0].error.to_string().contains("cannot be read"),
+        "{:?}",
+        dead[0]
+    );
     // The next one was tried (and backs off: nothing listens).
     assert_eq!(pending_ids(&path), vec![next]);
 }

@@ -123,11 +123,11 @@
       if (o.paused) {
         d.appendChild(el("div", t("paused") + " " + t("paused_until") + " " + when(o.paused.until_ms), "paused"));
         if (o.paused.message || o.paused.hint) d.appendChild(el("div", [o.paused.code, o.paused.message, o.paused.hint].filter(Boolean).join(" "), "hint"));
-        d.appendChild(el("div", o.paused.reason));
-        if (o.paused.diagnosis) d.appendChild(el("div", o.paused.diagnosis, "hint"));
+        d.appendChild(el("div", o.paused.reason_text || o.paused.reason));
+        if (o.paused.diagnosis) d.appendChild(el("div", o.paused.diagnosis_text || o.paused.diagnosis, "hint"));
       } else {
         d.appendChild(el("span", t("running"), "ok"));
-        if (o.head && o.head.last_error) d.appendChild(el("div", t("last_error") + ": " + o.head.last_error, "hint"));
+        if (o.head && o.head.last_error) d.appendChild(el("div", t("last_error") + ": " + (o.head.last_error_text || o.head.last_error), "hint"));
       }
       d.classList.add("delivery");
       tr.appendChild(d);
@@ -202,8 +202,8 @@
       };
       const td = el("td"); td.appendChild(b);
       const hint = l.response && typeof l.response === "object" ? [l.response.code, l.response.message, l.response.hint].filter(Boolean).join(" ") : "";
-      const tr = row([num(l.id), el("td", l.endpoint), el("td", l.key), num(l.attempts), el("td", l.error, "hint"),
-        el("td", hint, "hint"), el("td", l.diagnosis || "", "hint"), td]);
+      const tr = row([num(l.id), el("td", l.endpoint), el("td", l.key), num(l.attempts), el("td", l.error_text || l.error, "hint"),
+        el("td", hint, "hint"), el("td", l.diagnosis_text || l.diagnosis || "", "hint"), td]);
       tr.id = "dead-" + l.id;
       body.appendChild(tr);
     });
@@ -216,10 +216,11 @@
     story.appendChild(el("h3", t("story") + " #" + id + " · " + r.status.endpoint + " " + r.status.key));
     const st = r.status;
     story.appendChild(el("p", t("state") + ": " + word("state", st.state) + " · " + t("attempts") + ": " + st.attempts +
-      (st.last_error ? " · " + t("last_error") + ": " + st.last_error : "") + (st.diagnosis ? " · " + t("diagnosis") + ": " + st.diagnosis : "")));
+      (st.last_error ? " · " + t("last_error") + ": " + (st.last_error_text || st.last_error) : "") +
+      (st.diagnosis ? " · " + t("diagnosis") + ": " + (st.diagnosis_text || st.diagnosis) : "")));
     const ev = el("table");
     ev.appendChild(row([el("th", t("events")), el("th"), el("th"), el("th")]));
-    r.events.forEach((e) => ev.appendChild(row([when(e.at_ms), word("event", e.kind), e.seqno || "", e.reason || ""])));
+    r.events.forEach((e) => ev.appendChild(row([when(e.at_ms), word("event", e.kind), e.seqno || "", e.reason_text || e.reason || ""])));
     story.appendChild(ev);
     story.appendChild(el("h4", t("answer")));
     story.appendChild(el("pre", JSON.stringify(r.response, null, 2)));
