@@ -100,3 +100,71 @@ fn a_doubtful_plate_is_warned_of_in_chinese_and_still_stored() {
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["counts"]["pending"], 2, "{}", v);
 }
+
+/// `pyun push <endpoint> -` of `record` in `lang`: refused before sending (exit 2); its stderr.
+fn refused(lang: Option<&str>, endpoint: &str, record: &str) -> String {
+    let out = pyun_in(lang)
+        .args(["push", endpoint, "-", "--base-url", "http://127.0.0.1:9"])
+        .args(["--app-id", "a", "--app-secret", "s"])
+        .write_stdin(record.to_string())
+        .assert()
+        .code(2);
+    String::from_utf8(out.get_output().stderr.clone()).unwrap()
+}
+
+/// The example record of `endpoint` with `changes` set in it, as JSON text.
+fn example_with(endpoint: &str, changes: serde_json::Value) -> String {
+    let path = format!(
+        "{}/../examples/data/{}.json",
+        env!("CARGO_MANIFEST_DIR"),
+        endpoint
+    );
+    let mut rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for (k, v) in changes.as_object().unwrap() {
+        rec[k] = v.clone();
+    }
+    rec.to_string()
+}
+
+#[test]
+fn a_time_in_seconds_is_explained_in_chinese_and_english() {
+    let rec = &example_with("enter", serde_json::json!({"enter_time": 1763791200}));
+    assert_eq!(
+        refused(Some("zh"), "enter", rec).trim(),
+        "pyun: enter 记录无效：字段 `enter_time` 无效：1763791200 看起来是秒或无效的值；平台要的是毫秒时间戳（13 位数字）"
+    );
+    assert_eq!(
+        refused(None, "enter", rec).trim(),
+        "pyun: invalid enter record: `enter_time`: 1763791200 looks like seconds or a bogus value; the platform wants epoch milliseconds (13 digits)"
+    );
+    // A value of the wrong JSON type, and a UTC time in Beijing's local form.
+    let rec = &example_with(
+        "update",
+        serde_json::json!({"plate": false, "operate_time": "2025-11-22 14:00:00"}),
+    );
+    assert_eq!(
+        refused(Some("zh"), "update", rec).trim(),
+        "pyun: update 记录无效：字段 `plate` 无效：类型不对：给的是布尔值 `false`，应为字符串；字段 `operate_time` 无效：\"2025-11-22 14:00:00\" 不是 UTC 时间 yyyy-MM-dd'T'HH:mm:ss'Z'（或 .SSS'Z'）；北京时间 08:00 即 T00:00:00Z"
+    );
+    assert_eq!(
+        refused(None, "update", rec).trim(),
+        "pyun: invalid update record: `plate`: invalid type: boolean `false`, expected a string; `operate_time`: \"2025-11-22 14:00:00\" is not UTC yyyy-MM-dd'T'HH:mm:ss'Z' (or .SSS'Z'); Beijing 08:00 is T00:00:00Z"
+    );
+}
+
+#[test]
+fn every_bad_payment_is_named_in_chinese_and_english() {
+    let rec = example_with(
+        "leave",
+        serde_json::json!({"payment_list": [{"pay_time": "123", "value": "x", "pay_type": true}, 5]}),
+    );
+    assert_eq!(
+        refused(Some("zh"), "leave", &rec).trim(),
+        "pyun: leave 记录无效：字段 `payment_list` 无效：[0].pay_type：类型不对：给的是布尔值 `true`，应为pay_type（整数或十进制数字字符串）；[0].pay_time：123 看起来是秒或无效的值；平台要的是毫秒时间戳（13 位数字）；[0].value：金额（分） 必须是十进制整数，实际为 \"x\"；[1] 应为对象，实际为 5"
+    );
+    assert_eq!(
+        refused(None, "leave", &rec).trim(),
+        "pyun: invalid leave record: `payment_list`: [0].pay_type: invalid type: boolean `true`, expected pay_type as an integer or a decimal string; [0].pay_time: 123 looks like seconds or a bogus value; the platform wants epoch milliseconds (13 digits); [0].value: amount in fen must be a decimal integer, got \"x\"; [1].expected an object, got 5"
+    );
+}
