@@ -141,7 +141,8 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
     }
     options.allow_network_share = a.allow_network_share;
     if let (true, Some(how)) = (a.allow_network_share, pyun_core::outbox::network_share(&db)) {
-        let warning = Msg::NetworkShareAllowed.text(Lang::from_env(), &[&db.display(), &how]);
+        let lang = Lang::from_env();
+        let warning = Msg::NetworkShareAllowed.text(lang, &[&db.display(), &how.render(lang)]);
         eprintln!("{}", warning);
     }
     let opened = if matches!(a.command, OutboxCommand::AcceptFreshStart) {

@@ -168,3 +168,66 @@ fn every_bad_payment_is_named_in_chinese_and_english() {
         "pyun: invalid leave record: `payment_list`: [0].pay_type: invalid type: boolean `true`, expected pay_type as an integer or a decimal string; [0].pay_time: 123 looks like seconds or a bogus value; the platform wants epoch milliseconds (13 digits); [0].value: amount in fen must be a decimal integer, got \"x\"; [1].expected an object, got 5"
     );
 }
+
+#[test]
+fn rare_file_and_share_texts_are_in_chinese_and_english() {
+    // A directory given as a photo.
+    let dir = dir("directory");
+    let photo = format!("enter_image_file={}", dir.display());
+    let push_dir = |lang| {
+        let out = pyun_in(lang)
+            .args(["push", "enter", "-", "--base-url", "http://127.0.0.1:9"])
+            .args(["--app-secret", "s", "--file", &photo])
+            .write_stdin(example_with("enter", serde_json::json!({})))
+            .assert()
+            .code(2);
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    };
+    assert_eq!(
+        push_dir(Some("zh")).trim(),
+        format!(
+            "pyun: 无法读取 enter_image_file 文件 {}：这是一个目录，不是文件",
+            dir.display()
+        )
+    );
+    assert_eq!(
+        push_dir(None).trim(),
+        format!(
+            "pyun: cannot read enter_image_file file {}: is a directory",
+            dir.display()
+        )
+    );
+    // An outbox on a UNC path is refused (and not made), saying how it was recognised.
+    let share = |lang| {
+        let out = pyun_in(lang)
+            .current_dir(&dir)
+            .args(["outbox", "--db", r"\\lot-server\share\q.db", "status"])
+            .assert()
+            .code(4);
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    };
+    let zh = share(Some("zh"));
+    assert!(
+        zh.contains("它位于网络共享上（UNC 路径 \\\\server\\share）"),
+        "{}",
+        zh
+    );
+    let en = share(None);
+    assert!(
+        en.contains("on a network share (a UNC path, \\\\server\\share)"),
+        "{}",
+        en
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "nothing made");
+    // A long bad value is cut, the size left out said in the language asked for.
+    let rec = example_with("enter", serde_json::json!({"plate_color": "x".repeat(100)}));
+    let x64 = "x".repeat(64);
+    assert_eq!(
+        refused(Some("zh"), "enter", &rec).trim(),
+        format!("pyun: enter 记录无效：字段 `plate_color` 无效：plate_color 必须是十进制整数，实际为 \"{}\"……（后面还有 36 字节）", x64)
+    );
+    assert_eq!(
+        refused(None, "enter", &rec).trim(),
+        format!("pyun: invalid enter record: `plate_color`: plate_color must be a decimal integer, got \"{}\"...(36 more bytes)", x64)
+    );
+}

@@ -42,7 +42,7 @@ pub(crate) fn wrong_type(v: &Value, expected: Text) -> Text {
         Value::Bool(b) => Text::new(Msg::ValueBool, &[b]),
         Value::Number(n) if n.is_f64() => Text::new(Msg::ValueFloat, &[n]),
         Value::Number(n) => Text::new(Msg::ValueInteger, &[n]),
-        Value::String(s) => Text::new(Msg::ValueString, &[&quoted(s)]),
+        Value::String(s) => Text::of(Msg::ValueString, vec![quoted(s)]),
         Value::Array(_) => Msg::ValueSequence.into(),
         Value::Object(_) => Msg::ValueMap.into(),
     };
@@ -50,8 +50,8 @@ pub(crate) fn wrong_type(v: &Value, expected: Text) -> Text {
 }
 
 /// A received string as a message shows it: quoted, escaped, bounded.
-pub(crate) fn quoted(s: &str) -> String {
-    format!("{:?}", crate::text::bounded(s, SHOWN))
+pub(crate) fn quoted(s: &str) -> Text {
+    crate::text::shown_quoted(s, SHOWN)
 }
 
 /// An integer given as a JSON number or a decimal string (the platform sends strings);
@@ -77,7 +77,7 @@ pub(crate) fn int_of(v: &Value, what: Text) -> Result<i64, Text> {
 
 /// `<what> must be a decimal integer, got "<s>"`.
 pub(crate) fn not_decimal(what: Text, s: &str) -> Text {
-    Text::of(Msg::ValueNotDecimal, vec![what, Text::Plain(quoted(s))])
+    Text::of(Msg::ValueNotDecimal, vec![what, quoted(s)])
 }
 
 /// Strict decimal: optional `-`, digits only, no spaces, no `+`.

@@ -124,16 +124,19 @@ impl PaymentList {
         let items = match v {
             Value::Array(a) => a,
             other => {
-                let shown = crate::text::bounded(&other.to_string(), SHOWN).into_owned();
-                return Err(Text::new(Msg::PaymentNotArray, &[&shown]));
+                let shown = crate::text::shown(&other.to_string(), SHOWN);
+                return Err(Text::of(Msg::PaymentNotArray, vec![shown]));
             }
         };
         let mut out = Vec::with_capacity(items.len());
         let mut errors = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
             let Value::Object(obj) = item else {
-                let shown = crate::text::bounded(&item.to_string(), SHOWN).into_owned();
-                errors.push(Text::new(Msg::PaymentNotObject, &[&i, &shown]));
+                let shown = crate::text::shown(&item.to_string(), SHOWN);
+                errors.push(Text::of(
+                    Msg::PaymentNotObject,
+                    vec![i.to_string().into(), shown],
+                ));
                 continue;
             };
             match Payment::read(obj) {

@@ -363,7 +363,7 @@ pub fn build_request(
                 Msg::PlateWarning.text(
                     lang,
                     &[
-                        &format_args!("{:?}", crate::text::bounded(plate, 32)),
+                        &crate::text::shown_quoted(plate, 32).render(lang),
                         &why.render(lang)
                     ]
                 )

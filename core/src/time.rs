@@ -189,7 +189,7 @@ pub struct UtcTime {
 impl UtcTime {
     /// Parses `2021-09-02T09:36:46Z` or `2021-09-02T09:36:46.020Z`.
     pub fn parse(s: &str) -> Result<Self, Text> {
-        let bad = || Text::new(Msg::TimeNotUtc, &[&quoted(s)]);
+        let bad = || Text::of(Msg::TimeNotUtc, vec![quoted(s)]);
         let b = s.as_bytes();
         let with_millis = match b.len() {
             20 => false,

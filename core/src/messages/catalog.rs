@@ -95,6 +95,10 @@ catalog! {
     FileTwice:
         "attached twice",
         "附加了两次";
+    // A received value cut short in a message (text.rs).
+    MoreBytes:
+        "{0}...({1} more bytes)",
+        "{0}……（后面还有 {1} 字节）";
     // A record field's value that does not fit its type (field_value.rs, time.rs, codes.rs,
     // amount.rs, payment.rs). The English is serde's own wording, kept as scripts read it.
     ValueWrongType:
@@ -273,6 +277,12 @@ catalog! {
     FileUnreadable:
         "cannot read {0} file {1}: {2}",
         "无法读取 {0} 文件 {1}：{2}";
+    FileIsDirectory:
+        "is a directory",
+        "这是一个目录，不是文件";
+    FileChangedSize:
+        "the file changed size after it was hashed",
+        "文件在计算哈希值之后大小变了";
     ConfigInvalid:
         "invalid configuration: {0}",
         "配置无效：{0}";
@@ -515,6 +525,15 @@ catalog! {
     UnverifiedAccept:
         " If the database holds everything it should (you restored it on purpose, or start over knowingly), accept it as it is: `pyun outbox --db {0} accept-fresh-start` (C: PYUN_OUTBOX_ACCEPT_FRESH_START, Python: accept_fresh_start=True).",
         " 如果确认数据库完整（有意恢复了它，或明知地重新开始），按现状接受它：`pyun outbox --db {0} accept-fresh-start`（C：PYUN_OUTBOX_ACCEPT_FRESH_START，Python：accept_fresh_start=True）。";
+    ShareUnc:
+        "a UNC path, \\\\server\\share",
+        "UNC 路径 \\\\server\\share";
+    ShareMappedDrive:
+        "a mapped network drive, {0}",
+        "映射的网络驱动器 {0}";
+    ShareFileSystem:
+        "a {0} file system",
+        "{0} 文件系统";
     NetworkShare:
         "outbox {0}: it is on a network share ({1}): SQLite's WAL journal needs shared memory and file locks that network file systems do not keep, so records could be lost or the file damaged; it was not opened. Put the outbox on a local disk; if you must keep it there, allow it knowingly (CLI --allow-network-share, C PYUN_OUTBOX_ALLOW_NETWORK_SHARE, Python allow_network_share=True).",
         "发件箱 {0} 未打开：它位于网络共享上（{1}）。SQLite 的 WAL 日志需要共享内存和文件锁，网络文件系统无法保证，记录可能丢失或文件损坏。请把发件箱放在本地磁盘；如果必须放在那里，请明确允许（命令行 --allow-network-share，C 语言 PYUN_OUTBOX_ALLOW_NETWORK_SHARE，Python allow_network_share=True）。";
