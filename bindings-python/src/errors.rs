@@ -57,7 +57,6 @@ impl<T> OrRaise<T> for Result<T, Error> {
     }
 }
 
-/// A configuration error; a catalog `Text` is raised in the language asked for.
-pub(crate) fn config_err(py: Python<'_>, msg: impl Into<pyun_core::messages::Text>) -> PyErr {
+pub(crate) fn config_err(py: Python<'_>, msg: String) -> PyErr {
     to_py_err(py, Error::Config(msg.into()))
 }

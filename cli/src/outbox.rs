@@ -112,6 +112,11 @@ impl OutboxArgs {
     pub fn is_follow(&self) -> bool {
         matches!(self.command, OutboxCommand::Drain { follow: true, .. })
     }
+
+    /// Whether this is a one-shot `drain`, which prints its report when it ends.
+    pub fn is_one_shot_drain(&self) -> bool {
+        matches!(self.command, OutboxCommand::Drain { follow: false, .. })
+    }
 }
 
 /// Runs an outbox subcommand; `json` is the global `--json` (one object, or one per line for

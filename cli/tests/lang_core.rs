@@ -231,3 +231,57 @@ fn rare_file_and_share_texts_are_in_chinese_and_english() {
         format!("pyun: invalid enter record: `plate_color`: plate_color must be a decimal integer, got \"{}\"...(36 more bytes)", x64)
     );
 }
+
+/// A one-shot `drain` paused by a refusal (a wrong secret, records in a row) says why once,
+/// in its summary, in the language asked for: not again in an ERROR line of the log.
+#[test]
+fn a_paused_drain_says_why_once_in_chinese_and_english() {
+    use pyun_core::outbox::{Outbox, OutboxOptions};
+    let sandbox = pyun_sandbox::Sandbox::start(pyun_sandbox::SandboxConfig {
+        app_secret: "right".into(),
+        ..pyun_sandbox::SandboxConfig::default()
+    })
+    .unwrap();
+    let drain = |lang, name| {
+        let db = dir(name).join("q.db");
+        let outbox = Outbox::open(&db, OutboxOptions::default()).unwrap();
+        for i in 0..4 {
+            let rec = example_with(
+                "enter",
+                serde_json::json!({"parking_serial": format!("P-{}", i)}),
+            );
+            let rec = pyun_core::AnyRecord::from_json(pyun_core::Endpoint::Enter, &rec).unwrap();
+            outbox.enqueue(&rec, &[]).unwrap();
+        }
+        drop(outbox);
+        let out = pyun_in(lang)
+            .args(["outbox", "--db"])
+            .arg(&db)
+            .args([
+                "drain",
+                "--app-secret",
+                "wrong",
+                "--base-url",
+                &sandbox.url(),
+            ])
+            .assert()
+            .code(6);
+        let o = out.get_output();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let zh = drain(Some("zh"), "paused-zh");
+    assert_eq!(zh.matches("投递暂停").count(), 1, "{}", zh);
+    assert!(zh.contains("连续 3 条记录以同样的方式被拒绝"), "{}", zh);
+    assert!(
+        !zh.contains("ERROR") && !zh.contains("delivery paused"),
+        "{}",
+        zh
+    );
+    let en = drain(None, "paused-en");
+    assert_eq!(en.matches("delivery paused for").count(), 1, "{}", en);
+    assert!(!en.contains("ERROR"), "{}", en);
+}
