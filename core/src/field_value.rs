@@ -1,7 +1,7 @@
 //! Reading one field's JSON value into its type ([`FieldValue`]), with a catalog message when
 //! it does not fit, so a record's bad value is explained in the language asked for. serde
 //! reports through an English string; the types' `Deserialize` impls are built on this reader
-//! ([`deserialize`]) and say the same thing in English.
+//! (`field_value::deserialize`) and say the same thing in English.
 //!
 //! The English texts are serde's own wording (`invalid type: integer `5`, expected a string`),
 //! kept byte for byte: scripts and tests read them.
