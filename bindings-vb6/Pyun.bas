@@ -80,11 +80,11 @@ Public Declare Function pyun_vb6_sign_push Lib "pyun_vb6.dll" (ByVal fieldsJson 
 ' "timeout_ms": 30000, "connect_timeout_ms": 10000, "max_attempts": 4, "initial_backoff_ms": 200,
 ' "max_backoff_ms": 5000, "proxy": null, "ca_file": null, "lang": null}` (only `app_secret` is
 ' required). `lang` ("en" or "zh") is the language of this client's error messages (the last error
-' of its calls); without it they follow `PYUN_LANG`, the locale or the Windows UI language.
-' `ca_file` is a PEM file of extra CA certificates trusted besides Mozilla's roots (a network that
-' re-signs TLS); a `user:password@` in `base_url` is sent as an `Authorization` header and never
-' shown. `charset` applies to this JSON and to every string later passed to or returned by this
-' client.
+' of its calls) and of what it logs (the log callback: retries, a doubtful plate, an outbox drained
+' through it); without it they follow `PYUN_LANG`, the locale or the Windows UI language. `ca_file`
+' is a PEM file of extra CA certificates trusted besides Mozilla's roots (a network that re-signs
+' TLS); a `user:password@` in `base_url` is sent as an `Authorization` header and never shown.
+' `charset` applies to this JSON and to every string later passed to or returned by this client.
 Public Declare Function pyun_vb6_client_new Lib "pyun_vb6.dll" (ByVal configJson As String, _
     ByVal charsetCode As Long, ByRef client As Long) As Long
 ' pyun_client_free: Releases a client.

@@ -79,11 +79,11 @@ VB6API pyun_vb6_sign_push(const char *fields_json, const char *app_secret, const
  * false, "timeout_ms": 30000, "connect_timeout_ms": 10000, "max_attempts": 4, "initial_backoff_ms":
  * 200, "max_backoff_ms": 5000, "proxy": null, "ca_file": null, "lang": null}` (only `app_secret` is
  * required). `lang` ("en" or "zh") is the language of this client's error messages (the last error
- * of its calls); without it they follow `PYUN_LANG`, the locale or the Windows UI language.
- * `ca_file` is a PEM file of extra CA certificates trusted besides Mozilla's roots (a network that
- * re-signs TLS); a `user:password@` in `base_url` is sent as an `Authorization` header and never
- * shown. `charset` applies to this JSON and to every string later passed to or returned by this
- * client.
+ * of its calls) and of what it logs (the log callback: retries, a doubtful plate, an outbox drained
+ * through it); without it they follow `PYUN_LANG`, the locale or the Windows UI language. `ca_file`
+ * is a PEM file of extra CA certificates trusted besides Mozilla's roots (a network that re-signs
+ * TLS); a `user:password@` in `base_url` is sent as an `Authorization` header and never shown.
+ * `charset` applies to this JSON and to every string later passed to or returned by this client.
  */
 VB6API pyun_vb6_client_new(const char *config_json, uint32_t charset_code,
     pyun_client **out_client) {

@@ -159,7 +159,10 @@ fn sign_push(
 ) -> PyResult<Vec<(String, String)>> {
     let secret = secret(app_secret)?;
     let ts = match timestamp {
-        Some(t) => Some(pyun_core::time::EpochMillis::new(t).map_err(|e| config_err(py, e))?),
+        Some(t) => Some(
+            pyun_core::time::EpochMillis::new(t)
+                .map_err(|e| errors::to_py_err(py, pyun_core::Error::Config(e)))?,
+        ),
         None => None,
     };
     Ok(core_push::sign_push(

@@ -398,9 +398,15 @@ fn run(cli: Cli, stop: stop::Stop) -> Result<u8, Failure> {
         1 => "info",
         _ => "debug",
     };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
-        .format_timestamp_millis()
-        .init();
+    let mut logger =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level));
+    // A one-shot drain prints its report, which says why delivery paused or stopped: the
+    // core's log line of the same would say it twice.
+    if matches!(&command, Command::Outbox(a) if a.is_one_shot_drain()) {
+        let reported = pyun_core::outbox::REPORTED_LOG_TARGET;
+        logger.filter_module(reported, log::LevelFilter::Off);
+    }
+    logger.format_timestamp_millis().init();
     match command {
         Command::Demo { .. } if json || std::env::args_os().any(|a| a == "--json") => {
             Err(Failure::msg(2, Msg::CliDemoJson, &[]))

@@ -112,6 +112,11 @@ impl OutboxArgs {
     pub fn is_follow(&self) -> bool {
         matches!(self.command, OutboxCommand::Drain { follow: true, .. })
     }
+
+    /// Whether this is a one-shot `drain`, which prints its report when it ends.
+    pub fn is_one_shot_drain(&self) -> bool {
+        matches!(self.command, OutboxCommand::Drain { follow: false, .. })
+    }
 }
 
 /// Runs an outbox subcommand; `json` is the global `--json` (one object, or one per line for
@@ -141,7 +146,8 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
     }
     options.allow_network_share = a.allow_network_share;
     if let (true, Some(how)) = (a.allow_network_share, pyun_core::outbox::network_share(&db)) {
-        let warning = Msg::NetworkShareAllowed.text(Lang::from_env(), &[&db.display(), &how]);
+        let lang = Lang::from_env();
+        let warning = Msg::NetworkShareAllowed.text(lang, &[&db.display(), &how.render(lang)]);
         eprintln!("{}", warning);
     }
     let opened = if matches!(a.command, OutboxCommand::AcceptFreshStart) {

@@ -2,11 +2,14 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::field_value::{int_of, FieldValue};
+use crate::messages::{Msg, Text};
 
 macro_rules! uint_string {
-    ($(#[$meta:meta])* $name:ident, $what:literal) => {
+    ($(#[$meta:meta])* $name:ident, $what:expr) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(pub u64);
@@ -23,12 +26,18 @@ macro_rules! uint_string {
             }
         }
 
+        impl FieldValue for $name {
+            fn from_json(v: Value) -> Result<Self, Text> {
+                let n = int_of(&v, $what.into())?;
+                u64::try_from(n)
+                    .map($name)
+                    .map_err(|_| Text::of(Msg::ValueNegative, vec![$what.into(), Text::Plain(n.to_string())]))
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let v = crate::codes::deserialize_int(d, $what)?;
-                u64::try_from(v)
-                    .map($name)
-                    .map_err(|_| de::Error::custom(format!("{} must not be negative, got {}", $what, v)))
+                crate::field_value::deserialize(d)
             }
         }
     };
@@ -36,12 +45,12 @@ macro_rules! uint_string {
 
 uint_string!(
     /// An amount of money in fen (1/100 yuan). `Fen(1000)` is 10 yuan.
-    Fen, "amount in fen"
+    Fen, Msg::ValueWhatFen
 );
 
 uint_string!(
     /// A count of parking spaces.
-    Count, "parking space count"
+    Count, Msg::ValueWhatCount
 );
 
 #[cfg(test)]

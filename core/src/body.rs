@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::error::Error;
+use crate::messages::Msg;
 
 /// A piece of a body: bytes held, or a file read when its turn comes.
 #[derive(Clone)]
@@ -151,8 +152,5 @@ impl Body {
 }
 
 fn changed() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        "the file changed size after it was hashed",
-    )
+    crate::error::own_io_error(io::ErrorKind::InvalidData, Msg::FileChangedSize.into())
 }

@@ -18,7 +18,7 @@ use crate::explain::{explain, Diagnosis};
 use crate::form::{FileField, FileSource};
 use crate::messages::{Lang, Msg, Text};
 use crate::record::{EnterRecord, LeaveRecord, Record, ReleaseRecord, UpdateRecord};
-use crate::request::{build_request, SignedRequest};
+use crate::request::{build_request_in, SignedRequest};
 use crate::response::{
     classify, parse_retry_after, ApiFailure, Outcome, Response, TransportError, TransportErrorKind,
 };
@@ -172,7 +172,7 @@ impl Client {
         record: &dyn Record,
         files: &[(FileField, FileSource)],
     ) -> Result<PushResult> {
-        let req = build_request(record, files, &self.config.app_secret, &self.config.build)?;
+        let req = self.build(record, files)?;
         self.send(&req)
     }
 
@@ -187,7 +187,7 @@ impl Client {
         record: &dyn Record,
         files: &[(FileField, FileSource)],
     ) -> Result<PushResult> {
-        let req = build_request(record, files, &self.config.app_secret, &self.config.build)?;
+        let req = self.build(record, files)?;
         self.send_with(&req, true)
     }
 
@@ -229,7 +229,13 @@ impl Client {
         record: &dyn Record,
         files: &[(FileField, FileSource)],
     ) -> Result<SignedRequest> {
-        build_request(record, files, &self.config.app_secret, &self.config.build)
+        let (secret, options) = (&self.config.app_secret, &self.config.build);
+        build_request_in(record, files, secret, options, self.config.lang)
+    }
+
+    /// The language of what this client logs: its configuration's, else the process's.
+    pub fn lang(&self) -> Lang {
+        self.config.lang.unwrap_or_else(Lang::from_env)
     }
 
     /// Sends a signed request, retrying what is safe to retry.
@@ -260,7 +266,7 @@ impl Client {
             {
                 if attempt < policy.max_attempts {
                     let delay = policy.delay(attempt).max(wait);
-                    let lang = Lang::from_env();
+                    let lang = self.lang();
                     log::warn!(
                         "{}",
                         Msg::AttemptRetrying.text(
@@ -366,7 +372,7 @@ impl Client {
             outcome == Outcome::Accepted || (outcome == Outcome::Ignored && !self.config.strict);
         // In strict mode the error carries the diagnosis: logging it too would print it twice.
         if outcome == Outcome::Ignored && accepted {
-            let lang = Lang::from_env();
+            let lang = self.lang();
             log::warn!(
                 "{}",
                 Msg::PushIgnoredLog.text(

@@ -7,43 +7,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 
-/// Parses an integer given as a JSON number or a decimal string (the platform sends strings).
-pub(crate) fn deserialize_int<'de, D: Deserializer<'de>>(
-    d: D,
-    what: &'static str,
-) -> Result<i64, D::Error> {
-    struct IntVisitor(&'static str);
-    impl<'de> Visitor<'de> for IntVisitor {
-        type Value = i64;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "{} as an integer or a decimal string", self.0)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
-            Ok(v)
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
-            i64::try_from(v).map_err(|_| E::custom(format!("{} {} is out of range", self.0, v)))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
-            parse_int(v).ok_or_else(|| {
-                E::custom(format!("{} must be a decimal integer, got {:?}", self.0, v))
-            })
-        }
-    }
-    d.deserialize_any(IntVisitor(what))
-}
-
-/// Strict decimal: optional `-`, digits only, no spaces, no `+`.
-pub(crate) fn parse_int(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
+use crate::field_value::{int_of, not_decimal, parse_int, FieldValue};
+use crate::messages::Text;
 
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $var:ident = $val:literal,)* }) => {
@@ -84,7 +52,7 @@ macro_rules! code_enum {
             fn from_str(s: &str) -> Result<Self, String> {
                 parse_int(s)
                     .map($name::from_code)
-                    .ok_or_else(|| format!("{} must be a decimal integer, got {:?}", $what, s))
+                    .ok_or_else(|| not_decimal(Text::Plain($what.into()), s).to_string())
             }
         }
 
@@ -94,9 +62,15 @@ macro_rules! code_enum {
             }
         }
 
+        impl FieldValue for $name {
+            fn from_json(v: Value) -> Result<Self, Text> {
+                int_of(&v, Text::Plain($what.into())).map($name::from_code)
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                deserialize_int(d, $what).map($name::from_code)
+                crate::field_value::deserialize(d)
             }
         }
     };

@@ -254,7 +254,7 @@ impl Error {
             Error::Json(e @ Text::Msg(Msg::UrlencodedMalformed, _)) => e.render(lang),
             Error::Json(e) => Msg::JsonMalformed.text(lang, &[&e.render(lang)]),
             Error::File { role, path, source } => {
-                Msg::FileUnreadable.text(lang, &[role, &path.display(), source])
+                Msg::FileUnreadable.text(lang, &[role, &path.display(), &io_text(source, lang)])
             }
             Error::Config(e) => Msg::ConfigInvalid.text(lang, &[&e.render(lang)]),
             Error::Body(e) => Msg::BodyUnreadable.text(lang, &[&e.render(lang)]),
@@ -275,6 +275,35 @@ impl Error {
             en: self.message(Lang::En),
             zh: self.message(Lang::Zh),
         }
+    }
+}
+
+/// An I/O error pyun itself raises (not the system's): its message is from the catalog, so an
+/// [`Error::File`] holding it is said in the language asked for.
+#[derive(Debug)]
+struct OwnIoError(Text);
+
+impl fmt::Display for OwnIoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for OwnIoError {}
+
+/// An `io::Error` of `kind` whose message is `text`.
+pub(crate) fn own_io_error(kind: std::io::ErrorKind, text: Text) -> std::io::Error {
+    std::io::Error::new(kind, OwnIoError(text))
+}
+
+/// An I/O error in `lang`: pyun's own from the catalog, the system's as the system words it.
+fn io_text(e: &std::io::Error, lang: Lang) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<OwnIoError>())
+    {
+        Some(own) => own.0.render(lang),
+        None => e.to_string(),
     }
 }
 

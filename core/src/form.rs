@@ -13,6 +13,7 @@ use std::sync::Arc;
 use md5::{Digest, Md5};
 
 use crate::error::{Error, Result};
+use crate::messages::Msg;
 use crate::sign::upper_hex;
 
 /// Size of the buffer used to stream files, for hashing and for sending.
@@ -114,7 +115,10 @@ impl FilePart {
                 let mut file = File::open(p).map_err(file_err)?;
                 let meta = file.metadata().map_err(file_err)?;
                 if meta.is_dir() {
-                    return Err(file_err(io::Error::other("is a directory")));
+                    return Err(file_err(crate::error::own_io_error(
+                        io::ErrorKind::Other,
+                        Msg::FileIsDirectory.into(),
+                    )));
                 }
                 if meta.len() <= READ_ONCE_LIMIT {
                     let bytes: Arc<[u8]> =

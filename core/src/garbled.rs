@@ -26,9 +26,9 @@ pub(crate) fn problems(fields: &[(String, String)], problems: &mut Vec<Problem>)
 
 fn damage(field: &str, value: &str) -> Option<Text> {
     if value.contains('\u{FFFD}') {
-        return Some(Text::new(
+        return Some(Text::of(
             Msg::GarbledReplacement,
-            &[&format_args!("{:?}", crate::text::bounded(value, 64))],
+            vec![crate::text::shown_quoted(value, 64)],
         ));
     }
     if field != "plate" {

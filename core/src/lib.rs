@@ -26,6 +26,7 @@ pub mod diagnosis;
 pub mod endpoint;
 pub mod error;
 pub mod explain;
+pub mod field_value;
 pub mod form;
 mod garbled;
 pub mod json_fields;

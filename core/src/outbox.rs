@@ -181,6 +181,11 @@ impl DrainReport {
 /// delivery pauses, with backoff, instead of dead-lettering the queue one record at a time.
 pub const PAUSE_AFTER: usize = 3;
 
+/// The log target of what a drain's report says too (delivery paused, the platform out of
+/// reach): a caller that shows the report itself, as `pyun outbox drain` does, may silence
+/// it so the reason is not said twice.
+pub const REPORTED_LOG_TARGET: &str = "pyun_core::outbox::reported";
+
 /// How long a leave waits by default when its serial has no enter in the outbox
 /// ([`OutboxOptions::leave_grace`]): a host that enqueues the enter a moment after the leave
 /// (two threads, two cameras) still has it delivered first. A leave whose enter was never

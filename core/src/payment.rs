@@ -2,12 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::amount::Fen;
 use crate::codes::PayType;
+use crate::field_value::FieldValue;
+use crate::messages::{Lang, Msg, Text};
 use crate::time::EpochMillis;
 
 /// One payment of a leave (page 001, `payment` 字段说明).
@@ -33,30 +34,32 @@ pub struct Payment {
     pub extra: BTreeMap<String, Value>,
 }
 
-fn take<T: DeserializeOwned>(
+/// A bad key of an entry: the key and what is wrong with it.
+type EntryError = (String, Text);
+
+fn take<T: FieldValue>(
     obj: &mut Map<String, Value>,
     key: &str,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<EntryError>,
 ) -> Option<T> {
     match obj.remove(key) {
         None | Some(Value::Null) => None,
-        Some(v) => match serde_json::from_value(v) {
+        Some(v) => match T::from_json(v) {
             Ok(t) => Some(t),
             Err(e) => {
-                errors.push(format!("{}: {}", key, e));
+                errors.push((key.to_string(), e));
                 None
             }
         },
     }
 }
 
+/// At most this many bytes of a received value go into a message.
+const SHOWN: usize = 128;
+
 impl Payment {
-    /// Parses one entry, naming every bad key.
-    pub fn from_value(v: Value) -> Result<Payment, Vec<String>> {
-        let mut obj = match v {
-            Value::Object(o) => o,
-            other => return Err(vec![format!("expected an object, got {}", other)]),
-        };
+    /// Reads one entry, naming every bad key.
+    fn read(mut obj: Map<String, Value>) -> Result<Payment, Vec<EntryError>> {
         let mut errors = Vec::new();
         let p = Payment {
             pay_origin_desc: take(&mut obj, "pay_origin_desc", &mut errors),
@@ -111,30 +114,53 @@ pub struct PaymentList(pub Vec<Payment>);
 
 impl PaymentList {
     /// Parses from a JSON array or a string of one; every bad entry is named.
-    pub fn from_value(v: Value) -> Result<PaymentList, String> {
+    pub fn from_value(v: Value) -> Result<PaymentList, Text> {
         let v = match v {
             Value::String(s) => {
-                serde_json::from_str(&s).map_err(|e| format!("not a JSON array: {}", e))?
+                serde_json::from_str(&s).map_err(|e| Text::new(Msg::PaymentNotJson, &[&e]))?
             }
             v => v,
         };
         let items = match v {
             Value::Array(a) => a,
-            other => return Err(format!("expected a JSON array of payments, got {}", other)),
+            other => {
+                let shown = crate::text::shown(&other.to_string(), SHOWN);
+                return Err(Text::of(Msg::PaymentNotArray, vec![shown]));
+            }
         };
         let mut out = Vec::with_capacity(items.len());
         let mut errors = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
-            match Payment::from_value(item) {
+            let Value::Object(obj) = item else {
+                let shown = crate::text::shown(&item.to_string(), SHOWN);
+                errors.push(Text::of(
+                    Msg::PaymentNotObject,
+                    vec![i.to_string().into(), shown],
+                ));
+                continue;
+            };
+            match Payment::read(obj) {
                 Ok(p) => out.push(p),
-                Err(es) => errors.extend(es.into_iter().map(|e| format!("[{}].{}", i, e))),
+                Err(es) => errors.extend(es.into_iter().map(|(key, why)| {
+                    Text::of(
+                        Msg::PaymentFieldInvalid,
+                        vec![i.to_string().into(), key.into(), why],
+                    )
+                })),
             }
         }
         if errors.is_empty() {
-            Ok(PaymentList(out))
-        } else {
-            Err(errors.join("; "))
+            return Ok(PaymentList(out));
         }
+        // Every bad key, in each language (a list has no one catalog message).
+        let joined = |lang: Lang, sep: &str| {
+            let all: Vec<String> = errors.iter().map(|e| e.render(lang)).collect();
+            all.join(sep)
+        };
+        Err(Text::Written {
+            en: joined(Lang::En, "; "),
+            zh: joined(Lang::Zh, "；"),
+        })
     }
 
     /// The compact JSON text that is signed and sent; the same list always gives the same text.
@@ -149,8 +175,14 @@ impl Serialize for PaymentList {
     }
 }
 
+impl FieldValue for PaymentList {
+    fn from_json(v: Value) -> Result<Self, Text> {
+        PaymentList::from_value(v)
+    }
+}
+
 impl<'de> Deserialize<'de> for PaymentList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        PaymentList::from_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
+        crate::field_value::deserialize(d)
     }
 }

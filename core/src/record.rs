@@ -16,7 +16,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::DeserializeOwned;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -27,6 +26,7 @@ use crate::codes::{
 };
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Problem, ProblemKind, ValidationError};
+use crate::field_value::FieldValue;
 use crate::messages::{Msg, Text};
 use crate::payment::PaymentList;
 use crate::time::{EpochMillis, UtcTime};
@@ -86,19 +86,19 @@ pub trait Record {
     fn validate(&self) -> Result<(), ValidationError>;
 }
 
-fn take_field<T: DeserializeOwned>(
+fn take_field<T: FieldValue>(
     obj: &mut Map<String, Value>,
     key: &str,
     problems: &mut Vec<Problem>,
 ) -> Option<T> {
     match obj.remove(key) {
         None | Some(Value::Null) => None,
-        Some(v) => match serde_json::from_value(v) {
+        Some(v) => match T::from_json(v) {
             Ok(t) => Some(t),
-            Err(e) => {
+            Err(why) => {
                 problems.push(Problem {
                     field: key.to_string(),
-                    kind: ProblemKind::Invalid(e.to_string().into()),
+                    kind: ProblemKind::Invalid(why),
                 });
                 None
             }

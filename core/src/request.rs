@@ -347,6 +347,18 @@ pub fn build_request(
     secret: &AppSecret,
     options: &BuildOptions,
 ) -> Result<SignedRequest> {
+    build_request_in(record, files, secret, options, None)
+}
+
+/// [`build_request`] logging in `lang` (`None`: the process's language), the language of the
+/// client it builds for.
+pub(crate) fn build_request_in(
+    record: &dyn Record,
+    files: &[(FileField, FileSource)],
+    secret: &AppSecret,
+    options: &BuildOptions,
+    lang: Option<Lang>,
+) -> Result<SignedRequest> {
     record.validate()?;
     let fields = record.to_fields();
     let field = |name: &str| {
@@ -357,13 +369,13 @@ pub fn build_request(
     };
     if let (Some(plate), None | Some("0")) = (field("plate"), field("plate_type")) {
         if let Some(why) = crate::plate::doubt(plate) {
-            let lang = Lang::from_env();
+            let lang = lang.unwrap_or_else(Lang::from_env);
             log::warn!(
                 "{}",
                 Msg::PlateWarning.text(
                     lang,
                     &[
-                        &format_args!("{:?}", crate::text::bounded(plate, 32)),
+                        &crate::text::shown_quoted(plate, 32).render(lang),
                         &why.render(lang)
                     ]
                 )

@@ -328,7 +328,7 @@ impl ApiFailure {
         }
         // The platform's own words, bounded: a hint echoes the whole signed string.
         if let Some(h) = self.response.hint() {
-            m += &Msg::ApiHint.text(lang, &[&crate::text::bounded(h, HINT_SHOWN)]);
+            m += &Msg::ApiHint.text(lang, &[&crate::text::shown(h, HINT_SHOWN).render(lang)]);
         }
         if let Some(raw) = &self.raw_body {
             m += &Msg::ApiBody.text(lang, &[raw]);

@@ -10,8 +10,11 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::field_value::{int_of, quoted, wrong_type, FieldValue};
+use crate::messages::{Msg, Text};
 
 /// Beijing's offset from UTC in milliseconds.
 pub const BEIJING_OFFSET_MS: i64 = 8 * 3600 * 1000;
@@ -84,16 +87,15 @@ pub(crate) fn parse_http_date(s: &str) -> Option<std::time::SystemTime> {
 }
 
 /// Epoch milliseconds of a civil date-time taken as UTC, after range checks.
-fn civil_to_ms(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32) -> Result<i64, String> {
+fn civil_to_ms(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32) -> Result<i64, Text> {
     if !(1970..=9999).contains(&y) || !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo)
     {
-        return Err(format!("{:04}-{:02}-{:02} is not a valid date", y, mo, d));
+        let date = format!("{:04}-{:02}-{:02}", y, mo, d);
+        return Err(Text::new(Msg::TimeBadDate, &[&date]));
     }
     if h > 23 || mi > 59 || s > 59 || ms > 999 {
-        return Err(format!(
-            "{:02}:{:02}:{:02}.{:03} is not a valid time",
-            h, mi, s, ms
-        ));
+        let time = format!("{:02}:{:02}:{:02}.{:03}", h, mi, s, ms);
+        return Err(Text::new(Msg::TimeBadTime, &[&time]));
     }
     let days = days_from_civil(y, mo, d);
     Ok(((days * 24 + h as i64) * 60 + mi as i64) * 60_000 + s as i64 * 1000 + ms as i64)
@@ -105,15 +107,12 @@ pub struct EpochMillis(u64);
 
 impl EpochMillis {
     /// Checks the value: values below 10^11 are refused as seconds-instead-of-milliseconds.
-    pub fn new(ms: u64) -> Result<Self, String> {
+    pub fn new(ms: u64) -> Result<Self, Text> {
         if ms < MIN_PLAUSIBLE_MS {
-            return Err(format!(
-                "{} looks like seconds or a bogus value; the platform wants epoch milliseconds (13 digits)",
-                ms
-            ));
+            return Err(Text::new(Msg::TimeSeconds, &[&ms]));
         }
         if ms > MAX_MS {
-            return Err(format!("{} is past the year 9999", ms));
+            return Err(Text::new(Msg::TimePastYear9999, &[&ms]));
         }
         Ok(EpochMillis(ms))
     }
@@ -136,11 +135,11 @@ impl EpochMillis {
         mi: u32,
         s: u32,
         ms: u32,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, Text> {
         let local = civil_to_ms(y as i64, mo, d, h, mi, s, ms)?;
         let utc = local - BEIJING_OFFSET_MS;
         u64::try_from(utc)
-            .map_err(|_| "before 1970".to_string())
+            .map_err(|_| Msg::FfiBefore1970.into())
             .and_then(EpochMillis::new)
     }
 
@@ -162,13 +161,18 @@ impl Serialize for EpochMillis {
     }
 }
 
+impl FieldValue for EpochMillis {
+    fn from_json(v: Value) -> Result<Self, Text> {
+        let n = int_of(&v, Msg::TimeWhatMillis.into())?;
+        u64::try_from(n)
+            .map_err(|_| Text::new(Msg::TimeNegative, &[&n]))
+            .and_then(EpochMillis::new)
+    }
+}
+
 impl<'de> Deserialize<'de> for EpochMillis {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = crate::codes::deserialize_int(d, "epoch milliseconds")?;
-        u64::try_from(v)
-            .map_err(|_| format!("{} is negative", v))
-            .and_then(EpochMillis::new)
-            .map_err(de::Error::custom)
+        crate::field_value::deserialize(d)
     }
 }
 
@@ -184,20 +188,15 @@ pub struct UtcTime {
 
 impl UtcTime {
     /// Parses `2021-09-02T09:36:46Z` or `2021-09-02T09:36:46.020Z`.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!(
-                "{:?} is not UTC yyyy-MM-dd'T'HH:mm:ss'Z' (or .SSS'Z'); Beijing 08:00 is T00:00:00Z",
-                s
-            )
-        };
+    pub fn parse(s: &str) -> Result<Self, Text> {
+        let bad = || Text::of(Msg::TimeNotUtc, vec![quoted(s)]);
         let b = s.as_bytes();
         let with_millis = match b.len() {
             20 => false,
             24 => true,
             _ => return Err(bad()),
         };
-        let num = |from: usize, to: usize| -> Result<u32, String> {
+        let num = |from: usize, to: usize| -> Result<u32, Text> {
             let part = &b[from..to];
             if part.iter().all(u8::is_ascii_digit) {
                 Ok(part.iter().fold(0u32, |n, c| n * 10 + (c - b'0') as u32))
@@ -245,11 +244,11 @@ impl UtcTime {
         mi: u32,
         s: u32,
         ms: u32,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, Text> {
         let local = civil_to_ms(y as i64, mo, d, h, mi, s, ms)?;
         let utc = local - BEIJING_OFFSET_MS;
         if utc < 0 {
-            return Err("before 1970".into());
+            return Err(Msg::FfiBefore1970.into());
         }
         Ok(UtcTime {
             ms: utc,
@@ -293,27 +292,24 @@ impl Serialize for UtcTime {
     }
 }
 
+/// A string is the UTC form, an integer epoch milliseconds (converted).
+impl FieldValue for UtcTime {
+    fn from_json(v: Value) -> Result<Self, Text> {
+        match &v {
+            Value::String(s) => UtcTime::parse(s),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(ms), _) => EpochMillis::new(ms).map(UtcTime::from_epoch_millis),
+                (None, Some(i)) => Err(Text::new(Msg::TimeBadTime, &[&i])),
+                (None, None) => Err(wrong_type(&v, Msg::TimeExpectUtc.into())),
+            },
+            _ => Err(wrong_type(&v, Msg::TimeExpectUtc.into())),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for UtcTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = UtcTime;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a UTC time like 2021-09-02T09:36:46.020Z, or epoch milliseconds")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<UtcTime, E> {
-                UtcTime::parse(v).map_err(E::custom)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<UtcTime, E> {
-                EpochMillis::new(v)
-                    .map(UtcTime::from_epoch_millis)
-                    .map_err(E::custom)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<UtcTime, E> {
-                Err(E::custom(format!("{} is not a valid time", v)))
-            }
-        }
-        d.deserialize_any(V)
+        crate::field_value::deserialize(d)
     }
 }
 

@@ -23,8 +23,6 @@ pub struct pyun_client {
     /// Shared with the outbox senders started with this client.
     client: std::sync::Arc<Client>,
     charset: Charset,
-    /// The configuration's `lang`; `None`: the environment's at each failing call.
-    lang: Option<Lang>,
 }
 
 /// The live clients, by handle.
@@ -144,7 +142,8 @@ fn parse_config(text: &str) -> Result<(String, ConfigJson), FfiError> {
 /// "url_encoding": false, "strict": false, "timeout_ms": 30000, "connect_timeout_ms": 10000,
 /// "max_attempts": 4, "initial_backoff_ms": 200, "max_backoff_ms": 5000, "proxy": null,
 /// "ca_file": null, "lang": null}` (only `app_secret` is required). `lang` ("en" or "zh") is the
-/// language of this client's error messages (the last error of its calls); without it they
+/// language of this client's error messages (the last error of its calls) and of what it logs
+/// (the log callback: retries, a doubtful plate, an outbox drained through it); without it they
 /// follow `PYUN_LANG`, the locale or the Windows UI language. `ca_file` is a PEM file of extra CA
 /// certificates trusted besides Mozilla's roots (a network that re-signs TLS); a
 /// `user:password@` in `base_url` is sent as an `Authorization` header and never shown.
@@ -172,6 +171,7 @@ pub unsafe extern "C" fn pyun_client_new(
         };
         let in_lang = |e| FfiError::in_lang(e, lang.unwrap_or_else(Lang::from_env));
         let mut config = ClientConfig::new(app_secret);
+        config.lang = lang;
         if let Some(b) = c.base_url {
             config.base_url = b;
         }
@@ -200,7 +200,6 @@ pub unsafe extern "C" fn pyun_client_new(
         *out_client = CLIENTS.insert(pyun_client {
             client,
             charset: cs,
-            lang,
         });
         Ok(pyun_result::Ok)
     })
@@ -303,9 +302,10 @@ fn result_json(
 }
 
 impl pyun_client {
-    /// The language of this client's messages: its configuration's, else the environment's.
+    /// The language of this client's messages and log lines: its configuration's, else the
+    /// environment's at each call.
     pub(crate) fn lang(&self) -> Lang {
-        self.lang.unwrap_or_else(Lang::from_env)
+        self.client.lang()
     }
 
     pub(crate) fn client(&self) -> &Client {
@@ -323,7 +323,6 @@ pub(crate) fn test_client() -> pyun_client {
     pyun_client {
         client: std::sync::Arc::new(Client::new(ClientConfig::new("s".to_string())).unwrap()),
         charset: Charset::Utf8,
-        lang: None,
     }
 }
 

@@ -59,7 +59,7 @@ pub unsafe extern "C" fn pyun_epoch_ms_from_local(
             .and_then(|s| s.checked_add(i64::from(millisecond)))
             .and_then(|ms| u64::try_from(ms).ok())
             .ok_or_else(|| invalid(&Msg::FfiBefore1970.text(lang, &[])))?;
-        let ms = EpochMillis::new(ms).map_err(|e| invalid(&e))?;
+        let ms = EpochMillis::new(ms).map_err(|e| invalid(&e.render(lang)))?;
         *out_ms = ms.as_millis() as i64;
         Ok(pyun_result::Ok)
     })

@@ -147,6 +147,34 @@ int main(void) {
         pyun_request_free(request);
         pyun_client_free(client);
     }
+    /* A client's own "lang" is also the language of what it logs (here a doubtful plate), per
+     * handle, whatever the environment says. */
+    {
+        pyun_client *zh = NULL, *en = NULL;
+        pyun_request *request = NULL;
+        CHECK(pyun_log_set_callback(keep_warning, NULL, 2, PYUN_CHARSET_GBK) == PYUN_RESULT_OK);
+        CHECK(pyun_client_new("{\"app_secret\":\"s\",\"lang\":\"zh\"}", PYUN_CHARSET_GBK, &zh) ==
+              PYUN_RESULT_OK);
+        CHECK(pyun_client_new("{\"app_secret\":\"s\",\"lang\":\"en\"}", PYUN_CHARSET_GBK, &en) ==
+              PYUN_RESULT_OK);
+        set_lang("en");
+        warning[0] = '\0';
+        CHECK(pyun_client_build_request(zh, "update", LOWERCASE_PLATE_GBK, NULL, &request) ==
+              PYUN_RESULT_OK);
+        if (!CHECK(strcmp(warning, PLATE_WARNING_ZH_GBK) == 0))
+            fprintf(stderr, "    warning: %s\n", warning);
+        pyun_request_free(request);
+        set_lang("zh");
+        warning[0] = '\0';
+        CHECK(pyun_client_build_request(en, "update", LOWERCASE_PLATE_GBK, NULL, &request) ==
+              PYUN_RESULT_OK);
+        if (!CHECK(strstr(warning, "holds lowercase letters: plates are uppercase") != NULL))
+            fprintf(stderr, "    warning: %s\n", warning);
+        CHECK(pyun_log_set_callback(NULL, NULL, 0, 0) == PYUN_RESULT_OK);
+        pyun_request_free(request);
+        pyun_client_free(zh);
+        pyun_client_free(en);
+    }
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
+use crate::messages::Lang;
 use crate::request::BuildOptions;
 use crate::secret::AppSecret;
 
@@ -86,6 +87,9 @@ pub struct ClientConfig {
     pub strict: bool,
     /// Retries.
     pub retry: RetryPolicy,
+    /// The language of what this client logs (retries, ignored pushes, a doubtful plate, the
+    /// outbox drained through it); `None`: the process's (`PYUN_LANG`, the locale, Windows).
+    pub lang: Option<Lang>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -103,6 +107,7 @@ impl fmt::Debug for ClientConfig {
             .field("ca_file", &self.ca_file)
             .field("strict", &self.strict)
             .field("retry", &self.retry)
+            .field("lang", &self.lang)
             .finish()
     }
 }
@@ -121,6 +126,7 @@ impl ClientConfig {
             ca_file: None,
             strict: false,
             retry: RetryPolicy::default(),
+            lang: None,
         }
     }
 

@@ -95,6 +95,93 @@ catalog! {
     FileTwice:
         "attached twice",
         "附加了两次";
+    // A received value cut short in a message (text.rs).
+    MoreBytes:
+        "{0}...({1} more bytes)",
+        "{0}……（后面还有 {1} 字节）";
+    // A record field's value that does not fit its type (field_value.rs, time.rs, codes.rs,
+    // amount.rs, payment.rs). The English is serde's own wording, kept as scripts read it.
+    ValueWrongType:
+        "invalid type: {0}, expected {1}",
+        "类型不对：给的是{0}，应为{1}";
+    ValueNull:
+        "null",
+        "空值 null";
+    ValueBool:
+        "boolean `{0}`",
+        "布尔值 `{0}`";
+    ValueInteger:
+        "integer `{0}`",
+        "整数 `{0}`";
+    ValueFloat:
+        "floating point `{0}`",
+        "小数 `{0}`";
+    ValueString:
+        "string {0}",
+        "字符串 {0}";
+    ValueSequence:
+        "sequence",
+        "数组";
+    ValueMap:
+        "map",
+        "对象";
+    ValueExpectString:
+        "a string",
+        "字符串";
+    ValueExpectInt:
+        "{0} as an integer or a decimal string",
+        "{0}（整数或十进制数字字符串）";
+    ValueOutOfRange:
+        "{0} {1} is out of range",
+        "{0} {1} 超出范围";
+    ValueNotDecimal:
+        "{0} must be a decimal integer, got {1}",
+        "{0} 必须是十进制整数，实际为 {1}";
+    ValueNegative:
+        "{0} must not be negative, got {1}",
+        "{0} 不能为负数，实际为 {1}";
+    ValueWhatFen:
+        "amount in fen",
+        "金额（分）";
+    ValueWhatCount:
+        "parking space count",
+        "车位数";
+    TimeWhatMillis:
+        "epoch milliseconds",
+        "毫秒时间戳";
+    TimeSeconds:
+        "{0} looks like seconds or a bogus value; the platform wants epoch milliseconds (13 digits)",
+        "{0} 看起来是秒或无效的值；平台要的是毫秒时间戳（13 位数字）";
+    TimePastYear9999:
+        "{0} is past the year 9999",
+        "{0} 超过了 9999 年";
+    TimeNegative:
+        "{0} is negative",
+        "{0} 是负数";
+    TimeBadDate:
+        "{0} is not a valid date",
+        "{0} 不是有效的日期";
+    TimeBadTime:
+        "{0} is not a valid time",
+        "{0} 不是有效的时间";
+    TimeNotUtc:
+        "{0} is not UTC yyyy-MM-dd'T'HH:mm:ss'Z' (or .SSS'Z'); Beijing 08:00 is T00:00:00Z",
+        "{0} 不是 UTC 时间 yyyy-MM-dd'T'HH:mm:ss'Z'（或 .SSS'Z'）；北京时间 08:00 即 T00:00:00Z";
+    TimeExpectUtc:
+        "a UTC time like 2021-09-02T09:36:46.020Z, or epoch milliseconds",
+        "UTC 时间（如 2021-09-02T09:36:46.020Z）或毫秒时间戳";
+    PaymentNotJson:
+        "not a JSON array: {0}",
+        "不是 JSON 数组：{0}";
+    PaymentNotArray:
+        "expected a JSON array of payments, got {0}",
+        "应为由付款记录组成的 JSON 数组，实际为 {0}";
+    PaymentNotObject:
+        "[{0}].expected an object, got {1}",
+        "[{0}] 应为对象，实际为 {1}";
+    PaymentFieldInvalid:
+        "[{0}].{1}: {2}",
+        "[{0}].{1}：{2}";
     // Text damaged before it reached pyun (garbled.rs).
     GarbledReplacement:
         "{0} holds U+FFFD (\u{FFFD}), the mark of text decoded in the wrong charset: most often a GBK (\"ANSI\") file read as UTF-8. Read it as GBK (pyun --charset gbk; .NET Encoding.GetEncoding(936); Python encoding=\"gbk\")",
@@ -190,6 +277,12 @@ catalog! {
     FileUnreadable:
         "cannot read {0} file {1}: {2}",
         "无法读取 {0} 文件 {1}：{2}";
+    FileIsDirectory:
+        "is a directory",
+        "这是一个目录，不是文件";
+    FileChangedSize:
+        "the file changed size after it was hashed",
+        "文件在计算哈希值之后大小变了";
     ConfigInvalid:
         "invalid configuration: {0}",
         "配置无效：{0}";
@@ -432,6 +525,15 @@ catalog! {
     UnverifiedAccept:
         " If the database holds everything it should (you restored it on purpose, or start over knowingly), accept it as it is: `pyun outbox --db {0} accept-fresh-start` (C: PYUN_OUTBOX_ACCEPT_FRESH_START, Python: accept_fresh_start=True).",
         " 如果确认数据库完整（有意恢复了它，或明知地重新开始），按现状接受它：`pyun outbox --db {0} accept-fresh-start`（C：PYUN_OUTBOX_ACCEPT_FRESH_START，Python：accept_fresh_start=True）。";
+    ShareUnc:
+        "a UNC path, \\\\server\\share",
+        "UNC 路径 \\\\server\\share";
+    ShareMappedDrive:
+        "a mapped network drive, {0}",
+        "映射的网络驱动器 {0}";
+    ShareFileSystem:
+        "a {0} file system",
+        "{0} 文件系统";
     NetworkShare:
         "outbox {0}: it is on a network share ({1}): SQLite's WAL journal needs shared memory and file locks that network file systems do not keep, so records could be lost or the file damaged; it was not opened. Put the outbox on a local disk; if you must keep it there, allow it knowingly (CLI --allow-network-share, C PYUN_OUTBOX_ALLOW_NETWORK_SHARE, Python allow_network_share=True).",
         "发件箱 {0} 未打开：它位于网络共享上（{1}）。SQLite 的 WAL 日志需要共享内存和文件锁，网络文件系统无法保证，记录可能丢失或文件损坏。请把发件箱放在本地磁盘；如果必须放在那里，请明确允许（命令行 --allow-network-share，C 语言 PYUN_OUTBOX_ALLOW_NETWORK_SHARE，Python allow_network_share=True）。";

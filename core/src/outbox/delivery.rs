@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::status::add_event;
 use super::store::{checkpoint, set_synchronous};
-use super::{millis, now_ms, DrainReport, Outbox, Streak, PAUSE_AFTER};
+use super::{millis, now_ms, DrainReport, Outbox, Streak, PAUSE_AFTER, REPORTED_LOG_TARGET};
 use crate::client::{Client, PushResult};
 use crate::diagnosis::Diagnosis;
 use crate::error::{Error, Result};
@@ -53,7 +53,13 @@ impl Outbox {
     /// After a connection-level failure: holds delivery for a backoff that doubles with each
     /// such failure in a row (up to `max_backoff`), and says why in the report. The records not
     /// tried keep their place in the queue; the failed one has its own backoff.
-    fn go_offline(&self, error: Text, since: i64, report: &mut DrainReport) -> Result<()> {
+    fn go_offline(
+        &self,
+        error: Text,
+        since: i64,
+        report: &mut DrainReport,
+        lang: Lang,
+    ) -> Result<()> {
         let untried: i64 = self
             .conn()
             .query_row(
@@ -78,8 +84,8 @@ impl Outbox {
         report.offline = Some(reason.clone());
         // Logged once the hold is unlocked (a log callback may query this outbox).
         drop(o);
-        let lang = Lang::from_env();
         log::warn!(
+            target: REPORTED_LOG_TARGET,
             "{}",
             Msg::OutboxLog.text(lang, &[&self.inner.path.display(), &reason.render(lang)])
         );
@@ -331,10 +337,21 @@ impl Outbox {
                     *self.offline() = super::Offline::default();
                 }
                 self.mark(id, attempts, result, report, marks);
+                // A pause begun by this record (the loop stops at one already on): logged
+                // in the client's language, the streak unlocked (a log callback may query
+                // this outbox, which reads the streak: docs/promises.md, "Callbacks").
+                if let Some(why) = &report.paused {
+                    let lang = client.lang();
+                    log::error!(
+                        target: REPORTED_LOG_TARGET,
+                        "{}",
+                        Msg::OutboxLog.text(lang, &[&self.inner.path.display(), &why.render(lang)])
+                    );
+                }
                 if let Some(error) = unreachable {
                     // The next record would meet the same: stop here (no storm offline).
                     self.write_marks(marks)?;
-                    return self.go_offline(error, started, report);
+                    return self.go_offline(error, started, report, client.lang());
                 }
                 if marks.len() >= BATCH || since.elapsed() >= MARK_EVERY {
                     self.write_marks(marks)?;
@@ -537,14 +554,8 @@ impl Outbox {
             error: reason.clone(),
         }));
         s.counted = 0;
-        // Logged once the streak is unlocked: a log callback may query this outbox, which
-        // reads the streak (docs/promises.md, "Callbacks").
+        // Logged by the delivery loop, in its client's language.
         drop(s);
-        let lang = Lang::from_env();
-        log::error!(
-            "{}",
-            Msg::OutboxLog.text(lang, &[&self.inner.path.display(), &text.render(lang)])
-        );
         marks.push(Mark::Retry {
             id,
             attempts,

@@ -78,13 +78,14 @@ impl Outbox {
         let failure = Arc::new(Mutex::new(None));
         let outbox = self.clone();
         let (flag, failed) = (stop.clone(), failure.clone());
+        let lang = client.lang();
         let thread = std::thread::Builder::new()
             .name("pyun-outbox-sender".into())
             .spawn(move || guarded(&outbox, &client, &flag, poll, follow, &failed));
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
-                log::error!("{}", Msg::SenderNoThread.text(Lang::from_env(), &[&e]));
+                log::error!("{}", Msg::SenderNoThread.text(lang, &[&e]));
                 None
             }
         };
@@ -102,7 +103,7 @@ pub type OnEvent = Box<dyn FnMut(&Event) + Send>;
 
 /// Hands the events after the cursor to the callback, until there are none or the sender is
 /// stopped; an error reading them is logged and tried again next round.
-fn hand_over(outbox: &Outbox, follow: &mut Option<(i64, OnEvent)>, stop: &AtomicBool) {
+fn hand_over(outbox: &Outbox, follow: &mut Option<(i64, OnEvent)>, stop: &AtomicBool, lang: Lang) {
     let Some((cursor, on_event)) = follow.as_mut() else {
         return;
     };
@@ -120,7 +121,6 @@ fn hand_over(outbox: &Outbox, follow: &mut Option<(i64, OnEvent)>, stop: &Atomic
                 }
             }
             Err(e) => {
-                let lang = Lang::from_env();
                 log::error!(
                     "{}",
                     Msg::SenderReadingEvents.text(lang, &[&e.message(lang)])
@@ -160,7 +160,7 @@ fn guarded(
     let text = Text::new(Msg::SenderPanicked, &[&what]);
     let reason = text.to_string();
     *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.clone());
-    let lang = Lang::from_env();
+    let lang = client.lang();
     log::error!(
         "{}",
         Msg::OutboxLog.text(lang, &[&outbox.path().display(), &text.render(lang)])
@@ -193,7 +193,7 @@ fn run(
 ) {
     let wake = &outbox.inner.wake;
     let mut failures = 0u32;
-    hand_over(outbox, follow, stop);
+    hand_over(outbox, follow, stop, client.lang());
     while !stop.load(Ordering::SeqCst) {
         let seen = wake.current();
         let wait = match outbox.drain_until(client, || stop.load(Ordering::SeqCst)) {
@@ -209,12 +209,12 @@ fn run(
             Err(e) => {
                 // A busy or full disk: keep the thread, back off up to a minute.
                 failures = failures.saturating_add(1);
-                let lang = Lang::from_env();
+                let lang = client.lang();
                 log::error!("{}", Msg::SenderFailed.text(lang, &[&e.message(lang)]));
                 Duration::from_millis(100 << failures.min(9)).min(Duration::from_secs(60))
             }
         };
-        hand_over(outbox, follow, stop);
+        hand_over(outbox, follow, stop, client.lang());
         if !stop.load(Ordering::SeqCst) {
             wake.wait(seen, wait);
         }

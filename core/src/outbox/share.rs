@@ -4,31 +4,33 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::messages::{Msg, Text};
+
 /// How `path` was recognised as being on a network share, or `None` for a local disk. Checked:
 /// a UNC path (`\\server\share\...`, also `\\?\UNC\...`; on Windows `//server/share` too), on
 /// Windows a mapped network drive (its directory resolves to a UNC path), on Linux the file
 /// system of its directory (NFS, CIFS/SMB, 9P, AFS, Ceph, Coda, NCP). FUSE file systems (sshfs)
 /// are not recognised.
-pub fn network_share(path: &Path) -> Option<String> {
+pub fn network_share(path: &Path) -> Option<Text> {
     let text = path.as_os_str().to_string_lossy();
     let unc = (text.starts_with(r"\\") && !text.starts_with(r"\\?\") && !text.starts_with(r"\\.\"))
         || text.starts_with(r"\\?\UNC\")
         || (cfg!(windows) && text.starts_with("//") && !text.starts_with("//?/"));
     if unc {
-        return Some(r"a UNC path, \\server\share".into());
+        return Some(Msg::ShareUnc.into());
     }
     let dir = directory(path);
     #[cfg(windows)]
     if let Ok(real) = std::fs::canonicalize(&dir) {
         if real.as_os_str().to_string_lossy().starts_with(r"\\?\UNC\") {
-            return Some(format!("a mapped network drive, {}", real.display()));
+            return Some(Text::new(Msg::ShareMappedDrive, &[&real.display()]));
         }
     }
     #[cfg(target_os = "linux")]
     if let Ok(fs) = rustix::fs::statfs(&dir) {
         // The low 32 bits: `f_type` is a signed long, and CIFS's magic does not fit in 31.
         if let Some(name) = network_fs(fs.f_type as u32) {
-            return Some(format!("a {} file system", name));
+            return Some(Text::new(Msg::ShareFileSystem, &[&name]));
         }
     }
     None

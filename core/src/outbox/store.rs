@@ -252,14 +252,15 @@ impl Outbox {
 fn refuse_network_share(path: &Path, options: &OutboxOptions) -> Result<()> {
     if let Some(how) = super::share::network_share(path) {
         if !options.allow_network_share {
-            return Err(Error::NetworkShare(Text::new(
+            return Err(Error::NetworkShare(Text::of(
                 Msg::NetworkShare,
-                &[&path.display(), &how],
+                vec![path.display().to_string().into(), how],
             )));
         }
+        let lang = Lang::from_env();
         log::warn!(
             "{}",
-            Msg::NetworkShareAllowedLog.text(Lang::from_env(), &[&path.display(), &how])
+            Msg::NetworkShareAllowedLog.text(lang, &[&path.display(), &how.render(lang)])
         );
     }
     Ok(())
