@@ -367,6 +367,48 @@ mod tests {
     use crate::outbox::OutboxOptions;
     use crate::record::AnyRecord;
 
+    /// A leader waiting for the rows in flight at the last commit's end commits nothing until
+    /// they come (its own enqueue has not returned), and is woken by the row that completes
+    /// them: both records in the outbox, neither enqueue waiting out the bound.
+    #[test]
+    fn a_gathering_leader_commits_once_the_rows_it_waits_for_come() {
+        let dir = std::env::temp_dir().join(format!("pyun-outbox-gather-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ob = Outbox::open(dir.join("q.db"), OutboxOptions::default()).unwrap();
+        let record = |serial: &str| {
+            let json = include_str!("../../../examples/data/enter.json");
+            let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+            v["parking_serial"] = serial.into();
+            AnyRecord::from_value(Endpoint::Enter, v).unwrap()
+        };
+        let group = &ob.inner.group;
+        // As after a commit of two records: the next leader waits for two rows.
+        group.queue().gather = (2, Duration::from_secs(600));
+        std::thread::scope(|s| {
+            let first = s.spawn(|| ob.enqueue(&record("G-1"), &[]));
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while group.queue().gathering.is_none() {
+                assert!(
+                    Instant::now() < deadline,
+                    "the leader never waited for rows"
+                );
+                std::thread::yield_now();
+            }
+            assert_eq!(
+                ob.counts().unwrap().pending,
+                0,
+                "committed before its batch came"
+            );
+            ob.enqueue(&record("G-2"), &[]).unwrap();
+            first.join().unwrap().unwrap();
+        });
+        assert_eq!(ob.counts().unwrap().pending, 2);
+        assert!(group.queue().gathering.is_none());
+        drop(ob);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// A leader that panics mid-commit: its drop guard hands every enqueue of its batch an
     /// error naming the panic (none hangs), gives the lead back, and the outbox goes on.
     #[test]
