@@ -5,6 +5,12 @@
 //! batch grows with the load and a lone enqueue commits at once, alone. An enqueue returns only
 //! once the commit holding its row is durable, or with the error that kept its row out.
 //!
+//! A leader first waits a little for as many rows as there were enqueues in flight when the
+//! last commit ended (its batch and the rows then waiting), at most as long as that commit
+//! took ([`Queue::gather`]). Threads that each enqueue one record after another would otherwise
+//! settle into two alternating half-size batches: the members of a commit come back just after
+//! the next leader took the rows queued meanwhile. A lone enqueue waits for no one.
+//!
 //! A row whose statements fail is left out and the others are committed without it (each
 //! failing row gets its own error); a failed commit fails every row in it. A leader that
 //! panics hands its batch an error on the way out (a drop guard), so no follower waits forever.
@@ -13,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection};
 
@@ -25,6 +32,9 @@ use crate::Endpoint;
 
 /// Rows in one commit at most: a bounded transaction, and fewer than the side file's slots.
 const MAX_BATCH: usize = 64;
+
+/// The longest a leader waits for rows to come (on a slow disk a commit takes 4 ms or more).
+const GATHER_MAX: Duration = Duration::from_millis(1);
 
 /// What an enqueue error says: the caller must know the record is not in the outbox.
 pub(super) const NOT_STORED: Msg = Msg::StoreRecordNotStored;
@@ -59,6 +69,10 @@ struct Queue {
     next_ticket: u64,
     /// Records committed since this outbox last checkpointed after a commit.
     since_checkpoint: u64,
+    /// What the next leader waits for: rows, and how long at most ([`Lead::post`]).
+    gather: (usize, Duration),
+    /// A leader waiting for rows: how to wake it, and how many rows it waits for.
+    gathering: Option<(Arc<Condvar>, usize)>,
 }
 
 impl Group {
@@ -79,17 +93,24 @@ struct Lead<'a> {
 
 impl Lead<'_> {
     /// Hands out the results and the lead; wakes exactly the batch's enqueuers and the next
-    /// leader (the first one waiting), not every waiting thread. Whether a checkpoint is due.
-    fn post(&mut self, results: Vec<Outcome>, committed: u64) -> bool {
+    /// leader (the first one waiting), not every waiting thread. `took`: how long the commit
+    /// took. Whether a checkpoint is due.
+    fn post(&mut self, results: Vec<Outcome>, committed: u64, took: Duration) -> bool {
         self.posted = true;
         let mut q = self.group.queue();
+        // The enqueues in flight now (this batch, the rows queued meanwhile) may come back
+        // together: the next leader waits for that many rows, as long as this commit took.
+        let in_flight = (self.members.len() + q.waiting.len()).min(MAX_BATCH);
+        q.gather = (in_flight, took.min(GATHER_MAX));
+        // The next leader (the first one waiting) first: it may begin gathering its batch
+        // while the others are woken.
         let mut wake: Vec<Arc<Condvar>> = Vec::with_capacity(self.members.len() + 1);
+        wake.extend(q.waiting.first().map(|w| w.2.clone()));
         for ((ticket, cv), result) in self.members.drain(..).zip(results) {
             q.results.insert(ticket, result);
             wake.push(cv);
         }
         q.leading = false;
-        wake.extend(q.waiting.first().map(|w| w.2.clone()));
         q.since_checkpoint += committed;
         // A checkpoint is owed once half the side file's slots name records that may live only
         // in the WAL: a grouped commit packs many records per page, so SQLite's own checkpoint
@@ -121,7 +142,7 @@ impl Drop for Lead<'_> {
             ],
         );
         let failed = self.members.iter().map(|_| Err(text.clone())).collect();
-        self.post(failed, 0);
+        self.post(failed, 0, Duration::ZERO);
     }
 }
 
@@ -143,6 +164,11 @@ impl Outbox {
         let ticket = q.next_ticket;
         q.next_ticket += 1;
         q.waiting.push((ticket, row, me.clone()));
+        if let Some((leader, rows)) = &q.gathering {
+            if q.waiting.len() >= *rows {
+                leader.notify_one();
+            }
+        }
         loop {
             if let Some(result) = q.results.remove(&ticket) {
                 return result.map_err(Error::Store);
@@ -152,6 +178,7 @@ impl Outbox {
                 continue;
             }
             q.leading = true;
+            q = gather(q, &me);
             let take = q.waiting.len().min(MAX_BATCH);
             let batch: Vec<(u64, Row, Arc<Condvar>)> = q.waiting.drain(..take).collect();
             drop(q);
@@ -174,6 +201,7 @@ impl Outbox {
             path: &self.inner.path,
             posted: false,
         };
+        let started = Instant::now();
         let results = self.commit_rows(&rows);
         // The side file learns of each committed record before its enqueuer returns.
         let stored: Vec<(i64, Endpoint, &str)> = rows
@@ -182,7 +210,7 @@ impl Outbox {
             .filter_map(|(row, r)| r.as_ref().ok().map(|id| (*id, row.endpoint, &row.key[..])))
             .collect();
         let unwritten = self.inner.enqueued.write(&stored).err();
-        let checkpoint_due = lead.post(results, stored.len() as u64);
+        let checkpoint_due = lead.post(results, stored.len() as u64, started.elapsed());
         if !stored.is_empty() {
             self.inner.wake.notify();
         }
@@ -263,6 +291,29 @@ impl Outbox {
     }
 }
 
+/// Waits, as the leader, for the rows [`Queue::gather`] names, or until its time is up;
+/// returns the queue locked again.
+fn gather<'a>(mut q: MutexGuard<'a, Queue>, me: &Arc<Condvar>) -> MutexGuard<'a, Queue> {
+    let (rows, most) = q.gather;
+    if q.waiting.len() >= rows {
+        return q;
+    }
+    let deadline = Instant::now() + most;
+    q.gathering = Some((me.clone(), rows));
+    while q.waiting.len() < rows {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        q = me
+            .wait_timeout(q, left)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+    }
+    q.gathering = None;
+    q
+}
+
 /// The message of a store error (the only kind the commit path makes).
 fn store_text(e: Error) -> Text {
     match e {
@@ -316,14 +367,59 @@ mod tests {
     use crate::outbox::OutboxOptions;
     use crate::record::AnyRecord;
 
+    /// A new outbox in its own directory (removed by the test at its end).
+    fn fresh(name: &str) -> (std::path::PathBuf, Outbox) {
+        let dir = std::env::temp_dir().join(format!("pyun-outbox-{}-{}", name, std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ob = Outbox::open(dir.join("q.db"), OutboxOptions::default()).unwrap();
+        (dir, ob)
+    }
+
+    /// A leader waiting for the rows in flight at the last commit's end commits nothing until
+    /// they come (its own enqueue has not returned), and is woken by the row that completes
+    /// them: both records in the outbox, neither enqueue waiting out the bound.
+    #[test]
+    fn a_gathering_leader_commits_once_the_rows_it_waits_for_come() {
+        let (dir, ob) = fresh("gather");
+        let record = |serial: &str| {
+            let json = include_str!("../../../examples/data/enter.json");
+            let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+            v["parking_serial"] = serial.into();
+            AnyRecord::from_value(Endpoint::Enter, v).unwrap()
+        };
+        let group = &ob.inner.group;
+        // As after a commit of two records: the next leader waits for two rows.
+        group.queue().gather = (2, Duration::from_secs(600));
+        std::thread::scope(|s| {
+            let first = s.spawn(|| ob.enqueue(&record("G-1"), &[]));
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while group.queue().gathering.is_none() {
+                assert!(
+                    Instant::now() < deadline,
+                    "the leader never waited for rows"
+                );
+                std::thread::yield_now();
+            }
+            assert_eq!(
+                ob.counts().unwrap().pending,
+                0,
+                "committed before its batch came"
+            );
+            ob.enqueue(&record("G-2"), &[]).unwrap();
+            first.join().unwrap().unwrap();
+        });
+        assert_eq!(ob.counts().unwrap().pending, 2);
+        assert!(group.queue().gathering.is_none());
+        drop(ob);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// A leader that panics mid-commit: its drop guard hands every enqueue of its batch an
     /// error naming the panic (none hangs), gives the lead back, and the outbox goes on.
     #[test]
     fn a_panicking_leader_fails_its_batch_and_hangs_no_one() {
-        let dir = std::env::temp_dir().join(format!("pyun-outbox-group-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let ob = Outbox::open(dir.join("q.db"), OutboxOptions::default()).unwrap();
+        let (dir, ob) = fresh("group");
         let record = || {
             let json = include_str!("../../../examples/data/enter.json");
             AnyRecord::from_json(Endpoint::Enter, json).unwrap()
