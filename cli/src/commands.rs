@@ -138,7 +138,7 @@ pub fn push(a: PushArgs, json: bool) -> Result<u8, Failure> {
             println!("{}", Msg::CliDiagnosis.text(lang, &[&d.summary_in(lang)]));
         }
         if let Some(h) = r.response.hint() {
-            let h = pyun_core::text::bounded(h, pyun_core::response::HINT_SHOWN);
+            let h = pyun_core::text::shown(h, pyun_core::response::HINT_SHOWN).render(lang);
             println!("{}", Msg::CliHint.text(lang, &[&h]));
         }
     }

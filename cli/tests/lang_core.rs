@@ -161,7 +161,7 @@ fn every_bad_payment_is_named_in_chinese_and_english() {
     );
     assert_eq!(
         refused(Some("zh"), "leave", &rec).trim(),
-        "pyun: leave 记录无效：字段 `payment_list` 无效：[0].pay_type：类型不对：给的是布尔值 `true`，应为pay_type（整数或十进制数字字符串）；[0].pay_time：123 看起来是秒或无效的值；平台要的是毫秒时间戳（13 位数字）；[0].value：金额（分） 必须是十进制整数，实际为 \"x\"；[1] 应为对象，实际为 5"
+        "pyun: leave 记录无效：字段 `payment_list` 无效：[0].pay_type：类型不对：给的是布尔值 `true`，应为pay_type（整数或十进制数字字符串）；[0].pay_time：123 看起来是秒或无效的值；平台要的是毫秒时间戳（13 位数字）；[0].value：金额（分）：必须是十进制整数，实际为 \"x\"；[1] 应为对象，实际为 5"
     );
     assert_eq!(
         refused(None, "leave", &rec).trim(),
@@ -224,7 +224,7 @@ fn rare_file_and_share_texts_are_in_chinese_and_english() {
     let x64 = "x".repeat(64);
     assert_eq!(
         refused(Some("zh"), "enter", &rec).trim(),
-        format!("pyun: enter 记录无效：字段 `plate_color` 无效：plate_color 必须是十进制整数，实际为 \"{}\"……（后面还有 36 字节）", x64)
+        format!("pyun: enter 记录无效：字段 `plate_color` 无效：plate_color：必须是十进制整数，实际为 \"{}\"……（后面还有 36 字节）", x64)
     );
     assert_eq!(
         refused(None, "enter", &rec).trim(),
@@ -284,4 +284,28 @@ fn a_paused_drain_says_why_once_in_chinese_and_english() {
     let en = drain(None, "paused-en");
     assert_eq!(en.matches("delivery paused for").count(), 1, "{}", en);
     assert!(!en.contains("ERROR"), "{}", en);
+}
+
+#[test]
+fn a_record_file_cut_short_or_with_a_field_twice_is_refused_in_chinese_and_english() {
+    let cut = "{\"park_uuid\":\"p\",\n\"plate\":";
+    assert_eq!(
+        refused(Some("zh"), "enter", cut).trim(),
+        "pyun: JSON 格式错误：第 2 行第 8 列：JSON 文本没有写完（EOF while parsing a value）"
+    );
+    assert_eq!(
+        refused(None, "enter", cut).trim(),
+        "pyun: malformed JSON: EOF while parsing a value at line 2 column 8"
+    );
+    // The platform would get one of the two plates: refused instead, naming the field.
+    let rec = example_with("enter", serde_json::json!({}));
+    let twice = rec.replacen('{', r#"{"plate":"粤A00001","plate":"粤A00002","#, 1);
+    assert_eq!(
+        refused(Some("zh"), "enter", &twice).trim(),
+        "pyun: JSON 格式错误：第 1 行第 40 列：字段 `plate` 出现了两次"
+    );
+    assert_eq!(
+        refused(None, "enter", &twice).trim(),
+        "pyun: malformed JSON: field `plate` appears twice at line 1 column 40"
+    );
 }

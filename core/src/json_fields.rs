@@ -5,41 +5,52 @@
 
 use std::fmt;
 
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::messages::{Msg, Text};
+use crate::text::{bounded, shown};
 
-struct Members(Vec<(String, Value)>);
+/// Reads one JSON object's members in order; the first member given twice is noted in
+/// `twice` (and stops the reading), so the caller can say which in the reader's language.
+struct Members<'a> {
+    twice: &'a mut Option<String>,
+}
 
-impl<'de> serde::Deserialize<'de> for Members {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Of;
-        impl<'de> Visitor<'de> for Of {
-            type Value = Members;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object of fields")
+impl<'de> DeserializeSeed<'de> for Members<'_> {
+    type Value = Vec<(String, Value)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Members<'_> {
+    type Value = Vec<(String, Value)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut out: Vec<(String, Value)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            if !seen.insert(k.clone()) {
+                let e = serde::de::Error::custom(format_args!(
+                    "field `{}` appears twice",
+                    bounded(&k, 128)
+                ));
+                *self.twice = Some(k);
+                return Err(e);
             }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Members, A::Error> {
-                let mut out: Vec<(String, Value)> = Vec::new();
-                let mut seen = std::collections::HashSet::new();
-                while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                    if !seen.insert(k.clone()) {
-                        return Err(serde::de::Error::custom(format_args!(
-                            "field `{}` appears twice",
-                            crate::text::bounded(&k, 128)
-                        )));
-                    }
-                    out.push((k, v));
-                }
-                Ok(Members(out))
-            }
+            out.push((k, v));
         }
-        d.deserialize_map(Of)
+        Ok(out)
     }
 }
 
@@ -47,18 +58,44 @@ impl<'de> serde::Deserialize<'de> for Members {
 /// Anything but one object, or a member given twice, is an [`Error::Json`] saying so.
 pub fn members(text: &str) -> Result<Vec<(String, Value)>> {
     let text = crate::text::strip_bom(text);
-    match serde_json::from_str::<Members>(text) {
-        Ok(m) => Ok(m.0),
-        Err(e) if e.is_data() && !text.trim_start().starts_with('{') => {
-            // Valid JSON of another shape: say which.
-            let what = match serde_json::from_str::<Value>(text) {
-                Ok(v) => kind_of_value(&v),
-                Err(_) => return Err(Error::Json(e.to_string().into())),
-            };
-            Err(Error::Json(Text::of(Msg::JsonNotObject, vec![what])))
+    let mut twice = None;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let read = Members { twice: &mut twice }
+        .deserialize(&mut de)
+        .and_then(|m| de.end().map(|()| m));
+    match read {
+        Ok(m) => Ok(m),
+        Err(e) => {
+            if let Some(k) = twice {
+                let (line, column) = (e.line().to_string(), e.column().to_string());
+                return Err(Error::Json(Text::of(
+                    Msg::JsonFieldTwice,
+                    vec![shown(&k, 128), line.into(), column.into()],
+                )));
+            }
+            if e.is_data() && !text.trim_start().starts_with('{') {
+                // Valid JSON of another shape: say which.
+                if let Ok(v) = serde_json::from_str::<Value>(text) {
+                    return Err(Error::Json(Text::of(
+                        Msg::JsonNotObject,
+                        vec![kind_of_value(&v)],
+                    )));
+                }
+            }
+            Err(Error::Json(crate::json_error::said(&e)))
         }
-        Err(e) => Err(Error::Json(e.to_string().into())),
     }
+}
+
+/// `text` as a JSON value (a leading byte order mark skipped) where a top-level member given
+/// twice is refused as in [`members`]: a record file with `"plate"` twice would otherwise be
+/// sent with whichever copy serde_json kept. Other shapes are returned for the caller to name.
+pub fn value(text: &str) -> Result<Value> {
+    let text = crate::text::strip_bom(text);
+    if text.trim_start().starts_with('{') {
+        return Ok(Value::Object(members(text)?.into_iter().collect()));
+    }
+    serde_json::from_str(text).map_err(|e| Error::Json(crate::json_error::said(&e)))
 }
 
 /// What a JSON value is, for messages.
@@ -90,5 +127,18 @@ mod tests {
         assert!(e.contains("got an array"), "{}", e);
         let e = members("{\"a\":").unwrap_err().to_string();
         assert!(e.contains("EOF"), "{}", e);
+        // The same mistakes said in Chinese, with the place kept.
+        let zh = |text: &str| match members(text).unwrap_err() {
+            Error::Json(t) => t.render(crate::messages::Lang::Zh),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            zh(r#"{"a":"1","b":"2","a":"3"}"#),
+            "第 1 行第 25 列：字段 `a` 出现了两次"
+        );
+        assert_eq!(
+            zh("{\"a\":"),
+            "第 1 行第 5 列：JSON 文本没有写完（EOF while parsing a value）"
+        );
     }
 }

@@ -29,6 +29,7 @@ pub mod explain;
 pub mod field_value;
 pub mod form;
 mod garbled;
+mod json_error;
 pub mod json_fields;
 pub mod messages;
 #[cfg(feature = "outbox")]

@@ -252,7 +252,7 @@ macro_rules! record {
 
             /// Reads a JSON text; see [`Self::from_value`].
             pub fn from_json(json: &str) -> Result<Self, Error> {
-                let v: Value = serde_json::from_str(crate::text::strip_bom(json)).map_err(|e| Error::Json(e.to_string().into()))?;
+                let v = crate::json_fields::value(json)?;
                 Ok(Self::from_value(v)?)
             }
         }
@@ -586,8 +586,7 @@ impl AnyRecord {
     /// Reads a JSON text for an endpoint: [`Error::Json`] when it is not JSON,
     /// [`Error::Validation`] when a key is bad.
     pub fn from_json(endpoint: Endpoint, json: &str) -> Result<AnyRecord, Error> {
-        let v: Value = serde_json::from_str(crate::text::strip_bom(json))
-            .map_err(|e| Error::Json(e.to_string().into()))?;
+        let v = crate::json_fields::value(json)?;
         Ok(AnyRecord::from_value(endpoint, v)?)
     }
 

@@ -10,7 +10,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use pyun_core::receive::{parse_request, verify_request, PushKind};
 use pyun_core::sign::VerifyError;
-use pyun_core::text::bounded;
+use pyun_core::text::{bounded, shown, shown_quoted};
 use pyun_core::Error as CoreError;
 use pyun_core::{Lang, Msg};
 
@@ -52,7 +52,7 @@ fn log_line(peer: SocketAddr, what: &str, started: Instant) {
 
 /// `push kind "key"` for the log, the key bounded.
 fn label(lang: Lang, kind: &str, key: &str) -> String {
-    let key = format!("{:?}", bounded(key, LOGGED_KEY));
+    let key = shown_quoted(key, LOGGED_KEY).render(lang);
     Msg::ListenPush.text(lang, &[&kind, &key])
 }
 
@@ -124,7 +124,7 @@ pub(super) async fn handle(
                 ctx.lang,
                 &[
                     &label(ctx.lang, kind, &key),
-                    &bounded(&what(ctx.lang), LOGGED),
+                    &shown(&what(ctx.lang), LOGGED).render(ctx.lang),
                 ],
             );
             log_line(peer, &line, started);
@@ -136,7 +136,11 @@ pub(super) async fn handle(
     let (status, result) = once::process(&ctx, push).await;
     let line = Msg::ListenVerified.text(
         ctx.lang,
-        &[&label, &encoding, &bounded(&result.log, LOGGED)],
+        &[
+            &label,
+            &encoding,
+            &shown(&result.log, LOGGED).render(ctx.lang),
+        ],
     );
     log_line(peer, &line, started);
     if status == StatusCode::OK {

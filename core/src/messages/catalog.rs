@@ -136,10 +136,10 @@ catalog! {
         "{0} {1} 超出范围";
     ValueNotDecimal:
         "{0} must be a decimal integer, got {1}",
-        "{0} 必须是十进制整数，实际为 {1}";
+        "{0}：必须是十进制整数，实际为 {1}";
     ValueNegative:
         "{0} must not be negative, got {1}",
-        "{0} 不能为负数，实际为 {1}";
+        "{0}：不能为负数，实际为 {1}";
     ValueWhatFen:
         "amount in fen",
         "金额（分）";
@@ -232,6 +232,18 @@ catalog! {
     JsonMalformed:
         "malformed JSON: {0}",
         "JSON 格式错误：{0}";
+    JsonEof:
+        "{0} at line {1} column {2}",
+        "第 {1} 行第 {2} 列：JSON 文本没有写完（{0}）";
+    JsonSyntax:
+        "{0} at line {1} column {2}",
+        "第 {1} 行第 {2} 列：JSON 语法错误（{0}）";
+    JsonData:
+        "{0} at line {1} column {2}",
+        "第 {1} 行第 {2} 列：JSON 的值不符合要求（{0}）";
+    JsonFieldTwice:
+        "field `{0}` appears twice at line {1} column {2}",
+        "第 {1} 行第 {2} 列：字段 `{0}` 出现了两次";
     JsonNotObject:
         "expected a JSON object of string fields, got {0}",
         "应为由字符串字段组成的 JSON 对象，实际为{0}";
@@ -770,7 +782,7 @@ catalog! {
         "{1} 中没有记录 {0}";
     CliStopping:
         "pyun: stopping after the record in flight (Ctrl+C again quits at once)",
-        "pyun：正在停止，发送中的记录完成后结束（再按一次 Ctrl+C 立即退出）";
+        "pyun: 正在停止，发送中的记录完成后结束（再按一次 Ctrl+C 立即退出）";
     CliCannotStart:
         "cannot start: {0}",
         "无法启动：{0}";
@@ -965,10 +977,10 @@ catalog! {
         "无法处理 Ctrl+C：{0}";
     CliNoteFlat:
         "pyun: note: read as flat fields; if this is a record file of `{0}` as pushed, add --endpoint {0}",
-        "pyun：提示：已按平铺字段读取；如果这是 push 所用的 `{0}` 记录文件，请加 --endpoint {0}";
+        "pyun: 提示：已按平铺字段读取；如果这是 push 所用的 `{0}` 记录文件，请加 --endpoint {0}";
     CliNoteRecord:
         "pyun: note: read as a record of `{0}` (its fields say so; --endpoint chooses)",
-        "pyun：提示：已按 `{0}` 记录读取（由其字段判断；可用 --endpoint 指定）";
+        "pyun: 提示：已按 `{0}` 记录读取（由其字段判断；可用 --endpoint 指定）";
     PushResult:
         "{0} {1}: {2} (code {3}, seqno {4}) after {5} attempt(s), {6} ms",
         "{0} {1}：{2}（code {3}，流水号 seqno {4}），共尝试 {5} 次，{6} 毫秒";

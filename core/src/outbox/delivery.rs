@@ -195,10 +195,10 @@ impl Outbox {
             Some(e) => e,
             None => return Ok(()),
         };
-        let enter_value: serde_json::Value =
-            serde_json::from_str(&enter_json).map_err(|e| Error::Json(e.to_string().into()))?;
+        let enter_value: serde_json::Value = serde_json::from_str(&enter_json)
+            .map_err(|e| Error::Json(crate::json_error::said(&e)))?;
         let mut leave_value: serde_json::Value = serde_json::from_str(&record.to_json())
-            .map_err(|e| Error::Json(e.to_string().into()))?;
+            .map_err(|e| Error::Json(crate::json_error::said(&e)))?;
         if let (Some(e), Some(l)) = (enter_value.as_object(), leave_value.as_object_mut()) {
             for (k, v) in e {
                 if crate::LeaveRecord::FIELDS.contains(&k.as_str()) && !l.contains_key(k) {

@@ -46,8 +46,8 @@ impl Outbox {
         // Without photos the record's JSON is stored as it is (no parse and write again).
         let mut json = record.to_json();
         if !request.files().is_empty() {
-            let mut stored: serde_json::Value =
-                serde_json::from_str(&json).map_err(|e| Error::Json(e.to_string().into()))?;
+            let mut stored: serde_json::Value = serde_json::from_str(&json)
+                .map_err(|e| Error::Json(crate::json_error::said(&e)))?;
             if let Some(obj) = stored.as_object_mut() {
                 for part in request.files() {
                     if let Some(hash_field) = part.field().hash_field() {
