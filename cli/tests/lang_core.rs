@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+mod common;
+
 use assert_cmd::Command;
 
 /// `pyun` in the language `lang` (`None`: nothing set, so English).
@@ -307,5 +309,39 @@ fn a_record_file_cut_short_or_with_a_field_twice_is_refused_in_chinese_and_engli
     assert_eq!(
         refused(None, "enter", &twice).trim(),
         "pyun: malformed JSON: field `plate` appears twice at line 1 column 40"
+    );
+}
+
+#[test]
+fn a_refused_connection_is_explained_in_chinese_and_ureqs_english_kept() {
+    let (_held, port) = common::fixtures::closed_port();
+    let run = |lang| {
+        let out = pyun_in(lang)
+            .args(["push", "enter"])
+            .arg(format!(
+                "{}/../examples/data/enter.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .args(["--base-url", &format!("http://127.0.0.1:{port}")])
+            .args(["--app-id", "a", "--api-type", "t", "--app-secret", "s"])
+            .assert()
+            .code(3);
+        let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        err.lines().last().unwrap_or_default().to_string()
+    };
+    let url = format!("http://127.0.0.1:{port}/gate/1.0/parking/internal/enter");
+    let zh = run(Some("zh"));
+    assert!(
+        zh.starts_with(&format!(
+            "pyun: 网络错误：无法连接，已尝试 4 次：POST {url}：连接被拒绝：该地址的这个端口上没有服务在监听（io: "
+        )),
+        "{zh}"
+    );
+    let en = run(None);
+    assert!(
+        en.starts_with(&format!(
+            "pyun: network error: cannot connect after 4 attempt(s): POST {url}: io: "
+        )),
+        "{en}"
     );
 }

@@ -33,10 +33,30 @@ impl Resolver for LiteralFirst {
                 out.push(addr);
                 Ok(out)
             }
-            _ => self.names.resolve(uri, config, timeout),
+            // ureq reports a failed lookup as a bare I/O error, which reads as a dropped
+            // connection; it is one that was never made (nothing sent), so say so.
+            _ => self
+                .names
+                .resolve(uri, config, timeout)
+                .map_err(|e| match e {
+                    ureq::Error::Io(io) => ureq::Error::Other(Box::new(LookupFailed(io))),
+                    other => other,
+                }),
         }
     }
 }
+
+/// The system could not resolve the host name (its own words inside).
+#[derive(Debug)]
+pub(crate) struct LookupFailed(pub(crate) std::io::Error);
+
+impl std::fmt::Display for LookupFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for LookupFailed {}
 
 /// The socket address of a URI whose host is an IP address (`[...]` for IPv6) and whose port
 /// is given or implied by an `http`/`https` scheme; anything else is for the name resolver.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::RetryPolicy;
 use crate::error::Error;
 use crate::messages::{Msg, Text};
+use crate::resolver::LookupFailed;
 use crate::response::{classify, Response, TransportErrorKind};
 use crate::Endpoint;
 
@@ -64,6 +65,7 @@ pub(super) fn transport_kind(e: &ureq::Error) -> TransportErrorKind {
         E::HostNotFound | E::ConnectionFailed | E::ConnectProxyFailed(_) => {
             TransportErrorKind::Connect
         }
+        E::Other(o) if o.is::<LookupFailed>() => TransportErrorKind::Connect,
         E::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
         E::Tls(_) | E::Pem(_) => TransportErrorKind::Tls,
         E::BadUri(_) | E::InvalidProxyUrl | E::RequireHttpsOnly(_) | E::Http(_) => {
@@ -98,8 +100,34 @@ pub(super) fn describe(e: &ureq::Error, shown: &str) -> Text {
         }
         // The kind already says "TLS failed".
         Some(t) => format!("{} (POST {})", t, shown).into(),
-        None => format!("POST {}: {}", shown, e).into(),
+        None => Text::of(Msg::NetPost, vec![shown.into(), said(e)]),
     }
+}
+
+/// ureq's words for a failure, with the common network causes explained in the reader's
+/// language (the English is ureq's own; the system's text stays as the detail).
+fn said(e: &ureq::Error) -> Text {
+    use ureq::Error as E;
+    let cause = match e {
+        E::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => Msg::NetRefused,
+        E::Io(io)
+            if matches!(
+                io.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+            ) =>
+        {
+            Msg::NetReset
+        }
+        E::Io(io) if is_timeout(io) => Msg::NetTimedOut,
+        E::Timeout(_) => Msg::NetTimedOut,
+        E::HostNotFound => return Text::new(Msg::NetHostNotFound, &[e]),
+        E::Other(o) => match o.downcast_ref::<LookupFailed>() {
+            Some(lookup) => return Text::new(Msg::NetHostNotFound, &[lookup]),
+            None => return e.to_string().into(),
+        },
+        _ => return e.to_string().into(),
+    };
+    Text::new(cause, &[e])
 }
 
 /// Why a certificate was not trusted, in words (the common cases; others by rustls's name).
@@ -111,5 +139,50 @@ fn certificate_problem(c: &rustls::CertificateError) -> Text {
         C::NotValidYet | C::NotValidYetContext { .. } => Msg::CertNotYetValid.into(),
         C::NotValidForName | C::NotValidForNameContext { .. } => Msg::CertOtherHost.into(),
         other => format!("{:?}", other).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::Lang;
+
+    #[test]
+    fn a_failed_lookup_is_a_connection_never_made_and_says_so() {
+        let lookup = || {
+            ureq::Error::Other(Box::new(LookupFailed(io::Error::other(
+                "failed to lookup address information: Name or service not known",
+            ))))
+        };
+        assert!(matches!(
+            transport_kind(&lookup()),
+            TransportErrorKind::Connect
+        ));
+        let text = describe(&lookup(), "http://x.invalid/gate");
+        assert_eq!(
+            text.render(Lang::En),
+            "POST http://x.invalid/gate: the host name cannot be resolved (DNS lookup failed): failed to lookup address information: Name or service not known"
+        );
+        assert_eq!(
+            text.render(Lang::Zh),
+            "POST http://x.invalid/gate：找不到这个主机名：DNS 解析失败，请检查网址和本机的网络与 DNS 设置（failed to lookup address information: Name or service not known）"
+        );
+    }
+
+    #[test]
+    fn a_refused_connection_keeps_ureqs_english_and_is_explained_in_chinese() {
+        let refused = ureq::Error::Io(io::Error::from(io::ErrorKind::ConnectionRefused));
+        let text = describe(&refused, "http://127.0.0.1:9/gate");
+        assert_eq!(
+            text.render(Lang::En),
+            format!("POST http://127.0.0.1:9/gate: {}", refused)
+        );
+        assert_eq!(
+            text.render(Lang::Zh),
+            format!(
+                "POST http://127.0.0.1:9/gate：连接被拒绝：该地址的这个端口上没有服务在监听（{}）",
+                refused
+            )
+        );
     }
 }

@@ -411,6 +411,21 @@ catalog! {
     NetReadingAnswer:
         "reading the answer of {0}: {1}",
         "读取 {0} 的应答时出错：{1}";
+    NetPost:
+        "POST {0}: {1}",
+        "POST {0}：{1}";
+    NetRefused:
+        "{0}",
+        "连接被拒绝：该地址的这个端口上没有服务在监听（{0}）";
+    NetReset:
+        "{0}",
+        "连接被对方断开（{0}）";
+    NetTimedOut:
+        "{0}",
+        "等待超时（{0}）";
+    NetHostNotFound:
+        "the host name cannot be resolved (DNS lookup failed): {0}",
+        "找不到这个主机名：DNS 解析失败，请检查网址和本机的网络与 DNS 设置（{0}）";
     TlsUntrusted:
         "the server's certificate is not trusted: {0} (POST {1}); a network that re-signs TLS needs its CA trusted with ca_file",
         "服务器证书不受信任：{0}（POST {1}）；如果网络会重新签发 TLS 证书，请用 ca_file 信任其 CA";
