@@ -52,7 +52,7 @@ prove_service() {
   if [ "$r1" = 2 ] && grep -q -- '--env-file' "$TMP/svc-refuse-secret-$arch.txt" \
      && ! grep -qF "$SECRET" "$TMP/svc-refuse-secret-$arch.txt" \
      && [ "$SVC_RC" = 2 ] && grep -q 'listen' "$TMP/svc-refuse-cmd-$arch.txt"; then
-    pass "[$arch] pyun.exe service install refuses --app-secret on the command line and a command other than listen / drain --follow (exit 2)"
+    pass "[$arch] pyun.exe service install refuses --app-secret on the command line and a command that cannot run as a service (sandbox; exit 2)"
   else
     show "svc-refuse-secret-$arch"; show "svc-refuse-cmd-$arch"
     fail "[$arch] pyun.exe service install: refusals (exit $r1, $SVC_RC)"
