@@ -25,32 +25,10 @@ pub(crate) fn to_py(py: Python<'_>, v: &impl Serialize) -> PyResult<Py<PyAny>> {
     Ok(value_to_py(py, &value)?.unbind())
 }
 
+/// The objects `json.loads` would make of `v` (through the JSON value, so tuples become
+/// lists as in the JSON text).
 pub(crate) fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => i.into_pyobject(py)?.into_any(),
-            (None, Some(u)) => u.into_pyobject(py)?.into_any(),
-            // serde_json's numbers are i64, u64 or finite f64.
-            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
-        },
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(value_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (k, item) in map {
-                dict.set_item(k, value_to_py(py, item)?)?;
-            }
-            dict.into_any()
-        }
-    })
+    pythonize::pythonize(py, v).map_err(PyErr::from)
 }
 
 /// A record given as a `dict` of plain JSON values (exactly str, int, float, bool, None, list,
