@@ -150,10 +150,15 @@ pub fn run(a: OutboxArgs, json: bool, stop: Stop) -> Result<u8, Failure> {
         let warning = Msg::NetworkShareAllowed.text(lang, &[&db.display(), &how.render(lang)]);
         eprintln!("{}", warning);
     }
-    let opened = if matches!(a.command, OutboxCommand::AcceptFreshStart) {
-        Outbox::accept_fresh_start(&db, options)
-    } else {
-        Outbox::open(&db, options)
+    let opened = match a.command {
+        OutboxCommand::AcceptFreshStart => Outbox::accept_fresh_start(&db, options),
+        // Commands that only read skip the whole-file check (flat cost at a million records).
+        OutboxCommand::Status
+        | OutboxCommand::Show { .. }
+        | OutboxCommand::List { .. }
+        | OutboxCommand::Events { .. }
+        | OutboxCommand::Dead => Outbox::open_to_read(&db, options),
+        _ => Outbox::open(&db, options),
     };
     let outbox = match opened {
         Ok(outbox) => outbox,

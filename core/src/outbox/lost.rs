@@ -20,12 +20,22 @@ impl Outbox {
     /// database's: committed records missing from the database are recorded as dead letters
     /// (`LOST: ...`) and reported with [`Error::RecordsLost`], once.
     pub(super) fn find_lost(&self, slots: Vec<Slot>) -> Result<()> {
+        let records = self.lost_records(&slots)?;
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.record_lost(records)
+    }
+
+    /// The committed records the side file's `slots` name that the database lacks (reads
+    /// only).
+    pub(super) fn lost_records(&self, slots: &[Slot]) -> Result<Vec<LostRecord>> {
         let highest = match slots.iter().map(|s| s.id).max() {
             Some(h) => h,
-            None => return Ok(()),
+            None => return Ok(Vec::new()),
         };
         let err = |e| self.err(Msg::StoreLookingForLost, e);
-        let mut conn = self.conn();
+        let conn = self.conn();
         // AUTOINCREMENT's counter: the highest id ever committed, purged records included.
         let seq: i64 = conn
             .query_row(
@@ -35,7 +45,7 @@ impl Outbox {
             )
             .map_err(err)?;
         if highest <= seq {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let present = {
             let mut st = conn
@@ -57,9 +67,12 @@ impl Outbox {
                 }
             })
             .collect();
-        if records.is_empty() {
-            return Ok(());
-        }
+        Ok(records)
+    }
+
+    /// Records the lost `records` as `LOST` dead letters and reports them.
+    fn record_lost(&self, records: Vec<LostRecord>) -> Result<()> {
+        let mut conn = self.conn();
         let lost = RecordsLost {
             path: self.inner.path.clone(),
             records,

@@ -114,9 +114,25 @@ fn pin_wal(path: &Path) -> Connection {
 }
 
 /// Opens a damaged copy: either every committed record is there, or the open says which
-/// were lost. Never a quietly smaller queue.
+/// were lost. Never a quietly smaller queue. The same holds for an outbox opened to read it,
+/// tried first on a copy of the copy.
 fn all_or_a_clear_report(copy: &Path, committed: u64, what: &str) -> bool {
-    match Outbox::open(copy, OutboxOptions::default()) {
+    let dir = copy.parent().and_then(|d| d.file_name()).unwrap();
+    let again = snapshot(copy, &format!("{}-read", dir.to_string_lossy()));
+    opened_all_or_a_clear_report(
+        Outbox::open_to_read(&again, OutboxOptions::default()),
+        committed,
+        &format!("{} (opened to read)", what),
+    );
+    opened_all_or_a_clear_report(
+        Outbox::open(copy, OutboxOptions::default()),
+        committed,
+        what,
+    )
+}
+
+fn opened_all_or_a_clear_report(opened: crate::Result<Outbox>, committed: u64, what: &str) -> bool {
+    match opened {
         Ok(ob) => {
             let c = ob.counts().unwrap();
             assert_eq!(
@@ -475,6 +491,49 @@ fn a_damaged_database_is_refused_and_left_untouched() {
             .unwrap(),
         OutboxCounts::default()
     );
+}
+
+#[test]
+fn an_outbox_opened_to_read_writes_nothing_even_when_damaged() {
+    let path = tmp("toread");
+    {
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+        for i in 0..300 {
+            ob.enqueue(&leave(&format!("R-{}", i)), &[]).unwrap();
+        }
+    } // closed: the WAL is checkpointed into the file and removed
+      // Intact: reads like any outbox, and refuses to write.
+    let before = std::fs::read(&path).unwrap();
+    {
+        let ob = Outbox::open_to_read(&path, OutboxOptions::default()).unwrap();
+        assert_eq!(ob.counts().unwrap().pending, 300);
+        assert_eq!(ob.find("R-7").unwrap().len(), 1);
+        let err = ob.enqueue(&leave("R-new"), &[]).unwrap_err();
+        assert!(err.to_string().contains("readonly"), "{}", err);
+        assert!(ob.retry_dead(None).is_err());
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the reader wrote");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    assert_eq!(ob.counts().unwrap().pending, 300);
+    assert!(ob.find("R-new").unwrap().is_empty());
+    drop(ob);
+    // Damaged in the middle, where the records are (the schema and the tallies are in the
+    // first pages): the reader still counts, writes nothing, and the whole-file check of the
+    // next writer refuses the file.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 4096 / 2 * 4096;
+    for b in &mut bytes[middle..middle + 3 * 4096] {
+        *b = 0x5A;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    {
+        let ob = Outbox::open_to_read(&path, OutboxOptions::default()).unwrap();
+        assert_eq!(ob.counts().unwrap().pending, 300);
+        assert!(ob.enqueue(&leave("R-new"), &[]).is_err());
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the reader wrote");
+    let err = Outbox::open(&path, OutboxOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("damaged"), "{}", err);
 }
 
 /// 16 threads enqueue at once (group commit, `group.rs`): every enqueue gets its own id, and
