@@ -4,9 +4,10 @@
 # RECORDS records (default 1,000,000), side by side in one run (bench/src/bin/scale.rs). Needs a release build of pyun-cli and pyun-bench. The databases
 # (about 1.2 GB at 1,000,000) go to DIR (default: the system temporary directory) and are
 # removed at the end.
-#   RECORDS=1000000 DIR=/tmp bash bench/scale.sh [PYUN_BIN] [SCALE_BIN]
+#   RECORDS=1000000 DIR=/tmp [SCALE=target/release/scale] bash bench/scale.sh [PYUN_BIN...]
+# Several PYUN_BINs (before and after a change) measure each CLI row with each, on the same files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYUN=${1:-target/release/pyun}
-SCALE=${2:-target/release/scale}
-"$SCALE" "$PYUN" --records "${RECORDS:-1000000}" --dir "${DIR:-${TMPDIR:-/tmp}}"
+SCALE=${SCALE:-target/release/scale}
+[ $# -gt 0 ] || set -- target/release/pyun
+"$SCALE" "$@" --records "${RECORDS:-1000000}" --dir "${DIR:-${TMPDIR:-/tmp}}"

@@ -26,16 +26,24 @@ const DAY_MS: i64 = 86_400_000;
 const OPS: usize = 200;
 
 fn main() {
-    let mut pyun = None;
+    let mut pyuns = Vec::new();
     let mut records: i64 = 1_000_000;
     let mut dir = std::env::temp_dir();
     pyun_bench::each_arg(|arg, value| match arg {
         "--records" => records = value("--records").parse().expect("--records N"),
         "--dir" => dir = value("--dir").into(),
-        bin if !bin.starts_with("--") => pyun = Some(PathBuf::from(bin)),
+        bin if !bin.starts_with("--") => pyuns.push(PathBuf::from(bin)),
         other => panic!("unknown argument {}", other),
     });
-    let pyun = pyun.expect("usage: scale PYUN_BIN [--records N] [--dir DIR]");
+    assert!(
+        !pyuns.is_empty(),
+        "usage: scale PYUN_BIN... [--records N] [--dir DIR]"
+    );
+    // With several binaries (before and after a change), each CLI row is measured with each,
+    // one after the other on the same files, and named by the binary's number.
+    for (i, p) in pyuns.iter().enumerate() {
+        eprintln!("pyun #{}: {}", i + 1, p.display());
+    }
     let sandbox = pyun_sandbox::Sandbox::start(pyun_sandbox::SandboxConfig {
         app_secret: SECRET.into(),
         ..Default::default()
@@ -45,8 +53,8 @@ fn main() {
     config.base_url = sandbox.url();
     let client = Client::new(config).expect("client");
 
-    let empty = run(&pyun, &client, &dir, 0);
-    let full = run(&pyun, &client, &dir, records);
+    let empty = run(&pyuns, &client, &dir, 0);
+    let full = run(&pyuns, &client, &dir, records);
     println!(
         "{:<44} {:>10} {:>12} {:>7}",
         "operation (median)",
@@ -68,7 +76,7 @@ fn main() {
 }
 
 /// Fills both databases with `n` records and measures every operation.
-fn run(pyun: &Path, client: &Client, dir: &Path, n: i64) -> Vec<(String, Option<Duration>)> {
+fn run(pyuns: &[PathBuf], client: &Client, dir: &Path, n: i64) -> Vec<(String, Option<Duration>)> {
     let id = format!("{}-{}", std::process::id(), n);
     let db = dir.join(format!("pyun-scale-{}.db", id));
     let pushes = dir.join(format!("pyun-scale-{}-pushes.db", id));
@@ -87,6 +95,17 @@ fn run(pyun: &Path, client: &Client, dir: &Path, n: i64) -> Vec<(String, Option<
     );
     let mut out: Vec<(String, Option<Duration>)> = Vec::new();
     let mut put = |name: &str, d: Option<Duration>| out.push((name.to_string(), d));
+    // A CLI row per binary: `f` measures one.
+    let put_cli = |put: &mut dyn FnMut(&str, Option<Duration>),
+                   name: &str,
+                   f: &dyn Fn(&Path) -> Option<Duration>| {
+        for (i, pyun) in pyuns.iter().enumerate() {
+            match pyuns.len() {
+                1 => put(name, f(pyun)),
+                _ => put(&format!("{} #{}", name, i + 1), f(pyun)),
+            }
+        }
+    };
 
     let outbox = Outbox::open(&db, OutboxOptions::default()).expect("open");
     // 200 enters of new serials, one durable transaction each.
@@ -117,14 +136,12 @@ fn run(pyun: &Path, client: &Client, dir: &Path, n: i64) -> Vec<(String, Option<
         Some(time(20, || assert_eq!(outbox.find(&key).unwrap().len(), 1))),
     );
     let dbs = db.to_str().unwrap();
-    put(
-        "CLI outbox status --json",
-        Some(cli(pyun, &["--json", "outbox", "--db", dbs, "status"])),
-    );
-    put(
-        "CLI outbox show KEY",
-        Some(cli(pyun, &["outbox", "--db", dbs, "show", &key])),
-    );
+    put_cli(&mut put, "CLI outbox status --json", &|pyun| {
+        Some(cli(pyun, &["--json", "outbox", "--db", dbs, "status"]))
+    });
+    put_cli(&mut put, "CLI outbox show KEY", &|pyun| {
+        Some(cli(pyun, &["outbox", "--db", dbs, "show", &key]))
+    });
     // Draining the 200: one batch read, one send, one outcome each.
     let t = Instant::now();
     let report = outbox.drain(client).expect("drain");
@@ -139,33 +156,27 @@ fn run(pyun: &Path, client: &Client, dir: &Path, n: i64) -> Vec<(String, Option<
         })),
     );
     let after = cursor.to_string();
-    put(
-        "CLI outbox events --after CURSOR",
-        Some(cli(
-            pyun,
-            &[
-                "outbox", "--db", dbs, "events", "--after", &after, "--limit", "100",
-            ],
-        )),
-    );
+    put_cli(&mut put, "CLI outbox events --after CURSOR", &|pyun| {
+        let args = [
+            "outbox", "--db", dbs, "events", "--after", &after, "--limit", "100",
+        ];
+        Some(cli(pyun, &args))
+    });
     let t = Instant::now();
     drop(Outbox::open(&db, OutboxOptions::default()).expect("open"));
     put("API Outbox::open (checks included)", Some(t.elapsed()));
     drop(outbox);
 
     let ps = pushes.to_str().unwrap();
-    put(
-        "CLI pushes list --json (first 100)",
-        Some(cli(
-            pyun,
-            &["pushes", "--db", ps, "list", "--json", "--limit", "100"],
-        )),
-    );
-    put(
+    put_cli(&mut put, "CLI pushes list --json (first 100)", &|pyun| {
+        let args = ["pushes", "--db", ps, "list", "--json", "--limit", "100"];
+        Some(cli(pyun, &args))
+    });
+    put_cli(
+        &mut put,
         "CLI pushes list --json --unhandled (100)",
-        Some(cli(
-            pyun,
-            &[
+        &|pyun| {
+            let args = [
                 "pushes",
                 "--db",
                 ps,
@@ -174,32 +185,31 @@ fn run(pyun: &Path, client: &Client, dir: &Path, n: i64) -> Vec<(String, Option<
                 "--unhandled",
                 "--limit",
                 "100",
-            ],
-        )),
+            ];
+            Some(cli(pyun, &args))
+        },
     );
     // A page in the middle of the store (the `--before` cursor of keyset paging), when this
     // pyun has it.
-    let paging = Command::new(pyun)
-        .args(["pushes", "list", "--help"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).contains("--before"))
-        .unwrap_or(false);
-    put(
+    let middle = ((n + OPS as i64) / 2 + 100).to_string();
+    put_cli(
+        &mut put,
         "CLI pushes list --json --before MIDDLE (100)",
-        paging.then(|| {
-            let middle = ((n + OPS as i64) / 2 + 100).to_string();
-            cli(
-                pyun,
-                &[
-                    "pushes", "--db", ps, "list", "--json", "--limit", "100", "--before", &middle,
-                ],
-            )
-        }),
+        &|pyun| {
+            let paging = Command::new(pyun)
+                .args(["pushes", "list", "--help"])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).contains("--before"))
+                .unwrap_or(false);
+            let args = [
+                "pushes", "--db", ps, "list", "--json", "--limit", "100", "--before", &middle,
+            ];
+            paging.then(|| cli(pyun, &args))
+        },
     );
-    put(
-        "CLI pushes show KEY",
-        Some(cli(pyun, &["pushes", "--db", ps, "show", "K-00000007"])),
-    );
+    put_cli(&mut put, "CLI pushes show KEY", &|pyun| {
+        Some(cli(pyun, &["pushes", "--db", ps, "show", "K-00000007"]))
+    });
     for p in [&db, &pushes] {
         for suffix in ["", "-wal", "-shm", "-enqueued"] {
             let _ = std::fs::remove_file(format!("{}{}", p.display(), suffix));
