@@ -113,9 +113,8 @@ impl Lead<'_> {
         q.leading = false;
         q.since_checkpoint += committed;
         // A checkpoint is owed once half the side file's slots name records that may live only
-        // in the WAL: a grouped commit packs many records per page, so SQLite's own checkpoint
-        // at 256 pages could let more records than slots pile up there (a loss report then
-        // could not name them all).
+        // in the WAL, so a loss report can name them all: SQLite's own checkpoint at 2000 pages
+        // (store.rs) would let ~270 lone enqueues or thousands of grouped ones pile up there.
         let due = q.since_checkpoint >= SLOTS / 2;
         if due {
             q.since_checkpoint = 0;

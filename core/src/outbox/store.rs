@@ -375,10 +375,23 @@ fn connect(path: &Path, check: Check) -> Result<Connection> {
         )));
     }
     wal_journal(&conn).map_err(|e| err(Msg::StoreWal, e))?;
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_PAGES)
+        .map_err(|e| err(Msg::StoreWal, e))?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| err(Msg::StoreForeignKeys, e))?;
     Ok(conn)
 }
+
+/// SQLite checkpoints (in the committing thread) once the WAL holds this many pages (8 MB).
+/// Committed records that live only in the WAL are lost when one bit of it flips (SQLite reads
+/// a bad frame as the end of the log; the `-enqueued` file reports them), so the commit path
+/// bounds that window in records: it checkpoints every `enqueued::SLOTS / 2` records (group.rs).
+/// The pages are set high enough (twice SQLite's default) that for lone enqueues, about 8 pages
+/// each, the records' count comes first: two counts firing a few records apart would cost two
+/// checkpoints per cycle. They bound what large records (photos) and other processes add. At
+/// 256 pages lone enqueues checkpointed every ~32 records, three syncs each time (the WAL, the
+/// main file, the WAL's new header): 0.1 syncs per enqueue (issue 26).
+const WAL_PAGES: i64 = 2000;
 
 /// Opens the file with "power-safe overwrite" off: each commit with synchronous=FULL is then
 /// padded to a sector boundary, so the next commit never rewrites a sector that holds an
@@ -604,27 +617,16 @@ pub(super) fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<()> 
     conn.query_row(&sql, [], |_| Ok(()))
 }
 
-/// How durable what follows on this connection is. `full`: `synchronous=FULL` (the commit
-/// waits for the WAL to reach the disk) and a checkpoint once the WAL holds 256 pages (1 MB)
-/// instead of SQLite's 1000: committed records that live only in the WAL are lost when one bit
-/// of it flips (SQLite reads a bad frame as the end of the log; the `-enqueued` file reports
-/// them), so enqueues keep that window to a few dozen records, fewer than its 256 slots. 64
-/// pages cost a checkpoint (two syncs) every dozen enqueues (issue 26). Otherwise `NORMAL` (only checkpoints sync) and the default 1000 pages:
-/// a lost outcome only means a resend. docs/BENCHMARKS.md has the cost. Cached statements,
-/// so switching costs next to nothing.
+/// How durable what follows on this connection is. `full`: `synchronous=FULL`, the commit waits
+/// for the WAL to reach the disk (enqueues, and every write but a drain's outcomes). Otherwise
+/// `NORMAL` (only checkpoints sync): a lost outcome only means a resend. SQLite re-prepares a
+/// `PRAGMA` that sets something each time it runs, so this costs a statement's parse.
 pub(super) fn set_synchronous(conn: &Connection, full: bool) -> rusqlite::Result<()> {
-    let (sync, pages) = if full {
-        (
-            "PRAGMA synchronous = FULL",
-            "PRAGMA wal_autocheckpoint = 256",
-        )
+    let sync = if full {
+        "PRAGMA synchronous = FULL"
     } else {
-        (
-            "PRAGMA synchronous = NORMAL",
-            "PRAGMA wal_autocheckpoint = 1000",
-        )
+        "PRAGMA synchronous = NORMAL"
     };
     conn.prepare_cached(sync)?.execute([])?;
-    // `wal_autocheckpoint` answers with a row.
-    conn.prepare_cached(pages)?.query_row([], |_| Ok(()))
+    Ok(())
 }
