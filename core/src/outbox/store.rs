@@ -386,7 +386,7 @@ fn connect(path: &Path, check: Check) -> Result<Connection> {
 /// Committed records that live only in the WAL are lost when one bit of it flips (SQLite reads
 /// a bad frame as the end of the log; the `-enqueued` file reports them), so the commit path
 /// bounds that window in records: it checkpoints every `enqueued::SLOTS / 2` records (group.rs).
-/// The pages are set high enough (twice SQLite's default) that for lone enqueues, about 8 pages
+/// The pages are set high enough (twice SQLite's default) that for lone enqueues, 7 to 8 pages
 /// each, the records' count comes first: two counts firing a few records apart would cost two
 /// checkpoints per cycle. They bound what large records (photos) and other processes add. At
 /// 256 pages lone enqueues checkpointed every ~32 records, three syncs each time (the WAL, the
@@ -619,8 +619,8 @@ pub(super) fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<()> 
 
 /// How durable what follows on this connection is. `full`: `synchronous=FULL`, the commit waits
 /// for the WAL to reach the disk (enqueues, and every write but a drain's outcomes). Otherwise
-/// `NORMAL` (only checkpoints sync): a lost outcome only means a resend. SQLite re-prepares a
-/// `PRAGMA` that sets something each time it runs, so this costs a statement's parse.
+/// `NORMAL` (only checkpoints sync): a lost outcome only means a resend. SQLite re-prepares
+/// every `PRAGMA` each time it runs, so this costs a statement's parse.
 pub(super) fn set_synchronous(conn: &Connection, full: bool) -> rusqlite::Result<()> {
     let sync = if full {
         "PRAGMA synchronous = FULL"
