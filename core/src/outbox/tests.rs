@@ -11,8 +11,9 @@ use crate::record::AnyRecord;
 use crate::Endpoint;
 
 /// `q.db` in a fresh directory of its own, removed with everything in it when dropped: the
-/// bit-flip tests make a hundred copies of an outbox per run.
-struct Scratch(PathBuf);
+/// bit-flip tests make a hundred copies of an outbox per run. Shared by the outbox's other test
+/// modules; drop the outbox before its `Scratch` (declare it after).
+pub(super) struct Scratch(PathBuf);
 
 impl std::ops::Deref for Scratch {
     type Target = Path;
@@ -35,7 +36,8 @@ impl Drop for Scratch {
     }
 }
 
-fn tmp(name: &str) -> Scratch {
+/// `name` must be unique among the outbox's unit tests: they run in one process at once.
+pub(super) fn tmp(name: &str) -> Scratch {
     let dir =
         std::env::temp_dir().join(format!("pyun-outbox-unit-{}-{}", std::process::id(), name));
     let _ = std::fs::remove_dir_all(&dir);

@@ -7,21 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::delivery::Mark;
+use super::tests::tmp;
 use super::*;
 use crate::client::{Client, RetryPolicy};
 use crate::record::AnyRecord;
 use crate::Endpoint;
-
-pub(super) fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "pyun-outbox-delivery-{}-{}",
-        std::process::id(),
-        name
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("q.db")
-}
 
 pub(super) fn update(key: &str) -> AnyRecord {
     AnyRecord::from_json(
@@ -58,7 +48,8 @@ fn done(id: i64) -> Mark {
 
 #[test]
 fn a_panic_on_the_sender_thread_is_an_event_a_failure_and_the_end_of_the_thread() {
-    let ob = Outbox::open(tmp("panic"), OutboxOptions::default()).unwrap();
+    let path = tmp("panic");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
     let id = ob.enqueue(&update("A"), &[]).unwrap();
     ob.write_marks(&mut vec![done(id)]).unwrap();
     let seen = Arc::new(Mutex::new(Vec::<Event>::new()));
@@ -118,7 +109,8 @@ fn a_retry_mark_leaves_a_record_another_deliverer_finished_alone() {
 
 #[test]
 fn writes_after_delivery_are_full_sync_again() {
-    let ob = Outbox::open(tmp("sync"), OutboxOptions::default()).unwrap();
+    let path = tmp("sync");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
     let id = ob.enqueue(&update("C"), &[]).unwrap();
     ob.write_marks(&mut vec![done(id)]).unwrap();
     // retry_dead and purge_done write on this connection without setting it themselves.
@@ -131,7 +123,8 @@ fn writes_after_delivery_are_full_sync_again() {
 
 #[test]
 fn a_claimed_record_is_not_claimed_again_until_its_outcome_is_written() {
-    let ob = Outbox::open(tmp("claim"), OutboxOptions::default()).unwrap();
+    let path = tmp("claim");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
     let id = ob.enqueue(&update("D"), &[]).unwrap();
     assert!(ob.claim(id).unwrap());
     assert!(!ob.claim(id).unwrap(), "the second deliverer must skip it");
@@ -155,7 +148,8 @@ fn a_connection_failure_stops_the_drain_and_holds_delivery() {
         max_backoff: Duration::from_secs(3600),
         ..OutboxOptions::default()
     };
-    let ob = Outbox::open(tmp("offline"), options).unwrap();
+    let path = tmp("offline");
+    let ob = Outbox::open(&path, options).unwrap();
     for k in 0..5 {
         ob.enqueue(&update(&format!("OFF-{}", k)), &[]).unwrap();
     }
