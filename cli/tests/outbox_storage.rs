@@ -6,21 +6,12 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use pyun_sandbox::{Sandbox, SandboxConfig};
+use pyun_test_support::data;
 
 const SECRET: &str = "storage-secret";
 
 fn tmp(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("pyun-cli-storage-{}-{}", std::process::id(), name));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/data")
-        .join(name)
+    pyun_test_support::scratch_dir("cli-storage", name)
 }
 
 fn outbox(db: &Path) -> Command {

@@ -9,20 +9,12 @@ use pyun_core::{
     AnyRecord, Client, ClientConfig, Endpoint, Error, FileField, FileSource, RetryPolicy,
 };
 use pyun_sandbox::{Faults, Sandbox, SandboxConfig};
+use pyun_test_support::data;
 
 const SECRET: &str = "outbox-secret";
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pyun-outbox-{}-{}", std::process::id(), name));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/data")
-        .join(name)
+    pyun_test_support::scratch_dir("outbox", name)
 }
 
 fn record(endpoint: Endpoint, key: &str) -> AnyRecord {

@@ -38,11 +38,7 @@ impl Drop for Scratch {
 
 /// `name` must be unique among the outbox's unit tests: they run in one process at once.
 pub(super) fn tmp(name: &str) -> Scratch {
-    let dir =
-        std::env::temp_dir().join(format!("pyun-outbox-unit-{}-{}", std::process::id(), name));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir.join("q.db"))
+    Scratch(pyun_test_support::scratch_dir("outbox-unit", name).join("q.db"))
 }
 
 fn leave(serial: &str) -> AnyRecord {

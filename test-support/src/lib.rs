@@ -1,0 +1,34 @@
+//! What the workspace's tests share (a dev-dependency, never shipped): a fresh scratch folder,
+//! the example data files, and a loopback port nothing listens on.
+
+use std::path::{Path, PathBuf};
+
+/// A new, empty folder `pyun-<area>-<process id>-<name>` in the temporary folder (what an
+/// earlier run left there is removed first); it is not removed after the test. `name` must be
+/// unique among the tests of one binary that use `area`: they run at once.
+pub fn scratch_dir(area: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pyun-{}-{}-{}", area, std::process::id(), name));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A file of examples/data.
+pub fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/data")
+        .join(name)
+}
+
+/// A loopback port nothing listens on, held until the socket is dropped: bound without
+/// listening, so a connection is refused, and no parallel test can be given the port (as it
+/// can one bound and freed again).
+pub fn closed_port() -> (socket2::Socket, u16) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    (socket, port)
+}
