@@ -53,11 +53,7 @@ fn enter_record(serial: &str) -> AnyRecord {
 }
 
 fn update_record(flow: &str) -> AnyRecord {
-    let json = format!(
-        r#"{{"park_uuid":"p","flow_no":"{}","parking_serial":"S-{}","plate":"P"}}"#,
-        flow, flow
-    );
-    AnyRecord::from_json(Endpoint::Update, &json).unwrap()
+    AnyRecord::from_json(Endpoint::Update, &pyun_test_support::update_json(flow)).unwrap()
 }
 
 /// An outbox file holding `records`, written in this process.

@@ -1,5 +1,5 @@
 //! What the workspace's tests share (a dev-dependency, never shipped): a fresh scratch folder,
-//! the example data files, and a loopback port nothing listens on.
+//! the example data files, an update record, and a loopback port nothing listens on.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,15 @@ pub fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/data")
         .join(name)
+}
+
+/// The JSON of an update record (the smallest one the platform takes) keyed `key`: its
+/// `flow_no`, with the parking serial `S-<key>`.
+pub fn update_json(key: &str) -> String {
+    format!(
+        r#"{{"park_uuid":"p","flow_no":"{}","parking_serial":"S-{}","plate":"P"}}"#,
+        key, key
+    )
 }
 
 /// A loopback port nothing listens on, held until the socket is dropped: bound without

@@ -14,14 +14,7 @@ use crate::record::AnyRecord;
 use crate::Endpoint;
 
 pub(super) fn update(key: &str) -> AnyRecord {
-    AnyRecord::from_json(
-        Endpoint::Update,
-        &format!(
-            r#"{{"park_uuid":"p","flow_no":"{}","parking_serial":"S-{}","plate":"P"}}"#,
-            key, key
-        ),
-    )
-    .unwrap()
+    AnyRecord::from_json(Endpoint::Update, &pyun_test_support::update_json(key)).unwrap()
 }
 
 /// A client that is never reached in these tests (nothing is pending when it could be).
