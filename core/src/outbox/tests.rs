@@ -54,7 +54,7 @@ fn photo() -> Vec<(FileField, FileSource)> {
 }
 
 /// A client whose every request fails fast: nothing listens on port 1.
-fn unreachable() -> Client {
+pub(super) fn unreachable() -> Client {
     let mut c = crate::ClientConfig::new("secret");
     c.base_url = "http://127.0.0.1:1".into();
     c.retry = RetryPolicy {
