@@ -1,5 +1,5 @@
 //! What the workspace's tests share (a dev-dependency, never shipped): a fresh scratch folder,
-//! the example data files, an update record, and a loopback port nothing listens on.
+//! the example data files, an update record, a loopback port nothing listens on, and a tmpfs.
 
 use std::path::{Path, PathBuf};
 
@@ -40,4 +40,47 @@ pub fn closed_port() -> (socket2::Socket, u16) {
         .unwrap();
     let port = socket.local_addr().unwrap().as_socket().unwrap().port();
     (socket, port)
+}
+
+/// A small tmpfs mounted for one test (a real full or read-only disk), unmounted when dropped.
+pub struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// Mounted at `dir/mnt`, `size` as mount(8) takes it (`4m`). `None` when this process may
+    /// not mount (not root, or no CAP_SYS_ADMIN in a container): the caller skips its test.
+    pub fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        let point = dir.join("mnt");
+        std::fs::create_dir_all(&point).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={}", size), "tmpfs"])
+            .arg(&point)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(point))
+    }
+
+    /// Where it is mounted.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Mounted again with `mode` (`ro`, `rw`).
+    pub fn remount(&self, mode: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{}", mode)])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success(), "remount {}", mode);
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
 }
