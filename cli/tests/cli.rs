@@ -1,9 +1,7 @@
 //! The `pyun` binary as a user runs it: exit codes, one-line errors, the demo.
 
-mod common;
-
 use assert_cmd::Command;
-use common::fixtures::closed_port;
+use pyun_test_support::closed_port;
 
 fn pyun() -> Command {
     let mut c = Command::cargo_bin("pyun").unwrap();

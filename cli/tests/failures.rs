@@ -3,15 +3,13 @@
 //! delivered, some records are still pending, or a refusal paused delivery; and a drain with no
 //! network stops at its first connection failure instead of trying every record.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::fixtures::{closed_port, data};
 use pyun_core::outbox::{Outbox, OutboxOptions};
 use pyun_core::{AnyRecord, Endpoint};
 use pyun_sandbox::{Sandbox, SandboxConfig};
+use pyun_test_support::{closed_port, data};
 use serde_json::Value;
 
 const SECRET: &str = "failures-secret";
@@ -25,10 +23,7 @@ fn sandbox() -> Sandbox {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pyun-failures-{}-{}", std::process::id(), name));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    pyun_test_support::scratch_dir("failures", name)
 }
 
 fn pyun() -> Command {
@@ -58,11 +53,7 @@ fn enter_record(serial: &str) -> AnyRecord {
 }
 
 fn update_record(flow: &str) -> AnyRecord {
-    let json = format!(
-        r#"{{"park_uuid":"p","flow_no":"{}","parking_serial":"S-{}","plate":"P"}}"#,
-        flow, flow
-    );
-    AnyRecord::from_json(Endpoint::Update, &json).unwrap()
+    AnyRecord::from_json(Endpoint::Update, &pyun_test_support::update_json(flow)).unwrap()
 }
 
 /// An outbox file holding `records`, written in this process.

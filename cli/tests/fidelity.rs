@@ -2,15 +2,13 @@
 //! users save them (BOM, GBK), explain with photos, errors that name what was parsed, and the
 //! sandbox's request log; all against the built `pyun` binary.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command as StdCommand, Stdio};
 
 use assert_cmd::Command;
-use common::fixtures::{closed_port, data};
 use pyun_sandbox::{Sandbox, SandboxConfig};
+use pyun_test_support::{closed_port, data};
 use serde_json::Value;
 
 fn pyun() -> Command {

@@ -1,16 +1,14 @@
 //! Issue 25, item 7: the smaller frictions a new user met, each through the `pyun` process.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::fixtures::{closed_port, data};
 use pyun_core::outbox::{Outbox, OutboxOptions};
 use pyun_core::{AnyRecord, Endpoint, Record};
 use pyun_sandbox::{Sandbox, SandboxConfig};
+use pyun_test_support::{closed_port, data};
 use serde_json::Value;
 
 fn pyun() -> Command {
@@ -33,10 +31,7 @@ fn run(c: &mut Command) -> (i32, String, String) {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pyun-frictions-{}-{}", std::process::id(), name));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    pyun_test_support::scratch_dir("frictions", name)
 }
 
 fn sign_of(endpoint: Endpoint, file: &Path) -> String {

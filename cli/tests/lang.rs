@@ -131,9 +131,7 @@ fn zh() -> Command {
 }
 
 fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("pyun-lang-{}-{}", name, std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    pyun_test_support::scratch_dir("lang", name)
 }
 
 #[cfg(not(windows))]

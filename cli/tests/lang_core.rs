@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-mod common;
-
 use assert_cmd::Command;
 
 /// `pyun` in the language `lang` (`None`: nothing set, so English).
@@ -21,10 +19,7 @@ fn pyun_in(lang: Option<&str>) -> Command {
 }
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pyun-lang-core-{}-{}", name, std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    pyun_test_support::scratch_dir("lang-core", name)
 }
 
 #[test]
@@ -314,7 +309,7 @@ fn a_record_file_cut_short_or_with_a_field_twice_is_refused_in_chinese_and_engli
 
 #[test]
 fn a_refused_connection_is_explained_in_chinese_and_ureqs_english_kept() {
-    let (_held, port) = common::fixtures::closed_port();
+    let (_held, port) = pyun_test_support::closed_port();
     let run = |lang| {
         let out = pyun_in(lang)
             .args(["push", "enter"])

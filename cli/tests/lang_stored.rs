@@ -19,10 +19,7 @@ use serde_json::Value;
 const SECRET: &str = "stored-secret";
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pyun-stored-{}-{}", std::process::id(), name));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    pyun_test_support::scratch_dir("stored", name)
 }
 
 /// `pyun` in `lang`, nothing else in its environment saying a language.

@@ -33,11 +33,7 @@ fn enqueue(db: &std::path::Path, key: &str) {
     let mut child = c.spawn().unwrap();
     std::io::Write::write_all(
         child.stdin.as_mut().unwrap(),
-        format!(
-            r#"{{"park_uuid":"p","flow_no":"{}","parking_serial":"S-{}","plate":"P"}}"#,
-            key, key
-        )
-        .as_bytes(),
+        pyun_test_support::update_json(key).as_bytes(),
     )
     .unwrap();
     drop(child.stdin.take());

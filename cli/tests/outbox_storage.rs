@@ -6,21 +6,12 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use pyun_sandbox::{Sandbox, SandboxConfig};
+use pyun_test_support::{data, Tmpfs};
 
 const SECRET: &str = "storage-secret";
 
 fn tmp(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("pyun-cli-storage-{}-{}", std::process::id(), name));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/data")
-        .join(name)
+    pyun_test_support::scratch_dir("cli-storage", name)
 }
 
 fn outbox(db: &Path) -> Command {
@@ -152,33 +143,6 @@ fn an_outbox_path_on_a_network_share_is_refused_unless_allowed() {
     assert!(err.contains("network share"), "{}", err);
 }
 
-/// A small tmpfs mounted for one test, unmounted when dropped.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    /// `None` when this process may not mount (not root, or no CAP_SYS_ADMIN in a container).
-    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
-        let point = dir.join("mnt");
-        std::fs::create_dir_all(&point).unwrap();
-        let ok = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={}", size), "tmpfs"])
-            .arg(&point)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then(|| Tmpfs(point))
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.0)
-            .status();
-    }
-}
-
 /// Fills the file system of `dir` to the last byte.
 fn fill(dir: &Path) {
     use std::io::Write;
@@ -204,13 +168,13 @@ fn a_full_disk_is_called_a_full_disk_and_the_record_was_not_stored() {
         ..SandboxConfig::default()
     })
     .unwrap();
-    let db = fs.0.join("q.db");
+    let db = fs.path().join("q.db");
     let photo = format!("leave_image_file={}", data("leave.bmp").display());
     let (code, out, err) = run(outbox(&db)
         .args(["enqueue", "enter"])
         .arg(enter(&dir, "FULL-0")));
     assert_eq!(code, 0, "{}{}", out, err);
-    fill(&fs.0);
+    fill(fs.path());
     let mut checked = Vec::new();
     for args in [
         vec!["status".to_string()],
@@ -236,7 +200,7 @@ fn a_full_disk_is_called_a_full_disk_and_the_record_was_not_stored() {
         checked.push(code);
     }
     // Room again: the queue was healthy all along.
-    std::fs::remove_file(fs.0.join("ballast")).unwrap();
+    std::fs::remove_file(fs.path().join("ballast")).unwrap();
     let (code, out, err) = run(outbox(&db).arg("status"));
     assert_eq!(code, 0, "{}{}", out, err);
     assert!(out.contains("pending") || out.contains("done 1"), "{}", out);

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::messages::{Msg, Text};
-use crate::text::{bounded, shown};
+use crate::text::shown;
 
 /// Reads one JSON object's members in order; the first member given twice is noted in
 /// `twice` (and stops the reading), so the caller can say which in the reader's language.
@@ -41,12 +41,10 @@ impl<'de> Visitor<'de> for Members<'_> {
         let mut seen = std::collections::HashSet::new();
         while let Some((k, v)) = map.next_entry::<String, Value>()? {
             if !seen.insert(k.clone()) {
-                let e = serde::de::Error::custom(format_args!(
-                    "field `{}` appears twice",
-                    bounded(&k, 128)
-                ));
+                // serde_json adds the place to this error; its text is never shown (`members`
+                // says the field from `twice`, in the reader's language).
                 *self.twice = Some(k);
-                return Err(e);
+                return Err(serde::de::Error::custom("a field given twice"));
             }
             out.push((k, v));
         }
@@ -57,7 +55,11 @@ impl<'de> Visitor<'de> for Members<'_> {
 /// The members of the JSON object `text` (a leading byte order mark is skipped), in order.
 /// Anything but one object, or a member given twice, is an [`Error::Json`] saying so.
 pub fn members(text: &str) -> Result<Vec<(String, Value)>> {
-    let text = crate::text::strip_bom(text);
+    object_members(crate::text::strip_bom(text))
+}
+
+/// [`members`] of a `text` whose byte order mark is already skipped.
+fn object_members(text: &str) -> Result<Vec<(String, Value)>> {
     let mut twice = None;
     let mut de = serde_json::Deserializer::from_str(text);
     let read = Members { twice: &mut twice }
@@ -93,7 +95,7 @@ pub fn members(text: &str) -> Result<Vec<(String, Value)>> {
 pub fn value(text: &str) -> Result<Value> {
     let text = crate::text::strip_bom(text);
     if text.trim_start().starts_with('{') {
-        return Ok(Value::Object(members(text)?.into_iter().collect()));
+        return Ok(Value::Object(object_members(text)?.into_iter().collect()));
     }
     serde_json::from_str(text).map_err(|e| Error::Json(crate::json_error::said(&e)))
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use pyun_core::outbox::{Outbox, OutboxOptions};
 use pyun_core::{AnyRecord, Client, ClientConfig, UpdateRecord};
+use pyun_test_support::closed_port;
 
 const PASSWORD: &str = "Hunter2pw";
 
@@ -68,19 +69,6 @@ fn client(base_url: &str) -> Client {
     let client = Client::new(config).unwrap();
     assert_no_password("Client's Debug", &format!("{:?}", client));
     client
-}
-
-/// A loopback port nothing listens on, held until the socket is dropped: bound without
-/// listening, so a connection is refused, and no other test can be given the port (as it can
-/// one bound and freed again).
-fn closed_port() -> (socket2::Socket, u16) {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    socket
-        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
-        .unwrap();
-    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
-    (socket, port)
 }
 
 /// A gateway that answers every request with the platform's success, after reading all of

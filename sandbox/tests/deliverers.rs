@@ -11,14 +11,7 @@ use pyun_sandbox::{Faults, Sandbox, SandboxConfig};
 const SECRET: &str = "deliverers-secret";
 
 fn update(key: &str) -> AnyRecord {
-    AnyRecord::from_json(
-        Endpoint::Update,
-        &format!(
-            r#"{{"park_uuid":"p","flow_no":"{}","parking_serial":"S-{}","plate":"P"}}"#,
-            key, key
-        ),
-    )
-    .unwrap()
+    AnyRecord::from_json(Endpoint::Update, &pyun_test_support::update_json(key)).unwrap()
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! End to end over real loopback HTTP: the core's `Client` against the sandbox.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,7 @@ use pyun_core::{
     RetryPolicy,
 };
 use pyun_sandbox::{Faults, Sandbox, SandboxConfig};
+use pyun_test_support::data;
 
 const SECRET: &str = "e2e-secret";
 
@@ -39,12 +39,6 @@ fn client_with(sb: &Sandbox, secret: &str, tune: impl FnOnce(&mut ClientConfig))
 
 fn client(sb: &Sandbox) -> Client {
     client_with(sb, SECRET, |_| {})
-}
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/data")
-        .join(name)
 }
 
 fn record(endpoint: Endpoint, serial: &str) -> AnyRecord {

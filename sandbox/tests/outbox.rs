@@ -9,20 +9,12 @@ use pyun_core::{
     AnyRecord, Client, ClientConfig, Endpoint, Error, FileField, FileSource, RetryPolicy,
 };
 use pyun_sandbox::{Faults, Sandbox, SandboxConfig};
+use pyun_test_support::{data, Tmpfs};
 
 const SECRET: &str = "outbox-secret";
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pyun-outbox-{}-{}", std::process::id(), name));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/data")
-        .join(name)
+    pyun_test_support::scratch_dir("outbox", name)
 }
 
 fn record(endpoint: Endpoint, key: &str) -> AnyRecord {
@@ -444,42 +436,6 @@ fn done_records_are_kept_for_the_audit_period_then_purged() {
     assert_eq!(ob.dead_letters().unwrap().len(), 2);
 }
 
-/// A small tmpfs mounted for one test, unmounted when dropped.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    /// `None` when this process may not mount (not root, or no CAP_SYS_ADMIN in a container).
-    fn mount(dir: &std::path::Path, size: &str) -> Option<Tmpfs> {
-        let point = dir.join("mnt");
-        std::fs::create_dir_all(&point).unwrap();
-        let ok = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={}", size), "tmpfs"])
-            .arg(&point)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then(|| Tmpfs(point))
-    }
-
-    fn remount(&self, mode: &str) {
-        let status = std::process::Command::new("mount")
-            .args(["-o", &format!("remount,{}", mode)])
-            .arg(&self.0)
-            .status()
-            .unwrap();
-        assert!(status.success(), "remount {}", mode);
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.0)
-            .status();
-    }
-}
-
 #[test]
 fn a_real_full_then_read_only_disk_at_enqueue_loses_nothing() {
     let dir = tmp("tmpfs");
@@ -492,8 +448,8 @@ fn a_real_full_then_read_only_disk_at_enqueue_loses_nothing() {
             return;
         }
     };
-    let db = fs.0.join("q.db");
-    let ballast = fs.0.join("ballast");
+    let db = fs.path().join("q.db");
+    let ballast = fs.path().join("ballast");
     // Freed once the disk is full, so that there is room again.
     std::fs::write(&ballast, vec![0u8; 6 << 20]).unwrap();
     let ob = Outbox::open(&db, fast()).unwrap();

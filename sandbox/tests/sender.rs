@@ -14,21 +14,11 @@ use pyun_sandbox::{Faults, Sandbox, SandboxConfig};
 const SECRET: &str = "sender-secret";
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pyun-sender-{}-{}", std::process::id(), name));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    pyun_test_support::scratch_dir("sender", name)
 }
 
 fn update(key: &str) -> AnyRecord {
-    AnyRecord::from_json(
-        Endpoint::Update,
-        &format!(
-            r#"{{"park_uuid":"p","flow_no":"{}","parking_serial":"S-{}","plate":"P"}}"#,
-            key, key
-        ),
-    )
-    .unwrap()
+    AnyRecord::from_json(Endpoint::Update, &pyun_test_support::update_json(key)).unwrap()
 }
 
 fn sandbox() -> Sandbox {

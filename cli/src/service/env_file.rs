@@ -63,8 +63,7 @@ mod tests {
             Err((2, Msg::EnvFileNoEquals))
         );
         assert_eq!(parse("# c\nBAD NAME=1"), Err((2, Msg::EnvFileBadName)));
-        let dir = std::env::temp_dir().join(format!("pyun-env-file-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = pyun_test_support::scratch_dir("env-file", "bad-line");
         let path = dir.join("listen.env");
         std::fs::write(&path, "PYUN_APP_SECRET\n").unwrap();
         let msg = read(&path).err().unwrap().text(pyun_core::Lang::En);

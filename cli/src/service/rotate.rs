@@ -89,8 +89,7 @@ mod tests {
 
     #[test]
     fn files_stay_below_the_limit_the_newest_lines_are_kept_in_order() {
-        let dir = std::env::temp_dir().join(format!("pyun-rotate-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = pyun_test_support::scratch_dir("rotate", "lines");
         let path = dir.join("logs").join("svc.log");
         // a file left by an earlier run, already past the limit: rotated at the first line
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

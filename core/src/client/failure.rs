@@ -1,6 +1,7 @@
 //! What a failed attempt means: the kind of a transport error (TLS, connect, timeout), its
 //! message (with the URL as it may be shown), and whether the attempt is tried again.
 
+use std::fmt;
 use std::io;
 use std::time::Duration;
 
@@ -108,26 +109,29 @@ pub(super) fn describe(e: &ureq::Error, shown: &str) -> Text {
 /// language (the English is ureq's own; the system's text stays as the detail).
 fn said(e: &ureq::Error) -> Text {
     use ureq::Error as E;
-    let cause = match e {
-        E::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => Msg::NetRefused,
+    // The cause explained, and what the explanation quotes; other failures in ureq's words.
+    let explained: Option<(Msg, &dyn fmt::Display)> = match e {
+        E::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => Some((Msg::NetRefused, e)),
         E::Io(io)
             if matches!(
                 io.kind(),
                 io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
             ) =>
         {
-            Msg::NetReset
+            Some((Msg::NetReset, e))
         }
-        E::Io(io) if is_timeout(io) => Msg::NetTimedOut,
-        E::Timeout(_) => Msg::NetTimedOut,
-        E::HostNotFound => return Text::new(Msg::NetHostNotFound, &[e]),
-        E::Other(o) => match o.downcast_ref::<LookupFailed>() {
-            Some(lookup) => return Text::new(Msg::NetHostNotFound, &[lookup]),
-            None => return e.to_string().into(),
-        },
-        _ => return e.to_string().into(),
+        E::Io(io) if is_timeout(io) => Some((Msg::NetTimedOut, e)),
+        E::Timeout(_) => Some((Msg::NetTimedOut, e)),
+        E::HostNotFound => Some((Msg::NetHostNotFound, e)),
+        E::Other(o) => o
+            .downcast_ref::<LookupFailed>()
+            .map(|lookup| (Msg::NetHostNotFound, lookup as &dyn fmt::Display)),
+        _ => None,
     };
-    Text::new(cause, &[e])
+    match explained {
+        Some((cause, detail)) => Text::new(cause, &[detail]),
+        None => e.to_string().into(),
+    }
 }
 
 /// Why a certificate was not trusted, in words (the common cases; others by rustls's name).

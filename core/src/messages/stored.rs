@@ -20,8 +20,43 @@ use super::{Msg, Text};
 impl Msg {
     /// The message with this id ([`Msg::id`]), if this pyun's catalog has it.
     pub fn from_id(id: &str) -> Option<Msg> {
-        Msg::ALL.iter().copied().find(|m| m.id() == id)
+        BY_ID
+            .binary_search_by(|m| m.id().cmp(id))
+            .ok()
+            .map(|i| BY_ID[i])
     }
+}
+
+/// [`Msg::ALL`] in the order of their ids, sorted when pyun is compiled: every stored text
+/// read back (a row of `pyun outbox`) looks its id up, a binary search rather than a walk of
+/// the whole catalog. (A `match` on the id strings would compare them one after another too.)
+const BY_ID: [Msg; Msg::ALL.len()] = {
+    let mut sorted = [Msg::ALL[0]; Msg::ALL.len()];
+    // Insertion sort: `sort` is not a `const fn`.
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j > 0 && id_before(Msg::ALL[i].id(), sorted[j - 1].id()) {
+            sorted[j] = sorted[j - 1];
+            j -= 1;
+        }
+        sorted[j] = Msg::ALL[i];
+        i += 1;
+    }
+    sorted
+};
+
+/// `a < b` as `str`'s `Ord` orders them (bytewise), which `from_id`'s search relies on.
+const fn id_before(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut k = 0;
+    while k < a.len() && k < b.len() {
+        if a[k] != b[k] {
+            return a[k] < b[k];
+        }
+        k += 1;
+    }
+    a.len() < b.len()
 }
 
 impl Text {

@@ -156,4 +156,10 @@ fn a_stored_text_is_read_back_only_while_it_matches_its_english() {
     );
     assert_eq!(Text::from_store("x".into(), None), Text::Plain("x".into()));
     assert_eq!(Msg::from_id("DeliveryPaused"), Some(Msg::DeliveryPaused));
+    // Every id of the catalog is found again (`from_id` searches a table sorted when compiling).
+    for &msg in Msg::ALL {
+        assert_eq!(Msg::from_id(msg.id()), Some(msg), "{}", msg.id());
+    }
+    assert_eq!(Msg::from_id(""), None);
+    assert_eq!(Msg::from_id("deliverypaused"), None);
 }

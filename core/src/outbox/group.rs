@@ -363,24 +363,17 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
+    use crate::outbox::tests::tmp;
     use crate::outbox::OutboxOptions;
     use crate::record::AnyRecord;
-
-    /// A new outbox in its own directory (removed by the test at its end).
-    fn fresh(name: &str) -> (std::path::PathBuf, Outbox) {
-        let dir = std::env::temp_dir().join(format!("pyun-outbox-{}-{}", name, std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let ob = Outbox::open(dir.join("q.db"), OutboxOptions::default()).unwrap();
-        (dir, ob)
-    }
 
     /// A leader waiting for the rows in flight at the last commit's end commits nothing until
     /// they come (its own enqueue has not returned), and is woken by the row that completes
     /// them: both records in the outbox, neither enqueue waiting out the bound.
     #[test]
     fn a_gathering_leader_commits_once_the_rows_it_waits_for_come() {
-        let (dir, ob) = fresh("gather");
+        let path = tmp("group-gather");
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
         let record = |serial: &str| {
             let json = include_str!("../../../examples/data/enter.json");
             let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
@@ -410,15 +403,14 @@ mod tests {
         });
         assert_eq!(ob.counts().unwrap().pending, 2);
         assert!(group.queue().gathering.is_none());
-        drop(ob);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A leader that panics mid-commit: its drop guard hands every enqueue of its batch an
     /// error naming the panic (none hangs), gives the lead back, and the outbox goes on.
     #[test]
     fn a_panicking_leader_fails_its_batch_and_hangs_no_one() {
-        let (dir, ob) = fresh("group");
+        let path = tmp("group-panic");
+        let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
         let record = || {
             let json = include_str!("../../../examples/data/enter.json");
             AnyRecord::from_json(Endpoint::Enter, json).unwrap()
@@ -463,7 +455,5 @@ mod tests {
         assert!(!group.queue().leading);
         assert_eq!(ob.enqueue(&record(), &[]).unwrap(), 1);
         assert_eq!(ob.counts().unwrap().pending, 1);
-        drop(ob);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -11,8 +11,9 @@ use crate::record::AnyRecord;
 use crate::Endpoint;
 
 /// `q.db` in a fresh directory of its own, removed with everything in it when dropped: the
-/// bit-flip tests make a hundred copies of an outbox per run.
-struct Scratch(PathBuf);
+/// bit-flip tests make a hundred copies of an outbox per run. Shared by the outbox's other test
+/// modules; drop the outbox before its `Scratch` (declare it after).
+pub(super) struct Scratch(PathBuf);
 
 impl std::ops::Deref for Scratch {
     type Target = Path;
@@ -35,12 +36,9 @@ impl Drop for Scratch {
     }
 }
 
-fn tmp(name: &str) -> Scratch {
-    let dir =
-        std::env::temp_dir().join(format!("pyun-outbox-unit-{}-{}", std::process::id(), name));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir.join("q.db"))
+/// `name` must be unique among the outbox's unit tests: they run in one process at once.
+pub(super) fn tmp(name: &str) -> Scratch {
+    Scratch(pyun_test_support::scratch_dir("outbox-unit", name).join("q.db"))
 }
 
 fn leave(serial: &str) -> AnyRecord {
@@ -63,7 +61,7 @@ fn photo() -> Vec<(FileField, FileSource)> {
 }
 
 /// A client whose every request fails fast: nothing listens on port 1.
-fn unreachable() -> Client {
+pub(super) fn unreachable() -> Client {
     let mut c = crate::ClientConfig::new("secret");
     c.base_url = "http://127.0.0.1:1".into();
     c.retry = RetryPolicy {

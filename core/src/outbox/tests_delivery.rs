@@ -7,43 +7,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::delivery::Mark;
+use super::tests::{tmp, unreachable};
 use super::*;
-use crate::client::{Client, RetryPolicy};
+use crate::client::Client;
 use crate::record::AnyRecord;
 use crate::Endpoint;
 
-pub(super) fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "pyun-outbox-delivery-{}-{}",
-        std::process::id(),
-        name
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("q.db")
-}
-
 pub(super) fn update(key: &str) -> AnyRecord {
-    AnyRecord::from_json(
-        Endpoint::Update,
-        &format!(
-            r#"{{"park_uuid":"p","flow_no":"{}","parking_serial":"S-{}","plate":"P"}}"#,
-            key, key
-        ),
-    )
-    .unwrap()
-}
-
-/// A client that is never reached in these tests (nothing is pending when it could be).
-fn unused_client() -> Arc<Client> {
-    let mut c = crate::ClientConfig::new("secret");
-    c.base_url = "http://127.0.0.1:1".into();
-    c.retry = RetryPolicy {
-        max_attempts: 1,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(1),
-    };
-    Arc::new(Client::new(c).unwrap())
+    AnyRecord::from_json(Endpoint::Update, &pyun_test_support::update_json(key)).unwrap()
 }
 
 fn done(id: i64) -> Mark {
@@ -56,11 +27,17 @@ fn done(id: i64) -> Mark {
     }
 }
 
+/// An update keyed `key`, enqueued and marked delivered (as a deliverer does).
+fn delivered(ob: &Outbox, key: &str) {
+    let id = ob.enqueue(&update(key), &[]).unwrap();
+    ob.write_marks(&mut vec![done(id)]).unwrap();
+}
+
 #[test]
 fn a_panic_on_the_sender_thread_is_an_event_a_failure_and_the_end_of_the_thread() {
-    let ob = Outbox::open(tmp("panic"), OutboxOptions::default()).unwrap();
-    let id = ob.enqueue(&update("A"), &[]).unwrap();
-    ob.write_marks(&mut vec![done(id)]).unwrap();
+    let path = tmp("panic");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    delivered(&ob, "A");
     let seen = Arc::new(Mutex::new(Vec::<Event>::new()));
     let calls = Arc::new(AtomicUsize::new(0));
     let (s, c) = (seen.clone(), calls.clone());
@@ -70,8 +47,9 @@ fn a_panic_on_the_sender_thread_is_an_event_a_failure_and_the_end_of_the_thread(
             panic!("a bug while handling event {}", e.seq);
         }
     });
+    // Its client is never reached: nothing is pending when it could be.
     let sender = ob.start_sender_following(
-        unused_client(),
+        Arc::new(unreachable()),
         Duration::from_secs(60),
         Some((0, on_event)),
     );
@@ -118,9 +96,9 @@ fn a_retry_mark_leaves_a_record_another_deliverer_finished_alone() {
 
 #[test]
 fn writes_after_delivery_are_full_sync_again() {
-    let ob = Outbox::open(tmp("sync"), OutboxOptions::default()).unwrap();
-    let id = ob.enqueue(&update("C"), &[]).unwrap();
-    ob.write_marks(&mut vec![done(id)]).unwrap();
+    let path = tmp("sync");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
+    delivered(&ob, "C");
     // retry_dead and purge_done write on this connection without setting it themselves.
     let sync: i64 = ob
         .conn()
@@ -131,7 +109,8 @@ fn writes_after_delivery_are_full_sync_again() {
 
 #[test]
 fn a_claimed_record_is_not_claimed_again_until_its_outcome_is_written() {
-    let ob = Outbox::open(tmp("claim"), OutboxOptions::default()).unwrap();
+    let path = tmp("claim");
+    let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
     let id = ob.enqueue(&update("D"), &[]).unwrap();
     assert!(ob.claim(id).unwrap());
     assert!(!ob.claim(id).unwrap(), "the second deliverer must skip it");
@@ -155,7 +134,8 @@ fn a_connection_failure_stops_the_drain_and_holds_delivery() {
         max_backoff: Duration::from_secs(3600),
         ..OutboxOptions::default()
     };
-    let ob = Outbox::open(tmp("offline"), options).unwrap();
+    let path = tmp("offline");
+    let ob = Outbox::open(&path, options).unwrap();
     for k in 0..5 {
         ob.enqueue(&update(&format!("OFF-{}", k)), &[]).unwrap();
     }

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use super::delivery::Mark;
-use super::tests_delivery::{tmp, update};
+use super::tests::tmp;
+use super::tests_delivery::update;
 use super::*;
 
 /// Rows of a query, each as text (for comparing two queries' answers).
