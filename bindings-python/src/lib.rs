@@ -5,19 +5,20 @@
 //! released around everything that waits on the network or reads files.
 //!
 //! Here: the module's functions and its initialisation; `args` reads arguments, `errors` maps
-//! exceptions, `client`, `outbox` and `push_store` hold the classes.
+//! exceptions, `logs` carries Rust log records to `logging`, `client`, `outbox` and
+//! `push_store` hold the classes.
 
 mod args;
 mod client;
 mod errors;
 mod field_str;
+mod logs;
 mod outbox;
 mod push_store;
 
 use args::{endpoint, files, owned, record, secret, str_fields, to_py, FileArg};
 use client::Client;
 use errors::{config_err, OrRaise};
-use log::LevelFilter;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use pyun_core::contract::diagnosis_json;
@@ -233,18 +234,7 @@ fn build_request(
 
 #[pymodule]
 fn _pyun(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    // Rust log records reach Python's `logging` under the `pyun` logger (`pyun.pyun_core...`);
-    // levels are read per record, so `logging.getLogger("pyun").setLevel` works at any time.
-    // The HTTP stack's records (ureq, its state machine, rustls) only from INFO up: their DEBUG
-    // records, a dozen per push, each took the GIL and a call into `logging` (formatted first)
-    // even with nothing listening: ~15 µs of CPU per push (docs/BENCHMARKS.md).
-    // A second install in one process is refused by `log`: the first one stays, which is fine.
-    let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::Loggers)?
-        .set_prefix("pyun")
-        .filter_target("ureq".into(), LevelFilter::Info)
-        .filter_target("ureq_proto".into(), LevelFilter::Info)
-        .filter_target("rustls".into(), LevelFilter::Info)
-        .install();
+    logs::install(m.py())?;
     m.add_function(wrap_pyfunction!(sign, m)?)?;
     m.add_function(wrap_pyfunction!(canonical_string, m)?)?;
     m.add_function(wrap_pyfunction!(verify_rule, m)?)?;
@@ -258,6 +248,7 @@ fn _pyun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build_request, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add_class::<Client>()?;
+    m.add_class::<client::ResultJson>()?;
     m.add_class::<outbox::Outbox>()?;
     m.add_class::<outbox::Sender>()?;
     m.add_class::<push_store::PushStore>()?;

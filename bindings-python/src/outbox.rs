@@ -68,7 +68,10 @@ impl Outbox {
 
     /// Delivers what is due through a client.
     fn drain(&self, py: Python<'_>, client: &Client) -> PyResult<Py<PyAny>> {
-        let r = py.detach(|| self.inner.drain(&client.inner)).or_raise(py)?;
+        let r = client
+            .attempt_log
+            .detach(py, || self.inner.drain(&client.inner))
+            .or_raise(py)?;
         to_py(py, &r)
     }
 

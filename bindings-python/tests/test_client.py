@@ -201,6 +201,75 @@ def test_the_http_librarys_debug_records_stay_in_rust(sandbox: Sandbox, caplog: 
     assert http == [], http
 
 
+def attempts_logged(records: List[logging.LogRecord]) -> int:
+    """The client's per-attempt DEBUG records ("POST ... attempt N signing [...]")."""
+    return sum(1 for r in records if r.name == "pyun.pyun_core.client" and r.getMessage().startswith("POST "))
+
+
+def test_a_level_changed_between_pushes_is_obeyed_at_once(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    """The per-attempt DEBUG record is dropped in Rust (no GIL, no `logging` call) when `logging`
+    says, as the push starts, that it would drop it: a level changed at any time is obeyed by the
+    next push, in both directions, and a child logger's own level counts. (pyo3-log's level
+    cache, `Caching::LoggersAndLevels`, would keep the level of the first record.)"""
+    c = client(sandbox)
+    rec = load("leave.json")
+    photo = {"leave_image_file": DATA / "leave.bmp"}
+    client_logger = logging.getLogger("pyun.pyun_core.client")
+    caplog.set_level(logging.DEBUG)  # the capture handler (on the root logger) takes every level
+    pyun_logger = logging.getLogger("pyun")
+    saved = (pyun_logger.level, client_logger.level)
+    try:
+        for serial, (pyun_level, client_level, heard) in enumerate(
+            [
+                (logging.WARNING, logging.NOTSET, 0),
+                (logging.DEBUG, logging.NOTSET, 1),
+                (logging.INFO, logging.NOTSET, 0),
+                (logging.WARNING, logging.DEBUG, 1),
+                (logging.DEBUG, logging.INFO, 0),
+            ]
+        ):
+            pyun_logger.setLevel(pyun_level)
+            client_logger.setLevel(client_level)
+            caplog.clear()
+            assert c.push_leave(dict(rec, parking_serial=f"LVL-{serial}"), photo).accepted
+            assert attempts_logged(caplog.records) == heard, (pyun_level, client_level)
+        logging.disable(logging.DEBUG)  # `logging`'s own switch is obeyed too
+        pyun_logger.setLevel(logging.DEBUG)
+        client_logger.setLevel(logging.NOTSET)
+        caplog.clear()
+        assert c.push_leave(dict(rec, parking_serial="LVL-disabled"), photo).accepted
+        assert attempts_logged(caplog.records) == 0
+    finally:
+        logging.disable(logging.NOTSET)
+        pyun_logger.setLevel(saved[0])
+        client_logger.setLevel(saved[1])
+
+
+def test_the_result_holds_the_contract_fields_and_copies_as_text(sandbox: Sandbox) -> None:
+    """`PushResult` is filled from the native dict directly (no dataclass `__init__`): its fields
+    are exactly the contract's JSON keys; its JSON is written when asked, and a copied or
+    pickled result carries it as text."""
+    import copy
+    import dataclasses
+    import json
+    import pickle
+
+    for secret in (SECRET, "not-the-secret"):  # accepted, and ignored with a diagnosis
+        r = pyun.Client(secret, base_url=sandbox.url).push_leave(
+            dict(load("leave.json"), parking_serial=f"RES-{secret}"), {"leave_image_file": DATA / "leave.bmp"}
+        )
+        fields = [f.name for f in dataclasses.fields(r)]
+        assert fields[-1] == "_json" and set(fields[:-1]) == set(json.loads(r.to_json()))
+        assert set(vars(r)) == set(fields)
+        assert r.to_dict() == json.loads(r.to_json())
+        assert (r.diagnosis is None) == (secret == SECRET)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            r.code = "x"  # type: ignore[misc]
+        for copied in (pickle.loads(pickle.dumps(r)), copy.deepcopy(r), dataclasses.replace(r)):
+            assert copied == r and copied.to_json() == r.to_json()
+        assert dataclasses.asdict(r)["_json"] == r.to_json()
+
+
 PASSWORD = "Hunter2pw"
 
 

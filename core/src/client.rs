@@ -30,6 +30,10 @@ use config::{Authorization, BaseUrl};
 pub use config::{ClientConfig, RetryPolicy, PRODUCTION_URL, TEST_URL};
 use failure::{describe, is_timeout, retry_decision, transport_kind, Answer, AttemptError};
 
+/// The target of this module's log records (`log`'s default, spelled out): the Python binding
+/// finds the `logging` logger of the per-attempt DEBUG record by it.
+pub const LOG_TARGET: &str = module_path!();
+
 /// What a push came to. Returned for acceptances (and, outside strict mode, for ignored
 /// replies, with the diagnosis); every other ending is an [`Error`].
 #[derive(Clone, Debug)]
@@ -253,6 +257,7 @@ impl Client {
         loop {
             attempt += 1;
             log::debug!(
+                target: LOG_TARGET,
                 "POST {} attempt {} signing [{}]",
                 shown,
                 attempt,

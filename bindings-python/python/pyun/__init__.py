@@ -251,7 +251,9 @@ class PushResult:
     sign: str
     diagnosis: Optional[Diagnosis]
     response: Dict[str, Any]
-    _json: str = dataclasses.field(default="", repr=False, compare=False)
+    # The contract's JSON, as a str or as the native object whose str() it is (written only
+    # when `to_json` asks).
+    _json: Union[str, _pyun.ResultJson] = dataclasses.field(default="", repr=False, compare=False)
 
     @property
     def accepted(self) -> bool:
@@ -265,12 +267,24 @@ class PushResult:
 
     def to_json(self) -> str:
         """The result as the contract's JSON text, byte for byte what C and the CLI write."""
-        return self._json
+        return str(self._json)
 
     def to_dict(self) -> Dict[str, Any]:
         """The result as a dict of plain values (the JSON of `to_json`, parsed)."""
-        parsed: Dict[str, Any] = json.loads(self._json)
+        parsed: Dict[str, Any] = json.loads(self.to_json())
         return parsed
+
+    @classmethod
+    def _from_native(cls, d: Dict[str, Any], text: "_pyun.ResultJson") -> "PushResult":
+        """The result of `_pyun.Client.push`: its dict holds exactly the fields (the contract's
+        JSON keys, `tests/test_client.py` checks it). The instance's `__dict__` is that dict:
+        the frozen dataclass's `__init__` (one `object.__setattr__` per field) was ~3 µs of a
+        push."""
+        d["diagnosis"] = Diagnosis._from(d["diagnosis"]) if d["diagnosis"] else None
+        d["_json"] = text
+        result = object.__new__(cls)
+        object.__setattr__(result, "__dict__", d)
+        return result
 
 
 class Client:
@@ -331,9 +345,7 @@ class Client:
         ep = _endpoint(record, endpoint)
         # A plain dict goes as it is: the native side reads its values without a JSON round trip.
         rec = record if type(record) is dict else _record_json(record, ep)
-        text, d = self._native.push(ep, rec, _files(files))
-        d["diagnosis"] = Diagnosis._from(d["diagnosis"]) if d["diagnosis"] else None
-        return PushResult(**d, _json=text)
+        return PushResult._from_native(*self._native.push(ep, rec, _files(files)))
 
     def push_enter(self, record: Union[EnterRecord, Mapping[str, Any]], files: Optional[Mapping[str, FileLike]] = None) -> PushResult:
         """`enter_image_file` / `enter_plate_image_file` may be given in `files`."""

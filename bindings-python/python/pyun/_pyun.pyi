@@ -6,7 +6,7 @@ from typing_extensions import final
 
 __all__ = [
     "sign", "canonical_string", "verify_rule", "parse_form", "parse_request", "verify_request", "parse_push", "sign_push", "record_fields",
-    "explain", "build_request", "error_kinds", "Client", "Outbox", "Sender", "PushStore", "__version__", "ACK_BODY",
+    "explain", "build_request", "error_kinds", "Client", "ResultJson", "Outbox", "Sender", "PushStore", "__version__", "ACK_BODY",
 ]
 __version__: str
 ACK_BODY: str
@@ -54,7 +54,11 @@ class Client:
         url_encoding: bool,
         ca_file: Optional[str],
     ) -> Client: ...
-    def push(self, endpoint_name: str, record: Union[str, Dict[str, Any]], files_arg: Sequence[_FileArg]) -> Tuple[str, Dict[str, Any]]: ...
+    def push(self, endpoint_name: str, record: Union[str, Dict[str, Any]], files_arg: Sequence[_FileArg]) -> Tuple[Dict[str, Any], ResultJson]: ...
+
+@final
+class ResultJson:
+    def __reduce__(self) -> Tuple[type, Tuple[str]]: ...
 
 @final
 class Outbox:
