@@ -184,6 +184,24 @@ pub(crate) fn record(
     AnyRecord::from_json(endpoint(py, endpoint_name)?, record_json).or_raise(py)
 }
 
+/// A record as `Client.push` and `Outbox.enqueue` pass it, read but not yet parsed or
+/// validated: [`RecordArg::record`] does that with the GIL released (16 threads enqueueing at
+/// once take turns holding it, issue 26).
+pub(crate) enum RecordArg {
+    Value(Endpoint, Value),
+    Json(Endpoint, String),
+}
+
+impl RecordArg {
+    /// The record, parsed and validated (no GIL needed).
+    pub(crate) fn record(self) -> Result<AnyRecord, Error> {
+        match self {
+            RecordArg::Value(ep, value) => AnyRecord::from_value(ep, value).map_err(Error::from),
+            RecordArg::Json(ep, text) => AnyRecord::from_json(ep, &text),
+        }
+    }
+}
+
 /// A record as `Client.push` passes it: JSON text, or a `dict`. A dict of plain JSON values is
 /// read directly (json.dumps and serde's parse were ~15 µs of a push); any other dict becomes
 /// JSON text through `pyun._record_json`, so that every value reads as it always did.
@@ -191,25 +209,22 @@ pub(crate) fn record_arg(
     py: Python<'_>,
     endpoint_name: &str,
     rec: &Bound<'_, PyAny>,
-) -> PyResult<AnyRecord> {
+) -> PyResult<RecordArg> {
+    let ep = endpoint(py, endpoint_name)?;
     if let Ok(text) = rec.cast::<PyString>() {
-        return record(py, endpoint_name, &FieldStr::new(text.clone())?);
+        return Ok(RecordArg::Json(ep, FieldStr::new(text.clone())?.to_string()));
     }
     if let Some(value) = plain_json(rec) {
-        let ep = endpoint(py, endpoint_name)?;
-        return AnyRecord::from_value(ep, value)
-            .map_err(Error::from)
-            .or_raise(py);
+        return Ok(RecordArg::Value(ep, value));
     }
     let text = py
         .import("pyun")?
         .getattr("_record_json")?
         .call1((rec, endpoint_name))?;
-    record(
-        py,
-        endpoint_name,
-        &FieldStr::new(text.cast_into::<PyString>()?)?,
-    )
+    Ok(RecordArg::Json(
+        ep,
+        FieldStr::new(text.cast_into::<PyString>()?)?.to_string(),
+    ))
 }
 
 /// A file as `pyun/__init__.py` prepares it: (field name, path or None, bytes or None).

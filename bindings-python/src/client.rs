@@ -92,7 +92,7 @@ impl Client {
         let files = files(py, files_arg)?;
         let r = self
             .attempt_log
-            .detach(py, || self.inner.push(&rec, &files))
+            .detach(py, || self.inner.push(&rec.record()?, &files))
             .or_raise(py)?;
         let json = push_result_json(&r);
         Ok((value_to_py(py, &json)?, ResultJson(json)))

@@ -63,7 +63,8 @@ impl Outbox {
         // holding (issue 26).
         let rec = record_arg(py, endpoint_name, record)?;
         let files = files(py, files_arg)?;
-        py.detach(|| self.inner.enqueue(&rec, &files)).or_raise(py)
+        py.detach(|| self.inner.enqueue(&rec.record()?, &files))
+            .or_raise(py)
     }
 
     /// Delivers what is due through a client.
