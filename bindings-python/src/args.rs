@@ -212,7 +212,10 @@ pub(crate) fn record_arg(
 ) -> PyResult<RecordArg> {
     let ep = endpoint(py, endpoint_name)?;
     if let Ok(text) = rec.cast::<PyString>() {
-        return Ok(RecordArg::Json(ep, FieldStr::new(text.clone())?.to_string()));
+        return Ok(RecordArg::Json(
+            ep,
+            FieldStr::new(text.clone())?.to_string(),
+        ));
     }
     if let Some(value) = plain_json(rec) {
         return Ok(RecordArg::Value(ep, value));
