@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -34,10 +35,15 @@ DEADLINE = 60
 
 
 def until(what, check, timeout=DEADLINE):
-    """Waits for `check()` to be truthy (polling), or fails naming `what`."""
+    """Waits for `check()` to be truthy (polling), or fails naming `what`. The page redraws its
+    parts every few seconds: an element found just before a redraw is gone when read (stale),
+    and one looked for during it is not there yet; both are "not yet"."""
     end = time.monotonic() + timeout
     while True:
-        value = check()
+        try:
+            value = check()
+        except (StaleElementReferenceException, NoSuchElementException):
+            value = None
         if value:
             return value
         if time.monotonic() > end:
@@ -113,7 +119,9 @@ def main():
             assert "token=" not in driver.current_url, driver.current_url
 
             def shown(cls):
-                return int(driver.find_element(By.CSS_SELECTOR, f"#ob-0 .{cls}").text)
+                # A number read from one rendering of the counts (`until`: not a stale one).
+                text = until(f"the {cls} count", lambda: driver.find_element(By.CSS_SELECTOR, f"#ob-0 .{cls}").text)
+                return int(text)
 
             cli = json.loads(pyun("outbox", "--db", db, "--json", "status").stdout)["counts"]
             for cls, key in (("pending", "pending"), ("done", "done"), ("dead", "dead")):
