@@ -213,7 +213,7 @@ impl Outbox {
 
     /// Opens the outbox at `path` only to read it (`pyun outbox status`, `show`, `list`,
     /// `events`, `dead`): [`Outbox::open`]'s checks but its `PRAGMA quick_check`, which reads
-    /// every page of the file (about 1.2 s at 1,000,000 records, issue 26) so that nothing is
+    /// every page of the file (about 1.4 s at 1,000,000 records, issue 26) so that nothing is
     /// ever written into a damaged database. This outbox writes nothing: its connection is
     /// `query_only` (an enqueue, a drain or a retry through it fails, changing nothing) and
     /// leaves the WAL as it is when closed. Damage in a page that a read touches is still an

@@ -117,10 +117,15 @@ fn dead(id: i64) -> Mark {
 fn the_tallies_follow_every_write_and_the_chart_reads_them() {
     // Records are accepted below up to 1.3 s after their enqueue, and the series ends at the
     // current minute: begun in a minute's last seconds, an acceptance fell in the next minute,
-    // past the series (seen once in CI: 1 of 3 counted). So begin in a minute with time left.
-    let left = 60_000 - now_ms() % 60_000;
-    if left < 5_000 {
-        std::thread::sleep(Duration::from_millis(left as u64 + 50));
+    // past the series (seen once in CI: 1 of 3 counted). So begin in a minute with 5 s left:
+    // polled until the clock says so (at most the 5 s to the next minute).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while now_ms() % 60_000 > 55_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clock stands still"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
     let path = tmp("tallies-follow");
     let ob = Outbox::open(&path, OutboxOptions::default()).unwrap();
